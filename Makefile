@@ -1,0 +1,57 @@
+# make            everything: npm deps, addon, validators, bundle, probe, rootfs and bundles
+# make test       all tests (unit + integration as root), ends with "N passed, N failed"
+# make conformance   RUNTIME=/path/to/runtime, our spec scenarios
+# make bench      tsrun beside runc and crun (hyperfine)
+SHELL := /bin/bash
+NODE_GYP_FLAGS := $(if $(wildcard /usr/include/node/node_api.h),--nodedir=/usr,)
+
+.PHONY: all deps addon validators bundle bundles test unit integration conformance bench typecheck clean
+
+all: deps addon validators bundle bundles
+
+deps: node_modules/.package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+addon: addon/build/Release/tsrun.node
+addon/build/Release/tsrun.node: deps $(wildcard addon/src/*.cc addon/src/*.h addon/src/child/*.cc addon/src/child/*.h) addon/binding.gyp
+	cd addon && ../node_modules/.bin/node-gyp rebuild $(NODE_GYP_FLAGS) >/dev/null
+	scripts/check-child.sh
+
+validators: dist/validators.cjs
+dist/validators.cjs: deps scripts/validators.mjs $(wildcard schemas/*.json)
+	node scripts/validators.mjs
+
+bundle: dist/tsrun.cjs
+dist/tsrun.cjs: deps validators scripts/bundle.mjs $(shell find src -name '*.ts')
+	node scripts/bundle.mjs
+
+bundles: build/probe build/rootfs/.done
+build/probe: bundles/probe/probe.c
+	@mkdir -p build
+	gcc -static -O2 -Wall -Werror -o $@ $<
+build/rootfs/.done: bundles/make-rootfs.sh build/probe
+	bundles/make-rootfs.sh build/rootfs build/probe
+	@touch $@
+
+typecheck: deps
+	node_modules/.bin/tsc -p tsconfig.json
+
+test: all
+	scripts/run-tests.sh test/unit test/integration
+
+unit: deps validators
+	scripts/run-tests.sh test/unit
+
+integration: all
+	scripts/run-tests.sh test/integration
+
+conformance: all
+	RUNTIME=$${RUNTIME:-$(CURDIR)/bin/tsrun} node_modules/.bin/tap --disable-coverage --jobs=1 conformance/*.test.ts
+
+bench: all
+	bench/run.sh
+
+clean:
+	rm -rf dist build addon/build

@@ -1,0 +1,114 @@
+// The container's cgroup in every hierarchy of the host: created before the child is
+// released, joined by writing the pid, listed by `kill --all`, removed by `delete`.
+// Every file operation goes through CgroupFs so tests can run against a fake tree.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TsrunError } from '../errors';
+import { nodeErrorText } from '../sys/errno';
+import type { Hierarchy } from './hierarchies';
+
+/** The narrow file-system view the cgroup code needs; the real one is the host. */
+export interface CgroupFs {
+  exists(p: string): boolean;
+  mkdir(p: string): void;
+  rmdir(p: string): void;
+  read(p: string): string;
+  write(p: string, value: string): void;
+}
+
+export const hostCgroupFs: CgroupFs = {
+  exists: (p) => fs.existsSync(p),
+  mkdir: (p) => fs.mkdirSync(p),
+  rmdir: (p) => fs.rmdirSync(p),
+  read: (p) => fs.readFileSync(p, 'utf8'),
+  write: (p, value) => fs.writeFileSync(p, value),
+};
+
+/** What `state.json` keeps about the container's cgroups. */
+export interface CgroupRecord {
+  /** Absolute directory of the container's cgroup, per hierarchy key. */
+  paths: Record<string, string>;
+  /** Directories tsrun created, deepest first, so delete removes exactly those. */
+  created: string[];
+}
+
+function wrap(op: string, p: string, err: unknown): TsrunError {
+  return new TsrunError('ERR_TSRUN_SYSCALL', `${op} ${p}: ${nodeErrorText(err)}`, { cause: err });
+}
+
+/** v1 cpuset refuses tasks until cpus and mems are set: copy them from the parent. */
+function initCpuset(cgfs: CgroupFs, dir: string): void {
+  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+    const own = path.join(dir, file);
+    if (!cgfs.exists(own) || cgfs.read(own).trim() !== '') continue;
+    cgfs.write(own, cgfs.read(path.join(path.dirname(dir), file)));
+  }
+}
+
+/** Create the container's cgroup in each hierarchy. On failure, removes what it made. */
+export function createCgroups(cgfs: CgroupFs, hierarchies: Hierarchy[], relPathOf: (h: Hierarchy) => string): CgroupRecord {
+  const record: CgroupRecord = { paths: {}, created: [] };
+  try {
+    for (const h of hierarchies) {
+      const dir = path.join(h.mountPoint, relPathOf(h));
+      const missing: string[] = [];
+      for (let d = dir; d !== h.mountPoint && !cgfs.exists(d); d = path.dirname(d)) missing.unshift(d);
+      for (const d of missing) {
+        try {
+          cgfs.mkdir(d);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw wrap('mkdir', d, err);
+          continue;
+        }
+        record.created.unshift(d);
+        if (h.controllers.includes('cpuset')) initCpuset(cgfs, d);
+      }
+      record.paths[h.key] = dir;
+    }
+  } catch (err) {
+    removeCgroups(cgfs, record);
+    throw err;
+  }
+  return record;
+}
+
+export function joinCgroups(cgfs: CgroupFs, record: CgroupRecord, pid: number): void {
+  for (const dir of Object.values(record.paths)) {
+    const file = path.join(dir, 'cgroup.procs');
+    try {
+      cgfs.write(file, String(pid));
+    } catch (err) {
+      throw wrap('write', file, err);
+    }
+  }
+}
+
+/** Pids in the container's cgroup (from the first hierarchy that can tell). */
+export function cgroupPids(cgfs: CgroupFs, record: CgroupRecord): number[] {
+  const pids = new Set<number>();
+  for (const dir of Object.values(record.paths)) {
+    try {
+      for (const line of cgfs.read(path.join(dir, 'cgroup.procs')).split('\n')) if (line) pids.add(Number(line));
+    } catch {
+      // a hierarchy already removed says nothing
+    }
+  }
+  return [...pids];
+}
+
+/** Remove the directories tsrun created. A parent shared with other containers is busy:
+ * that is fine, it stays. Returns the directories that could not be removed. */
+export function removeCgroups(cgfs: CgroupFs, record: CgroupRecord): string[] {
+  const left: string[] = [];
+  const leaves = new Set(Object.values(record.paths));
+  for (const dir of record.created) {
+    try {
+      cgfs.rmdir(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      if (leaves.has(dir) || (code !== 'EBUSY' && code !== 'ENOTEMPTY')) left.push(dir);
+    }
+  }
+  return left;
+}

@@ -1,0 +1,24 @@
+// `features`: what this tsrun supports, in runc's `features` shape (runtime-spec
+// features.md). Only what is implemented is listed.
+import { capabilityNumbers, mountFlagOptions, propagationOptions } from '../plan/constants';
+import { OCI_VERSION } from '../container/version';
+
+export function features(): Record<string, unknown> {
+  return {
+    ociVersionMin: '1.0.0',
+    ociVersionMax: OCI_VERSION,
+    hooks: [],
+    mountOptions: [...Object.keys(mountFlagOptions), ...Object.keys(propagationOptions), 'tmpcopyup'].sort(),
+    linux: {
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
+      capabilities: Object.keys(capabilityNumbers),
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
+      seccomp: { enabled: false },
+      apparmor: { enabled: false },
+      selinux: { enabled: false },
+      intelRdt: { enabled: false },
+      mountExtensions: { idmap: { enabled: false } },
+    },
+    annotations: { 'org.opencontainers.runc.version': 'tsrun-0.1.0' },
+  };
+}

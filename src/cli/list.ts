@@ -1,0 +1,23 @@
+// `list`: every container under --root, as runc's table, JSON array or bare IDs.
+import type { RuntimeContext } from '../container/context';
+import { containerStatus, stateDocument } from '../container/status';
+import { json, table } from './render';
+
+export function listContainers(ctx: RuntimeContext, format: 'table' | 'json', quiet: boolean): string {
+  const docs: Record<string, unknown>[] = [];
+  for (const id of ctx.store.list()) {
+    let record;
+    try {
+      record = ctx.store.load(id);
+    } catch {
+      continue; // removed meanwhile, or unreadable: not a container to show
+    }
+    if (record) docs.push(stateDocument(record, containerStatus(ctx.store, record)));
+  }
+  if (quiet) return docs.map((d) => `${String(d.id)}\n`).join('');
+  // runc prints Go's nil slice, "null", when there is nothing to list.
+  if (format === 'json') return docs.length === 0 ? 'null\n' : `${JSON.stringify(docs)}\n`;
+  const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER']];
+  for (const d of docs) rows.push([String(d.id), String(d.pid), String(d.status), String(d.bundle), String(d.created), String(d.owner) || 'root']);
+  return table(rows);
+}

@@ -1,0 +1,18 @@
+// `spec`: write a starting config.json into the bundle, never over an existing one.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { specTemplate } from '../container/spec-template';
+import { TsrunError } from '../errors';
+import { nodeErrorText } from '../sys/errno';
+
+export function writeSpec(bundle: string, rootless: boolean): void {
+  const file = path.join(bundle, 'config.json');
+  const spec = specTemplate(rootless, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+  try {
+    fs.writeFileSync(file, `${JSON.stringify(spec, null, '\t')}\n`, { flag: 'wx', mode: 0o666 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new TsrunError('ERR_TSRUN_USAGE', `File ${file} exists. Remove it first`);
+    throw new TsrunError(code === 'ENOENT' ? 'ERR_TSRUN_NOT_FOUND' : 'ERR_TSRUN_SYSCALL', `open ${file}: ${nodeErrorText(err)}`);
+  }
+}

@@ -1,0 +1,254 @@
+// `create`: validate, reserve the state directory, make the cgroup, clone the child and
+// drive it up the sync ladder (numbered as in src/plan/types.ts) until it is Ready and
+// blocked on exec.fifo. Any failure rolls back everything made so far, in reverse.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { applyDeviceRules } from '../cgroups/devices-v1';
+import { createCgroups, hostCgroupFs, joinCgroups, removeCgroups, type CgroupRecord } from '../cgroups/manager';
+import { cgroupPathIn } from '../cgroups/paths';
+import { TsrunError } from '../errors';
+import { buildInitPlan } from '../plan/build';
+import { CLONE_NEWPID } from '../plan/constants';
+import { describeChildError } from '../plan/describe';
+import { idMapText, planNamespaces } from '../plan/namespaces';
+import { SyncType, type SyncMessage } from '../plan/types';
+import { loadSpec } from '../spec/load';
+import type { Spec } from '../spec/types';
+import { STATE_VERSION, type ContainerRecord } from '../state/types';
+import { nodeErrorText } from '../sys/errno';
+import { native, type Native } from '../sys/native';
+import { readProcessFacts } from '../sys/proc';
+import { sleepMs } from '../sys/sleep';
+import type { RuntimeContext } from './context';
+import { availableCapabilities, cgroupVersion, hostHierarchies, statKind } from './host';
+import { Undo } from './undo';
+
+import { OCI_VERSION } from './version';
+const SYNC_TIMEOUT_MS = 60_000;
+
+export interface CreateOptions {
+  id: string;
+  bundle: string;
+  pidFile?: string | undefined;
+  consoleSocket?: string | undefined;
+  noPivot: boolean;
+  preserveFds: number;
+  /** `run` in the foreground: the container may use the runtime's terminal. */
+  foreground: boolean;
+}
+
+export interface Created {
+  record: ContainerRecord;
+  /** pidfd of the container's init, a child of this process. */
+  pidfd: number;
+  spec: Spec;
+}
+
+function writeFileAtomic(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+function checkTerminal(spec: Spec, opts: CreateOptions): void {
+  const terminal = spec.process?.terminal === true;
+  if (terminal && !opts.consoleSocket) {
+    throw new TsrunError('ERR_TSRUN_USAGE', opts.foreground ? 'process.terminal: a terminal for `run` without --console-socket is not supported yet' : 'cannot allocate tty if tsrun will detach without setting console socket');
+  }
+  if (!terminal && opts.consoleSocket) throw new TsrunError('ERR_TSRUN_USAGE', 'cannot use console socket if tsrun will not detach or allocate tty');
+}
+
+function makeCgroups(ctx: RuntimeContext, spec: Spec, id: string, undo: Undo): { record: CgroupRecord; version: 1 | 2 } {
+  const hierarchies = hostHierarchies();
+  const version = cgroupVersion(hierarchies);
+  const record = createCgroups(hostCgroupFs, hierarchies, (h) => cgroupPathIn(h, spec.linux?.cgroupsPath, id, ctx.systemdCgroup));
+  undo.push('remove cgroups', () => {
+    const left = removeCgroups(hostCgroupFs, record);
+    if (left.length > 0) throw new Error(`cgroups left: ${left.join(', ')}`);
+  });
+  const devices = hierarchies.find((h) => h.version === 1 && h.controllers.includes('devices'));
+  const devicesDir = devices ? record.paths[devices.key] : undefined;
+  if (devicesDir) {
+    try {
+      applyDeviceRules(hostCgroupFs, devicesDir, spec.linux?.resources?.devices ?? [], spec.linux?.devices ?? []);
+    } catch (err) {
+      throw new TsrunError('ERR_TSRUN_SYSCALL', `apply linux.resources.devices in ${devicesDir}: ${nodeErrorText(err)}`, { cause: err });
+    }
+  }
+  return { record, version };
+}
+
+function cgroupMountSources(record: CgroupRecord, version: 1 | 2): { name: string; hostDir: string; aliases: string[] }[] {
+  if (version === 2) return [];
+  return hostHierarchies()
+    .filter((h) => h.version === 1 && record.paths[h.key])
+    .map((h) => ({ name: h.name, hostDir: record.paths[h.key] as string, aliases: h.name.includes(',') ? h.name.split(',') : [] }));
+}
+
+/** Receive the next message; an Error becomes the described child failure. */
+function receive(addon: Native, syncFd: number, pidfd: number, spec: Spec): SyncMessage {
+  const msg = addon.syncRecv(syncFd, pidfd, SYNC_TIMEOUT_MS);
+  if (msg.type === SyncType.Error) {
+    if (msg.step === 0 || (msg.errno === 0 && msg.detail === '')) {
+      const status = addon.reapNoHang(pidfd);
+      const how = status ? (status.signal ? `killed by signal ${status.signal}` : `exit status ${status.code}`) : 'no reply';
+      throw new TsrunError('ERR_TSRUN_CHILD', `container init ended before it was ready (${how})`);
+    }
+    throw describeChildError(msg, spec);
+  }
+  return msg;
+}
+
+function expect(msg: SyncMessage, ...types: SyncType[]): void {
+  if (!types.includes(msg.type)) throw new TsrunError('ERR_TSRUN_CHILD', `sync: expected message ${types.join(' or ')}, received ${msg.type}`);
+}
+
+export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Created {
+  const bundle = path.resolve(opts.bundle);
+  const spec = loadSpec(bundle);
+  checkTerminal(spec, opts);
+  const rootfs = path.resolve(bundle, spec.root?.path ?? 'rootfs');
+  const undo = new Undo(ctx.logger);
+  const fds: number[] = [];
+  const addon = native();
+  try {
+    // 0: the state directory, exclusively: a duplicate ID fails here, touching nothing.
+    const stateDir = ctx.store.reserve(opts.id);
+    undo.push('remove state directory', () => ctx.store.remove(opts.id));
+
+    const cgroups = makeCgroups(ctx, spec, opts.id, undo);
+
+    addon.mkfifo(ctx.store.fifoPath(opts.id), 0o622);
+    const stateDirFd = addon.openPathDir(stateDir);
+    fds.push(stateDirFd);
+
+    const namespaces = planNamespaces(spec);
+    const joinFds = namespaces.joins.map((j) => {
+      try {
+        const fd = addon.openReadOnly(j.path);
+        fds.push(fd);
+        return fd;
+      } catch (err) {
+        throw new TsrunError('ERR_TSRUN_CONFIG', `config.json: linux.namespaces[${j.index}].path: ${(err as Error).message}`, { cause: err });
+      }
+    });
+    let consoleSocketFd = -1;
+    if (opts.consoleSocket) {
+      consoleSocketFd = addon.connectUnix(opts.consoleSocket);
+      fds.push(consoleSocketFd);
+    }
+
+    const hierarchy = hostHierarchies();
+    const { plan, warnings } = buildInitPlan(spec, {
+      bundle,
+      rootfs,
+      namespaces,
+      joinFds,
+      statSource: statKind,
+      cgroupSources: cgroupMountSources(cgroups.record, cgroups.version),
+      cgroupVersion: cgroups.version,
+      cgroup2HostDir: cgroups.version === 2 ? (cgroups.record.paths[hierarchy.find((h) => h.version === 2)?.key ?? ''] ?? null) : null,
+      availableCaps: availableCapabilities(),
+      stateDirFd,
+      consoleSocketFd,
+      preserveFds: opts.preserveFds,
+      noPivot: opts.noPivot,
+    });
+    warnings.forEach((w) => ctx.logger.warn(w));
+
+    // 1: spawn. The child waits for Go, so it is placed in its cgroups before it runs.
+    const child = addon.spawn(plan);
+    fds.push(child.syncFd);
+    let pid = child.pid;
+    let pidfd = child.pidfd;
+    const killChild = (): void => {
+      try {
+        addon.pidfdSignal(pidfd, 9);
+      } catch {
+        // already gone
+      }
+    };
+    undo.push('kill the container init', () => {
+      killChild();
+      // Wait for it to be gone: its cgroup cannot be removed while it lives.
+      for (let i = 0; i < 2000 && addon.reapNoHang(pidfd) === null; i++) sleepMs(1);
+      addon.close(pidfd);
+    });
+    joinCgroups(hostCgroupFs, cgroups.record, pid);
+    addon.syncSend(child.syncFd, SyncType.Go, 0);
+
+    // 2..: follow the child up the ladder.
+    for (;;) {
+      const msg = receive(addon, child.syncFd, pidfd, spec);
+      if (msg.type === SyncType.NeedIdMaps) {
+        const uidMap = idMapText(spec.linux?.uidMappings ?? []);
+        const gidMap = idMapText(spec.linux?.gidMappings ?? []);
+        try {
+          fs.writeFileSync(`/proc/${msg.arg}/uid_map`, uidMap);
+          if (gidMap) fs.writeFileSync(`/proc/${msg.arg}/gid_map`, gidMap);
+        } catch (err) {
+          throw new TsrunError('ERR_TSRUN_SYSCALL', `write uid/gid mappings (linux.uidMappings, linux.gidMappings) for pid ${msg.arg}: ${nodeErrorText(err)}`, { cause: err });
+        }
+        addon.syncSend(child.syncFd, SyncType.IdMapsDone, 0);
+      } else if (msg.type === SyncType.Pid) {
+        // The intermediate forked the init into its pid/time namespace and exits.
+        const intermediate = pidfd;
+        pid = msg.arg;
+        pidfd = addon.pidfdOpen(pid);
+        addon.reap(intermediate).then(() => addon.close(intermediate), () => undefined);
+      } else if (msg.type === SyncType.CreateRuntime) {
+        // prestart and createRuntime hooks run here (hooks issue).
+        addon.syncSend(child.syncFd, SyncType.Resume, 0);
+      } else {
+        expect(msg, SyncType.Ready);
+        break;
+      }
+    }
+
+    // 3: the child is Ready and blocks on exec.fifo until `start`.
+    const facts = readProcessFacts(pid);
+    if (!facts) throw new TsrunError('ERR_TSRUN_CHILD', `container init ${pid} vanished after it was ready`);
+    if (spec.process?.oomScoreAdj !== undefined) {
+      try {
+        fs.writeFileSync(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj));
+      } catch (err) {
+        throw new TsrunError('ERR_TSRUN_SYSCALL', `write process.oomScoreAdj ${spec.process.oomScoreAdj}: ${nodeErrorText(err)}`, { cause: err });
+      }
+    }
+    const record: ContainerRecord = {
+      version: STATE_VERSION,
+      id: opts.id,
+      ociVersion: OCI_VERSION,
+      bundle,
+      rootfs,
+      pid,
+      startTime: facts.startTime,
+      created: new Date().toISOString(),
+      owner: '',
+      annotations: spec.annotations ?? {},
+      cgroup: cgroups.record,
+      hasPidNamespace: (namespaces.newNamespaces & CLONE_NEWPID) !== 0 || namespaces.joins.some((j) => j.type === CLONE_NEWPID),
+    };
+    if (opts.pidFile) {
+      try {
+        writeFileAtomic(path.resolve(opts.pidFile), String(pid));
+      } catch (err) {
+        throw new TsrunError('ERR_TSRUN_SYSCALL', `write pid file ${opts.pidFile}: ${nodeErrorText(err)}`, { cause: err });
+      }
+    }
+    ctx.store.save(record);
+    undo.commit();
+    return { record, pidfd, spec };
+  } catch (err) {
+    undo.rollback();
+    throw err;
+  } finally {
+    for (const fd of fds) {
+      try {
+        addon.close(fd);
+      } catch {
+        // closing is best effort
+      }
+    }
+  }
+}

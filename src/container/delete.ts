@@ -1,0 +1,56 @@
+// `delete`: a stopped (or, as runc does, a created) container goes; a running one only
+// with --force, killed first. Then its cgroups and state directory are removed.
+import { hostCgroupFs, removeCgroups } from '../cgroups/manager';
+import { TsrunError } from '../errors';
+import type { ContainerRecord } from '../state/types';
+import { sleepMs } from '../sys/sleep';
+import type { RuntimeContext } from './context';
+import { signalAll, signalInit, waitStopped } from './signal';
+import { containerStatus } from './status';
+
+function killAndWait(record: ContainerRecord): void {
+  signalInit(record, 9);
+  // Without its own pid namespace the init's death does not end the others.
+  if (!record.hasPidNamespace) signalAll(record, 9);
+  if (!waitStopped(record, 10_000)) {
+    signalAll(record, 9);
+    if (!waitStopped(record, 5_000)) throw new TsrunError('ERR_TSRUN_STATE', `container ${record.id}: processes still running after SIGKILL`);
+  }
+}
+
+function removeCgroupsRetrying(ctx: RuntimeContext, record: ContainerRecord): void {
+  let left: string[] = [];
+  for (let attempt = 0; attempt < 50; attempt++) {
+    left = removeCgroups(hostCgroupFs, record.cgroup);
+    if (left.length === 0) return;
+    sleepMs(10);
+  }
+  ctx.logger.warn(`container ${record.id}: could not remove cgroups ${left.join(', ')}`);
+}
+
+export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean): void {
+  let record: ContainerRecord | null;
+  try {
+    record = ctx.store.load(id);
+  } catch (err) {
+    if (force && (err as TsrunError).code === 'ERR_TSRUN_NOT_FOUND') return;
+    throw err;
+  }
+  if (!record) {
+    // A create that died half-way left only a directory: nothing runs from it.
+    if (!force) throw new TsrunError('ERR_TSRUN_STATE', `container ${id} is still being created`);
+    ctx.store.remove(id);
+    return;
+  }
+  const status = containerStatus(ctx.store, record);
+  if (status === 'running' && !force) throw new TsrunError('ERR_TSRUN_STATE', `cannot delete container ${id} that is not stopped: running`);
+  if (status !== 'stopped') killAndWait(record);
+  else if (!record.hasPidNamespace) {
+    // The init is gone but, sharing the host's pid namespace, its children may live on.
+    signalAll(record, 9);
+    waitStopped(record, 5_000);
+  }
+  removeCgroupsRetrying(ctx, record);
+  ctx.store.remove(id);
+  // poststop hooks run here (hooks issue).
+}

@@ -1,0 +1,19 @@
+// `kill`: one signal to the init, or with --all to every process of the cgroup.
+import { TsrunError } from '../errors';
+import { parseSignal } from '../sys/signals';
+import type { RuntimeContext } from './context';
+import { signalAll, signalInit } from './signal';
+import { containerStatus } from './status';
+
+export function killContainer(ctx: RuntimeContext, id: string, signalText: string, all: boolean): void {
+  // The container first, as runc: an unknown ID is the error even with a bad signal.
+  const record = ctx.store.require(id);
+  const signal = parseSignal(signalText);
+  const status = containerStatus(ctx.store, record);
+  if (status === 'stopped' && !all) throw new TsrunError('ERR_TSRUN_STATE', 'container not running');
+  if (all) {
+    signalAll(record, signal);
+    return;
+  }
+  if (!signalInit(record, signal)) throw new TsrunError('ERR_TSRUN_STATE', 'container not running');
+}

@@ -1,0 +1,66 @@
+// Signalling a container's processes without ever hitting a reused pid: the pidfd is
+// opened first, then the pid is checked to still be the recorded process.
+import { cgroupPids, hostCgroupFs } from '../cgroups/manager';
+import type { ContainerRecord } from '../state/types';
+import { native } from '../sys/native';
+import { readProcessFacts } from '../sys/proc';
+import { sleepMs } from '../sys/sleep';
+
+/** pidfd of the container's init, or null when it is no longer running. */
+export function openInit(record: ContainerRecord): number | null {
+  const addon = native();
+  let pidfd: number;
+  try {
+    pidfd = addon.pidfdOpen(record.pid);
+  } catch {
+    return null;
+  }
+  const facts = readProcessFacts(record.pid);
+  if (!facts || facts.startTime !== record.startTime || facts.state === 'Z') {
+    addon.close(pidfd);
+    return null;
+  }
+  return pidfd;
+}
+
+export function signalInit(record: ContainerRecord, signal: number): boolean {
+  const pidfd = openInit(record);
+  if (pidfd === null) return false;
+  try {
+    native().pidfdSignal(pidfd, signal);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    native().close(pidfd);
+  }
+}
+
+/** Signal every process in the container's cgroup (kill --all). */
+export function signalAll(record: ContainerRecord, signal: number): void {
+  const addon = native();
+  for (const pid of cgroupPids(hostCgroupFs, record.cgroup)) {
+    try {
+      const fd = addon.pidfdOpen(pid);
+      try {
+        addon.pidfdSignal(fd, signal);
+      } finally {
+        addon.close(fd);
+      }
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
+/** Wait until the init and every process of the cgroup are gone (bounded). */
+export function waitStopped(record: ContainerRecord, timeoutMs: number): boolean {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const facts = readProcessFacts(record.pid);
+    const initGone = !facts || facts.startTime !== record.startTime || facts.state === 'Z';
+    if (initGone && cgroupPids(hostCgroupFs, record.cgroup).length === 0) return true;
+    if (Date.now() > deadline) return false;
+    sleepMs(2);
+  }
+}

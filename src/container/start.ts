@@ -1,0 +1,27 @@
+// `start`: release the child blocked on exec.fifo so it execs the user process.
+import * as fs from 'node:fs';
+import { TsrunError } from '../errors';
+import { native } from '../sys/native';
+import type { RuntimeContext } from './context';
+import { openInit } from './signal';
+import { containerStatus } from './status';
+
+const START_TIMEOUT_MS = 60_000;
+
+export function startContainer(ctx: RuntimeContext, id: string): void {
+  const record = ctx.store.require(id);
+  const status = containerStatus(ctx.store, record);
+  if (status === 'stopped') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
+  if (status === 'running') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start an already running container');
+  const pidfd = openInit(record);
+  if (pidfd === null) throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
+  const fifo = ctx.store.fifoPath(id);
+  try {
+    const released = native().releaseFifo(fifo, pidfd, START_TIMEOUT_MS);
+    if (!released) throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
+  } finally {
+    native().close(pidfd);
+  }
+  fs.rmSync(fifo, { force: true });
+  // poststart hooks run here (hooks issue).
+}

@@ -1,0 +1,31 @@
+// One error type for everything a user can cause. The CLI's single catch prints
+// `message` as one line and exits 1; tests match `code`, not wording.
+
+export type ErrorCode =
+  | 'ERR_TSRUN_CONFIG' // config.json is missing, malformed, invalid or asks for what we lack
+  | 'ERR_TSRUN_NOT_FOUND' // container, bundle or file does not exist
+  | 'ERR_TSRUN_STATE' // the operation does not fit the container's status
+  | 'ERR_TSRUN_USAGE' // bad command line (unknown signal, missing argument)
+  | 'ERR_TSRUN_SYSCALL' // the kernel refused something
+  | 'ERR_TSRUN_CHILD'; // the container's child failed a step before execve
+
+export class TsrunError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A problem with one entry of config.json: rendered as
+ * `config.json: linux.namespaces[1].type: unknown namespace type "foo"`. */
+export class ConfigError extends TsrunError {
+  constructor(
+    readonly jsonPath: string,
+    readonly problem: string,
+  ) {
+    super('ERR_TSRUN_CONFIG', jsonPath ? `config.json: ${jsonPath}: ${problem}` : `config.json: ${problem}`);
+  }
+}

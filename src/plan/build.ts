@@ -1,0 +1,100 @@
+// spec + host facts -> InitPlan. Pure: every fact about the host (file kinds, cgroup
+// directories, available capabilities, opened fds) comes in through PlanContext.
+import type { Spec } from '../spec/types';
+import { MS_PRIVATE, MS_REC, MS_SLAVE, MS_UNBINDABLE, CLONE_NEWNET, CLONE_NEWUSER, propagationOptions } from './constants';
+import { planCapabilities, planRlimits, searchPath } from './creds';
+import { devSymlinks, planDevices } from './devices';
+import { planMounts, type CgroupMountSource } from './mounts';
+import type { NamespacePlan } from './namespaces';
+import type { InitPlan } from './types';
+
+export interface PlanContext {
+  bundle: string;
+  /** Absolute host path of the rootfs. */
+  rootfs: string;
+  namespaces: NamespacePlan;
+  /** fd opened on each joined namespace, in the order of namespaces.joins. */
+  joinFds: number[];
+  statSource(p: string): 'dir' | 'file' | null;
+  cgroupSources: CgroupMountSource[];
+  cgroupVersion: 1 | 2;
+  /** The container's cgroup directory on a cgroup v2 host. */
+  cgroup2HostDir: string | null;
+  /** Capabilities the runtime process can grant (its bounding set). */
+  availableCaps: bigint;
+  stateDirFd: number;
+  consoleSocketFd: number;
+  preserveFds: number;
+  noPivot: boolean;
+}
+
+export interface PlanResult {
+  plan: InitPlan;
+  /** Things the config asked for that the host cannot give, for warnings. */
+  warnings: string[];
+}
+
+/** "/" gets rslave by default so no container mount reaches the host; a private or
+ * unbindable rootfsPropagation is applied from the start, others after pivot_root. */
+function rootPropagations(rootfsPropagation: string | undefined): { before: number; after: number } {
+  const requested = rootfsPropagation ? (propagationOptions[rootfsPropagation] ?? 0) : 0;
+  if (requested & MS_PRIVATE) return { before: MS_REC | MS_PRIVATE, after: requested };
+  if (requested & MS_UNBINDABLE) return { before: MS_REC | MS_SLAVE, after: requested };
+  return { before: MS_REC | MS_SLAVE, after: requested };
+}
+
+export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
+  const proc = spec.process ?? { args: [], cwd: '/' };
+  const linux = spec.linux ?? {};
+  const env = proc.env ?? [];
+  const userns = (ctx.namespaces.newNamespaces & CLONE_NEWUSER) !== 0 || ctx.namespaces.joins.some((j) => j.type === CLONE_NEWUSER);
+  const newNet = (ctx.namespaces.newNamespaces & CLONE_NEWNET) !== 0 || ctx.namespaces.joins.some((j) => j.type === CLONE_NEWNET);
+  const hasCgroupNs = (spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup');
+  const mounts = planMounts(spec.mounts ?? [], {
+    bundle: ctx.bundle,
+    statSource: ctx.statSource,
+    cgroup2Direct: ctx.cgroupVersion === 2 && hasCgroupNs,
+    cgroupSources: ctx.cgroupSources,
+    cgroup2HostDir: ctx.cgroupVersion === 2 && !hasCgroupNs ? ctx.cgroup2HostDir : null,
+    sysfsNeedsBind: userns && !newNet,
+  });
+  const devBound = (spec.mounts ?? []).some((m) => m.destination === '/dev' && (m.type === 'bind' || (m.options ?? []).includes('rbind') || (m.options ?? []).includes('bind')));
+  const devices = devBound ? [] : planDevices(linux.devices ?? [], userns);
+  const { caps, unavailable } = planCapabilities(proc, ctx.availableCaps);
+  const propagation = rootPropagations(linux.rootfsPropagation);
+  const warnings = unavailable.map((c) => `capability ${c} is not available to the runtime and is left out`);
+  const plan: InitPlan = {
+    joins: ctx.namespaces.joins.map((j, i) => ({ type: j.type, fd: ctx.joinFds[i] ?? -1, index: j.index })),
+    newNamespaces: ctx.namespaces.newNamespaces,
+    hasUserMappings: ctx.namespaces.hasUserMappings,
+    cgroupFd: -1,
+    rootfs: ctx.rootfs,
+    rootPropagation: propagation.before,
+    rootfsPropagation: propagation.after,
+    rootReadonly: spec.root?.readonly === true,
+    noPivot: ctx.noPivot,
+    mounts: mounts.mounts,
+    devices,
+    symlinks: [...mounts.symlinks, ...(devBound ? [] : devSymlinks(linux.devices ?? []))],
+    maskedPaths: linux.maskedPaths ?? [],
+    readonlyPaths: linux.readonlyPaths ?? [],
+    sysctls: Object.entries(linux.sysctl ?? {}).map(([key, value]) => ({ key, value, path: key.replace(/\./g, '/') })),
+    hostname: spec.hostname ?? null,
+    domainname: spec.domainname ?? null,
+    rlimits: planRlimits(proc),
+    uid: proc.user?.uid ?? 0,
+    gid: proc.user?.gid ?? 0,
+    additionalGids: proc.user?.additionalGids ?? [],
+    umask: proc.user?.umask ?? 0o022,
+    capabilities: caps,
+    noNewPrivileges: proc.noNewPrivileges === true,
+    cwd: proc.cwd ?? '/',
+    args: proc.args ?? [],
+    env,
+    searchPath: searchPath(env),
+    stateDirFd: ctx.stateDirFd,
+    consoleSocketFd: ctx.consoleSocketFd,
+    preserveFds: ctx.preserveFds,
+  };
+  return { plan, warnings };
+}

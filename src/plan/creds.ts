@@ -1,0 +1,61 @@
+// process.user, capabilities and rlimits -> numbers for the child.
+import type { Process } from '../spec/types';
+import { capabilityNumbers, rlimitNumbers } from './constants';
+import type { Capabilities, RlimitStep } from './types';
+
+export function capabilityMask(names: string[] | undefined, available: bigint): { mask: bigint; unavailable: string[] } {
+  let mask = 0n;
+  const unavailable: string[] = [];
+  for (const name of names ?? []) {
+    const n = capabilityNumbers[name];
+    if (n === undefined) continue; // rejected by the semantic checks
+    const bit = 1n << BigInt(n);
+    if (available & bit) mask |= bit;
+    else if (!unavailable.includes(name)) unavailable.push(name);
+  }
+  return { mask, unavailable };
+}
+
+/** Capability sets for the child. Capabilities the runtime itself lacks (this host has no
+ * CAP_SYS_RESOURCE in its bounding set) cannot be granted: they are left out and reported
+ * to the caller, which logs a warning, as runc does for capabilities the kernel lacks. */
+export function planCapabilities(proc: Process, available: bigint): { caps: Capabilities | null; unavailable: string[] } {
+  const c = proc.capabilities;
+  if (!c) return { caps: null, unavailable: [] };
+  const sets = ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const;
+  const unavailable = new Set<string>();
+  const caps = {} as Capabilities;
+  for (const set of sets) {
+    const r = capabilityMask(c[set], available);
+    caps[set] = r.mask;
+    r.unavailable.forEach((u) => unavailable.add(u));
+  }
+  // The kernel raises an ambient capability only if it is permitted and inheritable;
+  // runc and crun quietly skip the others, and so do we.
+  caps.ambient &= caps.permitted & caps.inheritable;
+  return { caps, unavailable: [...unavailable] };
+}
+
+const RLIM_INFINITY = 0xffffffffffffffffn;
+
+/** rlimit values are uint64 in JSON; JSON.parse rounds 2^64-1 up, so anything at or above
+ * 2^63 is taken as unlimited. */
+export function rlimitValue(n: number): bigint {
+  if (n >= 2 ** 63) return RLIM_INFINITY;
+  return BigInt(Math.trunc(n));
+}
+
+export function planRlimits(proc: Process): RlimitStep[] {
+  return (proc.rlimits ?? []).map((r, index) => ({
+    resource: rlimitNumbers[r.type] ?? -1,
+    soft: rlimitValue(r.soft),
+    hard: rlimitValue(r.hard),
+    index,
+  }));
+}
+
+/** The directories of PATH in the container's environment. */
+export function searchPath(env: string[]): string[] {
+  const entry = [...env].reverse().find((e) => e.startsWith('PATH='));
+  return entry ? entry.slice(5).split(':').filter((d) => d !== '') : [];
+}

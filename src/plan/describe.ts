@@ -1,0 +1,90 @@
+// A child failure arrives as numbers {step, index, errno, detail}; this turns it into one
+// sentence naming the config entry, in runc's words where callers parse them.
+import { TsrunError } from '../errors';
+import type { Spec } from '../spec/types';
+import { errnoText } from '../sys/errno';
+import { ChildStep, type SyncMessage } from './types';
+
+function entry(index: number, array: string): string {
+  return index >= 0 ? `${array}[${index}]` : '';
+}
+
+export function describeChildError(msg: SyncMessage, spec: Spec): TsrunError {
+  const why = msg.errno ? errnoText(msg.errno) : 'failed';
+  const d = msg.detail;
+  const i = msg.index;
+  const text = ((): string => {
+    switch (msg.step) {
+      case ChildStep.LookupExec: {
+        const name = spec.process?.args?.[0] ?? d;
+        if (name.includes('/')) return `exec: "${name}": stat ${name}: ${why}`;
+        return msg.errno === 2 ? `exec: "${name}": executable file not found in $PATH` : `exec: "${name}": ${why}`;
+      }
+      case ChildStep.Exec:
+        return `exec ${d}: ${why}`;
+      case ChildStep.Mount: {
+        const m = spec.mounts?.[i];
+        const what = m ? `${m.type ?? 'bind'} ${m.source ?? ''} on ${m.destination}` : d;
+        return `mount ${entry(i, 'mounts')} (${what}${d && m && !d.includes(m.destination) ? `, at ${d}` : ''}): ${why}`;
+      }
+      case ChildStep.Device:
+        return i >= 0 ? `create device linux.devices[${i}] (${d}): ${why}` : `create default device ${d}: ${why}`;
+      case ChildStep.Symlink:
+        return `create symlink ${d}: ${why}`;
+      case ChildStep.JoinNamespace: {
+        const ns = spec.linux?.namespaces?.[i];
+        return `join linux.namespaces[${i}] (${ns?.type ?? '?'} namespace ${ns?.path ?? d}): ${why}`;
+      }
+      case ChildStep.UnshareUser:
+        return `create user namespace: ${why}`;
+      case ChildStep.UnshareNamespaces:
+        return `create namespaces: ${why}`;
+      case ChildStep.Rlimit: {
+        const r = spec.process?.rlimits?.[i];
+        return `setrlimit process.rlimits[${i}] (${r?.type ?? d} soft ${r?.soft} hard ${r?.hard}): ${why}`;
+      }
+      case ChildStep.Sysctl:
+        return `write sysctl linux.sysctl."${d}": ${why}`;
+      case ChildStep.MaskPath:
+        return `mask linux.maskedPaths entry ${d}: ${why}`;
+      case ChildStep.ReadonlyPath:
+        return `make linux.readonlyPaths entry ${d} read-only: ${why}`;
+      case ChildStep.Hostname:
+        return `set hostname ${JSON.stringify(spec.hostname ?? d)}: ${why}`;
+      case ChildStep.Domainname:
+        return `set domainname ${JSON.stringify(spec.domainname ?? d)}: ${why}`;
+      case ChildStep.RootReadonly:
+        return `make root.readonly rootfs read-only: ${why}`;
+      case ChildStep.PivotRoot:
+        return `pivot_root ${d}: ${why}`;
+      case ChildStep.RootPropagation:
+      case ChildStep.RootfsPropagation:
+        return `set linux.rootfsPropagation ${spec.linux?.rootfsPropagation ?? ''}: ${why}`;
+      case ChildStep.BindRootfs:
+        return `bind mount root.path ${d}: ${why}`;
+      case ChildStep.Groups:
+        return `setgroups process.user.additionalGids: ${why}`;
+      case ChildStep.SetGid:
+        return `setgid process.user.gid ${spec.process?.user?.gid ?? d}: ${why}`;
+      case ChildStep.SetUid:
+        return `setuid process.user.uid ${spec.process?.user?.uid ?? d}: ${why}`;
+      case ChildStep.Capabilities:
+        return `apply process.capabilities: ${why}`;
+      case ChildStep.NoNewPrivileges:
+        return `set process.noNewPrivileges: ${why}`;
+      case ChildStep.Cwd:
+        return `chdir to cwd (${JSON.stringify(spec.process?.cwd ?? d)}) set in config.json failed: ${why}`;
+      case ChildStep.Console:
+        return `set up console ${d}: ${why}`;
+      case ChildStep.ExecFifo:
+        return `open exec fifo: ${why}`;
+      case ChildStep.IdMaps:
+        return `wait for uid/gid mappings: ${why}`;
+      case ChildStep.ForkInit:
+        return `start container init in its pid namespace: ${why}`;
+      default:
+        return `container init failed${d ? ` at ${d}` : ''}: ${why}`;
+    }
+  })();
+  return new TsrunError('ERR_TSRUN_CHILD', text);
+}

@@ -1,0 +1,138 @@
+// config.json mounts -> MountSteps: option strings to flags (runc specconv's tables),
+// bind sources resolved against the bundle, the cgroup mount expanded for the host.
+import * as path from 'node:path';
+import { ConfigError } from '../errors';
+import type { Mount } from '../spec/types';
+import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, mountFlagOptions, propagationOptions } from './constants';
+import { MountTargetKind, type MountStep, type SymlinkStep } from './types';
+
+export interface ParsedOptions {
+  flags: number;
+  propagation: number[];
+  data: string[];
+}
+
+export function parseMountOptions(options: string[]): ParsedOptions {
+  let flags = 0;
+  const propagation: number[] = [];
+  const data: string[] = [];
+  for (const option of options) {
+    const known = mountFlagOptions[option];
+    if (known) {
+      flags = known.clear ? flags & ~known.flag : flags | known.flag;
+      continue;
+    }
+    const prop = propagationOptions[option];
+    if (prop !== undefined) propagation.push(prop);
+    else if (option !== 'tmpcopyup') data.push(option);
+  }
+  return { flags, propagation, data };
+}
+
+/** The host's cgroup hierarchies as a container's /sys/fs/cgroup shows them. */
+export interface CgroupMountSource {
+  /** Directory name under the mount destination ("cpu,cpuacct", "memory", "unified"). */
+  name: string;
+  /** The container's cgroup directory on the host. */
+  hostDir: string;
+  /** Names that point at a co-mounted hierarchy ("cpu" -> "cpu,cpuacct"). */
+  aliases: string[];
+}
+
+export interface MountContext {
+  bundle: string;
+  /** Whether a path exists on the host and what it is. */
+  statSource(p: string): 'dir' | 'file' | null;
+  /** cgroup v2 with a cgroup namespace: mount cgroup2 itself. */
+  cgroup2Direct: boolean;
+  /** cgroup v2 without a cgroup namespace: bind the container's cgroup directory. */
+  cgroup2HostDir: string | null;
+  cgroupSources: CgroupMountSource[];
+  /** sysfs cannot be mounted from a user namespace without its own network namespace. */
+  sysfsNeedsBind: boolean;
+}
+
+function isBind(m: Mount): boolean {
+  return m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
+}
+
+function bindStep(index: number, source: string, destination: string, parsed: ParsedOptions, kind: MountTargetKind): MountStep {
+  const rec = parsed.flags & MS_REC;
+  const extra = parsed.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+  return {
+    index,
+    source,
+    destination,
+    fstype: '',
+    flags: MS_BIND | rec,
+    data: '',
+    remountFlags: extra !== 0 ? extra : -1,
+    propagation: parsed.propagation,
+    targetKind: kind,
+    sourceIsPath: true,
+  };
+}
+
+function cgroupSteps(index: number, m: Mount, parsed: ParsedOptions, ctx: MountContext): { mounts: MountStep[]; symlinks: SymlinkStep[] } {
+  const dest = m.destination;
+  if (ctx.cgroup2Direct) {
+    return {
+      mounts: [{ index, source: 'cgroup2', destination: dest, fstype: 'cgroup2', flags: parsed.flags, data: '', remountFlags: -1, propagation: parsed.propagation, targetKind: MountTargetKind.Directory, sourceIsPath: false }],
+      symlinks: [],
+    };
+  }
+  if (ctx.cgroup2HostDir !== null) {
+    return { mounts: [bindStep(index, ctx.cgroup2HostDir, dest, { ...parsed, flags: parsed.flags | MS_BIND | MS_REC }, MountTargetKind.Directory)], symlinks: [] };
+  }
+  // Like runc on cgroup v1: a tmpfs holding a bind mount of the container's own cgroup
+  // from each hierarchy, made read-only as the mount asks once the binds are in place.
+  const base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  const mounts: MountStep[] = [
+    { index, source: 'tmpfs', destination: dest, fstype: 'tmpfs', flags: base, data: 'mode=755', remountFlags: -1, propagation: [], targetKind: MountTargetKind.Directory, sourceIsPath: false },
+  ];
+  const symlinks: SymlinkStep[] = [];
+  for (const src of ctx.cgroupSources) {
+    mounts.push(bindStep(index, src.hostDir, path.posix.join(dest, src.name), { flags: MS_BIND | MS_REC | (parsed.flags & ~MS_BIND & ~MS_REC) | base, propagation: [], data: [] }, MountTargetKind.Directory));
+    for (const alias of src.aliases) symlinks.push({ target: src.name, linkPath: path.posix.join(dest, alias) });
+  }
+  if (parsed.flags & MS_RDONLY) {
+    mounts.push({ index, source: '', destination: dest, fstype: '', flags: MS_REMOUNT | base | MS_RDONLY, data: 'mode=755', remountFlags: -1, propagation: [], targetKind: MountTargetKind.Directory, sourceIsPath: false });
+  }
+  for (const p of parsed.propagation) mounts[0]?.propagation.push(p);
+  return { mounts, symlinks };
+}
+
+export function planMounts(mounts: Mount[], ctx: MountContext): { mounts: MountStep[]; symlinks: SymlinkStep[] } {
+  const steps: MountStep[] = [];
+  const symlinks: SymlinkStep[] = [];
+  mounts.forEach((m, index) => {
+    const parsed = parseMountOptions(m.options ?? []);
+    if (m.type === 'cgroup') {
+      const c = cgroupSteps(index, m, parsed, ctx);
+      steps.push(...c.mounts);
+      symlinks.push(...c.symlinks);
+      return;
+    }
+    if (isBind(m) || (m.type === 'sysfs' && ctx.sysfsNeedsBind)) {
+      const source = m.type === 'sysfs' && !isBind(m) ? '/sys' : path.resolve(ctx.bundle, m.source ?? '');
+      const kind = ctx.statSource(source);
+      if (kind === null) throw new ConfigError(`mounts[${index}].source`, `${JSON.stringify(m.source ?? '')} does not exist (mount on ${m.destination})`);
+      const flags = m.type === 'sysfs' && !isBind(m) ? parsed.flags | MS_BIND | MS_REC : parsed.flags;
+      steps.push(bindStep(index, source, m.destination, { ...parsed, flags }, kind === 'dir' ? MountTargetKind.Directory : MountTargetKind.File));
+      return;
+    }
+    steps.push({
+      index,
+      source: m.source ?? m.type ?? '',
+      destination: m.destination,
+      fstype: m.type ?? '',
+      flags: parsed.flags,
+      data: parsed.data.join(','),
+      remountFlags: -1,
+      propagation: parsed.propagation,
+      targetKind: MountTargetKind.Directory,
+      sourceIsPath: false,
+    });
+  });
+  return { mounts: steps, symlinks };
+}

@@ -1,0 +1,39 @@
+// linux.namespaces -> what to create and what to join. The user namespace is joined
+// first: joining the others needs the capabilities it grants (youki ORDERED_NAMESPACES).
+import type { Spec } from '../spec/types';
+import { CLONE_NEWUSER, namespaceFlags } from './constants';
+
+export interface NamespaceRequest {
+  type: number;
+  path: string;
+  index: number;
+}
+
+export interface NamespacePlan {
+  newNamespaces: number;
+  joins: NamespaceRequest[];
+  hasUserMappings: boolean;
+}
+
+export function planNamespaces(spec: Spec): NamespacePlan {
+  let newNamespaces = 0;
+  const joins: NamespaceRequest[] = [];
+  (spec.linux?.namespaces ?? []).forEach((ns, index) => {
+    const type = namespaceFlags[ns.type] ?? 0;
+    if (ns.path) joins.push({ type, path: ns.path, index });
+    else newNamespaces |= type;
+  });
+  joins.sort((a, b) => Number(b.type === CLONE_NEWUSER) - Number(a.type === CLONE_NEWUSER));
+  const hasUserMappings = (newNamespaces & CLONE_NEWUSER) !== 0 && (spec.linux?.uidMappings?.length ?? 0) > 0;
+  return { newNamespaces, joins, hasUserMappings };
+}
+
+/** Whether the container gets a namespace of this type of its own (new or joined). */
+export function hasNamespace(spec: Spec, type: string): boolean {
+  return (spec.linux?.namespaces ?? []).some((ns) => ns.type === type);
+}
+
+/** Content of /proc/PID/uid_map or gid_map for the mappings. */
+export function idMapText(mappings: { containerID: number; hostID: number; size: number }[]): string {
+  return mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}

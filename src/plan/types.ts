@@ -1,0 +1,235 @@
+// The InitPlan is the flat, fully resolved description of everything the cloned child
+// does between clone3() and execve(). It is built in TypeScript (pure, unit-tested) and
+// handed to the addon's spawn(), which copies it into C structs *before* cloning: the
+// child never touches a JS value. Only numbers, strings and flat arrays live here; no
+// OCI types. Every field name is mirrored in addon/src/plan.cc.
+
+/** A namespace the child joins with setns() on an fd the runtime opened. */
+export interface NamespaceJoin {
+  /** CLONE_NEW* bit of the namespace type. */
+  type: number;
+  /** fd (in the runtime process) opened O_RDONLY|O_CLOEXEC on the namespace path. */
+  fd: number;
+  /** Index in linux.namespaces, for error messages. */
+  index: number;
+}
+
+export const enum MountTargetKind {
+  Directory = 0,
+  File = 1,
+}
+
+/** One mount(2) (or mount sequence) performed inside the new mount namespace, before
+ * pivot_root, with the destination resolved inside the rootfs. */
+export interface MountStep {
+  /** Index in config.json "mounts" (or -1 for mounts tsrun adds itself). */
+  index: number;
+  /** Host path or fs-specific source string; "" when none. */
+  source: string;
+  /** Absolute path inside the container. */
+  destination: string;
+  /** Filesystem type for mount(2); "" for bind mounts. */
+  fstype: string;
+  /** Flags for the first mount(2) call (MS_BIND, MS_REC, MS_NOSUID, ...). */
+  flags: number;
+  /** Filesystem data string (tmpfs size=..., mode=...); "" for none. */
+  data: string;
+  /** When >= 0: flags of a second mount(MS_REMOUNT|MS_BIND|...) call, needed because a
+   * bind mount ignores MS_RDONLY and friends on the first call. */
+  remountFlags: number;
+  /** Propagation flags (MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE, each maybe |MS_REC)
+   * applied one by one after the mount. */
+  propagation: number[];
+  /** What to create at the destination if it does not exist. */
+  targetKind: MountTargetKind;
+  /** Source is a host path that the child opens before mounting (bind mounts). */
+  sourceIsPath: boolean;
+}
+
+/** A symbolic link created inside the rootfs before pivot_root (/dev/fd, /dev/ptmx, ...). */
+export interface SymlinkStep {
+  target: string;
+  /** Absolute path inside the container. */
+  linkPath: string;
+}
+
+export interface DeviceStep {
+  /** Index in linux.devices, or -1 for a default device. */
+  index: number;
+  /** Absolute path inside the container. */
+  path: string;
+  /** S_IFCHR, S_IFBLK or S_IFIFO. */
+  fileType: number;
+  major: number;
+  minor: number;
+  /** Permission bits only (0o666). */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Bind-mount the host's node (same path) instead of mknod: in a user namespace mknod
+   * is not allowed. */
+  bindFromHost: boolean;
+}
+
+export interface RlimitStep {
+  /** RLIMIT_* resource number. */
+  resource: number;
+  soft: bigint;
+  hard: bigint;
+  /** Index in process.rlimits. */
+  index: number;
+}
+
+export interface SysctlStep {
+  /** Path relative to /proc/sys, with dots already turned into slashes. */
+  path: string;
+  value: string;
+  /** The key as written in config.json, for messages. */
+  key: string;
+}
+
+export interface Capabilities {
+  /** Bit masks (bit N = capability N), as bigint because there are more than 32. */
+  bounding: bigint;
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+  ambient: bigint;
+}
+
+export interface InitPlan {
+  /** Namespaces joined by path, user namespace first. */
+  joins: NamespaceJoin[];
+  /** CLONE_NEW* bits of the namespaces to create. */
+  newNamespaces: number;
+  /** The parent must write uid/gid maps: the child asks for them after unshare(CLONE_NEWUSER). */
+  hasUserMappings: boolean;
+  /** Host fd of the container's cgroup directory (v2), for CLONE_INTO_CGROUP; -1 for none. */
+  cgroupFd: number;
+
+  /** Absolute host path of the rootfs. */
+  rootfs: string;
+  /** MS_* propagation for "/" before the mounts (MS_REC|MS_SLAVE by default). */
+  rootPropagation: number;
+  /** MS_* propagation for the new root after pivot_root, 0 for none. */
+  rootfsPropagation: number;
+  rootReadonly: boolean;
+  /** chroot instead of pivot_root (--no-pivot). */
+  noPivot: boolean;
+  mounts: MountStep[];
+  devices: DeviceStep[];
+  symlinks: SymlinkStep[];
+  /** Paths inside the container masked after pivot_root: /dev/null over files,
+   * a read-only empty tmpfs over directories. */
+  maskedPaths: string[];
+  /** Paths inside the container made read-only (recursive bind + remount ro). */
+  readonlyPaths: string[];
+  sysctls: SysctlStep[];
+  /** null leaves the namespace's name as it is. */
+  hostname: string | null;
+  domainname: string | null;
+
+  rlimits: RlimitStep[];
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  /** -1 leaves the umask as it is (runc's default 0022 is set by the plan builder). */
+  umask: number;
+  capabilities: Capabilities | null;
+  noNewPrivileges: boolean;
+
+  /** Absolute path inside the container. */
+  cwd: string;
+  args: string[];
+  /** "KEY=value" strings. */
+  env: string[];
+  /** The directories of the container's PATH, for the lookup of args[0] when it has no '/'. */
+  searchPath: string[];
+
+  /** fd of the container's state directory (O_PATH|O_DIRECTORY); the child opens
+   * "exec.fifo" in it for writing and blocks there until `start`. -1 for `exec` (no wait). */
+  stateDirFd: number;
+  /** fd of a connected console socket, -1 when process.terminal is false. */
+  consoleSocketFd: number;
+  /** Number of fds after stdio that survive into the container (--preserve-fds). */
+  preserveFds: number;
+}
+
+/** Messages on the sync socket. Mirror of addon/src/abi.h. The ladder:
+ *
+ *   parent (runtime)                       child (addon, after clone3)
+ *   spawn ------------------------------->  signals reset, pdeathsig, non-dumpable
+ *   place in v1 cgroups                     waits for Go
+ *   Go ---------------------------------->  rlimits, setns joins (user first)
+ *                      <--- NeedIdMaps(pid) unshare(CLONE_NEWUSER) [if new user ns]
+ *   write uid_map/gid_map
+ *   IdMapsDone -------------------------->  setresuid(0)/setresgid(0); unshare other namespaces
+ *                          <--- Pid(pid)    [pid/time ns] fork the init with CLONE_PARENT;
+ *                                           the intermediate exits
+ *                   <--- CreateRuntime      mounts, devices, symlinks done (before pivot)
+ *   (prestart/createRuntime hooks)
+ *   Resume ------------------------------>  pivot_root, masked/readonly, sysctl, hostname,
+ *                                           creds, caps, rlimits, args[0] lookup
+ *                          <--- Ready       pdeathsig cleared; blocks on exec.fifo
+ *   pid-file, state.json, exit
+ *
+ * Any child step may instead send Error {step, index, errno, detail} and _exit(1).
+ */
+export const enum SyncType {
+  Go = 1,
+  NeedIdMaps = 2,
+  IdMapsDone = 3,
+  Pid = 4,
+  CreateRuntime = 5,
+  Resume = 6,
+  Ready = 7,
+  Error = 8,
+}
+
+/** Child steps, for errors: which part of the plan failed. Mirror of addon/src/abi.h. */
+export const enum ChildStep {
+  Setup = 1,
+  Rlimit = 2,
+  JoinNamespace = 3,
+  UnshareUser = 4,
+  UnshareNamespaces = 5,
+  ForkInit = 6,
+  RootPropagation = 7,
+  BindRootfs = 8,
+  Mount = 9,
+  Device = 10,
+  Symlink = 11,
+  PivotRoot = 12,
+  RootfsPropagation = 13,
+  MaskPath = 14,
+  ReadonlyPath = 15,
+  Sysctl = 16,
+  Hostname = 17,
+  Domainname = 18,
+  RootReadonly = 19,
+  Console = 20,
+  Groups = 21,
+  SetGid = 22,
+  SetUid = 23,
+  Capabilities = 24,
+  NoNewPrivileges = 25,
+  Cwd = 26,
+  LookupExec = 27,
+  ExecFifo = 28,
+  Exec = 29,
+  IdMaps = 30,
+  Sync = 31,
+}
+
+export interface SyncMessage {
+  type: SyncType;
+  step: ChildStep | 0;
+  /** Index of the failing entry in its config.json array, -1 when none. */
+  index: number;
+  /** errno (positive) of the failing syscall, 0 when none. */
+  errno: number;
+  /** Pid for NeedIdMaps / Pid. */
+  arg: number;
+  /** Short NUL-free text: the path or name involved. */
+  detail: string;
+}

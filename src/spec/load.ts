@@ -1,0 +1,79 @@
+// Reads <bundle>/config.json: parse, schema, semantics. The first problem becomes one
+// TsrunError whose message names the file, the JSON path or the line:column.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, TsrunError } from '../errors';
+import { findJsonSyntaxError } from './json-syntax';
+import { checkProcess, checkSpec } from './semantics';
+import type { Process, Spec } from './types';
+import { validateConfigSchema, validateProcessSchema } from './validate';
+
+/** Go-style lowercase errno text, as runc prints it (podman matches on these words). */
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  ELOOP: 'too many levels of symbolic links',
+};
+
+function errnoText(error: NodeJS.ErrnoException): string {
+  return (error.code && ERRNO_TEXT[error.code]) ?? error.message;
+}
+
+/** JSON text -> value; a syntax error becomes `config.json: invalid JSON at line L, column C: ...`. */
+export function parseConfigJson(text: string, fileLabel = 'config.json'): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const where = findJsonSyntaxError(text);
+    const problem = where
+      ? `invalid JSON at line ${where.line}, column ${where.column}: ${where.problem}`
+      : `invalid JSON: ${(error as Error).message}`;
+    if (fileLabel === 'config.json') throw new ConfigError('', problem);
+    throw new TsrunError('ERR_TSRUN_CONFIG', `${fileLabel}: ${problem}`);
+  }
+}
+
+/** Reads a file for loadSpec/loadProcessFile; a missing bundle is told apart from a missing file. */
+function readConfigFile(file: string, bundleDir?: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    if (bundleDir !== undefined && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) {
+      // Only on the error path: say which of the two is missing.
+      const stat = fs.statSync(bundleDir, { throwIfNoEntry: false });
+      if (!stat) throw new TsrunError('ERR_TSRUN_NOT_FOUND', `bundle ${bundleDir}: no such file or directory`);
+      if (!stat.isDirectory()) throw new TsrunError('ERR_TSRUN_NOT_FOUND', `bundle ${bundleDir}: not a directory`);
+    }
+    // config.json missing is a config problem; any other file named on the command line is "not found".
+    const code = bundleDir === undefined && err.code === 'ENOENT' ? 'ERR_TSRUN_NOT_FOUND' : 'ERR_TSRUN_CONFIG';
+    throw new TsrunError(code, `open ${file}: ${errnoText(err)}`, { cause: error });
+  }
+}
+
+/** Loads, validates and checks `<bundleDir>/config.json` for `create`/`run`. */
+export function loadSpec(bundleDir: string): Spec {
+  const bundle = path.resolve(bundleDir);
+  const doc = parseConfigJson(readConfigFile(path.join(bundle, 'config.json'), bundle));
+  validateConfigSchema(doc);
+  checkSpec(doc, bundle);
+  return doc;
+}
+
+/** Loads an exec process object (`tsrun exec --process FILE`); errors name FILE, not config.json:
+ * `/tmp/p.json: process.args: must not be empty`. */
+export function loadProcessFile(file: string): Process {
+  const absolute = path.resolve(file);
+  const doc = parseConfigJson(readConfigFile(absolute), absolute);
+  try {
+    validateProcessSchema(doc);
+    checkProcess(doc);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new TsrunError('ERR_TSRUN_CONFIG', `${absolute}: ${error.jsonPath}: ${error.problem}`);
+  }
+  return doc;
+}

@@ -1,0 +1,338 @@
+// Cross-field and value rules that a JSON Schema cannot say clearly. One small function per
+// rule; each returns the first ConfigError it finds or undefined. checkSpec throws the first
+// error of all rules, in the order of RULES (roughly the order of config.md).
+//
+// Where runc is the reference, the rule says so. Refusals of valid-but-unimplemented fields
+// live in unsupported.ts.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError } from '../errors';
+import { appendIndex, appendKey } from './json-path';
+import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS, S_IFMT } from './linux-names';
+import { findUnsupportedField, findUnsupportedProcessField } from './unsupported';
+import type { CapabilitySet, Namespace, Process, Spec } from './types';
+
+export type SpecRule = (spec: Spec) => ConfigError | undefined;
+export type ProcessRule = (process: Process, at: string) => ConfigError | undefined;
+
+function quote(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+function mustBeAbsolute(at: string, value: string): ConfigError | undefined {
+  return value.startsWith('/') ? undefined : new ConfigError(at, `must be an absolute path, got ${quote(value)}`);
+}
+
+/** The namespaces entry of `type`, new (no path) or joined (path), if any. */
+function namespaceOf(spec: Spec, type: string): Namespace | undefined {
+  return spec.linux?.namespaces?.find((ns) => ns.type === type);
+}
+
+// ---- top level ----------------------------------------------------------------------
+
+/** ociVersion: a semantic version with major 1 ("1.0.2-dev", "1.3.0"). */
+export const checkOciVersion: SpecRule = (spec) => {
+  const match = /^(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(spec.ociVersion);
+  if (!match) return new ConfigError('ociVersion', `invalid version ${quote(spec.ociVersion)}`);
+  if (match[1] !== '1') return new ConfigError('ociVersion', `unsupported version ${quote(spec.ociVersion)}: need 1.x`);
+  return undefined;
+};
+
+export const checkRootPresent: SpecRule = (spec) => {
+  if (!spec.root) return new ConfigError('root', 'is required');
+  if (spec.root.path === '') return new ConfigError('root.path', 'must not be empty');
+  return undefined;
+};
+
+/** `create` needs a process to run. */
+export const checkProcessPresent: SpecRule = (spec) =>
+  spec.process ? undefined : new ConfigError('process', 'is required');
+
+// ---- process (shared with exec --process) -------------------------------------------
+
+/** runtime-spec: "at least one entry is REQUIRED" on Linux; runc: "args must not be empty". */
+export const checkArgs: ProcessRule = (process, at) =>
+  process.args && process.args.length > 0 ? undefined : new ConfigError(`${at}.args`, 'must not be empty');
+
+export const checkCwd: ProcessRule = (process, at) => mustBeAbsolute(`${at}.cwd`, process.cwd);
+
+export const checkCapabilityNames: ProcessRule = (process, at) => {
+  const caps = process.capabilities;
+  if (!caps) return undefined;
+  for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as CapabilitySet[]) {
+    const names = caps[set] ?? [];
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (!CAPABILITIES.includes(name)) {
+        return new ConfigError(appendIndex(`${at}.capabilities.${set}`, i), `unknown capability ${quote(name)}`);
+      }
+    }
+  }
+  return undefined;
+};
+
+export const checkRlimits: ProcessRule = (process, at) => {
+  const rlimits = process.rlimits ?? [];
+  const seen = new Set<string>();
+  for (let i = 0; i < rlimits.length; i++) {
+    const { type, soft, hard } = rlimits[i]!;
+    const here = appendIndex(`${at}.rlimits`, i);
+    if (!Object.hasOwn(RLIMITS, type)) return new ConfigError(`${here}.type`, `unknown rlimit type ${quote(type)}`);
+    if (seen.has(type)) return new ConfigError(`${here}.type`, `duplicate rlimit type ${quote(type)}`);
+    seen.add(type);
+    // setrlimit(2) fails with EINVAL when soft > hard: say it before anything is created.
+    if (soft > hard) return new ConfigError(`${here}.soft`, `soft limit ${soft} is above hard limit ${hard}`);
+  }
+  return undefined;
+};
+
+export const PROCESS_RULES: readonly ProcessRule[] = [checkArgs, checkCwd, checkCapabilityNames, checkRlimits];
+
+function firstProcessError(process: Process, at: string): ConfigError | undefined {
+  for (const rule of PROCESS_RULES) {
+    const error = rule(process, at);
+    if (error) return error;
+  }
+  return undefined;
+}
+
+export const checkProcessRules: SpecRule = (spec) => (spec.process ? firstProcessError(spec.process, 'process') : undefined);
+
+// ---- mounts ---------------------------------------------------------------------------
+
+/** The issue asks to refuse relative destinations (runc 1.1 silently took them relative to /). */
+export const checkMountDestinations: SpecRule = (spec) => {
+  const mounts = spec.mounts ?? [];
+  for (let i = 0; i < mounts.length; i++) {
+    const error = mustBeAbsolute(`${appendIndex('mounts', i)}.destination`, mounts[i]!.destination);
+    if (error) return error;
+  }
+  return undefined;
+};
+
+/** Cheap sanity: a bind mount names its source; options are not empty strings. */
+export const checkMountOptions: SpecRule = (spec) => {
+  const mounts = spec.mounts ?? [];
+  for (let i = 0; i < mounts.length; i++) {
+    const mount = mounts[i]!;
+    const here = appendIndex('mounts', i);
+    const options = mount.options ?? [];
+    const emptyAt = options.indexOf('');
+    if (emptyAt >= 0) return new ConfigError(appendIndex(`${here}.options`, emptyAt), 'must not be empty');
+    const isBind = mount.type === 'bind' || options.includes('bind') || options.includes('rbind');
+    if (isBind && !mount.source) return new ConfigError(`${here}.source`, 'is required for a bind mount');
+  }
+  return undefined;
+};
+
+// ---- namespaces and id mappings ------------------------------------------------------------
+
+export const checkNamespaceTypes: SpecRule = (spec) => {
+  const namespaces = spec.linux?.namespaces ?? [];
+  for (let i = 0; i < namespaces.length; i++) {
+    const type: string = namespaces[i]!.type;
+    if (!Object.hasOwn(NAMESPACE_CLONE_FLAGS, type)) {
+      return new ConfigError(`${appendIndex('linux.namespaces', i)}.type`, `unknown namespace type ${quote(type)}`);
+    }
+  }
+  return undefined;
+};
+
+export const checkNamespaceDuplicates: SpecRule = (spec) => {
+  const namespaces = spec.linux?.namespaces ?? [];
+  const seen = new Set<string>();
+  for (let i = 0; i < namespaces.length; i++) {
+    const type = namespaces[i]!.type;
+    if (seen.has(type)) {
+      return new ConfigError(`${appendIndex('linux.namespaces', i)}.type`, `duplicate namespace type ${quote(type)}`);
+    }
+    seen.add(type);
+  }
+  return undefined;
+};
+
+export const checkNamespacePaths: SpecRule = (spec) => {
+  const namespaces = spec.linux?.namespaces ?? [];
+  for (let i = 0; i < namespaces.length; i++) {
+    const nsPath = namespaces[i]!.path;
+    if (nsPath === undefined) continue;
+    const error = mustBeAbsolute(`${appendIndex('linux.namespaces', i)}.path`, nsPath);
+    if (error) return error;
+  }
+  return undefined;
+};
+
+/** runc: "user namespace mappings specified, but user namespace isn't enabled in the config". */
+export const checkMappingsNeedUserNamespace: SpecRule = (spec) => {
+  if (namespaceOf(spec, 'user')) return undefined;
+  for (const [field, what] of [['uidMappings', 'uid'], ['gidMappings', 'gid']] as const) {
+    if ((spec.linux?.[field] ?? []).length > 0) {
+      return new ConfigError(`linux.${field}`, `${what} mappings need a user namespace in linux.namespaces`);
+    }
+  }
+  return undefined;
+};
+
+/** runc: a new user namespace needs both maps ("user namespaces enabled, but no uid mappings found"). */
+export const checkNewUserNamespaceMappings: SpecRule = (spec) => {
+  const userns = namespaceOf(spec, 'user');
+  if (!userns || userns.path !== undefined) return undefined;
+  for (const [field, what] of [['uidMappings', 'uid'], ['gidMappings', 'gid']] as const) {
+    if ((spec.linux?.[field] ?? []).length === 0) {
+      return new ConfigError(`linux.${field}`, `user namespace enabled, but no ${what} mappings found`);
+    }
+  }
+  return undefined;
+};
+
+/** runc: "unable to set hostname without a private UTS namespace" (a joined one counts). */
+export const checkHostnameNeedsUts: SpecRule = (spec) => {
+  if (namespaceOf(spec, 'uts')) return undefined;
+  for (const field of ['hostname', 'domainname'] as const) {
+    if (spec[field]) return new ConfigError(field, `unable to set ${field} without a private UTS namespace`);
+  }
+  return undefined;
+};
+
+/** Offsets can only be written into a time namespace the runtime creates. */
+export const checkTimeOffsetsNeedTimeNamespace: SpecRule = (spec) => {
+  if (spec.linux?.timeOffsets === undefined) return undefined;
+  const timens = namespaceOf(spec, 'time');
+  return timens && timens.path === undefined ? undefined : new ConfigError('linux.timeOffsets', 'needs a new time namespace');
+};
+
+// ---- sysctl -----------------------------------------------------------------------------
+
+const IPC_SYSCTLS = new Set([
+  'kernel.msgmax',
+  'kernel.msgmnb',
+  'kernel.msgmni',
+  'kernel.sem',
+  'kernel.shmall',
+  'kernel.shmmax',
+  'kernel.shmmni',
+  'kernel.shm_rmid_forced',
+]);
+
+/** The namespace a sysctl belongs to, as runc's validator sorts them; undefined = host-wide. */
+export function sysctlNamespace(name: string): 'ipc' | 'network' | 'uts' | undefined {
+  const key = name.replace(/\//g, '.'); // runc takes "net/ipv4/ip_forward" too
+  if (IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')) return 'ipc';
+  if (key.startsWith('net.')) return 'network';
+  if (key === 'kernel.hostname' || key === 'kernel.domainname') return 'uts';
+  return undefined;
+}
+
+/** A sysctl is written inside the container, so it must belong to a namespace the container
+ * does not share with the host (runc validate.go). Joined namespaces count as separate; runc
+ * also refuses a net.* sysctl when the joined netns is the host's, which needs the filesystem. */
+export const checkSysctls: SpecRule = (spec) => {
+  const sysctl = spec.linux?.sysctl ?? {};
+  for (const name of Object.keys(sysctl)) {
+    const at = appendKey('linux.sysctl', name);
+    const ns = sysctlNamespace(name);
+    if (ns === undefined) return new ConfigError(at, `sysctl ${quote(name)} is not in a separate kernel namespace`);
+    if (!namespaceOf(spec, ns)) {
+      return new ConfigError(at, `sysctl ${quote(name)} is not allowed in the host's ${ns} namespace`);
+    }
+  }
+  return undefined;
+};
+
+// ---- devices and paths ------------------------------------------------------------------
+
+export const checkDevices: SpecRule = (spec) => {
+  const devices = spec.linux?.devices ?? [];
+  for (let i = 0; i < devices.length; i++) {
+    const device = devices[i]!;
+    const here = appendIndex('linux.devices', i);
+    const typeBits = DEVICE_FILE_TYPE_BITS[device.type];
+    if (!Object.hasOwn(DEVICE_FILE_TYPE_BITS, device.type) || typeBits === undefined) {
+      return new ConfigError(`${here}.type`, `unknown device type ${quote(device.type)}, want one of "c", "b", "u", "p"`);
+    }
+    const pathError = mustBeAbsolute(`${here}.path`, device.path);
+    if (pathError) return pathError;
+    if (device.type !== 'p') {
+      for (const field of ['major', 'minor'] as const) {
+        if (device[field] === undefined) return new ConfigError(`${here}.${field}`, `is required for a ${quote(device.type)} device`);
+      }
+    }
+    // podman writes the file-type bits into fileMode (8630 = 0o20666); runc accepts that, but
+    // they must then agree with the type.
+    const fileType = (device.fileMode ?? 0) & S_IFMT;
+    if (fileType !== 0 && fileType !== typeBits) {
+      return new ConfigError(
+        `${here}.fileMode`,
+        `file type bits 0o${fileType.toString(8)} do not match device type ${quote(device.type)}`,
+      );
+    }
+  }
+  return undefined;
+};
+
+export const checkMaskedAndReadonlyPaths: SpecRule = (spec) => {
+  for (const field of ['maskedPaths', 'readonlyPaths'] as const) {
+    const paths = spec.linux?.[field] ?? [];
+    for (let i = 0; i < paths.length; i++) {
+      const error = mustBeAbsolute(appendIndex(`linux.${field}`, i), paths[i]!);
+      if (error) return error;
+    }
+  }
+  return undefined;
+};
+
+// ---- the whole spec ---------------------------------------------------------------------
+
+/** Rules that need nothing but the document, in reporting order. */
+export const SPEC_RULES: readonly SpecRule[] = [
+  checkOciVersion,
+  checkRootPresent,
+  checkProcessPresent,
+  checkProcessRules,
+  checkMountDestinations,
+  checkMountOptions,
+  checkNamespaceTypes,
+  checkNamespaceDuplicates,
+  checkNamespacePaths,
+  checkMappingsNeedUserNamespace,
+  checkNewUserNamespaceMappings,
+  checkHostnameNeedsUts,
+  checkTimeOffsetsNeedTimeNamespace,
+  checkSysctls,
+  checkDevices,
+  checkMaskedAndReadonlyPaths,
+];
+
+/** Every rule's first error (document only, no filesystem, no support refusals). */
+export function findSpecErrors(spec: Spec): ConfigError[] {
+  const errors: ConfigError[] = [];
+  for (const rule of SPEC_RULES) {
+    const error = rule(spec);
+    if (error) errors.push(error);
+  }
+  return errors;
+}
+
+/** root.path, relative to the bundle, must be an existing directory. */
+export function checkRootfs(spec: Spec, bundleDir: string): ConfigError | undefined {
+  if (!spec.root) return undefined;
+  const rootfs = path.resolve(bundleDir, spec.root.path);
+  const stat = fs.statSync(rootfs, { throwIfNoEntry: false });
+  if (!stat) return new ConfigError('root.path', `rootfs directory ${rootfs} does not exist`);
+  if (!stat.isDirectory()) return new ConfigError('root.path', `rootfs ${rootfs} is not a directory`);
+  return undefined;
+}
+
+/** Everything `create` needs to hold before anything is made: throws the first ConfigError
+ * (document rules, then the rootfs on disk, then what tsrun does not implement yet). */
+export function checkSpec(spec: Spec, bundleDir: string): void {
+  const error = findSpecErrors(spec)[0] ?? checkRootfs(spec, bundleDir) ?? findUnsupportedField(spec);
+  if (error) throw error;
+}
+
+/** The same for an exec process object (`exec --process`); paths start with `process`. */
+export function checkProcess(process: Process): void {
+  const error = firstProcessError(process, 'process') ?? findUnsupportedProcessField(process, 'process');
+  if (error) throw error;
+}

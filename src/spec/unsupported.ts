@@ -1,0 +1,102 @@
+// Fields that are valid OCI but tsrun does not implement yet. Each is refused with one line,
+// `config.json: <path>: not supported yet`, before anything is created: silently ignoring a
+// seccomp profile or a memory limit would run the container with less confinement than asked.
+// The lists are data so that README and `tsrun features` can say the same thing.
+
+import { ConfigError } from '../errors';
+import { appendIndex, appendKey } from './json-path';
+import type { Process, Spec } from './types';
+
+/** Refused when present and not empty (`{}`, `[]` ask for nothing and are accepted). */
+export const UNSUPPORTED_FIELDS: readonly string[] = [
+  'hooks',
+  'process.scheduler',
+  'process.ioPriority',
+  'process.execCPUAffinity',
+  'mounts[].uidMappings',
+  'mounts[].gidMappings',
+  'mounts[].options "idmap", "ridmap"',
+  'linux.timeOffsets',
+  'linux.netDevices',
+  'linux.resources.memory',
+  'linux.resources.cpu',
+  'linux.resources.blockIO',
+  'linux.resources.hugepageLimits',
+  'linux.resources.network',
+  'linux.resources.pids',
+  'linux.resources.rdma',
+  'linux.resources.unified',
+  'linux.seccomp',
+  'linux.personality',
+  'linux.intelRdt',
+  'linux.memoryPolicy',
+];
+
+/** Accepted and ignored, as runc does on a host without SELinux or AppArmor (this project's
+ * hosts have neither); a label or profile is not enforced. */
+export const IGNORED_FIELDS: readonly string[] = ['linux.mountLabel', 'process.selinuxLabel', 'process.apparmorProfile'];
+
+const HOOK_STAGES = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] as const;
+const PROCESS_FIELDS = ['scheduler', 'ioPriority', 'execCPUAffinity'] as const;
+const LINUX_FIELDS = ['timeOffsets', 'netDevices'] as const;
+// linux.resources.devices is accepted: the device cgroup rules are applied (runc's spec writes deny-all first).
+const RESOURCE_FIELDS = ['memory', 'cpu', 'blockIO', 'hugepageLimits', 'network', 'pids', 'rdma', 'unified'] as const;
+const LINUX_LATE_FIELDS = ['seccomp', 'personality', 'intelRdt', 'memoryPolicy'] as const;
+const IDMAP_OPTIONS = ['idmap', 'ridmap'];
+
+/** True when a value asks for something: present, and not an empty object or array. */
+export function asksForSomething(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+function notSupported(at: string): ConfigError {
+  return new ConfigError(at, 'not supported yet');
+}
+
+export function findUnsupportedProcessField(process: Process, at: string): ConfigError | undefined {
+  for (const field of PROCESS_FIELDS) {
+    if (asksForSomething(process[field])) return notSupported(`${at}.${field}`);
+  }
+  return undefined;
+}
+
+function findUnsupportedMountField(spec: Spec): ConfigError | undefined {
+  const mounts = spec.mounts ?? [];
+  for (let i = 0; i < mounts.length; i++) {
+    const mount = mounts[i]!;
+    const here = appendIndex('mounts', i);
+    for (const field of ['uidMappings', 'gidMappings'] as const) {
+      if (asksForSomething(mount[field])) return notSupported(`${here}.${field}`);
+    }
+    const options = mount.options ?? [];
+    const idmapAt = options.findIndex((option) => IDMAP_OPTIONS.includes(option));
+    if (idmapAt >= 0) return notSupported(appendIndex(`${here}.options`, idmapAt));
+  }
+  return undefined;
+}
+
+/** The first field of `spec` that tsrun refuses as not implemented, in config.md order. */
+export function findUnsupportedField(spec: Spec): ConfigError | undefined {
+  for (const stage of HOOK_STAGES) {
+    if (asksForSomething(spec.hooks?.[stage])) return notSupported(`hooks.${stage}`);
+  }
+  const processError = spec.process ? findUnsupportedProcessField(spec.process, 'process') : undefined;
+  if (processError) return processError;
+  const mountError = findUnsupportedMountField(spec);
+  if (mountError) return mountError;
+  const linux = spec.linux;
+  if (!linux) return undefined;
+  for (const field of LINUX_FIELDS) {
+    if (asksForSomething(linux[field])) return notSupported(`linux.${field}`);
+  }
+  for (const field of RESOURCE_FIELDS) {
+    if (asksForSomething(linux.resources?.[field])) return notSupported(appendKey('linux.resources', field));
+  }
+  for (const field of LINUX_LATE_FIELDS) {
+    if (asksForSomething(linux[field])) return notSupported(`linux.${field}`);
+  }
+  return undefined;
+}

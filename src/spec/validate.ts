@@ -1,0 +1,123 @@
+// Schema validation with the validators ajv generated at build time (scripts/validators.mjs
+// -> dist/validators.cjs). Nothing here imports ajv: compiling schemas at run time would
+// cost more than the rest of a tsrun command. The first ajv error becomes one ConfigError.
+
+import * as path from 'node:path';
+import { ConfigError, TsrunError } from '../errors';
+import { appendKey, pointerToJsonPath, valueAtPointer } from './json-path';
+import type { Process, Spec, State } from './types';
+
+/** The part of an ajv ErrorObject we read (generated with messages: false). */
+export interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+export interface ValidateFunction {
+  (data: unknown): boolean;
+  errors?: SchemaError[] | null;
+}
+
+export interface Validators {
+  validateConfig: ValidateFunction;
+  validateProcess: ValidateFunction;
+  validateState: ValidateFunction;
+  validateFeatures: ValidateFunction;
+}
+
+let cachedValidators: Validators | undefined;
+
+/**
+ * Loads dist/validators.cjs on first use. From the esbuild bundle (dist/tsrun.cjs) it sits
+ * beside us; from sources (tests) it is ../../dist/validators.cjs relative to src/spec.
+ */
+export function loadValidators(): Validators {
+  if (cachedValidators) return cachedValidators;
+  const candidates = [path.join(__dirname, 'validators.cjs'), path.join(__dirname, '..', '..', 'dist', 'validators.cjs')];
+  for (const candidate of candidates) {
+    try {
+      cachedValidators = require(candidate) as Validators;
+      return cachedValidators;
+    } catch (error) {
+      // Only "this file is absent" moves on to the next place; a broken file is a bug to show.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'MODULE_NOT_FOUND' || !String((error as Error).message).includes(candidate)) throw error;
+    }
+  }
+  throw new TsrunError(
+    'ERR_TSRUN_NOT_FOUND',
+    `schema validators not found (looked for ${candidates.join(' and ')}): run \`make validators\``,
+  );
+}
+
+function quote(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** Plain-language problem for one schema error; `value` is the offending value, if any. */
+export function describeSchemaProblem(error: SchemaError, value: unknown): string {
+  const p = error.params;
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+    case 'type':
+      return `must be ${String(p.type)}`;
+    case 'enum': {
+      const allowed = (p.allowedValues as unknown[]).map(quote).join(', ');
+      return `must be one of ${allowed}, got ${quote(value)}`;
+    }
+    case 'const':
+      return `must be ${quote(p.allowedValue)}, got ${quote(value)}`;
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return `must be ${String(p.comparison)} ${String(p.limit)}, got ${quote(value)}`;
+    case 'pattern':
+      return `must match ${String(p.pattern)}, got ${quote(value)}`;
+    case 'minItems':
+      return p.limit === 1 ? 'must not be empty' : `must have at least ${String(p.limit)} items`;
+    case 'maxItems':
+      return `must have at most ${String(p.limit)} items`;
+    case 'minLength':
+      return p.limit === 1 ? 'must not be empty' : `must be at least ${String(p.limit)} characters long`;
+    case 'maxLength':
+      return `must be at most ${String(p.limit)} characters long`;
+    case 'additionalProperties':
+      return `unknown property ${quote(p.additionalProperty)}`;
+    default:
+      return `is invalid (${error.keyword})`;
+  }
+}
+
+/** The ConfigError for an ajv error: `required` names the missing property itself. */
+export function schemaErrorToConfigError(error: SchemaError, doc: unknown, pathPrefix = ''): ConfigError {
+  let jsonPath = pointerToJsonPath(error.instancePath, doc);
+  if (error.keyword === 'required') jsonPath = appendKey(jsonPath, String(error.params.missingProperty));
+  if (pathPrefix) jsonPath = jsonPath ? `${pathPrefix}.${jsonPath}` : pathPrefix;
+  const problem = describeSchemaProblem(error, valueAtPointer(doc, error.instancePath));
+  return new ConfigError(jsonPath, problem);
+}
+
+function check(validate: ValidateFunction, doc: unknown, pathPrefix = ''): void {
+  if (validate(doc)) return;
+  const first = validate.errors?.[0];
+  if (!first) throw new ConfigError(pathPrefix, 'is invalid');
+  throw schemaErrorToConfigError(first, doc, pathPrefix);
+}
+
+/** Throws a ConfigError naming the first schema violation of a config.json document. */
+export function validateConfigSchema(doc: unknown): asserts doc is Spec {
+  check(loadValidators().validateConfig, doc);
+}
+
+/** The same for an exec process object (`tsrun exec --process FILE`): paths start with `process`. */
+export function validateProcessSchema(doc: unknown): asserts doc is Process {
+  check(loadValidators().validateProcess, doc, 'process');
+}
+
+/** A state.json we wrote ourselves should always pass; a failure means a corrupt file. */
+export function isValidState(doc: unknown): doc is State {
+  return loadValidators().validateState(doc);
+}

@@ -1,0 +1,26 @@
+// What tsrun keeps about a container in ROOT/ID/state.json. Status is not stored: it is
+// derived from the live process each time it is asked for.
+import type { CgroupRecord } from '../cgroups/manager';
+
+export const STATE_VERSION = 1;
+
+export interface ContainerRecord {
+  version: number;
+  id: string;
+  ociVersion: string;
+  /** Absolute bundle directory. */
+  bundle: string;
+  /** Absolute rootfs directory. */
+  rootfs: string;
+  /** Host pid of the container's init. */
+  pid: number;
+  /** Its start time (clock ticks since boot, /proc/PID/stat field 22). */
+  startTime: number;
+  /** RFC 3339. */
+  created: string;
+  owner: string;
+  annotations: Record<string, string>;
+  cgroup: CgroupRecord;
+  /** Whether the container has its own pid namespace (kill --all is needed without one). */
+  hasPidNamespace: boolean;
+}

@@ -1,0 +1,95 @@
+// The addon's surface, typed (no `any` at the seam), and its lazy loader. Commands that
+// need no kernel help beyond what Node has (state, list, spec) never load it.
+import * as path from 'node:path';
+import type { InitPlan, SyncMessage } from '../plan/types';
+
+export interface SpawnResult {
+  /** Pid of the cloned child (the container's init unless it forks again for a pid ns). */
+  pid: number;
+  /** pidfd of that child, CLOEXEC. */
+  pidfd: number;
+  /** Parent's end of the SOCK_SEQPACKET sync pair, CLOEXEC. */
+  syncFd: number;
+}
+
+export interface ExitStatus {
+  /** Exit code when exited normally, else -1. */
+  code: number;
+  /** Terminating signal number, else 0. */
+  signal: number;
+}
+
+export interface Native {
+  /** Clone the child for `plan` (copied into C structs before clone3). Throws SyscallError. */
+  spawn(plan: InitPlan): SpawnResult;
+  /** Wait up to timeoutMs for the next sync message, polling the pidfd too: a child that
+   * dies first is reported as an Error message with step Sync and errno 0. */
+  syncRecv(syncFd: number, pidfd: number, timeoutMs: number): SyncMessage;
+  syncSend(syncFd: number, type: number, arg: number): void;
+  /** pidfd_open(pid, 0), CLOEXEC. Throws SyscallError (ESRCH when gone). */
+  pidfdOpen(pid: number): number;
+  /** pidfd_send_signal; throws SyscallError (ESRCH when already exited). */
+  pidfdSignal(pidfd: number, signal: number): void;
+  /** Reap a child of this process without blocking (waitid P_PIDFD, WNOHANG); null if it runs. */
+  reapNoHang(pidfd: number): ExitStatus | null;
+  /** Reap a child of this process on a worker thread (waitid P_PIDFD, WEXITED). */
+  reap(pidfd: number): Promise<ExitStatus>;
+  /** mkfifo(path, mode). */
+  mkfifo(filePath: string, mode: number): void;
+  /** Open the fifo for reading without blocking, then wait (polling pidfd too) for the one
+   * byte the child writes; returns false if the child died first. */
+  releaseFifo(fifoPath: string, pidfd: number, timeoutMs: number): boolean;
+  /** Open a path O_PATH|O_DIRECTORY|O_CLOEXEC. */
+  openPathDir(dirPath: string): number;
+  /** Open a namespace file O_RDONLY|O_CLOEXEC. */
+  openReadOnly(filePath: string): number;
+  /** socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC) + connect(path). */
+  connectUnix(socketPath: string): number;
+  close(fd: number): void;
+  /** The ABI constants (SyncType, ChildStep values, struct sizes) for the agreement test. */
+  constants: Record<string, number>;
+}
+
+/** Raised by the addon for a failing syscall; registered with the addon at load. */
+export class SyscallError extends Error {
+  readonly code = 'ERR_TSRUN_SYSCALL';
+  constructor(
+    readonly op: string,
+    readonly errno: number,
+    readonly subject: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let loaded: Native | undefined;
+
+/** Where the addon lives: next to the bundle (dist/../addon/build/Release) or, when run
+ * from sources in tests, relative to this file. */
+function candidatePaths(): string[] {
+  const fromEnv = process.env.TSRUN_ADDON;
+  const here = __dirname;
+  return [
+    ...(fromEnv ? [fromEnv] : []),
+    path.join(here, '..', 'addon', 'build', 'Release', 'tsrun.node'),
+    path.join(here, '..', '..', 'addon', 'build', 'Release', 'tsrun.node'),
+  ];
+}
+
+export function native(): Native {
+  if (loaded) return loaded;
+  const tried: string[] = [];
+  for (const p of candidatePaths()) {
+    try {
+      const mod = require(p) as Native & { init(errorClass: typeof SyscallError): void };
+      mod.init(SyscallError);
+      loaded = mod;
+      return mod;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+      tried.push(p);
+    }
+  }
+  throw new Error(`tsrun addon not found; looked in: ${tried.join(', ')} (run make)`);
+}

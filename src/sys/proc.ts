@@ -1,0 +1,36 @@
+// /proc readers: pure parsers over text, and thin readers that return null when gone.
+import * as fs from 'node:fs';
+
+/** Field 22 of /proc/PID/stat: start time in clock ticks since boot. It tells a live
+ * container init apart from an unrelated process that reused its pid. */
+export function parseStartTime(statText: string): number | null {
+  const close = statText.lastIndexOf(')');
+  if (close < 0) return null;
+  const fields = statText.slice(close + 2).split(' ');
+  // fields[0] is field 3 (state); start time is field 22.
+  const value = fields[19];
+  return value === undefined ? null : Number(value);
+}
+
+export function parseState(statText: string): string | null {
+  const close = statText.lastIndexOf(')');
+  return close < 0 ? null : (statText[close + 2] ?? null);
+}
+
+export interface ProcessFacts {
+  startTime: number;
+  /** Single-letter state from /proc/PID/stat ("Z" for a zombie). */
+  state: string;
+}
+
+export function readProcessFacts(pid: number): ProcessFacts | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return null;
+  }
+  const startTime = parseStartTime(text);
+  const state = parseState(text);
+  return startTime === null || state === null ? null : { startTime, state };
+}

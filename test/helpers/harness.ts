@@ -1,0 +1,147 @@
+// Integration-test harness: a private --root, cgroups under a tsrun-test-* parent, bundles
+// in a tmpdir with a fresh rootfs copy, and a cleanup that proves nothing was left behind.
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Spec } from '../../src/spec/types';
+
+export const repo = path.resolve(__dirname, '..', '..');
+export const tsrunBin = process.env.TSRUN_BIN ?? path.join(repo, 'bin', 'tsrun');
+const rootfsSource = path.join(repo, 'build', 'rootfs');
+const probeConfig = path.join(repo, 'bundles', 'probe', 'config.json');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type Probe = Record<string, any>;
+
+let counter = 0;
+
+export class Harness {
+  readonly root: string;
+  readonly cgroupParent: string;
+  private readonly tmp: string;
+
+  constructor(readonly binary = tsrunBin) {
+    this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-it-'));
+    this.root = path.join(this.tmp, 'state');
+    this.cgroupParent = `tsrun-test-${process.pid}-${path.basename(this.tmp).slice(-6)}`;
+  }
+
+  id(prefix = 'c'): string {
+    return `${prefix}-${process.pid}-${++counter}`;
+  }
+
+  /** A probe config whose cgroup lives under this harness's tsrun-test-* parent. */
+  baseSpec(id: string): Spec {
+    const spec = JSON.parse(fs.readFileSync(probeConfig, 'utf8')) as Spec;
+    spec.linux = { ...spec.linux, cgroupsPath: `/${this.cgroupParent}/${id}` };
+    return spec;
+  }
+
+  /** Bundle directory with config.json and a private copy of the rootfs. */
+  bundle(id: string, edit?: (spec: Spec) => void, opts: { rootfs?: boolean } = {}): string {
+    const dir = path.join(this.tmp, 'bundles', id);
+    fs.mkdirSync(dir, { recursive: true });
+    if (opts.rootfs !== false) spawnSync('cp', ['-a', rootfsSource, path.join(dir, 'rootfs')], { stdio: 'inherit' });
+    const spec = this.baseSpec(id);
+    edit?.(spec);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec, null, 2));
+    return dir;
+  }
+
+  /** Run the runtime. stdout and stderr go to files, not pipes: a detached container keeps
+   * its copy of them open, and spawnSync would wait for a pipe's end. */
+  cli(args: string[], options: SpawnSyncOptions & { stdio?: (string | number)[] } = {}): CliResult {
+    const env = { ...process.env };
+    delete env.NODE_EXTRA_CA_CERTS;
+    const outFile = path.join(this.tmp, `out-${++counter}`);
+    const errFile = path.join(this.tmp, `err-${counter}`);
+    const out = fs.openSync(outFile, 'w+');
+    const err = fs.openSync(errFile, 'w+');
+    const stdio = options.stdio ? options.stdio.map((s, i) => (i === 1 ? out : i === 2 ? err : s)) : ['ignore', out, err];
+    try {
+      const r = spawnSync(this.binary, ['--root', this.root, ...args], { timeout: 60_000, env, ...options, stdio: stdio as SpawnSyncOptions['stdio'] });
+      return { code: r.status ?? -1, stdout: fs.readFileSync(outFile, 'utf8'), stderr: fs.readFileSync(errFile, 'utf8') };
+    } finally {
+      fs.closeSync(out);
+      fs.closeSync(err);
+      fs.rmSync(outFile, { force: true });
+      fs.rmSync(errFile, { force: true });
+    }
+  }
+
+  /** run in the foreground, probe as the process; returns the probe's JSON. */
+  probe(edit?: (spec: Spec) => void, args: string[] = []): { result: CliResult; probe: Probe | null } {
+    const id = this.id('probe');
+    const bundle = this.bundle(id, (s) => {
+      edit?.(s);
+      if (args.length > 0) s.process!.args = ['/probe', ...args];
+    });
+    const result = this.cli(['run', '--bundle', bundle, id]);
+    let probe: Probe | null = null;
+    try {
+      probe = JSON.parse(result.stdout) as Probe;
+    } catch {
+      probe = null;
+    }
+    return { result, probe };
+  }
+
+  stateDirExists(id: string): boolean {
+    return fs.existsSync(path.join(this.root, id));
+  }
+
+  /** cgroup directories of this harness still on the host. */
+  cgroupsLeft(id?: string): string[] {
+    const left: string[] = [];
+    for (const h of fs.readdirSync('/sys/fs/cgroup')) {
+      const p = path.join('/sys/fs/cgroup', h, this.cgroupParent, id ?? '');
+      if (fs.existsSync(p) && (id !== undefined || fs.readdirSync(p).some((e) => !e.includes('.')))) left.push(p);
+    }
+    return left;
+  }
+
+  /** Mounts on the host that mention this harness's files. */
+  mountsLeft(): string[] {
+    return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(this.tmp));
+  }
+
+  /** Processes whose root or cwd lies in this harness's tmpdir. */
+  processesLeft(): number[] {
+    const pids: number[] = [];
+    for (const e of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(e)) continue;
+      for (const link of ['root', 'cwd']) {
+        try {
+          if (fs.readlinkSync(`/proc/${e}/${link}`).startsWith(this.tmp)) pids.push(Number(e));
+        } catch {
+          // gone or not ours to read
+        }
+      }
+    }
+    return [...new Set(pids)];
+  }
+
+  cleanup(): void {
+    const ids = fs.existsSync(this.root) ? fs.readdirSync(this.root) : [];
+    for (const id of ids) this.cli(['delete', '--force', id]);
+    for (const h of fs.existsSync('/sys/fs/cgroup') ? fs.readdirSync('/sys/fs/cgroup') : []) {
+      const parent = path.join('/sys/fs/cgroup', h, this.cgroupParent);
+      if (!fs.existsSync(parent)) continue;
+      for (const child of fs.readdirSync(parent, { withFileTypes: true })) if (child.isDirectory()) fs.rmdirSync(path.join(parent, child.name));
+      fs.rmdirSync(parent);
+    }
+    fs.rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+/** Inode of one of the host's (this test process's) namespaces. */
+export function hostNamespace(type: string): number {
+  const link = fs.readlinkSync(`/proc/self/ns/${type}`);
+  return Number(/\[(\d+)\]/.exec(link)?.[1]);
+}

@@ -1,0 +1,83 @@
+// Bad input: exit status 1, one clear line naming what is wrong, and nothing left behind
+// (no state directory, cgroup, mount or process).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import t from 'tap';
+import type { Spec } from '../../src/spec/types';
+import { Harness } from '../helpers/harness';
+
+const h = new Harness();
+t.teardown(() => h.cleanup());
+
+function expectClean(t: any, id: string, r: { code: number; stderr: string }, pattern: RegExp): void {
+  t.equal(r.code, 1, 'exit status 1');
+  const lines = r.stderr.trim().split('\n');
+  t.equal(lines.length, 1, `one line: ${r.stderr}`);
+  t.match(lines[0], pattern);
+  t.notOk(h.stateDirExists(id), 'no state directory');
+  t.same(h.cgroupsLeft(id), [], 'no cgroup');
+  t.same(h.mountsLeft(), [], 'no mount');
+  t.same(h.processesLeft(), [], 'no process');
+}
+
+const cases: { name: string; edit?: (s: Spec) => void; bundle?: (dir: string) => void; pattern: RegExp }[] = [
+  { name: 'missing config.json', bundle: (d) => fs.rmSync(path.join(d, 'config.json')), pattern: /config\.json.*(no such file|not found)/ },
+  { name: 'malformed config.json', bundle: (d) => fs.writeFileSync(path.join(d, 'config.json'), '{"ociVersion": "1.0.2",\n  "process": {'), pattern: /config\.json/ },
+  { name: 'schema violation', edit: (s) => ((s.process as any).args = 'not-an-array'), pattern: /config\.json: process\.args/ },
+  { name: 'missing rootfs', bundle: (d) => fs.rmSync(path.join(d, 'rootfs'), { recursive: true }), pattern: /root\.path/ },
+  { name: 'unknown namespace type', edit: (s) => s.linux!.namespaces!.push({ type: 'foo' as any }), pattern: /linux\.namespaces\[\d+\]\.type: unknown namespace type "foo"/ },
+  { name: 'duplicated namespace', edit: (s) => s.linux!.namespaces!.push({ type: 'pid' }), pattern: /linux\.namespaces\[\d+\]/ },
+  { name: 'relative mount destination', edit: (s) => s.mounts!.push({ destination: 'tmp', type: 'tmpfs', source: 'tmpfs' }), pattern: /mounts\[\d+\]\.destination/ },
+  { name: 'mapping without a user namespace', edit: (s) => (s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]), pattern: /linux\.uidMappings/ },
+  { name: 'mount source does not exist', edit: (s) => s.mounts!.push({ destination: '/data', type: 'bind', source: '/nonexistent/tsrun', options: ['rbind'] }), pattern: /mounts\[\d+\]\.source/ },
+  { name: 'args[0] not in the rootfs', edit: (s) => (s.process!.args = ['no-such-binary']), pattern: /exec: "no-such-binary": executable file not found in \$PATH/ },
+  { name: 'absolute args[0] not in the rootfs', edit: (s) => (s.process!.args = ['/bin/nope']), pattern: /exec: "\/bin\/nope": stat \/bin\/nope: no such file or directory/ },
+  { name: 'unknown capability', edit: (s) => s.process!.capabilities!.bounding!.push('CAP_FOO'), pattern: /process\.capabilities\.bounding\[\d+\]: unknown capability "CAP_FOO"/ },
+  { name: 'rlimit the host refuses', edit: (s) => (s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 50000, hard: 50000 }]), pattern: /process\.rlimits\[0\]/ },
+  { name: 'cwd that is a file', edit: (s) => (s.process!.cwd = '/probe'), pattern: /cwd/ },
+];
+
+for (const c of cases) {
+  t.test(`create: ${c.name}`, async (t) => {
+    const id = h.id('bad');
+    const dir = h.bundle(id, c.edit);
+    c.bundle?.(dir);
+    expectClean(t, id, h.cli(['create', '--bundle', dir, id]), c.pattern);
+  });
+}
+
+t.test('create: missing bundle', async (t) => {
+  const id = h.id('bad');
+  expectClean(t, id, h.cli(['create', '--bundle', '/nonexistent/bundle', id]), /\/nonexistent\/bundle/);
+});
+
+t.test('duplicate container ID: refused, the first container unharmed', async (t) => {
+  const id = h.id();
+  t.equal(h.cli(['create', '--bundle', h.bundle(id), id]).code, 0);
+  const before = JSON.parse(h.cli(['state', id]).stdout);
+  const r = h.cli(['create', '--bundle', h.bundle(`${id}-2`), id]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /container with id exists: /);
+  const after = JSON.parse(h.cli(['state', id]).stdout);
+  t.same(after, before, 'first container unchanged');
+  t.equal(h.cli(['delete', '--force', id]).code, 0);
+});
+
+t.test('unknown container ID, for each command', async (t) => {
+  for (const args of [['start'], ['state'], ['kill'], ['delete'], ['kill', '--all']]) {
+    const r = h.cli([...args, 'no-such-container']);
+    t.equal(r.code, 1, `${args.join(' ')} exits 1`);
+    t.match(r.stderr.trim(), /^tsrun: container does not exist: no-such-container$/);
+  }
+  t.equal(h.cli(['delete', '--force', 'no-such-container']).code, 0, 'delete --force of nothing succeeds, as runc');
+});
+
+t.test('unknown signal name', async (t) => {
+  const id = h.id();
+  t.equal(h.cli(['create', '--bundle', h.bundle(id), id]).code, 0);
+  const r = h.cli(['kill', id, 'SIGFOO']);
+  t.equal(r.code, 1);
+  t.match(r.stderr.trim(), /^tsrun: unknown signal "SIGFOO"$/);
+  t.equal(JSON.parse(h.cli(['state', id]).stdout).status, 'created', 'the container is untouched');
+  t.equal(h.cli(['delete', '--force', id]).code, 0);
+});

@@ -1,0 +1,216 @@
+// Each config field, checked from inside the container by the probe.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import t from 'tap';
+import { Harness, hostNamespace, type Probe } from '../helpers/harness';
+
+const h = new Harness();
+t.teardown(() => h.cleanup());
+
+function probe(t: any, edit?: Parameters<Harness['probe']>[0], args: string[] = []): Probe {
+  const { result, probe } = h.probe(edit, args);
+  t.equal(result.code, 0, `run succeeded: ${result.stderr}`);
+  if (!probe) throw new Error(`no probe output: ${result.stdout} ${result.stderr}`);
+  return probe;
+}
+
+const mount = (p: Probe, at: string) => (p.mounts as any[]).filter((m) => m.mountPoint === at).at(-1);
+const capBits = (hex: string) => BigInt(`0x${hex}`);
+
+t.test('defaults of the probe bundle: pid 1, root user, cwd, env, args', async (t) => {
+  const p = probe(t);
+  t.equal(p.pid, 1);
+  t.same([p.uid, p.gid, p.euid, p.egid], [0, 0, 0, 0]);
+  t.equal(p.cwd, '/');
+  t.same(p.args, ['/probe']);
+  t.ok(p.env.includes('TERM=xterm'));
+  t.equal(p.umask, 0o022, "runc's default umask");
+  t.same(p.openFds, [0, 1, 2]);
+  t.equal(p.seccomp, 0);
+});
+
+t.test('hostname and domainname', async (t) => {
+  const p = probe(t, (s) => {
+    s.hostname = 'box-1';
+    s.domainname = 'example.test';
+  });
+  t.equal(p.hostname, 'box-1');
+  t.equal(p.domainname, 'example.test');
+});
+
+t.test('process.user: uid, gid, additionalGids, umask; cwd; env; args', async (t) => {
+  const p = probe(t, (s) => {
+    s.process!.user = { uid: 1000, gid: 1000, additionalGids: [10, 5], umask: 0o077 };
+    s.process!.cwd = '/tmp';
+    s.process!.env = ['PATH=/bin', 'HELLO=world'];
+    s.process!.args = ['probe'];
+  });
+  t.same([p.uid, p.euid, p.gid, p.egid], [1000, 1000, 1000, 1000]);
+  t.same([...p.groups].sort((a: number, b: number) => a - b), [5, 10]);
+  t.equal(p.umask, 0o077);
+  t.equal(p.cwd, '/tmp');
+  t.same(p.env, ['PATH=/bin', 'HELLO=world']);
+  t.same(p.args, ['probe'], 'args[0] found through PATH');
+});
+
+t.test('capabilities: all five sets', async (t) => {
+  const p = probe(t, (s) => {
+    s.process!.capabilities = {
+      bounding: ['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_RAW', 'CAP_SETPCAP'],
+      permitted: ['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_RAW'],
+      effective: ['CAP_CHOWN', 'CAP_KILL'],
+      inheritable: ['CAP_KILL', 'CAP_NET_RAW'],
+      ambient: ['CAP_KILL'],
+    };
+  });
+  const bit = (n: number) => 1n << BigInt(n);
+  t.equal(capBits(p.capabilities.bounding), bit(0) | bit(5) | bit(13) | bit(8));
+  t.equal(capBits(p.capabilities.permitted), bit(0) | bit(5) | bit(13));
+  t.equal(capBits(p.capabilities.effective), bit(0) | bit(5));
+  t.equal(capBits(p.capabilities.inheritable), bit(5) | bit(13));
+  t.equal(capBits(p.capabilities.ambient), bit(5));
+});
+
+t.test('capabilities for a non-root user stay with it', async (t) => {
+  const p = probe(t, (s) => {
+    s.process!.user = { uid: 1000, gid: 1000 };
+    s.process!.capabilities = { bounding: ['CAP_NET_BIND_SERVICE'], permitted: ['CAP_NET_BIND_SERVICE'], effective: ['CAP_NET_BIND_SERVICE'], inheritable: ['CAP_NET_BIND_SERVICE'], ambient: ['CAP_NET_BIND_SERVICE'] };
+  });
+  t.equal(capBits(p.capabilities.effective), 1n << 10n);
+});
+
+t.test('rlimits, noNewPrivileges, oomScoreAdj', async (t) => {
+  const p = probe(t, (s) => {
+    s.process!.rlimits = [
+      { type: 'RLIMIT_NOFILE', soft: 512, hard: 1024 },
+      { type: 'RLIMIT_CORE', soft: 0, hard: 0 },
+      { type: 'RLIMIT_NPROC', soft: 100, hard: 200 },
+    ];
+    s.process!.noNewPrivileges = true;
+    s.process!.oomScoreAdj = 123;
+  });
+  t.same(p.rlimits.RLIMIT_NOFILE, { soft: 512, hard: 1024 });
+  t.same(p.rlimits.RLIMIT_CORE, { soft: 0, hard: 0 });
+  t.same(p.rlimits.RLIMIT_NPROC, { soft: 100, hard: 200 });
+  t.equal(p.noNewPrivs, 1);
+  t.equal(p.oomScoreAdj, 123);
+  const q = probe(t, (s) => (s.process!.noNewPrivileges = false));
+  t.equal(q.noNewPrivs, 0);
+});
+
+t.test('namespaces: new ones differ from the host, absent ones are shared', async (t) => {
+  const p = probe(t, (s) => (s.linux!.namespaces = [{ type: 'pid' }, { type: 'mount' }, { type: 'uts' }, { type: 'ipc' }, { type: 'network' }, { type: 'cgroup' }]));
+  for (const [type, key] of [['pid', 'pid'], ['mnt', 'mnt'], ['uts', 'uts'], ['ipc', 'ipc'], ['net', 'net'], ['cgroup', 'cgroup']]) t.not(p.namespaces[key!], hostNamespace(type!), `${type} is new`);
+  t.equal(p.namespaces.user, hostNamespace('user'), 'user is shared');
+  const q = probe(t, (s) => (s.linux!.namespaces = [{ type: 'mount' }]));
+  t.equal(q.namespaces.net, hostNamespace('net'), 'network shared when not asked for');
+  t.not(q.pid, 1, 'no pid namespace: not pid 1');
+});
+
+t.test('namespaces: time namespace', async (t) => {
+  const p = probe(t, (s) => s.linux!.namespaces!.push({ type: 'time' }));
+  t.not(p.namespaces.time, hostNamespace('time'));
+});
+
+t.test('user namespace with mappings', async (t) => {
+  const id = h.id('userns');
+  const bundle = h.bundle(id, (s) => {
+    s.linux!.namespaces!.push({ type: 'user' });
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup' && m.destination !== '/sys');
+    s.mounts!.find((m) => m.destination === '/dev/pts')!.options = ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'];
+  });
+  require('node:child_process').spawnSync('chown', ['-R', '100000:100000', path.join(bundle, 'rootfs')]);
+  const r = h.cli(['run', '--bundle', bundle, id]);
+  t.equal(r.code, 0, r.stderr);
+  const p = JSON.parse(r.stdout);
+  t.equal(p.uid, 0, 'root inside');
+  t.not(p.namespaces.user, hostNamespace('user'));
+  t.ok(fs.readFileSync('/proc/self/uid_map', 'utf8').includes('0          0 4294967295'), 'host unchanged');
+});
+
+t.test('root.readonly, maskedPaths, readonlyPaths', async (t) => {
+  const ro = probe(t, (s) => (s.root!.readonly = true), ['write', '/tmp/x', 'y']);
+  t.same(ro, { ok: false, errno: 'EROFS' });
+  const rw = probe(t, (s) => (s.root!.readonly = false), ['write', '/x', 'y']);
+  t.same(rw, { ok: true });
+  const p = probe(t, (s) => {
+    s.linux!.maskedPaths = ['/proc/kcore', '/sys/firmware', '/proc/does-not-exist'];
+    s.linux!.readonlyPaths = ['/proc/sys', '/proc/sysrq-trigger'];
+  });
+  t.equal(mount(p, '/proc/kcore')?.fstype !== undefined, true, '/proc/kcore covered');
+  t.equal(mount(p, '/sys/firmware')?.fstype, 'tmpfs', 'a masked directory is an empty tmpfs');
+  t.ok(mount(p, '/sys/firmware')?.options.includes('ro'));
+  t.ok(mount(p, '/proc/sys')?.options.includes('ro'), '/proc/sys read-only');
+  const w = probe(t, (s) => (s.linux!.readonlyPaths = ['/tmp']), ['write', '/tmp/x', 'y']);
+  t.same(w, { ok: false, errno: 'EROFS' });
+  const st = probe(t, (s) => (s.linux!.maskedPaths = ['/etc/passwd']), ['stat', '/etc/passwd']);
+  t.same([st['/etc/passwd'].type, st['/etc/passwd'].major, st['/etc/passwd'].minor], ['char', 1, 3], 'a masked file is /dev/null');
+});
+
+t.test('sysctl in the container namespaces', async (t) => {
+  const p = probe(t, (s) => (s.linux!.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.shmmni': '1234' }), ['sysctl', 'net.ipv4.ip_forward', 'kernel.shmmni']);
+  t.same(p.sysctl, { 'net.ipv4.ip_forward': '1', 'kernel.shmmni': '1234' });
+  t.not(fs.readFileSync('/proc/sys/kernel/shmmni', 'utf8').trim(), '1234', 'host unchanged');
+});
+
+t.test('mounts: tmpfs options, bind ro, bind of a file, propagation', async (t) => {
+  const id = h.id();
+  const hostDir = path.join(h.root, '..', `data-${id}`);
+  fs.mkdirSync(hostDir, { recursive: true });
+  fs.writeFileSync(path.join(hostDir, 'f.txt'), 'hello');
+  const p = probe(t, (s) => {
+    s.mounts!.push(
+      { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'size=1m', 'mode=700'] },
+      { destination: '/data', type: 'bind', source: hostDir, options: ['rbind', 'ro', 'rprivate'] },
+      { destination: '/etc/greeting', type: 'bind', source: path.join(hostDir, 'f.txt'), options: ['bind'] },
+      { destination: '/new/deep/dir', type: 'tmpfs', source: 'tmpfs' },
+    );
+  });
+  const scratch = mount(p, '/scratch');
+  t.equal(scratch.fstype, 'tmpfs');
+  for (const o of ['nosuid', 'nodev', 'noexec']) t.ok(scratch.options.includes(o), o);
+  t.ok(scratch.superOptions.includes('size=1024k'), 'size option reached tmpfs');
+  t.ok(scratch.superOptions.includes('mode=700'));
+  const data = mount(p, '/data');
+  t.ok(data.options.includes('ro'), 'bind remounted read-only');
+  t.same(data.optional, [], 'rprivate: no propagation peers');
+  t.ok(mount(p, '/etc/greeting'), 'file bind mounted on a created file');
+  t.ok(mount(p, '/new/deep/dir'), 'missing destination directories are created');
+  t.same(h.mountsLeft(), [], 'no mount leaked to the host');
+});
+
+t.test('mounts: a destination symlink cannot point a mount outside the rootfs', async (t) => {
+  const id = h.id('escape');
+  const outside = path.join(h.root, '..', `outside-${id}`);
+  fs.mkdirSync(outside, { recursive: true });
+  const bundle = h.bundle(id, (s) => s.mounts!.push({ destination: '/evil/x', type: 'tmpfs', source: 'tmpfs' }));
+  fs.symlinkSync(outside, path.join(bundle, 'rootfs', 'evil'));
+  const r = h.cli(['run', '--bundle', bundle, id]);
+  t.equal(r.code, 0, r.stderr);
+  t.notOk(fs.existsSync(path.join(outside, 'x')), 'nothing created outside the rootfs');
+  t.ok(fs.existsSync(path.join(bundle, 'rootfs', outside, 'x')), 'the link was followed inside the rootfs');
+});
+
+t.test('devices: default nodes, linux.devices, /dev symlinks', async (t) => {
+  const p = probe(t, (s) => (s.linux!.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 8630, uid: 0, gid: 0 }]), ['stat', '/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/fuse', '/dev/fd', '/dev/ptmx', '/dev/stdin']);
+  t.same([p['/dev/null'].type, p['/dev/null'].major, p['/dev/null'].minor, p['/dev/null'].mode], ['char', 1, 3, 0o666]);
+  for (const d of ['zero', 'full', 'random', 'urandom', 'tty']) t.equal(p[`/dev/${d}`].type, 'char', d);
+  t.same([p['/dev/fuse'].type, p['/dev/fuse'].major, p['/dev/fuse'].minor, p['/dev/fuse'].mode], ['char', 10, 229, 0o666]);
+  t.same([p['/dev/fd'].type, p['/dev/fd'].target], ['symlink', '/proc/self/fd']);
+  t.same([p['/dev/ptmx'].type, p['/dev/ptmx'].target], ['symlink', 'pts/ptmx']);
+  t.equal(p['/dev/stdin'].target, '/proc/self/fd/0');
+});
+
+t.test('cgroups: the process is in linux.cgroupsPath in every hierarchy', async (t) => {
+  const p = probe(t, (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'cgroup')));
+  for (const line of p.cgroup as string[]) t.match(line, new RegExp(`:/${h.cgroupParent}/probe-`), line);
+});
+
+t.test('rootfsPropagation: private root', async (t) => {
+  const p = probe(t, (s) => (s.linux!.rootfsPropagation = 'private'));
+  t.same(mount(p, '/').optional, []);
+  const q = probe(t, (s) => (s.linux!.rootfsPropagation = 'shared'));
+  t.match(mount(q, '/').optional.join(' '), /shared:/);
+});

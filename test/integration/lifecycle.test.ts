@@ -1,0 +1,193 @@
+// Every command and flag through the real binary, with real containers.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import t from 'tap';
+import { Harness } from '../helpers/harness';
+
+const h = new Harness();
+t.teardown(() => h.cleanup());
+
+function state(id: string): Record<string, any> {
+  const r = h.cli(['state', id]);
+  if (r.code !== 0) throw new Error(`state ${id}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+t.test('create does not run the process; start does; state follows; delete removes all', async (t) => {
+  const id = h.id();
+  const marker = '/tmp/started';
+  const bundle = h.bundle(id, (s) => (s.process!.args = ['/bin/sh', '-c', `touch ${marker}; exec /probe sleep 30`]));
+  const pidFile = path.join(bundle, 'pid');
+  const c = h.cli(['create', '--bundle', bundle, '--pid-file', pidFile, id]);
+  t.equal(c.code, 0, c.stderr);
+  const st = state(id);
+  t.equal(st.status, 'created');
+  t.equal(st.id, id);
+  t.equal(st.bundle, bundle);
+  t.equal(st.ociVersion, '1.3.0');
+  t.equal(Number(fs.readFileSync(pidFile, 'utf8')), st.pid, 'pid file holds the init pid');
+  t.ok(fs.existsSync(`/proc/${st.pid}`), 'the init lives');
+  t.notOk(fs.existsSync(path.join(bundle, 'rootfs', marker)), 'the user process has not run');
+  t.equal(h.cli(['start', id]).code, 0);
+  for (let i = 0; i < 200 && !fs.existsSync(path.join(bundle, 'rootfs', marker)); i++) await new Promise((r) => setTimeout(r, 10));
+  t.ok(fs.existsSync(path.join(bundle, 'rootfs', marker)), 'the user process ran');
+  t.equal(state(id).status, 'running');
+  const again = h.cli(['start', id]);
+  t.equal(again.code, 1, 'starting twice fails');
+  t.match(again.stderr, /already running/);
+  const del = h.cli(['delete', id]);
+  t.equal(del.code, 1, 'a running container is not deleted without --force');
+  t.match(del.stderr, /not stopped: running/);
+  t.equal(h.cli(['kill', id, 'KILL']).code, 0);
+  for (let i = 0; i < 200 && state(id).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 10));
+  t.equal(state(id).status, 'stopped');
+  t.equal(state(id).pid, 0);
+  const k = h.cli(['kill', id, 'TERM']);
+  t.equal(k.code, 1, 'kill of a stopped container fails as in runc');
+  t.match(k.stderr, /container not running/);
+  t.equal(h.cli(['delete', id]).code, 0);
+  t.notOk(h.stateDirExists(id), 'state gone');
+  t.same(h.cgroupsLeft(id), [], 'cgroups gone');
+  t.equal(h.cli(['state', id]).code, 1, 'state after delete fails');
+});
+
+t.test('kill delivers the named signal; the probe reports it', async (t) => {
+  const id = h.id();
+  const bundle = h.bundle(id, (s) => (s.process!.args = ['/bin/sh', '-c', 'exec /probe sleep 30 > /tmp/out']));
+  t.equal(h.cli(['create', '--bundle', bundle, id]).code, 0);
+  t.equal(h.cli(['start', id]).code, 0);
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(h.cli(['kill', id, 'SIGUSR1']).code, 0);
+  for (let i = 0; i < 300 && state(id).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 10));
+  t.same(JSON.parse(fs.readFileSync(path.join(bundle, 'rootfs/tmp/out'), 'utf8')), { signal: 10 });
+  t.equal(h.cli(['delete', id]).code, 0);
+});
+
+t.test('kill --all reaches every process; delete --force kills a running container', async (t) => {
+  const id = h.id();
+  const bundle = h.bundle(id, (s) => {
+    s.process!.args = ['/bin/sh', '-c', 'sleep 100 & sleep 100 & exec sleep 100'];
+    s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+  });
+  t.equal(h.cli(['run', '-d', '--bundle', bundle, id]).code, 0);
+  await new Promise((r) => setTimeout(r, 200));
+  const procs = fs.readFileSync(`/sys/fs/cgroup/pids/${h.cgroupParent}/${id}/cgroup.procs`, 'utf8').trim().split('\n');
+  t.equal(procs.length, 3, 'three processes in the cgroup');
+  t.equal(h.cli(['kill', '--all', id, 'KILL']).code, 0);
+  for (let i = 0; i < 200 && fs.readFileSync(`/sys/fs/cgroup/pids/${h.cgroupParent}/${id}/cgroup.procs`, 'utf8').trim() !== ''; i++) await new Promise((r) => setTimeout(r, 10));
+  t.equal(fs.readFileSync(`/sys/fs/cgroup/pids/${h.cgroupParent}/${id}/cgroup.procs`, 'utf8').trim(), '', 'all gone');
+  t.equal(h.cli(['delete', id]).code, 0);
+
+  const id2 = h.id();
+  const b2 = h.bundle(id2, (s) => (s.process!.args = ['/probe', 'sleep', '100']));
+  t.equal(h.cli(['run', '--detach', '--bundle', b2, id2]).code, 0);
+  const pid = state(id2).pid;
+  t.equal(h.cli(['delete', '--force', id2]).code, 0);
+  t.notOk(fs.existsSync(`/proc/${pid}/stat`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'), 'the init is gone');
+  t.notOk(h.stateDirExists(id2));
+  t.same(h.cgroupsLeft(id2), []);
+});
+
+t.test('delete of a created container kills it without --force (as runc)', async (t) => {
+  const id = h.id();
+  t.equal(h.cli(['create', '--bundle', h.bundle(id), id]).code, 0);
+  const pid = state(id).pid;
+  t.equal(h.cli(['delete', id]).code, 0);
+  t.notOk(fs.existsSync(`/proc/${pid}/stat`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'));
+  t.notOk(h.stateDirExists(id));
+});
+
+t.test('run: exit status, 128+N for a signal, --keep, -d', async (t) => {
+  const id = h.id();
+  const r = h.cli(['run', '--bundle', h.bundle(id, (s) => (s.process!.args = ['/probe', 'exit', '7'])), id]);
+  t.equal(r.code, 7, 'exit status passed through');
+  t.notOk(h.stateDirExists(id), 'run deletes the container');
+  const id2 = h.id();
+  const r2 = h.cli(['run', '--keep', '--bundle', h.bundle(id2, (s) => (s.process!.args = ['/bin/sh', '-c', 'kill -9 $$'])), id2]);
+  t.equal(r2.code, 137, 'killed by SIGKILL: 128+9');
+  t.equal(state(id2).status, 'stopped', '--keep keeps a stopped container');
+  t.equal(h.cli(['delete', id2]).code, 0);
+});
+
+t.test('run forwards signals to the container', async (t) => {
+  const id = h.id();
+  const bundle = h.bundle(id, (s) => (s.process!.args = ['/probe', 'sleep', '30']));
+  const { spawn } = await import('node:child_process');
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const child = spawn(h.binary, ['--root', h.root, 'run', '--bundle', bundle, id], { env });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  for (let i = 0; i < 300 && !(h.cli(['state', id]).stdout.includes('"running"')); i++) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 100));
+  child.kill('SIGTERM');
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  t.equal(code, 128 + 15);
+  t.same(JSON.parse(out), { signal: 15 }, 'the container saw SIGTERM');
+});
+
+t.test('list: table, json, quiet', async (t) => {
+  const id = h.id();
+  t.equal(h.cli(['create', '--bundle', h.bundle(id), id]).code, 0);
+  const table = h.cli(['list']).stdout.split('\n');
+  t.match(table[0], /^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER$/);
+  t.ok(table.some((l) => l.startsWith(id) && l.includes('created')));
+  const json = JSON.parse(h.cli(['list', '--format', 'json']).stdout);
+  t.ok(json.some((c: any) => c.id === id && c.status === 'created'));
+  t.ok(h.cli(['list', '-q']).stdout.split('\n').includes(id));
+  t.equal(h.cli(['delete', '--force', id]).code, 0);
+});
+
+t.test('--preserve-fds passes extra fds; others are closed', async (t) => {
+  const id = h.id();
+  const bundle = h.bundle(id, (s) => (s.process!.args = ['/probe']));
+  const extra = fs.openSync(path.join(bundle, 'config.json'), 'r');
+  const r = h.cli(['run', '--preserve-fds', '1', '--bundle', bundle, id], { stdio: ['ignore', 1, 2, extra] });
+  fs.closeSync(extra);
+  t.equal(r.code, 0, r.stderr);
+  t.same(JSON.parse(r.stdout).openFds, [0, 1, 2, 3]);
+  const id2 = h.id();
+  const b2 = h.bundle(id2, (s) => (s.process!.args = ['/probe']));
+  const extra2 = fs.openSync(path.join(b2, 'config.json'), 'r');
+  const r2 = h.cli(['run', '--bundle', b2, id2], { stdio: ['ignore', 1, 2, extra2] });
+  fs.closeSync(extra2);
+  t.same(JSON.parse(r2.stdout).openFds, [0, 1, 2], 'no fd leaks into the container');
+});
+
+t.test('--no-pivot uses chroot and still runs', async (t) => {
+  const id = h.id();
+  const r = h.cli(['run', '--no-pivot', '--bundle', h.bundle(id), id]);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(JSON.parse(r.stdout).pid, 1);
+});
+
+t.test('--log --log-format json: one decodable error line', async (t) => {
+  const log = path.join(h.root, '..', 'log.json');
+  const r = h.cli(['--log', log, '--log-format', 'json', 'state', 'nope']);
+  t.equal(r.code, 1);
+  t.equal(r.stderr.trim().split('\n').length, 1, 'one line on stderr too');
+  const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.equal(lines.at(-1).level, 'error');
+  t.match(lines.at(-1).msg, /container does not exist/);
+  t.match(lines.at(-1).time, /^\d{4}-\d\d-\d\dT/);
+});
+
+t.test('spec writes a config tsrun accepts; --rootless adds a user namespace', async (t) => {
+  const dir = path.join(h.root, '..', 'spec');
+  fs.mkdirSync(dir, { recursive: true });
+  t.equal(h.cli(['spec', '--bundle', dir]).code, 0);
+  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  t.equal(spec.root.path, 'rootfs');
+  t.equal(h.cli(['spec', '--bundle', dir]).code, 1, 'never overwrites');
+  fs.rmSync(path.join(dir, 'config.json'));
+  t.equal(h.cli(['spec', '--rootless', '--bundle', dir]).code, 0);
+  const rootless = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  t.ok(rootless.linux.namespaces.some((n: any) => n.type === 'user'));
+  t.ok(rootless.linux.uidMappings.length === 1);
+});
+
+t.test('--version and --help', async (t) => {
+  t.match(h.cli(['--version']).stdout, /^tsrun version \d+\.\d+\.\d+\nspec: 1\.3\.0/);
+  const help = h.cli(['--help']).stdout;
+  for (const c of ['create', 'start', 'run', 'state', 'kill', 'delete', 'list', 'spec']) t.match(help, new RegExp(`tsrun ${c}`));
+});

@@ -1,0 +1,119 @@
+// spec -> InitPlan, pure: mount option tables, namespace order, devices, capabilities.
+import t from 'tap';
+import { buildInitPlan, type PlanContext } from '../../src/plan/build';
+import * as K from '../../src/plan/constants';
+import { capabilityMask, planCapabilities, rlimitValue, searchPath } from '../../src/plan/creds';
+import { planMounts, parseMountOptions } from '../../src/plan/mounts';
+import { idMapText, planNamespaces } from '../../src/plan/namespaces';
+import { MountTargetKind } from '../../src/plan/types';
+import type { Spec } from '../../src/spec/types';
+
+const ALL = (1n << 41n) - 1n;
+
+function ctx(spec: Spec, over: Partial<PlanContext> = {}): PlanContext {
+  return {
+    bundle: '/b',
+    rootfs: '/b/rootfs',
+    namespaces: planNamespaces(spec),
+    joinFds: [],
+    statSource: (p) => (p.endsWith('.txt') ? 'file' : p.includes('missing') ? null : 'dir'),
+    cgroupSources: [{ name: 'memory', hostDir: '/sys/fs/cgroup/memory/x', aliases: [] }],
+    cgroupVersion: 1,
+    cgroup2HostDir: null,
+    availableCaps: ALL,
+    stateDirFd: 7,
+    consoleSocketFd: -1,
+    preserveFds: 0,
+    noPivot: false,
+    ...over,
+  };
+}
+
+const base = (): Spec => ({
+  ociVersion: '1.0.2',
+  root: { path: 'rootfs' },
+  process: { args: ['sh'], cwd: '/', env: ['PATH=/usr/bin:/bin', 'A=1'], user: { uid: 1, gid: 2, additionalGids: [3] } },
+  mounts: [],
+  linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }] },
+});
+
+t.test('mount options: flags set and cleared, propagation and data kept apart', async (t) => {
+  const p = parseMountOptions(['nosuid', 'ro', 'rw', 'noexec', 'rslave', 'mode=755', 'size=1k', 'tmpcopyup']);
+  t.equal(p.flags, K.MS_NOSUID | K.MS_NOEXEC);
+  t.same(p.propagation, [K.MS_SLAVE | K.MS_REC]);
+  t.same(p.data, ['mode=755', 'size=1k']);
+});
+
+t.test('mounts: bind source resolved against the bundle, remount carries ro', async (t) => {
+  const r = planMounts([{ destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nosuid'] }], { ...ctx(base()), sysfsNeedsBind: false, cgroup2Direct: false });
+  const m = r.mounts[0]!;
+  t.equal(m.source, '/b/data');
+  t.equal(m.flags, K.MS_BIND | K.MS_REC);
+  t.equal(m.remountFlags, K.MS_RDONLY | K.MS_NOSUID);
+  t.ok(m.sourceIsPath);
+  const f = planMounts([{ destination: '/etc/x.txt', source: '/h/x.txt', options: ['bind'] }], { ...ctx(base()), sysfsNeedsBind: false, cgroup2Direct: false });
+  t.equal(f.mounts[0]!.targetKind, MountTargetKind.File, 'a file source gets a file target');
+  t.equal(f.mounts[0]!.remountFlags, -1, 'no remount when nothing but bind was asked');
+});
+
+t.test('mounts: a missing bind source names the mount entry', async (t) => {
+  t.throws(() => planMounts([{ destination: '/a', source: '/tmp' }, { destination: '/x', type: 'bind', source: '/missing', options: ['bind'] }], { ...ctx(base()), sysfsNeedsBind: false, cgroup2Direct: false }), {
+    code: 'ERR_TSRUN_CONFIG',
+    message: /^config\.json: mounts\[1\]\.source: /,
+  });
+});
+
+t.test('mounts: cgroup on v1 is a tmpfs with one bind per hierarchy, then read-only', async (t) => {
+  const r = planMounts([{ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'ro'] }], { ...ctx(base()), sysfsNeedsBind: false, cgroup2Direct: false });
+  t.same(r.mounts.map((m) => [m.fstype, m.destination]), [['tmpfs', '/sys/fs/cgroup'], ['', '/sys/fs/cgroup/memory'], ['', '/sys/fs/cgroup']]);
+  t.ok(r.mounts[1]!.remountFlags & K.MS_RDONLY, 'each hierarchy bind is read-only');
+  t.ok(r.mounts[2]!.flags & K.MS_REMOUNT && r.mounts[2]!.flags & K.MS_RDONLY, 'the tmpfs is remounted read-only last');
+});
+
+t.test('namespaces: user first among joins, new ones as clone flags', async (t) => {
+  const spec = base();
+  spec.linux!.namespaces = [{ type: 'network', path: '/proc/1/ns/net' }, { type: 'user', path: '/proc/1/ns/user' }, { type: 'uts' }];
+  const ns = planNamespaces(spec);
+  t.same(ns.joins.map((j) => [j.type, j.index]), [[K.CLONE_NEWUSER, 1], [K.CLONE_NEWNET, 0]]);
+  t.equal(ns.newNamespaces, K.CLONE_NEWUTS);
+  t.notOk(ns.hasUserMappings);
+  t.equal(idMapText([{ containerID: 0, hostID: 100000, size: 65536 }]), '0 100000 65536\n');
+});
+
+t.test('plan: defaults, devices, symlinks, credentials', async (t) => {
+  const spec = base();
+  spec.linux!.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 8630 }];
+  const { plan } = buildInitPlan(spec, ctx(spec));
+  t.equal(plan.rootPropagation, K.MS_REC | K.MS_SLAVE, 'rslave by default: no mount leaks to the host');
+  t.equal(plan.umask, 0o022);
+  t.same([plan.uid, plan.gid, plan.additionalGids], [1, 2, [3]]);
+  t.same(plan.searchPath, ['/usr/bin', '/bin']);
+  t.equal(plan.devices.find((d) => d.path === '/dev/fuse')?.mode, 0o666, "podman's type bits are dropped from fileMode");
+  t.ok(plan.devices.some((d) => d.path === '/dev/null' && d.major === 1 && d.minor === 3));
+  t.ok(plan.symlinks.some((s) => s.linkPath === '/dev/ptmx' && s.target === 'pts/ptmx'));
+  t.equal(plan.capabilities, null, 'no capabilities object leaves the sets alone');
+});
+
+t.test('plan: user namespace binds devices from the host instead of mknod', async (t) => {
+  const spec = base();
+  spec.linux!.namespaces!.push({ type: 'user' });
+  spec.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+  const { plan } = buildInitPlan(spec, ctx(spec));
+  t.ok(plan.hasUserMappings);
+  t.ok(plan.devices.every((d) => d.bindFromHost));
+});
+
+t.test('capabilities: masks, unavailable ones reported, ambient needs inheritable', async (t) => {
+  t.equal(capabilityMask(['CAP_CHOWN', 'CAP_KILL'], ALL).mask, 0b100001n);
+  const noResource = ALL & ~(1n << 24n);
+  const r = planCapabilities({ args: [], cwd: '/', capabilities: { bounding: ['CAP_SYS_RESOURCE', 'CAP_KILL'], permitted: ['CAP_KILL'], effective: [], inheritable: [], ambient: ['CAP_KILL'] } }, noResource);
+  t.same(r.unavailable, ['CAP_SYS_RESOURCE']);
+  t.equal(r.caps!.bounding, 1n << 5n);
+  t.equal(r.caps!.ambient, 0n, 'ambient without inheritable is dropped, as runc and crun do');
+});
+
+t.test('rlimits: 2^64-1 from JSON is unlimited', async (t) => {
+  t.equal(rlimitValue(18446744073709551615), 0xffffffffffffffffn);
+  t.equal(rlimitValue(1024), 1024n);
+  t.same(searchPath(['PATH=/a:/b', 'PATH=/c']), ['/c'], 'the last PATH wins, as in the process environment');
+});

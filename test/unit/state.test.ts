@@ -1,0 +1,74 @@
+// Status derivation (pure), the state store on a tmpdir, logger lines, signal names.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import t from 'tap';
+import { deriveStatus, stateDocument } from '../../src/container/status';
+import { formatRecord } from '../../src/log/logger';
+import { StateStore } from '../../src/state/store';
+import { STATE_VERSION, type ContainerRecord } from '../../src/state/types';
+import { errnoText } from '../../src/sys/errno';
+import { parseStartTime } from '../../src/sys/proc';
+import { parseSignal } from '../../src/sys/signals';
+
+t.test('status: derived from the live process, its start time and the fifo', async (t) => {
+  const alive = { startTime: 100, state: 'S' };
+  t.equal(deriveStatus({ process: alive, recordedStartTime: 100, fifoExists: true }), 'created');
+  t.equal(deriveStatus({ process: alive, recordedStartTime: 100, fifoExists: false }), 'running');
+  t.equal(deriveStatus({ process: alive, recordedStartTime: 99, fifoExists: false }), 'stopped', 'a reused pid is not the container');
+  t.equal(deriveStatus({ process: { startTime: 100, state: 'Z' }, recordedStartTime: 100, fifoExists: false }), 'stopped');
+  t.equal(deriveStatus({ process: null, recordedStartTime: 100, fifoExists: true }), 'stopped');
+});
+
+t.test('proc: start time is field 22 even when the command has spaces and parens', async (t) => {
+  const stat = '4242 (a b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 987654 1000 10 18446744073709551615';
+  t.equal(parseStartTime(stat), 987654);
+});
+
+const record = (id: string): ContainerRecord => ({
+  version: STATE_VERSION, id, ociVersion: '1.3.0', bundle: '/b', rootfs: '/b/rootfs', pid: 7, startTime: 1, created: '2026-01-01T00:00:00.000Z', owner: '', annotations: {}, cgroup: { paths: {}, created: [] }, hasPidNamespace: true,
+});
+
+t.test('store: exclusive reserve, atomic save, list, not-found', async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-store-'));
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  const store = new StateStore(path.join(root, 'state'));
+  store.reserve('a');
+  t.throws(() => store.reserve('a'), { code: 'ERR_TSRUN_STATE', message: 'container with id exists: a' });
+  t.equal(store.load('a'), null, 'reserved but not saved: still being created');
+  store.save(record('a'));
+  t.equal(store.require('a').pid, 7);
+  t.same(fs.readdirSync(store.dir('a')), ['state.json'], 'no temp file left');
+  t.same(store.list(), ['a']);
+  t.throws(() => store.load('nope'), { code: 'ERR_TSRUN_NOT_FOUND' });
+  t.throws(() => store.reserve('../x'), { code: 'ERR_TSRUN_USAGE' });
+  store.remove('a');
+  t.same(store.list(), []);
+});
+
+t.test('state document: pid 0 once stopped, annotations only when present', async (t) => {
+  t.equal(stateDocument(record('a'), 'stopped').pid, 0);
+  t.equal(stateDocument(record('a'), 'running').pid, 7);
+  t.notOk('annotations' in stateDocument(record('a'), 'running'));
+});
+
+t.test('log: json lines containerd can decode (RFC 3339 time), logrus text', async (t) => {
+  const line = formatRecord('json', 'error', 'boom "x"', new Date('2026-11-23T10:00:00.123Z'));
+  const parsed = JSON.parse(line);
+  t.same(parsed, { level: 'error', msg: 'boom "x"', time: '2026-11-23T10:00:00.123Z' });
+  t.match(parsed.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/);
+  t.ok(line.endsWith('\n') && !line.slice(0, -1).includes('\n'), 'one line');
+  t.equal(formatRecord('text', 'warning', 'w', new Date(0)), 'time="1970-01-01T00:00:00.000Z" level=warning msg="w"\n');
+});
+
+t.test('signals and errno text as runc spells them', async (t) => {
+  t.equal(parseSignal('KILL'), 9);
+  t.equal(parseSignal('SIGTERM'), 15);
+  t.equal(parseSignal('usr1'), 10);
+  t.equal(parseSignal('9'), 9);
+  t.equal(parseSignal('RTMIN+2'), 36);
+  t.throws(() => parseSignal('SIGFOO'), { code: 'ERR_TSRUN_USAGE', message: 'unknown signal "SIGFOO"' });
+  t.throws(() => parseSignal('99'), { code: 'ERR_TSRUN_USAGE' });
+  t.equal(errnoText(2), 'no such file or directory');
+  t.equal(errnoText(1), 'operation not permitted');
+});
