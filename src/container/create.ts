@@ -118,7 +118,9 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
 
     const cgroups = makeCgroups(ctx, spec, opts.id, undo);
 
+    // 0622 whatever the umask: the container's user, not root, opens it for writing.
     addon.mkfifo(ctx.store.fifoPath(opts.id), 0o622);
+    fs.chmodSync(ctx.store.fifoPath(opts.id), 0o622);
     const stateDirFd = addon.openPathDir(stateDir);
     fds.push(stateDirFd);
 

@@ -4,23 +4,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, TsrunError } from '../errors';
+import { nodeErrorText } from '../sys/errno';
 import { findJsonSyntaxError } from './json-syntax';
 import { checkProcess, checkSpec } from './semantics';
 import type { Process, Spec } from './types';
 import { validateConfigSchema, validateProcessSchema } from './validate';
-
-/** Go-style lowercase errno text, as runc prints it (podman matches on these words). */
-const ERRNO_TEXT: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  ENOTDIR: 'not a directory',
-  EISDIR: 'is a directory',
-  ELOOP: 'too many levels of symbolic links',
-};
-
-function errnoText(error: NodeJS.ErrnoException): string {
-  return (error.code && ERRNO_TEXT[error.code]) ?? error.message;
-}
 
 /** JSON text -> value; a syntax error becomes `config.json: invalid JSON at line L, column C: ...`. */
 export function parseConfigJson(text: string, fileLabel = 'config.json'): unknown {
@@ -50,7 +38,7 @@ function readConfigFile(file: string, bundleDir?: string): string {
     }
     // config.json missing is a config problem; any other file named on the command line is "not found".
     const code = bundleDir === undefined && err.code === 'ENOENT' ? 'ERR_TSRUN_NOT_FOUND' : 'ERR_TSRUN_CONFIG';
-    throw new TsrunError(code, `open ${file}: ${errnoText(err)}`, { cause: error });
+    throw new TsrunError(code, `open ${file}: ${nodeErrorText(err)}`, { cause: error });
   }
 }
 

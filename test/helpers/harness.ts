@@ -28,6 +28,8 @@ export class Harness {
 
   constructor(readonly binary = tsrunBin) {
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-it-'));
+    // Containers with a user namespace run as a mapped uid that must reach their rootfs.
+    fs.chmodSync(this.tmp, 0o755);
     this.root = path.join(this.tmp, 'state');
     this.cgroupParent = `tsrun-test-${process.pid}-${path.basename(this.tmp).slice(-6)}`;
   }

@@ -103,7 +103,12 @@ t.test('run: exit status, 128+N for a signal, --keep, -d', async (t) => {
   t.equal(r.code, 7, 'exit status passed through');
   t.notOk(h.stateDirExists(id), 'run deletes the container');
   const id2 = h.id();
-  const r2 = h.cli(['run', '--keep', '--bundle', h.bundle(id2, (s) => (s.process!.args = ['/bin/sh', '-c', 'kill -9 $$'])), id2]);
+  // Without a pid namespace: an init ignores even SIGKILL sent from inside its namespace.
+  const noPidNs = (s: any) => {
+    s.process!.args = ['/bin/sh', '-c', 'kill -9 $$'];
+    s.linux!.namespaces = s.linux!.namespaces!.filter((n: any) => n.type !== 'pid');
+  };
+  const r2 = h.cli(['run', '--keep', '--bundle', h.bundle(id2, noPidNs), id2]);
   t.equal(r2.code, 137, 'killed by SIGKILL: 128+9');
   t.equal(state(id2).status, 'stopped', '--keep keeps a stopped container');
   t.equal(h.cli(['delete', id2]).code, 0);

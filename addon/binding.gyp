@@ -1,0 +1,28 @@
+{
+  "targets": [
+    {
+      "target_name": "tsrun",
+      "sources": [
+        "src/addon.cc",
+        "src/plan.cc",
+        "src/spawn.cc",
+        "src/sync.cc",
+        "src/child/main.cc",
+        "src/child/ns.cc",
+        "src/child/limits.cc",
+        "src/child/rootfs.cc",
+        "src/child/devices.cc",
+        "src/child/console.cc",
+        "src/child/creds.cc",
+        "src/child/exec.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
+      "cflags": ["-fno-exceptions", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror"],
+      "cflags_cc": ["-std=c++17", "-fno-exceptions", "-fno-rtti", "-fvisibility=hidden", "-fvisibility-inlines-hidden",
+                    "-Wall", "-Wextra", "-Werror"]
+    }
+  ]
+}

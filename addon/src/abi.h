@@ -1,0 +1,95 @@
+// The ABI shared by the runtime (src/plan/types.ts) and the addon: sync message types,
+// child step ids and the fixed-size sync message. The numbers must equal SyncType and
+// ChildStep in src/plan/types.ts; test/unit/addon-constants.test.ts compares them.
+//
+// The ladder (same comment as src/plan/types.ts):
+//
+//   parent (runtime)                       child (addon, after clone3)
+//   spawn ------------------------------->  signals reset, pdeathsig, non-dumpable
+//   place in v1 cgroups                     waits for Go
+//   Go ---------------------------------->  rlimits, setns joins (user first)
+//                      <--- NeedIdMaps(pid) unshare(CLONE_NEWUSER) [if new user ns]
+//   write uid_map/gid_map
+//   IdMapsDone -------------------------->  setresuid(0)/setresgid(0); unshare other namespaces
+//                          <--- Pid(pid)    [pid/time ns] fork the init with CLONE_PARENT;
+//                                           the intermediate exits
+//                   <--- CreateRuntime      mounts, devices, symlinks done (before pivot)
+//   (prestart/createRuntime hooks)
+//   Resume ------------------------------>  pivot_root, masked/readonly, sysctl, hostname,
+//                                           creds, caps, rlimits, args[0] lookup
+//                          <--- Ready       pdeathsig cleared; blocks on exec.fifo
+//
+// Any child step may instead send Error {step, index, errno, detail} and _exit(1).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+// X-macro tables: one list drives the enums and the `constants` export, so they cannot
+// drift apart inside the addon.
+#define TSRUN_SYNC_TYPES(X) \
+  X(Go, 1)                  \
+  X(NeedIdMaps, 2)          \
+  X(IdMapsDone, 3)          \
+  X(Pid, 4)                 \
+  X(CreateRuntime, 5)       \
+  X(Resume, 6)              \
+  X(Ready, 7)               \
+  X(Error, 8)
+
+#define TSRUN_CHILD_STEPS(X) \
+  X(Setup, 1)                \
+  X(Rlimit, 2)               \
+  X(JoinNamespace, 3)        \
+  X(UnshareUser, 4)          \
+  X(UnshareNamespaces, 5)    \
+  X(ForkInit, 6)             \
+  X(RootPropagation, 7)      \
+  X(BindRootfs, 8)           \
+  X(Mount, 9)                \
+  X(Device, 10)              \
+  X(Symlink, 11)             \
+  X(PivotRoot, 12)           \
+  X(RootfsPropagation, 13)   \
+  X(MaskPath, 14)            \
+  X(ReadonlyPath, 15)        \
+  X(Sysctl, 16)              \
+  X(Hostname, 17)            \
+  X(Domainname, 18)          \
+  X(RootReadonly, 19)        \
+  X(Console, 20)             \
+  X(Groups, 21)              \
+  X(SetGid, 22)              \
+  X(SetUid, 23)              \
+  X(Capabilities, 24)        \
+  X(NoNewPrivileges, 25)     \
+  X(Cwd, 26)                 \
+  X(LookupExec, 27)          \
+  X(ExecFifo, 28)            \
+  X(Exec, 29)                \
+  X(IdMaps, 30)              \
+  X(Sync, 31)
+
+namespace tsrun {
+
+#define TSRUN_ENUM_ENTRY(name, value) name = value,
+enum class SyncType : uint32_t { TSRUN_SYNC_TYPES(TSRUN_ENUM_ENTRY) };
+enum class ChildStep : int32_t { TSRUN_CHILD_STEPS(TSRUN_ENUM_ENTRY) };
+#undef TSRUN_ENUM_ENTRY
+
+constexpr size_t kSyncDetailSize = 200;
+
+// One record on the SOCK_SEQPACKET pair; the same bytes in both directions.
+struct SyncMsg {
+  uint32_t type;  // SyncType
+  int32_t step;   // ChildStep, 0 when none
+  int32_t index;  // index of the failing plan entry, -1 when none
+  int32_t err;    // positive errno, 0 when none
+  int64_t arg;    // pid for NeedIdMaps / Pid
+  char detail[kSyncDetailSize];  // NUL-terminated, truncated
+};
+
+static_assert(sizeof(SyncMsg) == 224, "SyncMsg layout is part of the ABI");
+static_assert(offsetof(SyncMsg, arg) == 16, "SyncMsg layout is part of the ABI");
+
+}  // namespace tsrun

@@ -1,0 +1,151 @@
+// Namespaces: join by fd, create (user first, so the others are owned by it), fork the
+// init when a pid or time namespace only applies to children; and the per-namespace
+// settings done after pivot_root (hostname, domainname, sysctls).
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/vfs.h>
+
+#include "../abi.h"
+#include "child.h"
+#include "report.h"
+#include "sys.h"
+#include "text.h"
+
+namespace tsrun {
+namespace {
+
+constexpr long kProcSuperMagic = 0x9fa0;
+
+const char* ns_name(int type) {
+  switch (type) {
+    case CLONE_NEWUSER: return "user";
+    case CLONE_NEWNS: return "mnt";
+    case CLONE_NEWUTS: return "uts";
+    case CLONE_NEWIPC: return "ipc";
+    case CLONE_NEWNET: return "net";
+    case CLONE_NEWPID: return "pid";
+    case CLONE_NEWCGROUP: return "cgroup";
+    case CLONE_NEWTIME: return "time";
+    default: return "namespace";
+  }
+}
+
+// Root of the user namespace we are now in; the maps decide what 0 means.
+void become_root(const Child& c, ChildStep step, int index) {
+  long r = sys::setresgid(0, 0, 0);
+  if (r < 0) fail(c, step, index, r, "setresgid 0");
+  r = sys::setresuid(0, 0, 0);
+  if (r < 0) fail(c, step, index, r, "setresuid 0");
+}
+
+}  // namespace
+
+void ns_join_all(const Child& c) {
+  const ChildPlan& p = *c.plan;
+  for (uint32_t i = 0; i < p.n_joins; i++) {
+    const NsJoin& j = p.joins[i];
+    long r = sys::setns(j.fd, j.type);
+    if (r < 0) fail(c, ChildStep::JoinNamespace, j.index, r, ns_name(j.type));
+    // Files we create must belong to a mapped id: act as the joined namespace's root.
+    if (j.type == CLONE_NEWUSER) become_root(c, ChildStep::JoinNamespace, j.index);
+  }
+}
+
+void ns_unshare_user(const Child& c) {
+  const ChildPlan& p = *c.plan;
+  if ((p.new_namespaces & CLONE_NEWUSER) == 0) return;
+  long r = sys::unshare(CLONE_NEWUSER);
+  if (r < 0) fail(c, ChildStep::UnshareUser, -1, r, "user");
+  if (!p.has_user_mappings) return;
+  child_send(c, SyncType::NeedIdMaps, sys::getpid());
+  child_await(c, SyncType::IdMapsDone);
+  become_root(c, ChildStep::IdMaps, -1);
+}
+
+void ns_unshare_rest(const Child& c) {
+  unsigned long flags = c.plan->new_namespaces & ~static_cast<uint64_t>(CLONE_NEWUSER);
+  if (flags == 0) return;
+  long r = sys::unshare(flags);
+  if (r < 0) fail(c, ChildStep::UnshareNamespaces, -1, r, "unshare");
+}
+
+bool ns_needs_fork(const ChildPlan& p) {
+  constexpr uint64_t kChildOnly = CLONE_NEWPID | CLONE_NEWTIME;
+  if ((p.new_namespaces & kChildOnly) != 0) return true;
+  for (uint32_t i = 0; i < p.n_joins; i++)
+    if ((static_cast<uint64_t>(p.joins[i].type) & kChildOnly) != 0) return true;
+  return false;
+}
+
+// A new pid/time namespace applies to children only: fork the container's init. With
+// CLONE_PARENT it becomes the runtime's child (clone3 refuses an exit_signal with
+// CLONE_PARENT; the init inherits ours, SIGCHLD). The intermediate reports its pid (as
+// the host sees it) and exits; the runtime reaps it and follows the init. The init
+// waits on a pipe until Pid is on the socket, so no message of its own can overtake it.
+void ns_fork_init(const Child& c) {
+  int gate[2];
+  long r = sys::pipe2(gate, O_CLOEXEC);
+  if (r < 0) fail(c, ChildStep::ForkInit, -1, r, "pipe2");
+  sys::CloneArgs args{};
+  args.flags = CLONE_PARENT;
+  long pid = sys::clone3(&args);
+  if (pid < 0) fail(c, ChildStep::ForkInit, -1, pid, "clone3");
+  if (pid == 0) {
+    sys::close(gate[1]);
+    char byte = 0;
+    // EOF without the byte: the intermediate died before reporting us; nobody knows
+    // our pid, so stop here.
+    if (sys::read(gate[0], &byte, 1) != 1) sys::exit_group(1);
+    sys::close(gate[0]);
+    return;
+  }
+  sys::close(gate[0]);
+  child_send(c, SyncType::Pid, pid);
+  sys::write(gate[1], "1", 1);
+  sys::exit_group(0);
+}
+
+void ns_set_names(const Child& c) {
+  const ChildPlan& p = *c.plan;
+  if (p.hostname != nullptr) {
+    long r = sys::sethostname(p.hostname, text::length(p.hostname));
+    if (r < 0) fail(c, ChildStep::Hostname, -1, r, p.hostname);
+  }
+  if (p.domainname != nullptr) {
+    long r = sys::setdomainname(p.domainname, text::length(p.domainname));
+    if (r < 0) fail(c, ChildStep::Domainname, -1, r, p.domainname);
+  }
+}
+
+// Sysctls are written only through a verified procfs and without following any link
+// below /proc/sys (CVE-2025-52881 class): a container-made /proc cannot redirect them.
+void ns_write_sysctls(const Child& c) {
+  const ChildPlan& p = *c.plan;
+  if (p.n_sysctls == 0) return;
+  sys::OpenHow how{};
+  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = sys::kResolveInRoot | sys::kResolveNoSymlinks | sys::kResolveNoMagiclinks;
+  long dir = sys::openat2(c.root_fd, "/proc/sys", &how);
+  if (dir < 0) fail(c, ChildStep::Sysctl, -1, dir, "/proc/sys");
+  struct statfs sfs {};
+  long r = sys::fstatfs(static_cast<int>(dir), &sfs);
+  if (r < 0) fail(c, ChildStep::Sysctl, -1, r, "/proc/sys");
+  if (sfs.f_type != kProcSuperMagic) fail(c, ChildStep::Sysctl, -1, EXDEV, "/proc/sys is not procfs");
+  for (uint32_t i = 0; i < p.n_sysctls; i++) {
+    const SysctlPlan& s = p.sysctls[i];
+    sys::OpenHow wh{};
+    wh.flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW;
+    wh.resolve = sys::kResolveBeneath | sys::kResolveNoSymlinks | sys::kResolveNoMagiclinks;
+    long fd = sys::openat2(static_cast<int>(dir), s.path, &wh);
+    if (fd < 0) fail(c, ChildStep::Sysctl, -1, fd, s.key);
+    size_t len = text::length(s.value);
+    long w = sys::write(static_cast<int>(fd), s.value, len);
+    if (w < 0) fail(c, ChildStep::Sysctl, -1, w, s.key);
+    if (static_cast<size_t>(w) != len) fail(c, ChildStep::Sysctl, -1, EIO, s.key);
+    sys::close(static_cast<int>(fd));
+  }
+  sys::close(static_cast<int>(dir));
+}
+
+}  // namespace tsrun

@@ -1,0 +1,52 @@
+// The child's side of the sync socket: send a message, wait for one, or report a failed
+// step and exit. Header-only and async-signal-safe (raw syscalls, stack buffers).
+#pragma once
+
+#include <sys/socket.h>
+
+#include "../abi.h"
+#include "child.h"
+#include "sys.h"
+
+namespace tsrun {
+
+inline void report_fill_detail(SyncMsg& m, const char* detail) {
+  size_t i = 0;
+  if (detail != nullptr)
+    for (; i + 1 < kSyncDetailSize && detail[i] != '\0'; i++) m.detail[i] = detail[i];
+  m.detail[i] = '\0';
+}
+
+// Sends one message; the runtime gone means nobody can act on us any more: exit.
+inline void child_send(const Child& c, SyncType type, int64_t arg) {
+  SyncMsg m{};
+  m.type = static_cast<uint32_t>(type);
+  m.index = -1;
+  m.arg = arg;
+  if (sys::send(c.sync_fd, &m, sizeof m, MSG_NOSIGNAL) != static_cast<long>(sizeof m)) sys::exit_group(1);
+}
+
+// Sends Error {step, index, errno, detail} and exits 1. `err` may be -errno or errno.
+[[noreturn]] inline void fail(const Child& c, ChildStep step, int index, long err, const char* detail) {
+  SyncMsg m{};
+  m.type = static_cast<uint32_t>(SyncType::Error);
+  m.step = static_cast<int32_t>(step);
+  m.index = index;
+  m.err = static_cast<int32_t>(err < 0 ? -err : err);
+  report_fill_detail(m, detail);
+  sys::send(c.sync_fd, &m, sizeof m, MSG_NOSIGNAL);
+  sys::exit_group(1);
+}
+
+// Blocks until the runtime sends `expected`. EOF (runtime died) exits quietly; any
+// other message is a protocol error reported as step Sync.
+inline void child_await(const Child& c, SyncType expected) {
+  SyncMsg m{};
+  long n = sys::recv(c.sync_fd, &m, sizeof m, 0);
+  if (n == 0) sys::exit_group(1);
+  if (n < 0) fail(c, ChildStep::Sync, -1, n, "recv");
+  if (n != static_cast<long>(sizeof m) || m.type != static_cast<uint32_t>(expected))
+    fail(c, ChildStep::Sync, -1, EPROTO, "unexpected sync message");
+}
+
+}  // namespace tsrun

@@ -1,0 +1,532 @@
+// JS InitPlan -> ChildPlan (plan.h), in the parent, before clone3. Two steps: read and
+// check the JS object into an owned draft, then lay the draft out in one heap block
+// (measured first, then filled by the same code) so the child sees plain pointers.
+#include <napi.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "plan.h"
+#include "plan_build.h"
+
+namespace tsrun {
+namespace {
+
+constexpr size_t kMaxArgLen = 131072;  // MAX_ARG_STRLEN
+constexpr size_t kMaxArgs = 65536;
+
+struct MountDraft {
+  int32_t index = -1;
+  std::string source, destination, fstype, data;
+  uint64_t flags = 0;
+  int64_t remount_flags = -1;
+  std::vector<uint64_t> propagation;
+  bool target_is_file = false;
+  bool source_is_path = false;
+};
+
+struct DeviceDraft {
+  DevicePlan d{};
+  std::string path;
+};
+
+struct SysctlDraft {
+  std::string path, value, key;
+};
+
+struct Draft {
+  std::vector<NsJoin> joins;
+  uint64_t new_namespaces = 0;
+  bool has_user_mappings = false;
+  int32_t cgroup_fd = -1;
+  std::string rootfs;
+  uint64_t root_propagation = 0, rootfs_propagation = 0;
+  bool root_readonly = false, no_pivot = false;
+  std::vector<MountDraft> mounts;
+  std::vector<DeviceDraft> devices;
+  std::vector<std::pair<std::string, std::string>> symlinks;  // target, linkPath
+  std::vector<std::string> masked_paths, readonly_paths;
+  std::vector<SysctlDraft> sysctls;
+  bool has_hostname = false, has_domainname = false;
+  std::string hostname, domainname;
+  std::vector<RlimitPlan> rlimits;
+  uint32_t uid = 0, gid = 0;
+  std::vector<uint32_t> additional_gids;
+  int32_t umask = -1;
+  bool has_capabilities = false;
+  CapsPlan caps{};
+  bool no_new_privileges = false;
+  std::string cwd;
+  std::vector<std::string> args, env, search_path;
+  int32_t state_dir_fd = -1, console_socket_fd = -1, preserve_fds = 0;
+};
+
+// Reads fields of JS objects, remembering the first problem with its path.
+class Reader {
+ public:
+  explicit Reader(Napi::Env env) : env_(env) {}
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  bool fail(const std::string& where, const std::string& what) {
+    if (error_.empty()) error_ = where + ": " + what;
+    return false;
+  }
+
+  bool get(const Napi::Object& obj, const std::string& where, const char* key, Napi::Value* out) {
+    Napi::Value v = obj.Get(key);
+    if (env_.IsExceptionPending()) {
+      env_.GetAndClearPendingException();
+      return fail(where + "." + key, "cannot be read");
+    }
+    *out = v;
+    return true;
+  }
+
+  bool object(Napi::Value v, const std::string& where, Napi::Object* out) {
+    if (!v.IsObject() || v.IsArray()) return fail(where, "expected an object");
+    *out = v.As<Napi::Object>();
+    return true;
+  }
+
+  bool array(Napi::Value v, const std::string& where, size_t limit, Napi::Array* out) {
+    if (!v.IsArray()) return fail(where, "expected an array");
+    *out = v.As<Napi::Array>();
+    if (out->Length() > limit) return fail(where, "too many entries (limit " + std::to_string(limit) + ")");
+    return true;
+  }
+
+  bool element(const Napi::Array& arr, const std::string& where, uint32_t i, Napi::Value* out) {
+    Napi::Value v = arr.Get(i);
+    if (env_.IsExceptionPending()) {
+      env_.GetAndClearPendingException();
+      return fail(where, "cannot be read");
+    }
+    *out = v;
+    return true;
+  }
+
+  bool str(Napi::Value v, const std::string& where, size_t max_len, std::string* out) {
+    if (!v.IsString()) return fail(where, "expected a string");
+    *out = v.As<Napi::String>().Utf8Value();
+    if (out->size() > max_len) return fail(where, "longer than " + std::to_string(max_len) + " bytes");
+    if (memchr(out->data(), '\0', out->size()) != nullptr) return fail(where, "contains a NUL byte");
+    return true;
+  }
+
+  bool boolean(Napi::Value v, const std::string& where, bool* out) {
+    if (!v.IsBoolean()) return fail(where, "expected a boolean");
+    *out = v.As<Napi::Boolean>().Value();
+    return true;
+  }
+
+  // An integer number in [lo, hi].
+  bool integer(Napi::Value v, const std::string& where, int64_t lo, int64_t hi, int64_t* out) {
+    if (!v.IsNumber()) return fail(where, "expected a number");
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || d != static_cast<double>(static_cast<int64_t>(d)))
+      return fail(where, "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    *out = static_cast<int64_t>(d);
+    return true;
+  }
+
+  // A bigint (or a safe non-negative integer number) in [0, 2^64-1].
+  bool u64(Napi::Value v, const std::string& where, uint64_t* out) {
+    if (v.IsBigInt()) {
+      bool lossless = false;
+      uint64_t x = v.As<Napi::BigInt>().Uint64Value(&lossless);
+      if (!lossless) return fail(where, "expected a bigint in [0, 2^64-1]");
+      *out = x;
+      return true;
+    }
+    int64_t x = 0;
+    if (!integer(v, where, 0, (int64_t{1} << 53) - 1, &x)) return false;
+    *out = static_cast<uint64_t>(x);
+    return true;
+  }
+
+  // Field helpers: obj.key into out, with the path "where.key".
+  bool field_str(const Napi::Object& o, const std::string& w, const char* k, size_t max, std::string* out) {
+    Napi::Value v;
+    return get(o, w, k, &v) && str(v, w + "." + k, max, out);
+  }
+  bool field_path(const Napi::Object& o, const std::string& w, const char* k, std::string* out) {
+    if (!field_str(o, w, k, kMaxPathLen, out)) return false;
+    if (out->empty()) return fail(w + "." + k, "must not be empty");
+    return true;
+  }
+  bool field_bool(const Napi::Object& o, const std::string& w, const char* k, bool* out) {
+    Napi::Value v;
+    return get(o, w, k, &v) && boolean(v, w + "." + k, out);
+  }
+  bool field_int(const Napi::Object& o, const std::string& w, const char* k, int64_t lo, int64_t hi, int64_t* out) {
+    Napi::Value v;
+    return get(o, w, k, &v) && integer(v, w + "." + k, lo, hi, out);
+  }
+  template <typename T>
+  bool field_num(const Napi::Object& o, const std::string& w, const char* k, int64_t lo, int64_t hi, T* out) {
+    int64_t x = 0;
+    if (!field_int(o, w, k, lo, hi, &x)) return false;
+    *out = static_cast<T>(x);
+    return true;
+  }
+  bool field_u64(const Napi::Object& o, const std::string& w, const char* k, uint64_t* out) {
+    Napi::Value v;
+    return get(o, w, k, &v) && u64(v, w + "." + k, out);
+  }
+  bool field_str_array(const Napi::Object& o, const std::string& w, const char* k, size_t max_entries,
+                       size_t max_len, bool non_empty, std::vector<std::string>* out) {
+    Napi::Value v;
+    Napi::Array arr;
+    std::string where = w + "." + k;
+    if (!get(o, w, k, &v) || !array(v, where, max_entries, &arr)) return false;
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      std::string item_where = where + "[" + std::to_string(i) + "]";
+      Napi::Value item;
+      std::string s;
+      if (!element(arr, item_where, i, &item) || !str(item, item_where, max_len, &s)) return false;
+      if (non_empty && s.empty()) return fail(item_where, "must not be empty");
+      out->push_back(std::move(s));
+    }
+    return true;
+  }
+  // Iterates obj.key (an array of objects), calling fn(object, "where.key[i]", i).
+  template <typename Fn>
+  bool each_object(const Napi::Object& o, const std::string& w, const char* k, Fn fn) {
+    Napi::Value v;
+    Napi::Array arr;
+    std::string where = w + "." + k;
+    if (!get(o, w, k, &v) || !array(v, where, kMaxEntries, &arr)) return false;
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      std::string item_where = where + "[" + std::to_string(i) + "]";
+      Napi::Value item;
+      Napi::Object obj;
+      if (!element(arr, item_where, i, &item) || !object(item, item_where, &obj)) return false;
+      if (!fn(obj, item_where, i)) return false;
+    }
+    return true;
+  }
+
+ private:
+  Napi::Env env_;
+  std::string error_;
+};
+
+constexpr int64_t kI32Max = std::numeric_limits<int32_t>::max();
+constexpr int64_t kU32Max = std::numeric_limits<uint32_t>::max();
+constexpr int64_t kFlagsMax = kU32Max;  // MS_* and CLONE_* fit in 32 bits
+
+bool absolute(Reader& r, const std::string& where, const std::string& p) {
+  return p[0] == '/' || r.fail(where, "must be an absolute path");
+}
+
+bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
+  const std::string w = "plan";
+  bool ok =
+      r.each_object(o, w, "joins", [&](const Napi::Object& j, const std::string& jw, uint32_t) {
+        NsJoin nj{};
+        if (!r.field_num(j, jw, "type", 1, kFlagsMax, &nj.type) || !r.field_num(j, jw, "fd", 0, kI32Max, &nj.fd) ||
+            !r.field_num(j, jw, "index", -1, kI32Max, &nj.index))
+          return false;
+        d->joins.push_back(nj);
+        return true;
+      }) &&
+      r.field_num(o, w, "newNamespaces", 0, kFlagsMax, &d->new_namespaces) &&
+      r.field_bool(o, w, "hasUserMappings", &d->has_user_mappings) &&
+      r.field_num(o, w, "cgroupFd", -1, kI32Max, &d->cgroup_fd) && r.field_path(o, w, "rootfs", &d->rootfs) &&
+      absolute(r, w + ".rootfs", d->rootfs) &&
+      r.field_num(o, w, "rootPropagation", 0, kFlagsMax, &d->root_propagation) &&
+      r.field_num(o, w, "rootfsPropagation", 0, kFlagsMax, &d->rootfs_propagation) &&
+      r.field_bool(o, w, "rootReadonly", &d->root_readonly) && r.field_bool(o, w, "noPivot", &d->no_pivot);
+  if (!ok) return false;
+
+  ok = r.each_object(o, w, "mounts", [&](const Napi::Object& m, const std::string& mw, uint32_t) {
+    MountDraft md;
+    int64_t kind = 0;
+    Napi::Value pv;
+    Napi::Array parr;
+    if (!r.field_num(m, mw, "index", -1, kI32Max, &md.index) ||
+        !r.field_str(m, mw, "source", kMaxPathLen, &md.source) || !r.field_path(m, mw, "destination", &md.destination) ||
+        !absolute(r, mw + ".destination", md.destination) || !r.field_str(m, mw, "fstype", 255, &md.fstype) ||
+        !r.field_num(m, mw, "flags", 0, kFlagsMax, &md.flags) || !r.field_str(m, mw, "data", kMaxPathLen, &md.data) ||
+        !r.field_num(m, mw, "remountFlags", -1, kFlagsMax, &md.remount_flags) ||
+        !r.field_int(m, mw, "targetKind", 0, 1, &kind) || !r.field_bool(m, mw, "sourceIsPath", &md.source_is_path) ||
+        !r.get(m, mw, "propagation", &pv) || !r.array(pv, mw + ".propagation", 16, &parr))
+      return false;
+    md.target_is_file = kind == 1;
+    if (md.source_is_path && (md.source.empty() || md.source[0] != '/'))
+      return r.fail(mw + ".source", "must be an absolute path when sourceIsPath is true");
+    for (uint32_t i = 0; i < parr.Length(); i++) {
+      std::string pw = mw + ".propagation[" + std::to_string(i) + "]";
+      Napi::Value item;
+      int64_t x = 0;
+      if (!r.element(parr, pw, i, &item) || !r.integer(item, pw, 1, kFlagsMax, &x)) return false;
+      md.propagation.push_back(static_cast<uint64_t>(x));
+    }
+    d->mounts.push_back(std::move(md));
+    return true;
+  });
+  if (!ok) return false;
+
+  ok = r.each_object(o, w, "devices", [&](const Napi::Object& v, const std::string& vw, uint32_t) {
+    DeviceDraft dd;
+    if (!r.field_num(v, vw, "index", -1, kI32Max, &dd.d.index) || !r.field_path(v, vw, "path", &dd.path) ||
+        !absolute(r, vw + ".path", dd.path) || !r.field_num(v, vw, "fileType", 0, kU32Max, &dd.d.file_type) ||
+        !r.field_num(v, vw, "major", 0, kU32Max, &dd.d.major) || !r.field_num(v, vw, "minor", 0, kU32Max, &dd.d.minor) ||
+        !r.field_num(v, vw, "mode", 0, 07777, &dd.d.mode) || !r.field_num(v, vw, "uid", 0, kU32Max, &dd.d.uid) ||
+        !r.field_num(v, vw, "gid", 0, kU32Max, &dd.d.gid) || !r.field_bool(v, vw, "bindFromHost", &dd.d.bind_from_host))
+      return false;
+    if (dd.d.file_type != S_IFCHR && dd.d.file_type != S_IFBLK && dd.d.file_type != S_IFIFO)
+      return r.fail(vw + ".fileType", "expected S_IFCHR, S_IFBLK or S_IFIFO");
+    d->devices.push_back(std::move(dd));
+    return true;
+  });
+  if (!ok) return false;
+
+  ok = r.each_object(o, w, "symlinks", [&](const Napi::Object& s, const std::string& sw, uint32_t) {
+    std::string target, link;
+    if (!r.field_path(s, sw, "target", &target) || !r.field_path(s, sw, "linkPath", &link) ||
+        !absolute(r, sw + ".linkPath", link))
+      return false;
+    d->symlinks.emplace_back(std::move(target), std::move(link));
+    return true;
+  });
+  if (!ok) return false;
+
+  ok = r.field_str_array(o, w, "maskedPaths", kMaxEntries, kMaxPathLen, true, &d->masked_paths) &&
+       r.field_str_array(o, w, "readonlyPaths", kMaxEntries, kMaxPathLen, true, &d->readonly_paths) &&
+       r.each_object(o, w, "sysctls", [&](const Napi::Object& s, const std::string& sw, uint32_t) {
+         SysctlDraft sd;
+         if (!r.field_path(s, sw, "path", &sd.path) || !r.field_str(s, sw, "value", kMaxPathLen, &sd.value) ||
+             !r.field_str(s, sw, "key", kMaxPathLen, &sd.key))
+           return false;
+         if (sd.path[0] == '/') return r.fail(sw + ".path", "must be relative to /proc/sys");
+         d->sysctls.push_back(std::move(sd));
+         return true;
+       });
+  if (!ok) return false;
+
+  for (auto [key, has, out] : {std::make_tuple("hostname", &d->has_hostname, &d->hostname),
+                               std::make_tuple("domainname", &d->has_domainname, &d->domainname)}) {
+    Napi::Value v;
+    if (!r.get(o, w, key, &v)) return false;
+    *has = !v.IsNull();
+    if (*has && !r.str(v, w + "." + key, 64, out)) return false;  // __NEW_UTS_LEN
+  }
+
+  ok = r.each_object(o, w, "rlimits", [&](const Napi::Object& l, const std::string& lw, uint32_t) {
+    RlimitPlan rp{};
+    if (!r.field_num(l, lw, "resource", 0, 63, &rp.resource) || !r.field_u64(l, lw, "soft", &rp.soft) ||
+        !r.field_u64(l, lw, "hard", &rp.hard) || !r.field_num(l, lw, "index", -1, kI32Max, &rp.index))
+      return false;
+    if (rp.soft > rp.hard) return r.fail(lw, "soft limit is above the hard limit");
+    d->rlimits.push_back(rp);
+    return true;
+  });
+  if (!ok) return false;
+
+  Napi::Value gv, cv;
+  Napi::Array garr;
+  ok = r.field_num(o, w, "uid", 0, kU32Max - 1, &d->uid) && r.field_num(o, w, "gid", 0, kU32Max - 1, &d->gid) &&
+       r.get(o, w, "additionalGids", &gv) && r.array(gv, w + ".additionalGids", kMaxGroups, &garr);
+  if (!ok) return false;
+  for (uint32_t i = 0; i < garr.Length(); i++) {
+    std::string gw = w + ".additionalGids[" + std::to_string(i) + "]";
+    Napi::Value item;
+    int64_t x = 0;
+    if (!r.element(garr, gw, i, &item) || !r.integer(item, gw, 0, kU32Max - 1, &x)) return false;
+    d->additional_gids.push_back(static_cast<uint32_t>(x));
+  }
+  ok = r.field_num(o, w, "umask", -1, 0777, &d->umask) && r.get(o, w, "capabilities", &cv);
+  if (!ok) return false;
+  d->has_capabilities = !cv.IsNull();
+  if (d->has_capabilities) {
+    Napi::Object co;
+    const std::string cw = w + ".capabilities";
+    if (!r.object(cv, cw, &co) || !r.field_u64(co, cw, "bounding", &d->caps.bounding) ||
+        !r.field_u64(co, cw, "effective", &d->caps.effective) ||
+        !r.field_u64(co, cw, "permitted", &d->caps.permitted) ||
+        !r.field_u64(co, cw, "inheritable", &d->caps.inheritable) ||
+        !r.field_u64(co, cw, "ambient", &d->caps.ambient))
+      return false;
+  }
+  ok = r.field_bool(o, w, "noNewPrivileges", &d->no_new_privileges) && r.field_path(o, w, "cwd", &d->cwd) &&
+       absolute(r, w + ".cwd", d->cwd) && r.field_str_array(o, w, "args", kMaxArgs, kMaxArgLen, false, &d->args) &&
+       r.field_str_array(o, w, "env", kMaxArgs, kMaxArgLen, false, &d->env) &&
+       r.field_str_array(o, w, "searchPath", kMaxEntries, kMaxPathLen, false, &d->search_path) &&
+       r.field_num(o, w, "stateDirFd", -1, kI32Max, &d->state_dir_fd) &&
+       r.field_num(o, w, "consoleSocketFd", -1, kI32Max, &d->console_socket_fd) &&
+       r.field_num(o, w, "preserveFds", 0, 65536, &d->preserve_fds);
+  if (!ok) return false;
+  if (d->args.empty()) return r.fail(w + ".args", "must not be empty");
+  if (d->args[0].empty()) return r.fail(w + ".args[0]", "must not be empty");
+  if (d->args[0].size() > kMaxPathLen) return r.fail(w + ".args[0]", "longer than the path limit");
+  return true;
+}
+
+// Bump allocator over one block; with base == nullptr it only measures.
+class Layout {
+ public:
+  explicit Layout(char* base) : base_(base) {}
+  size_t size() const { return used_; }
+
+  template <typename T>
+  T* alloc(size_t count) {
+    used_ = (used_ + alignof(T) - 1) & ~(alignof(T) - 1);
+    T* p = base_ ? reinterpret_cast<T*>(base_ + used_) : nullptr;
+    used_ += sizeof(T) * count;
+    return p;
+  }
+
+  const char* str(const std::string& s) {
+    char* p = alloc<char>(s.size() + 1);
+    if (p) memcpy(p, s.c_str(), s.size() + 1);
+    return p;
+  }
+  const char* opt_str(const std::string& s) { return s.empty() ? nullptr : str(s); }
+
+  // A NULL-terminated array of strings.
+  char** str_array(const std::vector<std::string>& v) {
+    char** arr = alloc<char*>(v.size() + 1);
+    for (size_t i = 0; i < v.size(); i++) {
+      const char* s = str(v[i]);
+      if (arr) arr[i] = const_cast<char*>(s);
+    }
+    if (arr) arr[v.size()] = nullptr;
+    return arr;
+  }
+
+  template <typename T>
+  const T* copy(const std::vector<T>& v) {
+    T* p = alloc<T>(v.size());
+    if (p && !v.empty()) memcpy(p, v.data(), sizeof(T) * v.size());
+    return p;
+  }
+
+ private:
+  char* base_;
+  size_t used_ = 0;
+};
+
+// Lays out the draft; with a measuring Layout all stores are skipped.
+ChildPlan* lay_out(const Draft& d, Layout& l) {
+  ChildPlan* p = l.alloc<ChildPlan>(1);
+  ChildPlan c{};
+  c.joins = l.copy(d.joins);
+  c.n_joins = static_cast<uint32_t>(d.joins.size());
+  c.new_namespaces = d.new_namespaces;
+  c.has_user_mappings = d.has_user_mappings;
+  c.cgroup_fd = d.cgroup_fd;
+  c.rootfs = l.str(d.rootfs);
+  c.root_propagation = d.root_propagation;
+  c.rootfs_propagation = d.rootfs_propagation;
+  c.root_readonly = d.root_readonly;
+  c.no_pivot = d.no_pivot;
+
+  MountPlan* mounts = l.alloc<MountPlan>(d.mounts.size());
+  for (size_t i = 0; i < d.mounts.size(); i++) {
+    const MountDraft& md = d.mounts[i];
+    MountPlan m{};
+    m.index = md.index;
+    m.source = l.opt_str(md.source);
+    m.destination = l.str(md.destination);
+    m.fstype = l.opt_str(md.fstype);
+    m.data = l.opt_str(md.data);
+    m.flags = md.flags;
+    m.remount_flags = md.remount_flags;
+    m.propagation = l.copy(md.propagation);
+    m.n_propagation = static_cast<uint32_t>(md.propagation.size());
+    m.target_is_file = md.target_is_file;
+    m.source_is_path = md.source_is_path;
+    if (mounts) mounts[i] = m;
+  }
+  c.mounts = mounts;
+  c.n_mounts = static_cast<uint32_t>(d.mounts.size());
+
+  DevicePlan* devices = l.alloc<DevicePlan>(d.devices.size());
+  for (size_t i = 0; i < d.devices.size(); i++) {
+    DevicePlan dv = d.devices[i].d;
+    dv.path = l.str(d.devices[i].path);
+    if (devices) devices[i] = dv;
+  }
+  c.devices = devices;
+  c.n_devices = static_cast<uint32_t>(d.devices.size());
+
+  SymlinkPlan* symlinks = l.alloc<SymlinkPlan>(d.symlinks.size());
+  for (size_t i = 0; i < d.symlinks.size(); i++) {
+    SymlinkPlan s{l.str(d.symlinks[i].first), l.str(d.symlinks[i].second)};
+    if (symlinks) symlinks[i] = s;
+  }
+  c.symlinks = symlinks;
+  c.n_symlinks = static_cast<uint32_t>(d.symlinks.size());
+
+  c.masked_paths = l.str_array(d.masked_paths);
+  c.n_masked_paths = static_cast<uint32_t>(d.masked_paths.size());
+  c.readonly_paths = l.str_array(d.readonly_paths);
+  c.n_readonly_paths = static_cast<uint32_t>(d.readonly_paths.size());
+
+  SysctlPlan* sysctls = l.alloc<SysctlPlan>(d.sysctls.size());
+  for (size_t i = 0; i < d.sysctls.size(); i++) {
+    SysctlPlan s{l.str(d.sysctls[i].path), l.str(d.sysctls[i].value), l.str(d.sysctls[i].key)};
+    if (sysctls) sysctls[i] = s;
+  }
+  c.sysctls = sysctls;
+  c.n_sysctls = static_cast<uint32_t>(d.sysctls.size());
+  c.hostname = d.has_hostname ? l.str(d.hostname) : nullptr;
+  c.domainname = d.has_domainname ? l.str(d.domainname) : nullptr;
+
+  c.rlimits = l.copy(d.rlimits);
+  c.n_rlimits = static_cast<uint32_t>(d.rlimits.size());
+  c.uid = d.uid;
+  c.gid = d.gid;
+  c.additional_gids = l.copy(d.additional_gids);
+  c.n_additional_gids = static_cast<uint32_t>(d.additional_gids.size());
+  c.umask = d.umask;
+  c.has_capabilities = d.has_capabilities;
+  c.capabilities = d.caps;
+  c.no_new_privileges = d.no_new_privileges;
+
+  c.cwd = l.str(d.cwd);
+  c.argv = l.str_array(d.args);
+  c.argc = static_cast<uint32_t>(d.args.size());
+  c.envp = l.str_array(d.env);
+  c.search_path = l.str_array(d.search_path);
+  c.n_search_path = static_cast<uint32_t>(d.search_path.size());
+  c.state_dir_fd = d.state_dir_fd;
+  c.console_socket_fd = d.console_socket_fd;
+  c.preserve_fds = d.preserve_fds;
+  if (p) *p = c;
+  return p;
+}
+
+}  // namespace
+
+PlanArena::~PlanArena() { free(block_); }
+
+bool plan_build(Napi::Value value, PlanArena* out, std::string* error) {
+  Reader r(value.Env());
+  Napi::Object obj;
+  Draft draft;
+  if (!r.object(value, "plan", &obj) || !read_draft(r, obj, &draft)) {
+    *error = r.error();
+    return false;
+  }
+  Layout measure(nullptr);
+  lay_out(draft, measure);
+  char* block = static_cast<char*>(calloc(1, measure.size()));
+  if (block == nullptr) {
+    *error = "plan: out of memory";
+    return false;
+  }
+  Layout fill(block);
+  out->block_ = block;
+  out->plan_ = lay_out(draft, fill);
+  return true;
+}
+
+}  // namespace tsrun

@@ -1,0 +1,124 @@
+// The InitPlan as the child reads it: plain structs and NUL-terminated strings in one
+// arena, built by plan_build() in the parent before clone3. The child only reads it.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace tsrun {
+
+// Limits: a plan beyond them is refused before clone (the child has fixed buffers).
+constexpr size_t kMaxPathLen = 4095;     // PATH_MAX - 1; every path and string in the plan
+constexpr size_t kMaxEntries = 4096;     // per array
+constexpr size_t kMaxGroups = 65536;     // NGROUPS_MAX
+constexpr size_t kMaxCapBit = 63;
+
+struct NsJoin {
+  int32_t type;   // CLONE_NEW* bit
+  int32_t fd;
+  int32_t index;
+};
+
+struct MountPlan {
+  int32_t index;
+  const char* source;       // nullptr when ""
+  const char* destination;
+  const char* fstype;       // nullptr when ""
+  const char* data;         // nullptr when ""
+  uint64_t flags;
+  int64_t remount_flags;    // < 0: no remount
+  const uint64_t* propagation;
+  uint32_t n_propagation;
+  bool target_is_file;
+  bool source_is_path;
+};
+
+struct SymlinkPlan {
+  const char* target;
+  const char* link_path;
+};
+
+struct DevicePlan {
+  int32_t index;
+  const char* path;
+  uint32_t file_type;  // S_IFCHR, S_IFBLK, S_IFIFO
+  uint32_t major;
+  uint32_t minor;
+  uint32_t mode;       // permission bits
+  uint32_t uid;
+  uint32_t gid;
+  bool bind_from_host;
+};
+
+struct RlimitPlan {
+  int32_t resource;
+  int32_t index;
+  uint64_t soft;
+  uint64_t hard;
+};
+
+struct SysctlPlan {
+  const char* path;   // relative to /proc/sys
+  const char* value;
+  const char* key;
+};
+
+struct CapsPlan {
+  uint64_t bounding;
+  uint64_t effective;
+  uint64_t permitted;
+  uint64_t inheritable;
+  uint64_t ambient;
+};
+
+struct ChildPlan {
+  const NsJoin* joins;
+  uint32_t n_joins;
+  uint64_t new_namespaces;
+  bool has_user_mappings;
+  int32_t cgroup_fd;
+
+  const char* rootfs;
+  uint64_t root_propagation;
+  uint64_t rootfs_propagation;
+  bool root_readonly;
+  bool no_pivot;
+  const MountPlan* mounts;
+  uint32_t n_mounts;
+  const DevicePlan* devices;
+  uint32_t n_devices;
+  const SymlinkPlan* symlinks;
+  uint32_t n_symlinks;
+  const char* const* masked_paths;
+  uint32_t n_masked_paths;
+  const char* const* readonly_paths;
+  uint32_t n_readonly_paths;
+  const SysctlPlan* sysctls;
+  uint32_t n_sysctls;
+  const char* hostname;     // nullptr: leave as is
+  const char* domainname;   // nullptr: leave as is
+
+  const RlimitPlan* rlimits;
+  uint32_t n_rlimits;
+  uint32_t uid;
+  uint32_t gid;
+  const uint32_t* additional_gids;
+  uint32_t n_additional_gids;
+  int32_t umask;            // -1: leave as is
+  bool has_capabilities;
+  CapsPlan capabilities;
+  bool no_new_privileges;
+
+  const char* cwd;
+  char* const* argv;        // NULL-terminated
+  uint32_t argc;
+  char* const* envp;        // NULL-terminated
+  const char* const* search_path;
+  uint32_t n_search_path;
+
+  int32_t state_dir_fd;
+  int32_t console_socket_fd;
+  int32_t preserve_fds;
+};
+
+}  // namespace tsrun

@@ -1,0 +1,162 @@
+#include "sync.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+namespace tsrun {
+namespace {
+
+int64_t now_ms() {
+  struct timespec ts {};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Milliseconds left before `deadline` for poll(); -1 when there is no deadline.
+int poll_timeout(int64_t deadline) {
+  if (deadline < 0) return -1;
+  int64_t left = deadline - now_ms();
+  if (left <= 0) return 0;
+  return left > 60000 ? 60000 : static_cast<int>(left);
+}
+
+// One non-blocking receive: Message, ChildGone (EOF), or Timeout meaning "nothing yet".
+RecvResult try_recv(int sync_fd) {
+  RecvResult res{RecvStatus::Timeout, 0, {}};
+  ssize_t n;
+  do {
+    n = recv(sync_fd, &res.msg, sizeof res.msg, MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof res.msg)) {
+    res.msg.detail[kSyncDetailSize - 1] = '\0';
+    res.status = RecvStatus::Message;
+  } else if (n == 0) {
+    res.status = RecvStatus::ChildGone;
+  } else if (n > 0) {
+    res.status = RecvStatus::Failed;
+    res.err = EPROTO;
+  } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+    res.status = errno == ECONNRESET ? RecvStatus::ChildGone : RecvStatus::Failed;
+    res.err = errno;
+  }
+  return res;
+}
+
+}  // namespace
+
+RecvResult sync_recv(int sync_fd, int pidfd, int64_t timeout_ms) {
+  int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+  for (;;) {
+    struct pollfd fds[2] = {{sync_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    int n = poll(fds, 2, poll_timeout(deadline));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return {RecvStatus::Failed, errno, {}};
+    }
+    if ((fds[0].revents | fds[1].revents) & POLLNVAL) return {RecvStatus::Failed, EBADF, {}};
+    if (fds[0].revents != 0 || fds[1].revents != 0) {
+      RecvResult res = try_recv(sync_fd);
+      if (res.status != RecvStatus::Timeout) return res;
+      if (fds[1].revents != 0) return {RecvStatus::ChildGone, 0, {}};
+      continue;
+    }
+    if (deadline >= 0 && now_ms() >= deadline) return {RecvStatus::Timeout, ETIMEDOUT, {}};
+  }
+}
+
+int sync_send(int sync_fd, SyncType type, int64_t arg) {
+  SyncMsg m{};
+  m.type = static_cast<uint32_t>(type);
+  m.index = -1;
+  m.arg = arg;
+  ssize_t n;
+  do {
+    n = send(sync_fd, &m, sizeof m, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return -errno;
+  return n == static_cast<ssize_t>(sizeof m) ? 0 : -EPROTO;
+}
+
+int wait_exit(int pidfd, bool no_hang, ExitInfo* out) {
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  int r;
+  do {
+    r = waitid(P_PIDFD, static_cast<id_t>(pidfd), &si, WEXITED | (no_hang ? WNOHANG : 0));
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return -errno;
+  if (si.si_pid == 0) {
+    *out = {false, -1, 0};
+    return 0;
+  }
+  if (si.si_code == CLD_EXITED) {
+    *out = {true, si.si_status, 0};
+  } else {
+    *out = {true, -1, si.si_status};
+  }
+  return 0;
+}
+
+FifoResult fifo_release(const char* path, int pidfd, int64_t timeout_ms, int* err) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    *err = errno;
+    return FifoResult::Failed;
+  }
+  int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+  FifoResult result = FifoResult::Timeout;
+  for (;;) {
+    struct pollfd fds[2] = {{fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    int n = poll(fds, 2, poll_timeout(deadline));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *err = errno;
+      result = FifoResult::Failed;
+      break;
+    }
+    if ((fds[0].revents | fds[1].revents) & POLLNVAL) {
+      *err = EBADF;
+      result = FifoResult::Failed;
+      break;
+    }
+    if (fds[0].revents != 0 || fds[1].revents != 0) {
+      // The byte wins over the pidfd: the child may exec and exit at once.
+      char byte = 0;
+      ssize_t got = read(fd, &byte, 1);
+      if (got == 1) {
+        result = FifoResult::Released;
+        break;
+      }
+      if (got < 0 && errno != EAGAIN && errno != EINTR) {
+        *err = errno;
+        result = FifoResult::Failed;
+        break;
+      }
+      if (fds[1].revents != 0) {
+        result = FifoResult::ChildGone;
+        break;
+      }
+      if (got == 0) {
+        // A writer came and went without the byte: the child died on the way.
+        result = FifoResult::ChildGone;
+        break;
+      }
+      continue;
+    }
+    if (deadline >= 0 && now_ms() >= deadline) {
+      *err = ETIMEDOUT;
+      break;
+    }
+  }
+  close(fd);
+  return result;
+}
+
+}  // namespace tsrun
