@@ -1,147 +1,108 @@
-// The command line: runc's global flags and commands. One catch prints the error as one
-// line (and logs it to --log), exit status 1. Commands load what they need lazily.
+// The command line: runc's global flags and commands (parsed with node:util parseArgs, which
+// costs nothing at start-up). One catch prints the error as one line, logs it to --log,
+// and exits 1.
 import * as fs from 'node:fs';
-import yargs from 'yargs/yargs';
-import type { Argv } from 'yargs';
+import { parseArgs } from 'node:util';
+import { makeContext } from '../container/context';
+import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
 import { TsrunError } from '../errors';
 import { Logger, type LogFormat } from '../log/logger';
-import { makeContext, type RuntimeContext } from '../container/context';
-import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
+import { commands, type CommandSpec, type FlagSpec } from './commands';
 
-interface GlobalArgs {
-  root: string;
-  log?: string;
-  'log-format': string;
-  debug: boolean;
-  'systemd-cgroup': boolean;
-}
-
-function out(text: string): void {
-  fs.writeSync(1, text);
-}
+const globalFlags: Record<string, FlagSpec> = {
+  root: { type: 'string', default: '/run/tsrun', describe: 'root directory for container state' },
+  log: { type: 'string', describe: 'log file (default: stderr)' },
+  'log-format': { type: 'string', default: 'text', describe: 'log format: text or json' },
+  debug: { type: 'boolean', default: false, describe: 'debug logging' },
+  'systemd-cgroup': { type: 'boolean', default: false, describe: 'read cgroupsPath as "slice:prefix:name"' },
+  // Accepted for runc compatibility, without effect.
+  criu: { type: 'string', describe: 'accepted for compatibility; checkpointing is not supported' },
+  rootless: { type: 'string', describe: 'accepted for compatibility (true|false|auto)' },
+  help: { type: 'boolean', short: 'h', describe: 'show help' },
+  version: { type: 'boolean', short: 'v', describe: 'print the version' },
+};
 
 let logger = new Logger(undefined, 'text', 'warning');
 
-function context(argv: GlobalArgs): RuntimeContext {
-  return makeContext(argv.root, logger, argv['systemd-cgroup'], argv.debug);
+function usageError(message: string): TsrunError {
+  return new TsrunError('ERR_TSRUN_USAGE', message);
 }
 
-function createFlags<T>(y: Argv<T>) {
-  return y
-    .positional('container-id', { type: 'string', demandOption: true })
-    .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'path to the bundle directory' })
-    .option('pid-file', { type: 'string', describe: 'file to write the container init pid to' })
-    .option('console-socket', { type: 'string', describe: 'unix socket that receives the pty master fd' })
-    .option('no-pivot', { type: 'boolean', default: false, describe: 'use chroot instead of pivot_root' })
-    .option('no-new-keyring', { type: 'boolean', default: false, describe: 'do not create a new session keyring' })
-    .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N extra fds (from 3) to the container' });
+function flagLines(flags: Record<string, FlagSpec>): string {
+  return Object.entries(flags)
+    .map(([name, f]) => {
+      const left = `${f.short ? `-${f.short}, ` : '    '}--${name}${f.type === 'string' ? ' value' : ''}`;
+      const def = f.default !== undefined && f.default !== false ? ` (default: ${String(f.default)})` : '';
+      return `   ${left.padEnd(28)} ${f.describe}${def}\n`;
+    })
+    .join('');
 }
 
-function createOptions(argv: Record<string, unknown>) {
-  const preserveFds = Number(argv['preserve-fds'] ?? 0);
-  if (!Number.isInteger(preserveFds) || preserveFds < 0) throw new TsrunError('ERR_TSRUN_USAGE', `invalid --preserve-fds ${String(argv['preserve-fds'])}`);
-  return {
-    id: String(argv['container-id']),
-    bundle: String(argv.bundle),
-    pidFile: argv['pid-file'] as string | undefined,
-    consoleSocket: argv['console-socket'] as string | undefined,
-    noPivot: Boolean(argv['no-pivot']),
-    preserveFds,
-    foreground: false,
-  };
+function help(cmd?: CommandSpec): string {
+  if (cmd) {
+    const pos = cmd.positionals.map((p) => (p.endsWith('?') ? `[${p.slice(0, -1)}]` : `<${p}>`)).join(' ');
+    return `tsrun ${cmd.name} - ${cmd.summary}\n\nUsage: tsrun [global options] ${cmd.name} [options] ${pos}\n\nOptions:\n${flagLines(cmd.flags)}`;
+  }
+  const list = commands.map((c) => `   tsrun ${c.name.padEnd(10)} ${c.summary}\n`).join('');
+  return `tsrun - a runc-compatible OCI container runtime\n\nUsage: tsrun [global options] <command> [options] [arguments]\n\nCommands:\n${list}\nGlobal options:\n${flagLines(globalFlags)}`;
 }
 
-export function buildCli(args: string[]): Argv<GlobalArgs> {
-  return yargs(args)
-    .scriptName('tsrun')
-    .locale('en')
-    .detectLocale(false)
-    .usage('tsrun [global options] <command> [command options]\n\nA runc-compatible OCI container runtime.')
-    .option('root', { type: 'string', default: '/run/tsrun', describe: 'root directory for container state', global: true })
-    .option('log', { type: 'string', describe: 'log file (default: stderr)', global: true })
-    .option('log-format', { type: 'string', default: 'text', choices: ['text', 'json'], describe: 'log format', global: true })
-    .option('debug', { type: 'boolean', default: false, describe: 'debug logging', global: true })
-    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'read cgroupsPath as "slice:prefix:name"', global: true })
-    .option('rootless', { type: 'string', hidden: true, global: true })
-    .option('criu', { type: 'string', hidden: true, global: true })
-    .middleware((argv) => {
-      logger = new Logger(argv.log, argv['log-format'] as LogFormat, argv.debug ? 'debug' : 'info');
-    })
-    .command('create <container-id>', 'create a container', (y) => createFlags(y), (argv) => {
-      const { createContainer } = require('../container/create') as typeof import('../container/create');
-      createContainer(context(argv), createOptions(argv));
-    })
-    .command('start <container-id>', 'start a created container', (y) => y.positional('container-id', { type: 'string', demandOption: true }), (argv) => {
-      const { startContainer } = require('../container/start') as typeof import('../container/start');
-      startContainer(context(argv), argv['container-id']);
-    })
-    .command(
-      'run <container-id>',
-      'create and start a container',
-      (y) => createFlags(y).option('detach', { alias: 'd', type: 'boolean', default: false }).option('keep', { type: 'boolean', default: false }),
-      async (argv) => {
-        const { runContainer } = require('../container/run') as typeof import('../container/run');
-        process.exitCode = await runContainer(context(argv), { ...createOptions(argv), detach: argv.detach, keep: argv.keep });
-      },
-    )
-    .command('state <container-id>', 'print the state of a container', (y) => y.positional('container-id', { type: 'string', demandOption: true }), (argv) => {
-      const { containerStatus, stateDocument } = require('../container/status') as typeof import('../container/status');
-      const ctx = context(argv);
-      const record = ctx.store.load(argv['container-id']);
-      if (!record) {
-        out(require('./render').json({ ociVersion: OCI_VERSION, id: argv['container-id'], pid: 0, status: 'creating', bundle: '' }));
-        return;
-      }
-      out(require('./render').json(stateDocument(record, containerStatus(ctx.store, record))));
-    })
-    .command(
-      'kill <container-id> [signal]',
-      'send a signal to the container init (default SIGTERM)',
-      (y) => y.positional('container-id', { type: 'string', demandOption: true }).positional('signal', { type: 'string', default: 'SIGTERM' }).option('all', { alias: 'a', type: 'boolean', default: false }),
-      (argv) => {
-        const { killContainer } = require('../container/kill') as typeof import('../container/kill');
-        killContainer(context(argv), argv['container-id'], argv.signal, argv.all);
-      },
-    )
-    .command(
-      'delete <container-id>',
-      'delete a container and what it holds',
-      (y) => y.positional('container-id', { type: 'string', demandOption: true }).option('force', { alias: 'f', type: 'boolean', default: false }),
-      (argv) => {
-        const { deleteContainer } = require('../container/delete') as typeof import('../container/delete');
-        deleteContainer(context(argv), argv['container-id'], argv.force);
-      },
-    )
-    .command(
-      'list',
-      'list containers',
-      (y) => y.option('format', { alias: 'f', type: 'string', choices: ['table', 'json'], default: 'table' }).option('quiet', { alias: 'q', type: 'boolean', default: false }),
-      (argv) => {
-        const { listContainers } = require('./list') as typeof import('./list');
-        out(listContainers(context(argv), argv.format as 'table' | 'json', argv.quiet));
-      },
-    )
-    .command(
-      'spec',
-      'write a starting config.json',
-      (y) => y.option('bundle', { alias: 'b', type: 'string', default: '.' }).option('rootless', { type: 'boolean', default: false }),
-      (argv) => {
-        const { writeSpec } = require('./spec') as typeof import('./spec');
-        writeSpec(argv.bundle, argv.rootless === true);
-      },
-    )
-    .command('features', 'print what this runtime supports', {}, () => {
-      const { features } = require('./features') as typeof import('./features');
-      out(require('./render').json(features()));
-    })
-    .demandCommand(1, 'a command is required')
-    .strict()
-    .version(`tsrun version ${TSRUN_VERSION}\nspec: ${OCI_VERSION}\nnode: ${process.version}`)
-    .help()
-    .wrap(100)
-    .fail((msg, err) => {
-      throw err ?? new TsrunError('ERR_TSRUN_USAGE', msg);
-    }) as unknown as Argv<GlobalArgs>;
+function parseOptions(tokens: string[], flags: Record<string, FlagSpec>, allowPositionals: boolean) {
+  const options: Record<string, { type: 'boolean' | 'string'; short?: string; default?: string | boolean }> = {};
+  for (const [name, f] of Object.entries(flags)) options[name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.default !== undefined ? { default: f.default } : {}) };
+  try {
+    return parseArgs({ args: tokens, options, strict: true, allowPositionals });
+  } catch (err) {
+    throw usageError((err as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, ''));
+  }
+}
+
+/** Split "global flags, command, command arguments": global flags come first, as in runc. */
+function splitCommand(args: string[]): { globals: string[]; name: string | undefined; rest: string[] } {
+  let i = 0;
+  while (i < args.length) {
+    const a = args[i]!;
+    if (!a.startsWith('-') || a === '-') break;
+    if (a === '--') {
+      i++;
+      break;
+    }
+    const name = a.replace(/^--?/, '').split('=')[0]!;
+    const spec = globalFlags[name] ?? Object.values(globalFlags).find((f) => f.short === name);
+    i += spec?.type === 'string' && !a.includes('=') ? 2 : 1;
+  }
+  return { globals: args.slice(0, i), name: args[i], rest: args.slice(i + 1) };
+}
+
+async function dispatch(args: string[]): Promise<number> {
+  const { globals, name, rest } = splitCommand(args);
+  const g = parseOptions(globals, globalFlags, false).values;
+  const format = String(g['log-format']);
+  if (format !== 'text' && format !== 'json') throw usageError(`invalid log-format "${format}": text or json`);
+  logger = new Logger(g.log as string | undefined, format as LogFormat, g.debug ? 'debug' : 'info');
+  if (g.version) {
+    fs.writeSync(1, `tsrun version ${TSRUN_VERSION}\nspec: ${OCI_VERSION}\nnode: ${process.version}\n`);
+    return 0;
+  }
+  if (g.help || name === undefined || name === 'help') {
+    const target = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+    fs.writeSync(1, help(target));
+    return name === undefined && !g.help ? 1 : 0;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) throw usageError(`unknown command "${name}" (see tsrun --help)`);
+  const parsed = parseOptions(rest, { ...cmd.flags, help: { type: 'boolean', short: 'h', describe: 'show help' } }, true);
+  if (parsed.values.help) {
+    fs.writeSync(1, help(cmd));
+    return 0;
+  }
+  const required = cmd.positionals.filter((p) => !p.endsWith('?')).length;
+  if (parsed.positionals.length < required) throw usageError(`${cmd.name}: missing argument <${cmd.positionals[parsed.positionals.length]}>`);
+  if (parsed.positionals.length > cmd.positionals.length) throw usageError(`${cmd.name}: unexpected argument "${parsed.positionals[cmd.positionals.length]}"`);
+  const positional: Record<string, string | undefined> = {};
+  cmd.positionals.forEach((p, i) => (positional[p.replace(/\?$/, '')] = parsed.positionals[i]));
+  const ctx = makeContext(String(g.root), logger, g['systemd-cgroup'] === true, g.debug === true);
+  return cmd.run(ctx, positional, parsed.values);
 }
 
 function report(err: unknown): void {
@@ -149,17 +110,17 @@ function report(err: unknown): void {
   const line = message.split('\n')[0] ?? message;
   logger.error(line);
   fs.writeSync(2, `tsrun: ${line}\n`);
-  if (!(err instanceof TsrunError) && !(err as { code?: string }).code?.startsWith('ERR_TSRUN') && process.argv.includes('--debug')) {
+  if (!(err instanceof TsrunError) && !String((err as { code?: string }).code ?? '').startsWith('ERR_TSRUN') && process.argv.includes('--debug')) {
     fs.writeSync(2, `${(err as Error).stack ?? ''}\n`);
   }
-  process.exitCode = 1;
 }
 
-export async function main(args: string[]): Promise<void> {
+async function main(args: string[]): Promise<void> {
   try {
-    await buildCli(args).parseAsync();
+    process.exitCode = await dispatch(args);
   } catch (err) {
     report(err);
+    process.exitCode = 1;
   }
 }
 

@@ -1,0 +1,156 @@
+// runc's commands as data: flags, positionals and the handler that does the work.
+// Handlers load their modules lazily, so `state` never loads the addon or validators.
+import type { RuntimeContext } from '../container/context';
+import { TsrunError } from '../errors';
+
+export interface FlagSpec {
+  type: 'boolean' | 'string';
+  short?: string;
+  default?: string | boolean;
+  describe: string;
+}
+
+export type Flags = Record<string, string | boolean | undefined>;
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  /** Positional names; a trailing "?" marks an optional one. */
+  positionals: string[];
+  flags: Record<string, FlagSpec>;
+  /** Returns the exit status. */
+  run(ctx: RuntimeContext, args: Record<string, string | undefined>, flags: Flags): number | Promise<number>;
+}
+
+const createFlags: Record<string, FlagSpec> = {
+  bundle: { type: 'string', short: 'b', default: '.', describe: 'path to the bundle directory' },
+  'pid-file': { type: 'string', describe: 'file to write the container init pid to' },
+  'console-socket': { type: 'string', describe: 'unix socket that receives the pty master fd' },
+  'no-pivot': { type: 'boolean', default: false, describe: 'use chroot instead of pivot_root' },
+  'no-new-keyring': { type: 'boolean', default: false, describe: 'do not create a new session keyring' },
+  'preserve-fds': { type: 'string', default: '0', describe: 'pass N extra fds (from 3) to the container' },
+};
+
+function createOptions(args: Record<string, string | undefined>, flags: Flags) {
+  const text = String(flags['preserve-fds'] ?? '0');
+  const preserveFds = Number(text);
+  if (!/^[0-9]+$/.test(text)) throw new TsrunError('ERR_TSRUN_USAGE', `invalid value "${text}" for flag --preserve-fds`);
+  return {
+    id: args['container-id'] as string,
+    bundle: String(flags.bundle),
+    pidFile: flags['pid-file'] as string | undefined,
+    consoleSocket: flags['console-socket'] as string | undefined,
+    noPivot: flags['no-pivot'] === true,
+    preserveFds,
+    foreground: false,
+  };
+}
+
+function write(text: string): void {
+  require('node:fs').writeSync(1, text);
+}
+
+export const commands: CommandSpec[] = [
+  {
+    name: 'create',
+    summary: 'create a container',
+    positionals: ['container-id'],
+    flags: createFlags,
+    run(ctx, args, flags) {
+      (require('../container/create') as typeof import('../container/create')).createContainer(ctx, createOptions(args, flags));
+      return 0;
+    },
+  },
+  {
+    name: 'start',
+    summary: 'start a created container',
+    positionals: ['container-id'],
+    flags: {},
+    run(ctx, args) {
+      (require('../container/start') as typeof import('../container/start')).startContainer(ctx, args['container-id'] as string);
+      return 0;
+    },
+  },
+  {
+    name: 'run',
+    summary: 'create and start a container',
+    positionals: ['container-id'],
+    flags: {
+      ...createFlags,
+      detach: { type: 'boolean', short: 'd', default: false, describe: 'return once the container has started' },
+      keep: { type: 'boolean', default: false, describe: 'do not delete the container after it exits' },
+    },
+    run(ctx, args, flags) {
+      const { runContainer } = require('../container/run') as typeof import('../container/run');
+      return runContainer(ctx, { ...createOptions(args, flags), detach: flags.detach === true, keep: flags.keep === true });
+    },
+  },
+  {
+    name: 'state',
+    summary: 'print the state of a container',
+    positionals: ['container-id'],
+    flags: {},
+    run(ctx, args) {
+      write((require('./show') as typeof import('./show')).showState(ctx, args['container-id'] as string));
+      return 0;
+    },
+  },
+  {
+    name: 'kill',
+    summary: 'send a signal (default SIGTERM) to the container init',
+    positionals: ['container-id', 'signal?'],
+    flags: { all: { type: 'boolean', short: 'a', default: false, describe: 'send the signal to every process of the container' } },
+    run(ctx, args, flags) {
+      (require('../container/kill') as typeof import('../container/kill')).killContainer(ctx, args['container-id'] as string, args.signal ?? 'SIGTERM', flags.all === true);
+      return 0;
+    },
+  },
+  {
+    name: 'delete',
+    summary: 'delete a container and what it holds',
+    positionals: ['container-id'],
+    flags: { force: { type: 'boolean', short: 'f', default: false, describe: 'kill the container first if it is running' } },
+    run(ctx, args, flags) {
+      (require('../container/delete') as typeof import('../container/delete')).deleteContainer(ctx, args['container-id'] as string, flags.force === true);
+      return 0;
+    },
+  },
+  {
+    name: 'list',
+    summary: 'list containers',
+    positionals: [],
+    flags: {
+      format: { type: 'string', short: 'f', default: 'table', describe: 'table or json' },
+      quiet: { type: 'boolean', short: 'q', default: false, describe: 'print only the container IDs' },
+    },
+    run(ctx, _args, flags) {
+      const format = String(flags.format);
+      if (format !== 'table' && format !== 'json') throw new TsrunError('ERR_TSRUN_USAGE', `invalid format option "${format}": table or json`);
+      write((require('./list') as typeof import('./list')).listContainers(ctx, format, flags.quiet === true));
+      return 0;
+    },
+  },
+  {
+    name: 'spec',
+    summary: 'write a starting config.json',
+    positionals: [],
+    flags: {
+      bundle: { type: 'string', short: 'b', default: '.', describe: 'directory to write config.json to' },
+      rootless: { type: 'boolean', default: false, describe: 'a config for a container run by an unprivileged user' },
+    },
+    run(_ctx, _args, flags) {
+      (require('./spec') as typeof import('./spec')).writeSpec(String(flags.bundle), flags.rootless === true);
+      return 0;
+    },
+  },
+  {
+    name: 'features',
+    summary: 'print what this runtime supports',
+    positionals: [],
+    flags: {},
+    run() {
+      write(`${JSON.stringify((require('./features') as typeof import('./features')).features(), null, 2)}\n`);
+      return 0;
+    },
+  },
+];
