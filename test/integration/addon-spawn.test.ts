@@ -35,6 +35,7 @@ const MS_STRICTATIME = 1 << 24;
 const S_IFCHR = 0o020000;
 const RLIMIT_NOFILE = 7;
 const ENOENT = 2;
+const ELOOP = 40;
 const SIGKILL = 9;
 const TIMEOUT_MS = 10000;
 const USERNS_BASE = 100000;
@@ -443,6 +444,82 @@ t.test('spawn: a mount whose source is missing fails at Mount with its index and
   const self = sb.track(N.pidfdOpen(process.pid));
   const after = N.syncRecv(d.syncFd, self, 1000);
   t.equal(after.step, c('ChildStep_Sync'), 'sync socket then reports the child gone (EOF)');
+});
+
+/** Drives `plan` (no state dir: it execs right after Ready) and waits for exit 0. */
+async function runPlan(sb: Sandbox, plan: InitPlan, t: Tap): Promise<void> {
+  const d = await drive(sb, plan);
+  t.equal(d.last.type, c('SyncType_Ready'), `child reached Ready (${describe(d.last)})`);
+  const st = await N.reap(d.pidfd);
+  sb.closeFd(d.pidfd);
+  t.same(st, { code: 0, signal: 0 }, 'container exited 0');
+}
+
+const MOUNTS_SCRIPT = 'cat /proc/self/mounts > /out/mounts; echo done > /out/done';
+
+t.test('spawn: a mount under a dangling relative symlink is created at its target in the rootfs', async (t) => {
+  const sb = new Sandbox();
+  t.teardown(() => sb.dispose());
+  fs.mkdirSync(path.join(sb.rootfs, 'var'));
+  fs.symlinkSync('../run', path.join(sb.rootfs, 'var', 'run'));
+  const plan = basePlan(sb, { args: ['sh', '-c', MOUNTS_SCRIPT] });
+  plan.mounts.push(mount(5, { source: 'tmpfs', destination: '/var/run/x/y', fstype: 'tmpfs' }));
+  await runPlan(sb, plan, t);
+  t.ok(fs.lstatSync(path.join(sb.rootfs, 'var', 'run')).isSymbolicLink(), 'the link is left as it was');
+  t.ok(fs.statSync(path.join(sb.rootfs, 'run', 'x', 'y')).isDirectory(), 'created at <rootfs>/run/x/y');
+  t.match(readOut(sb, 'mounts'), /^tmpfs \/run\/x\/y tmpfs /m, 'the tmpfs is mounted at /run/x/y');
+});
+
+t.test('spawn: a symlink loop on a mount destination fails at Mount with ELOOP', async (t) => {
+  const sb = new Sandbox();
+  t.teardown(() => sb.dispose());
+  fs.symlinkSync('/b', path.join(sb.rootfs, 'a'));
+  fs.symlinkSync('/a', path.join(sb.rootfs, 'b'));
+  const plan = basePlan(sb);
+  plan.mounts.push(mount(9, { source: 'tmpfs', destination: '/a/x', fstype: 'tmpfs' }));
+  const d = await drive(sb, plan);
+  t.equal(d.last.type, c('SyncType_Error'), `error reported (${describe(d.last)})`);
+  t.equal(d.last.step, c('ChildStep_Mount'), 'step Mount');
+  t.equal(d.last.index, 9, 'index from the plan entry');
+  t.equal(d.last.errno, ELOOP, 'ELOOP');
+  t.equal(d.last.detail, '/a/x', 'detail names the destination');
+  const st = await N.reap(d.pidfd);
+  sb.closeFd(d.pidfd);
+  t.same(st, { code: 1, signal: 0 }, 'child exited 1');
+  t.notOk(fs.existsSync(`/proc/${d.pid}`), 'no leftover init');
+  t.notOk(d.intermediate !== undefined && fs.existsSync(`/proc/${d.intermediate}`), 'no leftover intermediate');
+});
+
+t.test('spawn: a symlink climbing above the root with .. keeps the mount inside the rootfs', async (t) => {
+  const sb = new Sandbox();
+  t.teardown(() => sb.dispose());
+  // No /etc in the rootfs: the link dangles, so the runtime must create what it names.
+  fs.rmdirSync(path.join(sb.rootfs, 'etc'));
+  fs.symlinkSync('../../../../etc', path.join(sb.rootfs, 'up'));
+  const name = `tsrun-test-up-${process.pid}`;
+  t.notOk(fs.existsSync(path.join('/etc', name)), 'host /etc has no such entry before');
+  const plan = basePlan(sb, { args: ['sh', '-c', MOUNTS_SCRIPT] });
+  plan.mounts.push(mount(5, { source: 'tmpfs', destination: `/up/${name}/m`, fstype: 'tmpfs' }));
+  await runPlan(sb, plan, t);
+  t.notOk(fs.existsSync(path.join('/etc', name)), 'nothing created in the host /etc');
+  t.ok(fs.statSync(path.join(sb.rootfs, 'etc', name, 'm')).isDirectory(), 'created at <rootfs>/etc/NAME/m');
+  t.match(readOut(sb, 'mounts'), new RegExp(`^tmpfs /etc/${name}/m tmpfs `, 'm'), 'mounted at /etc/NAME/m');
+});
+
+t.test('spawn: a missing cwd is created by root and entered by the user', async (t) => {
+  const sb = new Sandbox();
+  t.teardown(() => sb.dispose());
+  fs.chmodSync(sb.out, 0o777);
+  const script = 'readlink /proc/self/cwd > /out/cwd; echo done > /out/done';
+  // uid 1000 could not create /work itself, and the root is read-only: made before both.
+  await runPlan(sb, basePlan(sb, { uid: 1000, gid: 1000, additionalGids: [], cwd: '/work/dir', args: ['sh', '-c', script] }), t);
+  t.equal(readOut(sb, 'done').trim(), 'done', 'script ran to the end');
+  t.equal(readOut(sb, 'cwd').trim(), '/work/dir', 'the process runs in /work/dir');
+  for (const p of ['work', 'work/dir']) {
+    const st = fs.statSync(path.join(sb.rootfs, p));
+    t.ok(st.isDirectory(), `${p} is a directory`);
+    t.same([st.uid, st.gid, st.mode & 0o777], [0, 0, 0o755], `${p} is root's, 0755`);
+  }
 });
 
 t.test('spawn: a missing program fails at LookupExec with ENOENT', async (t) => {

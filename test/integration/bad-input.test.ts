@@ -34,6 +34,11 @@ const cases: { name: string; edit?: (s: Spec) => void; bundle?: (dir: string) =>
   { name: 'absolute args[0] not in the rootfs', edit: (s) => (s.process!.args = ['/bin/nope']), pattern: /exec: "\/bin\/nope": stat \/bin\/nope: no such file or directory/ },
   { name: 'unknown capability', edit: (s) => s.process!.capabilities!.bounding!.push('CAP_FOO'), pattern: /process\.capabilities\.bounding\[\d+\]: unknown capability "CAP_FOO"/ },
   { name: 'rlimit the host refuses', edit: (s) => (s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 50000, hard: 50000 }]), pattern: /process\.rlimits\[0\]/ },
+  // Failures inside the child, after the cgroup and state directory exist: rollback.
+  { name: 'mount of an unknown filesystem type', edit: (s) => s.mounts!.push({ destination: '/x', type: 'nosuchfs', source: 'none' }), pattern: /mount mounts\[\d+\] \(nosuchfs none on \/x\): no such device/ },
+  { name: 'sysctl value the kernel refuses', edit: (s) => (s.linux!.sysctl = { 'net.ipv4.ip_forward': 'bogus' }), pattern: /linux\.sysctl\."net\.ipv4\.ip_forward": invalid argument/ },
+  { name: 'namespace path of another type', edit: (s) => (s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: '/proc/self/ns/uts' } : n))), pattern: /linux\.namespaces\[\d+\] \(network namespace \/proc\/self\/ns\/uts\): invalid argument/ },
+  { name: 'hostname without a uts namespace', edit: (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'uts')), pattern: /hostname/ },
   { name: 'cwd that is a file', edit: (s) => (s.process!.cwd = '/probe'), pattern: /cwd/ },
 ];
 

@@ -33,7 +33,8 @@ void ns_write_sysctls(const Child& c);
 // openat2(root_fd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), O_CLOEXEC added.
 long rootfs_resolve(int root_fd, const char* path, int flags);
 // Resolves `path` to an O_PATH fd, creating missing components inside the root:
-// directories, and the last one as an empty file when `last_is_file`.
+// directories, and the last one as an empty file when `last_is_file`. A dangling
+// symlink on the way is followed inside the root: what it names is created there.
 long rootfs_resolve_or_create(int root_fd, const char* path, bool last_is_file);
 // MS_* flags the mount at `fd` already has and a remount in a user ns must keep.
 unsigned long rootfs_locked_flags(int fd);
@@ -41,6 +42,7 @@ unsigned long rootfs_locked_flags(int fd);
 void rootfs_prepare(Child& c);
 void rootfs_mount_all(const Child& c);
 void rootfs_pivot(Child& c);
+void rootfs_make_cwd(const Child& c);
 void rootfs_mask_paths(const Child& c);
 void rootfs_readonly_paths(const Child& c);
 void rootfs_readonly_root(const Child& c);

@@ -59,6 +59,7 @@ void child_guard_parent(const Child& c, bool ppid_may_be_zero) {
   child_await(c, SyncType::Resume);
 
   rootfs_pivot(c);
+  rootfs_make_cwd(c);
   ns_set_names(c);
   // Sysctls before the read-only paths: /proc/sys is usually one of them (runc's order).
   ns_write_sysctls(c);

@@ -122,6 +122,9 @@ inline long sendmsg(int fd, const Msghdr* msg, int flags) {
   return call(SYS_sendmsg, fd, msg, flags);
 }
 inline long fcntl(int fd, int cmd, long a = 0) { return call(SYS_fcntl, fd, cmd, a); }
+inline long readlinkat(int dirfd, const char* path, char* buf, unsigned long size) {
+  return call(SYS_readlinkat, dirfd, path, buf, size);
+}
 inline long pipe2(int* fds, int flags) { return call(SYS_pipe2, fds, flags); }
 inline long dup3(int oldfd, int newfd, int flags) { return call(SYS_dup3, oldfd, newfd, flags); }
 inline long close_range(unsigned first, unsigned last, unsigned flags) {
