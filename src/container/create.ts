@@ -104,8 +104,11 @@ function expect(msg: SyncMessage, ...types: SyncType[]): void {
 }
 
 export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Created {
+  const started = performance.now();
+  const mark = (what: string): void => ctx.logger.debug(`create ${opts.id}: ${what} at ${(performance.now() - started).toFixed(1)} ms`);
   const bundle = path.resolve(opts.bundle);
   const spec = loadSpec(bundle);
+  mark('config validated');
   checkTerminal(spec, opts);
   const rootfs = path.resolve(bundle, spec.root?.path ?? 'rootfs');
   const undo = new Undo(ctx.logger);
@@ -117,6 +120,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     undo.push('remove state directory', () => ctx.store.remove(opts.id));
 
     const cgroups = makeCgroups(ctx, spec, opts.id, undo);
+    mark('cgroups made');
 
     // 0622 whatever the umask: the container's user, not root, opens it for writing.
     addon.mkfifo(ctx.store.fifoPath(opts.id), 0o622);
@@ -159,6 +163,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     warnings.forEach((w) => ctx.logger.warn(w));
 
     // 1: spawn. The child waits for Go, so it is placed in its cgroups before it runs.
+    mark('plan built');
     const child = addon.spawn(plan);
     fds.push(child.syncFd);
     let pid = child.pid;
@@ -176,12 +181,15 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       for (let i = 0; i < 2000 && addon.reapNoHang(pidfd) === null; i++) sleepMs(1);
       addon.close(pidfd);
     });
+    mark(`child ${pid} spawned`);
     joinCgroups(hostCgroupFs, cgroups.record, pid);
+    mark('child placed in its cgroups');
     addon.syncSend(child.syncFd, SyncType.Go, 0);
 
     // 2..: follow the child up the ladder.
     for (;;) {
       const msg = receive(addon, child.syncFd, pidfd, spec);
+      mark(`child sent message ${msg.type}`);
       if (msg.type === SyncType.NeedIdMaps) {
         const uidMap = idMapText(spec.linux?.uidMappings ?? []);
         const gidMap = idMapText(spec.linux?.gidMappings ?? []);
@@ -239,6 +247,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       }
     }
     ctx.store.save(record);
+    mark('state saved');
     undo.commit();
     return { record, pidfd, spec };
   } catch (err) {
