@@ -570,34 +570,14 @@ t.test('syscall errors are SyscallError with Go-style text', async (t) => {
 
 // Receives the pty master over the console socket (Node cannot take SCM_RIGHTS) and
 // copies what the container writes on its terminal into a file, until the pty closes.
-const CONSOLE_RECEIVER = `
-import os, socket, sys
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(sys.argv[1])
-srv.listen(1)
-print("ready", flush=True)
-conn, _ = srv.accept()
-msg, fds, _, _ = socket.recv_fds(conn, 64, 1)
-with open(sys.argv[2], "wb") as out:
-    out.write(b"name=" + msg + b" fds=" + str(len(fds)).encode() + b"\\n")
-    out.flush()
-    while fds:
-        try:
-            chunk = os.read(fds[0], 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out.write(chunk)
-        out.flush()
-`;
+const CONSOLE_RECEIVER = path.join(__dirname, '..', 'helpers', 'console-receiver.py');
 
 t.test('spawn: a console socket gets the pty master; the pty is stdio and /dev/console', async (t) => {
   const sb = new Sandbox();
   t.teardown(() => sb.dispose());
   const sock = path.join(sb.top, 'console.sock');
   const received = path.join(sb.top, 'console.out');
-  const receiver = spawnProcess('python3', ['-c', CONSOLE_RECEIVER, sock, received], {
+  const receiver = spawnProcess('python3', [CONSOLE_RECEIVER, sock, received], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const receiverDone = new Promise<number | null>((resolve) => receiver.on('exit', (code) => resolve(code)));

@@ -227,3 +227,27 @@ t.test('rootfsPropagation: private root', async (t) => {
   const q = probe(t, (s) => (s.linux!.rootfsPropagation = 'shared'));
   t.match(mount(q, '/').optional.join(' '), /shared:/);
 });
+
+t.test('mounts: overlay with lower, upper and work directories', async (t) => {
+  const base = path.join(h.root, '..', `overlay-${process.pid}`);
+  for (const d of ['lower', 'upper', 'work']) fs.mkdirSync(path.join(base, d), { recursive: true });
+  fs.writeFileSync(path.join(base, 'lower', 'from-lower'), 'x');
+  const p = probe(t, (s) => s.mounts!.push({ destination: '/ov', type: 'overlay', source: 'overlay', options: [`lowerdir=${base}/lower`, `upperdir=${base}/upper`, `workdir=${base}/work`] }), ['stat', '/ov/from-lower']);
+  t.equal(p['/ov/from-lower'].type, 'file', 'the lower layer shows through');
+});
+
+t.test('namespaces: joined by path', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const holder = spawn('unshare', ['--net', '--uts', '--ipc', 'sleep', '60'], { stdio: 'ignore' });
+  t.teardown(() => holder.kill('SIGKILL'));
+  await new Promise((r) => setTimeout(r, 200));
+  const nsOf = (type: string) => Number(/\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${holder.pid}/ns/${type}`))?.[1]);
+  const p = probe(t, (s) => {
+    s.linux!.namespaces = s.linux!.namespaces!.map((n) => (['network', 'uts', 'ipc'].includes(n.type) ? { type: n.type, path: `/proc/${holder.pid}/ns/${n.type === 'network' ? 'net' : n.type}` } : n));
+    delete s.hostname;
+  });
+  t.equal(p.namespaces.net, nsOf('net'));
+  t.equal(p.namespaces.uts, nsOf('uts'));
+  t.equal(p.namespaces.ipc, nsOf('ipc'));
+  t.not(p.namespaces.net, hostNamespace('net'));
+});

@@ -196,3 +196,48 @@ t.test('--version and --help', async (t) => {
   const help = h.cli(['--help']).stdout;
   for (const c of ['create', 'start', 'run', 'state', 'kill', 'delete', 'list', 'spec']) t.match(help, new RegExp(`tsrun ${c}`));
 });
+
+t.test('create --console-socket: the engine gets the pty master, the process has a tty', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const id = h.id('tty');
+  const bundle = h.bundle(id, (s) => {
+    s.process!.terminal = true;
+    s.process!.args = ['/probe'];
+  });
+  const sock = path.join(bundle, 'console.sock');
+  const received = path.join(bundle, 'console.out');
+  const receiver = spawn('python3', [path.join(__dirname, '..', 'helpers', 'console-receiver.py'), sock, received], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const done = new Promise<number | null>((r) => receiver.on('exit', (c) => r(c)));
+  t.teardown(() => {
+    if (receiver.exitCode === null) receiver.kill('SIGKILL');
+  });
+  await new Promise((r) => receiver.stdout.once('data', r));
+  const c = h.cli(['create', '--console-socket', sock, '--bundle', bundle, id]);
+  t.equal(c.code, 0, c.stderr);
+  t.equal(h.cli(['start', id]).code, 0);
+  t.equal(await done, 0, 'the pty closed when the process exited');
+  const out = fs.readFileSync(received, 'utf8');
+  t.match(out, /^name=\/dev\/ptmx fds=1\n/);
+  const probe = JSON.parse(out.slice(out.indexOf('{')));
+  t.same(probe.stdio.map((s: any) => s.isatty), [true, true, true], 'stdio is the terminal');
+  t.equal(h.cli(['delete', id]).code, 0);
+});
+
+t.test('terminal without a console socket, or a socket without a terminal, is refused cleanly', async (t) => {
+  const id = h.id();
+  const r = h.cli(['create', '--bundle', h.bundle(id, (s) => (s.process!.terminal = true)), id]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /cannot allocate tty if tsrun will detach without setting console socket/);
+  t.notOk(h.stateDirExists(id));
+  const id2 = h.id();
+  const r2 = h.cli(['create', '--console-socket', '/nonexistent.sock', '--bundle', h.bundle(id2), id2]);
+  t.equal(r2.code, 1);
+  t.match(r2.stderr, /cannot use console socket if tsrun will not detach or allocate tty/);
+  t.notOk(h.stateDirExists(id2));
+  const id3 = h.id();
+  const r3 = h.cli(['create', '--console-socket', '/nonexistent.sock', '--bundle', h.bundle(id3, (s) => (s.process!.terminal = true)), id3]);
+  t.equal(r3.code, 1);
+  t.match(r3.stderr, /nonexistent\.sock/);
+  t.notOk(h.stateDirExists(id3));
+  t.same(h.cgroupsLeft(id3), []);
+});
