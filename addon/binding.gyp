@@ -14,6 +14,7 @@
         "src/child/devices.cc",
         "src/child/console.cc",
         "src/child/creds.cc",
+        "src/child/keyring.cc",
         "src/child/exec.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

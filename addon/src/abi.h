@@ -12,7 +12,7 @@
 //   write uid_map/gid_map
 //   IdMapsDone -------------------------->  setresuid(0)/setresgid(0); unshare other namespaces
 //                          <--- Pid(pid)    [pid/time ns] fork the init with CLONE_PARENT;
-//                                           the intermediate exits
+//                                           the intermediate exits; join session keyring
 //                   <--- CreateRuntime      mounts, devices, symlinks done (before pivot)
 //   (prestart/createRuntime hooks)
 //   Resume ------------------------------>  pivot_root, masked/readonly, sysctl, hostname,
@@ -68,7 +68,8 @@
   X(ExecFifo, 28)            \
   X(Exec, 29)                \
   X(IdMaps, 30)              \
-  X(Sync, 31)
+  X(Sync, 31)                \
+  X(SessionKeyring, 32)
 
 namespace tsrun {
 

@@ -54,6 +54,9 @@ struct Draft {
   std::vector<SysctlDraft> sysctls;
   bool has_hostname = false, has_domainname = false;
   std::string hostname, domainname;
+  bool has_session_keyring = false;
+  std::string session_keyring;
+  uint32_t session_keyring_perm = 0x080000;  // KEY_USR_SEARCH
   std::vector<RlimitPlan> rlimits;
   uint32_t uid = 0, gid = 0;
   std::vector<uint32_t> additional_gids;
@@ -319,6 +322,21 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
     if (*has && !r.str(v, w + "." + key, 64, out)) return false;  // __NEW_UTS_LEN
   }
 
+  // Both optional: absent (or null) keeps the inherited session keyring.
+  Napi::Value kv, kpv;
+  if (!r.get(o, w, "sessionKeyring", &kv) || !r.get(o, w, "sessionKeyringPerm", &kpv)) return false;
+  d->has_session_keyring = !kv.IsNull() && !kv.IsUndefined();
+  if (d->has_session_keyring) {
+    // KEY_MAX_DESC_SIZE is 4096 with the NUL.
+    if (!r.str(kv, w + ".sessionKeyring", 4095, &d->session_keyring)) return false;
+    if (d->session_keyring.empty()) return r.fail(w + ".sessionKeyring", "must not be empty");
+  }
+  if (!kpv.IsUndefined()) {
+    int64_t perm = 0;
+    if (!r.integer(kpv, w + ".sessionKeyringPerm", 0, kU32Max, &perm)) return false;
+    d->session_keyring_perm = static_cast<uint32_t>(perm);
+  }
+
   ok = r.each_object(o, w, "rlimits", [&](const Napi::Object& l, const std::string& lw, uint32_t) {
     RlimitPlan rp{};
     if (!r.field_num(l, lw, "resource", 0, 63, &rp.resource) || !r.field_u64(l, lw, "soft", &rp.soft) ||
@@ -363,9 +381,10 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
        r.field_num(o, w, "consoleSocketFd", -1, kI32Max, &d->console_socket_fd) &&
        r.field_num(o, w, "preserveFds", 0, 65536, &d->preserve_fds);
   if (!ok) return false;
-  if (d->args.empty()) return r.fail(w + ".args", "must not be empty");
-  if (d->args[0].empty()) return r.fail(w + ".args[0]", "must not be empty");
-  if (d->args[0].size() > kMaxPathLen) return r.fail(w + ".args[0]", "longer than the path limit");
+  // No args: a container created without process (config.md makes it optional until
+  // start); it is never released, so nothing is executed.
+  if (!d->args.empty() && d->args[0].empty()) return r.fail(w + ".args[0]", "must not be empty");
+  if (!d->args.empty() && d->args[0].size() > kMaxPathLen) return r.fail(w + ".args[0]", "longer than the path limit");
   return true;
 }
 
@@ -479,6 +498,8 @@ ChildPlan* lay_out(const Draft& d, Layout& l) {
   c.n_sysctls = static_cast<uint32_t>(d.sysctls.size());
   c.hostname = d.has_hostname ? l.str(d.hostname) : nullptr;
   c.domainname = d.has_domainname ? l.str(d.domainname) : nullptr;
+  c.session_keyring = d.has_session_keyring ? l.str(d.session_keyring) : nullptr;
+  c.session_keyring_perm = d.session_keyring_perm;
 
   c.rlimits = l.copy(d.rlimits);
   c.n_rlimits = static_cast<uint32_t>(d.rlimits.size());

@@ -97,6 +97,8 @@ struct ChildPlan {
   uint32_t n_sysctls;
   const char* hostname;     // nullptr: leave as is
   const char* domainname;   // nullptr: leave as is
+  const char* session_keyring;     // nullptr: keep the inherited session keyring
+  uint32_t session_keyring_perm;   // KEY_*_SEARCH bits OR-ed into the new keyring's perm
 
   const RlimitPlan* rlimits;
   uint32_t n_rlimits;

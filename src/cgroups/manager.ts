@@ -45,6 +45,17 @@ function initCpuset(cgfs: CgroupFs, dir: string): void {
   }
 }
 
+/** cgroup v2 shows a controller's files in a child only once the parent delegates it:
+ * enable every controller the parent has (as runc does on the way down). */
+function delegateControllers(cgfs: CgroupFs, parent: string): void {
+  try {
+    const available = cgfs.read(path.join(parent, 'cgroup.controllers')).trim();
+    if (available) cgfs.write(path.join(parent, 'cgroup.subtree_control'), available.split(/\s+/).map((c) => `+${c}`).join(' '));
+  } catch {
+    // a controller that cannot be delegated here is reported when a limit needs it
+  }
+}
+
 /** Create the container's cgroup in each hierarchy. On failure, removes what it made. */
 export function createCgroups(cgfs: CgroupFs, hierarchies: Hierarchy[], relPathOf: (h: Hierarchy) => string): CgroupRecord {
   const record: CgroupRecord = { paths: {}, created: [] };
@@ -54,6 +65,7 @@ export function createCgroups(cgfs: CgroupFs, hierarchies: Hierarchy[], relPathO
       const missing: string[] = [];
       for (let d = dir; d !== h.mountPoint && !cgfs.exists(d); d = path.dirname(d)) missing.unshift(d);
       for (const d of missing) {
+        if (h.version === 2) delegateControllers(cgfs, path.dirname(d));
         try {
           cgfs.mkdir(d);
         } catch (err) {

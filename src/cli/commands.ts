@@ -41,6 +41,7 @@ function createOptions(args: Record<string, string | undefined>, flags: Flags) {
     pidFile: flags['pid-file'] as string | undefined,
     consoleSocket: flags['console-socket'] as string | undefined,
     noPivot: flags['no-pivot'] === true,
+    noNewKeyring: flags['no-new-keyring'] === true,
     preserveFds,
     foreground: false,
   };

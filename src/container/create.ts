@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { applyDeviceRules } from '../cgroups/devices-v1';
 import { createCgroups, hostCgroupFs, joinCgroups, removeCgroups, type CgroupRecord } from '../cgroups/manager';
 import { cgroupPathIn } from '../cgroups/paths';
+import { applyResources } from '../cgroups/resources';
 import { TsrunError } from '../errors';
 import { buildInitPlan } from '../plan/build';
 import { CLONE_NEWPID } from '../plan/constants';
@@ -32,6 +33,8 @@ export interface CreateOptions {
   pidFile?: string | undefined;
   consoleSocket?: string | undefined;
   noPivot: boolean;
+  /** --no-new-keyring: keep the runtime's session keyring instead of "_ses.<id>". */
+  noNewKeyring: boolean;
   preserveFds: number;
   /** `run` in the foreground: the container may use the runtime's terminal. */
   foreground: boolean;
@@ -66,6 +69,11 @@ function makeCgroups(ctx: RuntimeContext, spec: Spec, id: string, undo: Undo): {
     const left = removeCgroups(hostCgroupFs, record);
     if (left.length > 0) throw new Error(`cgroups left: ${left.join(', ')}`);
   });
+  try {
+    applyResources(hostCgroupFs, hierarchies, record, spec.linux?.resources);
+  } catch (err) {
+    throw new TsrunError('ERR_TSRUN_SYSCALL', `apply linux.resources: ${nodeErrorText(err)}`, { cause: err });
+  }
   const devices = hierarchies.find((h) => h.version === 1 && h.controllers.includes('devices'));
   const devicesDir = devices ? record.paths[devices.key] : undefined;
   if (devicesDir) {
@@ -159,6 +167,8 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       consoleSocketFd,
       preserveFds: opts.preserveFds,
       noPivot: opts.noPivot,
+      containerId: opts.id,
+      newKeyring: !opts.noNewKeyring,
     });
     warnings.forEach((w) => ctx.logger.warn(w));
 
@@ -238,6 +248,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       annotations: spec.annotations ?? {},
       cgroup: cgroups.record,
       hasPidNamespace: (namespaces.newNamespaces & CLONE_NEWPID) !== 0 || namespaces.joins.some((j) => j.type === CLONE_NEWPID),
+      hasProcess: spec.process !== undefined,
     };
     if (opts.pidFile) {
       try {

@@ -26,7 +26,15 @@ export interface PlanContext {
   consoleSocketFd: number;
   preserveFds: number;
   noPivot: boolean;
+  /** The container's ID: names its session keyring "_ses.<id>". */
+  containerId: string;
+  /** Join a new session keyring (runc's default); false for --no-new-keyring. */
+  newKeyring: boolean;
 }
+
+/** KEY_USR_SEARCH and KEY_OTH_SEARCH (linux/keyctl.h). */
+const KEY_USR_SEARCH = 0x080000;
+const KEY_OTH_SEARCH = 0x08;
 
 export interface PlanResult {
   plan: InitPlan;
@@ -81,6 +89,10 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     sysctls: Object.entries(linux.sysctl ?? {}).map(([key, value]) => ({ key, value, path: key.replace(/\./g, '/') })),
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
+    sessionKeyring: ctx.newKeyring ? `_ses.${ctx.containerId}` : null,
+    // In a user namespace the keyring's owner is not the container's user: runc grants
+    // 'other' search there, 'user' search otherwise.
+    sessionKeyringPerm: userns ? KEY_OTH_SEARCH : KEY_USR_SEARCH,
     rlimits: planRlimits(proc),
     uid: proc.user?.uid ?? 0,
     gid: proc.user?.gid ?? 0,

@@ -80,6 +80,9 @@ export function describeChildError(msg: SyncMessage, spec: Spec): TsrunError {
         return `open exec fifo: ${why}`;
       case ChildStep.IdMaps:
         return `wait for uid/gid mappings: ${why}`;
+      case ChildStep.SessionKeyring:
+        // d: "join session keyring _ses.ID" or "make session keyring _ses.ID searchable".
+        return `${d || 'join session keyring'}: ${why}`;
       case ChildStep.ForkInit:
         return `start container init in its pid namespace: ${why}`;
       default:

@@ -129,6 +129,16 @@ export interface InitPlan {
   hostname: string | null;
   domainname: string | null;
 
+  /** Session keyring the init joins (KEYCTL_JOIN_SESSION_KEYRING) right after its
+   * namespaces, before the mounts and the credential switch, as runc does:
+   * "_ses.<container id>", so the container does not share the runtime's keyring.
+   * null keeps the inherited one (--no-new-keyring); absent means null. */
+  sessionKeyring?: string | null;
+  /** Permission bits OR-ed into that keyring's permissions so the container's process can
+   * search it after the credential switch (runc's values): KEY_USR_SEARCH (0x080000), or
+   * KEY_OTH_SEARCH (0x08) with a user namespace. Absent means KEY_USR_SEARCH. */
+  sessionKeyringPerm?: number;
+
   rlimits: RlimitStep[];
   uid: number;
   gid: number;
@@ -165,7 +175,7 @@ export interface InitPlan {
  *   write uid_map/gid_map
  *   IdMapsDone -------------------------->  setresuid(0)/setresgid(0); unshare other namespaces
  *                          <--- Pid(pid)    [pid/time ns] fork the init with CLONE_PARENT;
- *                                           the intermediate exits
+ *                                           the intermediate exits; join session keyring
  *                   <--- CreateRuntime      mounts, devices, symlinks done (before pivot)
  *   (prestart/createRuntime hooks)
  *   Resume ------------------------------>  pivot_root, masked/readonly, sysctl, hostname,
@@ -219,6 +229,7 @@ export const enum ChildStep {
   Exec = 29,
   IdMaps = 30,
   Sync = 31,
+  SessionKeyring = 32,
 }
 
 export interface SyncMessage {

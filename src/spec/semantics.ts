@@ -45,9 +45,6 @@ export const checkRootPresent: SpecRule = (spec) => {
   return undefined;
 };
 
-/** `create` needs a process to run. */
-export const checkProcessPresent: SpecRule = (spec) =>
-  spec.process ? undefined : new ConfigError('process', 'is required');
 
 // ---- process (shared with exec --process) -------------------------------------------
 
@@ -288,7 +285,6 @@ export const checkMaskedAndReadonlyPaths: SpecRule = (spec) => {
 export const SPEC_RULES: readonly SpecRule[] = [
   checkOciVersion,
   checkRootPresent,
-  checkProcessPresent,
   checkProcessRules,
   checkMountDestinations,
   checkMountOptions,

@@ -23,7 +23,6 @@ export const UNSUPPORTED_FIELDS: readonly string[] = [
   'linux.resources.blockIO',
   'linux.resources.hugepageLimits',
   'linux.resources.network',
-  'linux.resources.pids',
   'linux.resources.rdma',
   'linux.resources.unified',
   'linux.seccomp',
@@ -39,8 +38,9 @@ export const IGNORED_FIELDS: readonly string[] = ['linux.mountLabel', 'process.s
 const HOOK_STAGES = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] as const;
 const PROCESS_FIELDS = ['scheduler', 'ioPriority', 'execCPUAffinity'] as const;
 const LINUX_FIELDS = ['timeOffsets', 'netDevices'] as const;
-// linux.resources.devices is accepted: the device cgroup rules are applied (runc's spec writes deny-all first).
-const RESOURCE_FIELDS = ['memory', 'cpu', 'blockIO', 'hugepageLimits', 'network', 'pids', 'rdma', 'unified'] as const;
+// linux.resources.devices and .pids are applied (runc's spec writes a deny-all devices rule;
+// runtime-tools' delete_resources sets a pids limit).
+const RESOURCE_FIELDS = ['memory', 'cpu', 'blockIO', 'hugepageLimits', 'network', 'rdma', 'unified'] as const;
 const LINUX_LATE_FIELDS = ['seccomp', 'personality', 'intelRdt', 'memoryPolicy'] as const;
 const IDMAP_OPTIONS = ['idmap', 'ridmap'];
 

@@ -23,4 +23,6 @@ export interface ContainerRecord {
   cgroup: CgroupRecord;
   /** Whether the container has its own pid namespace (kill --all is needed without one). */
   hasPidNamespace: boolean;
+  /** config.json had a process: without one, create works and start fails (config.md). */
+  hasProcess: boolean;
 }

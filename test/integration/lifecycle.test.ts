@@ -88,13 +88,37 @@ t.test('kill --all reaches every process; delete --force kills a running contain
   t.same(h.cgroupsLeft(id2), []);
 });
 
-t.test('delete of a created container kills it without --force (as runc)', async (t) => {
+t.test('delete of a created container fails without --force (runtime.md; runc deletes it)', async (t) => {
   const id = h.id();
   t.equal(h.cli(['create', '--bundle', h.bundle(id), id]).code, 0);
   const pid = state(id).pid;
-  t.equal(h.cli(['delete', id]).code, 0);
+  const r = h.cli(['delete', id]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /cannot delete container .* that is not stopped: created/);
+  t.equal(state(id).status, 'created', 'no effect');
+  t.equal(h.cli(['delete', '--force', id]).code, 0);
   t.notOk(fs.existsSync(`/proc/${pid}/stat`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'));
   t.notOk(h.stateDirExists(id));
+});
+
+t.test('a config without process: create works, start fails, delete --force cleans up (config.md)', async (t) => {
+  const id = h.id();
+  t.equal(h.cli(['create', '--bundle', h.bundle(id, (s) => delete s.process), id]).code, 0);
+  t.equal(state(id).status, 'created');
+  const r = h.cli(['start', id]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /config\.json: process: is required to start the container/);
+  t.equal(state(id).status, 'created', 'start had no effect');
+  t.equal(h.cli(['delete', '--force', id]).code, 0);
+  t.notOk(h.stateDirExists(id));
+});
+
+t.test('linux.resources.pids.limit is applied', async (t) => {
+  const id = h.id();
+  t.equal(h.cli(['create', '--bundle', h.bundle(id, (s) => (s.linux!.resources = { ...s.linux!.resources, pids: { limit: 77 } })), id]).code, 0);
+  t.equal(fs.readFileSync(`/sys/fs/cgroup/pids/${h.cgroupParent}/${id}/pids.max`, 'utf8').trim(), '77');
+  t.equal(h.cli(['delete', '--force', id]).code, 0);
+  t.same(h.cgroupsLeft(id), []);
 });
 
 t.test('run: exit status, 128+N for a signal, --keep, -d', async (t) => {

@@ -25,6 +25,8 @@ function ctx(spec: Spec, over: Partial<PlanContext> = {}): PlanContext {
     consoleSocketFd: -1,
     preserveFds: 0,
     noPivot: false,
+    containerId: 'c1',
+    newKeyring: true,
     ...over,
   };
 }
@@ -101,6 +103,22 @@ t.test('plan: user namespace binds devices from the host instead of mknod', asyn
   const { plan } = buildInitPlan(spec, ctx(spec));
   t.ok(plan.hasUserMappings);
   t.ok(plan.devices.every((d) => d.bindFromHost));
+});
+
+t.test('plan: session keyring "_ses.<id>" unless --no-new-keyring; search bit as runc sets it', async (t) => {
+  const spec = base();
+  const { plan } = buildInitPlan(spec, ctx(spec, { containerId: 'web-1' }));
+  t.equal(plan.sessionKeyring, '_ses.web-1', 'a new session keyring named after the container');
+  t.equal(plan.sessionKeyringPerm, 0x080000, 'KEY_USR_SEARCH without a user namespace');
+  const kept = buildInitPlan(spec, ctx(spec, { containerId: 'web-1', newKeyring: false })).plan;
+  t.equal(kept.sessionKeyring, null, '--no-new-keyring keeps the inherited keyring');
+  const userns = base();
+  userns.linux!.namespaces!.push({ type: 'user' });
+  userns.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+  t.equal(buildInitPlan(userns, ctx(userns)).plan.sessionKeyringPerm, 0x08, 'KEY_OTH_SEARCH with a new user namespace');
+  const joined = base();
+  joined.linux!.namespaces!.push({ type: 'user', path: '/proc/1/ns/user' });
+  t.equal(buildInitPlan(joined, ctx(joined)).plan.sessionKeyringPerm, 0x08, 'KEY_OTH_SEARCH with a joined user namespace');
 });
 
 t.test('capabilities: masks, unavailable ones reported, ambient needs inheritable', async (t) => {

@@ -28,6 +28,8 @@ bool ns_needs_fork(const ChildPlan& p);
 void ns_fork_init(const Child& c);  // returns only in the new init
 void ns_set_names(const Child& c);
 void ns_write_sysctls(const Child& c);
+// Joins the plan's session keyring and makes it searchable (keyring.cc); no-op when none.
+void keyring_join_session(const Child& c);
 
 // Path work inside the root (rootfs.cc). All return an fd or -errno.
 // openat2(root_fd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), O_CLOEXEC added.

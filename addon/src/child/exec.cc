@@ -57,6 +57,8 @@ void exec_lookup(const Child& c, char* out) {
   if (r < 0) fail(c, ChildStep::Cwd, -1, r, p.cwd);
   sys::close(static_cast<int>(cwd));
 
+  out[0] = '\0';
+  if (p.argc == 0) return;
   const char* name = p.argv[0];
   if (text::contains(name, '/')) {
     struct stat st {};
@@ -107,6 +109,7 @@ void exec_wait_fifo(const Child& c) {
     long fl = sys::fcntl(fd, F_GETFL);
     if (fl >= 0 && (fl & O_NONBLOCK) != 0) sys::fcntl(fd, F_SETFL, fl & ~static_cast<long>(O_NONBLOCK));
   }
+  if (p.argc == 0) sys::exit_group(0);  // created without a process: nothing to run
   uint64_t none = 0;
   sys::rt_sigprocmask(SIG_SETMASK, &none, nullptr);
   r = sys::execve(path, p.argv, p.envp);

@@ -50,6 +50,8 @@ void child_guard_parent(const Child& c, bool ppid_may_be_zero) {
     c.ppid_may_be_zero = true;
     child_guard_parent(c, true);
   }
+  // In the container's namespaces, still root there, before the mounts (runc's place).
+  keyring_join_session(c);
 
   rootfs_prepare(c);
   rootfs_mount_all(c);

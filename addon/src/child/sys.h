@@ -177,6 +177,14 @@ inline long setresuid(uint32_t r, uint32_t e, uint32_t s) { return call(SYS_setr
 inline long setresgid(uint32_t r, uint32_t e, uint32_t s) { return call(SYS_setresgid, r, e, s); }
 inline long capset(void* header, const void* data) { return call(SYS_capset, header, data); }
 
+// keyctl(2): KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_DESCRIBE, KEYCTL_SETPERM (linux/keyctl.h).
+constexpr int kKeyctlSetperm = 5;
+constexpr int kKeyctlDescribe = 6;
+constexpr int kKeyctlJoinSessionKeyring = 1;
+inline long keyctl(int op, unsigned long a2, unsigned long a3 = 0, unsigned long a4 = 0, unsigned long a5 = 0) {
+  return call(SYS_keyctl, op, a2, a3, a4, a5);
+}
+
 inline long execve(const char* path, char* const* argv, char* const* envp) {
   return call(SYS_execve, path, argv, envp);
 }
