@@ -15,6 +15,7 @@
         "src/child/console.cc",
         "src/child/creds.cc",
         "src/child/keyring.cc",
+        "src/child/seccomp.cc",
         "src/child/exec.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -69,7 +69,8 @@
   X(Exec, 29)                \
   X(IdMaps, 30)              \
   X(Sync, 31)                \
-  X(SessionKeyring, 32)
+  X(SessionKeyring, 32)      \
+  X(Seccomp, 33)
 
 namespace tsrun {
 

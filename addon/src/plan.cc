@@ -64,6 +64,8 @@ struct Draft {
   bool has_capabilities = false;
   CapsPlan caps{};
   bool no_new_privileges = false;
+  std::vector<uint8_t> seccomp_filter;  // empty: none
+  uint32_t seccomp_flags = 0;
   std::string cwd;
   std::vector<std::string> args, env, search_path;
   int32_t state_dir_fd = -1, console_socket_fd = -1, preserve_fds = 0;
@@ -373,6 +375,26 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
         !r.field_u64(co, cw, "ambient", &d->caps.ambient))
       return false;
   }
+  // Optional: absent or null means no filter. BPF bytes, whole instructions, bounded.
+  Napi::Value sv;
+  if (!r.get(o, w, "seccomp", &sv)) return false;
+  if (!sv.IsNull() && !sv.IsUndefined()) {
+    Napi::Object so;
+    Napi::Value fv;
+    const std::string sw = w + ".seccomp";
+    if (!r.object(sv, sw, &so) || !r.get(so, sw, "filter", &fv) ||
+        !r.field_num(so, sw, "flags", 0, kU32Max, &d->seccomp_flags))
+      return false;
+    if (!fv.IsTypedArray() || fv.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+      return r.fail(sw + ".filter", "expected a Uint8Array");
+    Napi::Uint8Array bytes = fv.As<Napi::Uint8Array>();
+    size_t n = bytes.ByteLength();
+    if (n == 0 || n % 8 != 0) return r.fail(sw + ".filter", "expected whole BPF instructions (8 bytes each)");
+    if (n / 8 > kMaxSeccompInsns)
+      return r.fail(sw + ".filter", "more than " + std::to_string(kMaxSeccompInsns) + " instructions");
+    d->seccomp_filter.assign(bytes.Data(), bytes.Data() + n);
+  }
+
   ok = r.field_bool(o, w, "noNewPrivileges", &d->no_new_privileges) && r.field_path(o, w, "cwd", &d->cwd) &&
        absolute(r, w + ".cwd", d->cwd) && r.field_str_array(o, w, "args", kMaxArgs, kMaxArgLen, false, &d->args) &&
        r.field_str_array(o, w, "env", kMaxArgs, kMaxArgLen, false, &d->env) &&
@@ -511,6 +533,9 @@ ChildPlan* lay_out(const Draft& d, Layout& l) {
   c.has_capabilities = d.has_capabilities;
   c.capabilities = d.caps;
   c.no_new_privileges = d.no_new_privileges;
+  c.seccomp_filter = d.seccomp_filter.empty() ? nullptr : l.copy(d.seccomp_filter);
+  c.seccomp_insns = static_cast<uint32_t>(d.seccomp_filter.size() / 8);
+  c.seccomp_flags = d.seccomp_flags;
 
   c.cwd = l.str(d.cwd);
   c.argv = l.str_array(d.args);

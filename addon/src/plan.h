@@ -12,6 +12,7 @@ constexpr size_t kMaxPathLen = 4095;     // PATH_MAX - 1; every path and string 
 constexpr size_t kMaxEntries = 4096;     // per array
 constexpr size_t kMaxGroups = 65536;     // NGROUPS_MAX
 constexpr size_t kMaxCapBit = 63;
+constexpr size_t kMaxSeccompInsns = 4096;  // BPF_MAXINSNS
 
 struct NsJoin {
   int32_t type;   // CLONE_NEW* bit
@@ -110,6 +111,9 @@ struct ChildPlan {
   bool has_capabilities;
   CapsPlan capabilities;
   bool no_new_privileges;
+  const uint8_t* seccomp_filter;  // struct sock_filter[]; nullptr: no filter
+  uint32_t seccomp_insns;         // instructions (8 bytes each), <= kMaxSeccompInsns
+  uint32_t seccomp_flags;         // SECCOMP_FILTER_FLAG_*
 
   const char* cwd;
   char* const* argv;        // NULL-terminated

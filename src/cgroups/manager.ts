@@ -45,6 +45,13 @@ function initCpuset(cgfs: CgroupFs, dir: string): void {
   }
 }
 
+/** The directories from just below `top` down to `dir`, top first. */
+function levelsBelow(top: string, dir: string): string[] {
+  const levels: string[] = [];
+  for (let d = dir; d.startsWith(`${top}/`); d = path.dirname(d)) levels.unshift(d);
+  return levels;
+}
+
 /** cgroup v2 shows a controller's files in a child only once the parent delegates it:
  * enable every controller the parent has (as runc does on the way down). */
 function delegateControllers(cgfs: CgroupFs, parent: string): void {
@@ -73,8 +80,9 @@ export function createCgroups(cgfs: CgroupFs, hierarchies: Hierarchy[], relPathO
           continue;
         }
         record.created.unshift(d);
-        if (h.controllers.includes('cpuset')) initCpuset(cgfs, d);
       }
+      // Every level, ours or found (made by someone else without cpus/mems), top down.
+      if (h.controllers.includes('cpuset')) for (const d of levelsBelow(h.mountPoint, dir)) initCpuset(cgfs, d);
       record.paths[h.key] = dir;
     }
   } catch (err) {

@@ -9,7 +9,8 @@ import { cgroupPathIn } from '../cgroups/paths';
 import { applyResources } from '../cgroups/resources';
 import { TsrunError } from '../errors';
 import { buildInitPlan } from '../plan/build';
-import { CLONE_NEWPID } from '../plan/constants';
+import { compileSeccomp } from '../seccomp/compile';
+import { CLONE_NEWNS, CLONE_NEWPID } from '../plan/constants';
 import { describeChildError } from '../plan/describe';
 import { idMapText, planNamespaces } from '../plan/namespaces';
 import { SyncType, type SyncMessage } from '../plan/types';
@@ -22,6 +23,7 @@ import { readProcessFacts } from '../sys/proc';
 import { sleepMs } from '../sys/sleep';
 import type { RuntimeContext } from './context';
 import { availableCapabilities, cgroupVersion, hostHierarchies, statKind } from './host';
+import { unmountUnder } from './shared-mounts';
 import { Undo } from './undo';
 
 import { OCI_VERSION } from './version';
@@ -118,6 +120,9 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
   const spec = loadSpec(bundle);
   mark('config validated');
   checkTerminal(spec, opts);
+  // Before anything is made: a profile libseccomp refuses is a config error.
+  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
+  if (seccomp) mark('seccomp compiled');
   const rootfs = path.resolve(bundle, spec.root?.path ?? 'rootfs');
   const undo = new Undo(ctx.logger);
   const fds: number[] = [];
@@ -137,6 +142,11 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     fds.push(stateDirFd);
 
     const namespaces = planNamespaces(spec);
+    const hasMountNamespace = (namespaces.newNamespaces & CLONE_NEWNS) !== 0 || namespaces.joins.some((j) => j.type === CLONE_NEWNS);
+    if (!hasMountNamespace) {
+      ctx.logger.warn(`container ${opts.id} has no mount namespace: its mounts are made in the runtime's and removed at delete`);
+      undo.push('unmount what the container mounted in the shared mount namespace', () => unmountUnder(rootfs));
+    }
     const joinFds = namespaces.joins.map((j) => {
       try {
         const fd = addon.openReadOnly(j.path);
@@ -169,6 +179,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       noPivot: opts.noPivot,
       containerId: opts.id,
       newKeyring: !opts.noNewKeyring,
+      seccomp,
     });
     warnings.forEach((w) => ctx.logger.warn(w));
 
@@ -249,6 +260,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       cgroup: cgroups.record,
       hasPidNamespace: (namespaces.newNamespaces & CLONE_NEWPID) !== 0 || namespaces.joins.some((j) => j.type === CLONE_NEWPID),
       hasProcess: spec.process !== undefined,
+      hasMountNamespace,
     };
     if (opts.pidFile) {
       try {

@@ -6,6 +6,7 @@ import { TsrunError } from '../errors';
 import type { ContainerRecord } from '../state/types';
 import { sleepMs } from '../sys/sleep';
 import type { RuntimeContext } from './context';
+import { unmountUnder } from './shared-mounts';
 import { signalAll, signalInit, waitStopped } from './signal';
 import { containerStatus } from './status';
 
@@ -52,6 +53,7 @@ export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean)
     waitStopped(record, 5_000);
   }
   removeCgroupsRetrying(ctx, record);
+  if (record.hasMountNamespace === false) unmountUnder(record.rootfs);
   ctx.store.remove(id);
   // poststop hooks run here (hooks issue).
 }

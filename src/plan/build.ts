@@ -30,6 +30,9 @@ export interface PlanContext {
   containerId: string;
   /** Join a new session keyring (runc's default); false for --no-new-keyring. */
   newKeyring: boolean;
+  /** linux.seccomp compiled to BPF by the caller (seccomp/compile.ts); absent or null
+   * when the config has none. */
+  seccomp?: { filter: Uint8Array; flags: number } | null;
 }
 
 /** KEY_USR_SEARCH and KEY_OTH_SEARCH (linux/keyctl.h). */
@@ -100,6 +103,7 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     umask: proc.user?.umask ?? 0o022,
     capabilities: caps,
     noNewPrivileges: proc.noNewPrivileges === true,
+    seccomp: ctx.seccomp ?? null,
     cwd: proc.cwd ?? '/',
     args: proc.args ?? [],
     env,

@@ -83,6 +83,8 @@ export function describeChildError(msg: SyncMessage, spec: Spec): TsrunError {
       case ChildStep.SessionKeyring:
         // d: "join session keyring _ses.ID" or "make session keyring _ses.ID searchable".
         return `${d || 'join session keyring'}: ${why}`;
+      case ChildStep.Seccomp:
+        return `install linux.seccomp filter: ${why}`;
       case ChildStep.ForkInit:
         return `start container init in its pid namespace: ${why}`;
       default:

@@ -147,6 +147,11 @@ export interface InitPlan {
   umask: number;
   capabilities: Capabilities | null;
   noNewPrivileges: boolean;
+  /** linux.seccomp compiled to BPF (struct sock_filter[], at most 4096 instructions) and
+   * the SECCOMP_FILTER_FLAG_* bits for seccomp(2). Installed right before execve when
+   * noNewPrivileges is true, else before the credential switch (it needs CAP_SYS_ADMIN
+   * then), as runc does. null or absent: no filter. */
+  seccomp?: { filter: Uint8Array; flags: number } | null;
 
   /** Absolute path inside the container. */
   cwd: string;
@@ -230,6 +235,7 @@ export const enum ChildStep {
   IdMaps = 30,
   Sync = 31,
   SessionKeyring = 32,
+  Seccomp = 33,
 }
 
 export interface SyncMessage {

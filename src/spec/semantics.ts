@@ -193,6 +193,16 @@ export const checkHostnameNeedsUts: SpecRule = (spec) => {
 };
 
 /** Offsets can only be written into a time namespace the runtime creates. */
+/** Without a mount namespace the container shares the runtime's: masking, read-only paths
+ * and a read-only root would change the runtime's own mounts (runc refuses the first two). */
+export const checkRestrictionsNeedMountNamespace: SpecRule = (spec) => {
+  if (namespaceOf(spec, 'mount')) return undefined;
+  if ((spec.linux?.maskedPaths?.length ?? 0) > 0) return new ConfigError('linux.maskedPaths', 'unable to restrict sys entries without a private MNT namespace');
+  if ((spec.linux?.readonlyPaths?.length ?? 0) > 0) return new ConfigError('linux.readonlyPaths', 'unable to restrict sys entries without a private MNT namespace');
+  if (spec.root?.readonly) return new ConfigError('root.readonly', 'a read-only root needs a private mount namespace');
+  return undefined;
+};
+
 export const checkTimeOffsetsNeedTimeNamespace: SpecRule = (spec) => {
   if (spec.linux?.timeOffsets === undefined) return undefined;
   const timens = namespaceOf(spec, 'time');
@@ -294,6 +304,7 @@ export const SPEC_RULES: readonly SpecRule[] = [
   checkMappingsNeedUserNamespace,
   checkNewUserNamespaceMappings,
   checkHostnameNeedsUts,
+  checkRestrictionsNeedMountNamespace,
   checkTimeOffsetsNeedTimeNamespace,
   checkSysctls,
   checkDevices,

@@ -4,6 +4,7 @@
 // The lists are data so that README and `tsrun features` can say the same thing.
 
 import { ConfigError } from '../errors';
+import { findUnsupportedSeccomp } from '../seccomp/compile';
 import { appendIndex, appendKey } from './json-path';
 import type { Process, Spec } from './types';
 
@@ -25,7 +26,11 @@ export const UNSUPPORTED_FIELDS: readonly string[] = [
   'linux.resources.network',
   'linux.resources.rdma',
   'linux.resources.unified',
-  'linux.seccomp',
+  'linux.seccomp.listenerPath',
+  'linux.seccomp.listenerMetadata',
+  'linux.seccomp.defaultAction "SCMP_ACT_NOTIFY"',
+  'linux.seccomp.syscalls[].action "SCMP_ACT_NOTIFY"',
+  'linux.seccomp.flags "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"',
   'linux.personality',
   'linux.intelRdt',
   'linux.memoryPolicy',
@@ -41,7 +46,8 @@ const LINUX_FIELDS = ['timeOffsets', 'netDevices'] as const;
 // linux.resources.devices and .pids are applied (runc's spec writes a deny-all devices rule;
 // runtime-tools' delete_resources sets a pids limit).
 const RESOURCE_FIELDS = ['memory', 'cpu', 'blockIO', 'hugepageLimits', 'network', 'rdma', 'unified'] as const;
-const LINUX_LATE_FIELDS = ['seccomp', 'personality', 'intelRdt', 'memoryPolicy'] as const;
+// linux.seccomp is compiled (seccomp/compile.ts); only its notify parts are refused here.
+const LINUX_LATE_FIELDS = ['personality', 'intelRdt', 'memoryPolicy'] as const;
 const IDMAP_OPTIONS = ['idmap', 'ridmap'];
 
 /** True when a value asks for something: present, and not an empty object or array. */
@@ -94,6 +100,10 @@ export function findUnsupportedField(spec: Spec): ConfigError | undefined {
   }
   for (const field of RESOURCE_FIELDS) {
     if (asksForSomething(linux.resources?.[field])) return notSupported(appendKey('linux.resources', field));
+  }
+  if (linux.seccomp) {
+    const seccompError = findUnsupportedSeccomp(linux.seccomp);
+    if (seccompError) return seccompError;
   }
   for (const field of LINUX_LATE_FIELDS) {
     if (asksForSomething(linux[field])) return notSupported(`linux.${field}`);

@@ -23,6 +23,9 @@ export interface ContainerRecord {
   cgroup: CgroupRecord;
   /** Whether the container has its own pid namespace (kill --all is needed without one). */
   hasPidNamespace: boolean;
+  /** false when the container shares the runtime's mount namespace: its mounts are then
+   * the runtime's to remove at delete. */
+  hasMountNamespace: boolean;
   /** config.json had a process: without one, create works and start fails (config.md). */
   hasProcess: boolean;
 }

@@ -251,3 +251,19 @@ t.test('namespaces: joined by path', async (t) => {
   t.equal(p.namespaces.ipc, nsOf('ipc'));
   t.not(p.namespaces.net, hostNamespace('net'));
 });
+
+t.test('no namespaces at all: the runtime namespaces are inherited, and delete removes the shared mounts', async (t) => {
+  const { result, probe: p } = h.probe((s) => {
+    s.linux!.namespaces = [];
+    delete s.hostname;
+    delete s.linux!.maskedPaths;
+    delete s.linux!.readonlyPaths;
+    s.root!.readonly = false;
+  });
+  t.equal(result.code, 0, result.stderr);
+  for (const [type, key] of [['mnt', 'mnt'], ['net', 'net'], ['pid', 'pid'], ['uts', 'uts'], ['ipc', 'ipc']]) t.equal(p?.namespaces[key!], hostNamespace(type!), `${type} inherited`);
+  t.same(h.mountsLeft(), [], 'the mounts made in the shared namespace are gone after run deleted the container');
+  const r = h.cli(['create', '--bundle', h.bundle(h.id(), (s) => { s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount'); }), 'x']);
+  t.equal(r.code, 1, 'masked paths need a mount namespace');
+  t.match(r.stderr, /linux\.maskedPaths: unable to restrict sys entries without a private MNT namespace/);
+});

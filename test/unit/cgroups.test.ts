@@ -80,3 +80,17 @@ t.test('devices v1: deny-all first, then the defaults and configured devices', a
   t.ok(writes.some((w) => w.file === 'devices.allow' && w.value === 'c 136:* rwm'));
   t.same(writes.at(-1), { file: 'devices.allow', value: 'c 10:229 rwm' });
 });
+
+t.test('manager: a parent made by someone else without cpus/mems is seeded too (v1 cpuset)', async (t) => {
+  const { root, cgfs } = fakeCgroupTree([{ name: 'cpuset', files: { 'cgroup.procs': '', 'cpuset.cpus': '0-1', 'cpuset.mems': '0' } }]);
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  const parent = path.join(root, 'cpuset', 'theirs');
+  fs.mkdirSync(parent);
+  fs.writeFileSync(path.join(parent, 'cpuset.cpus'), '');
+  fs.writeFileSync(path.join(parent, 'cpuset.mems'), '');
+  const hs: Hierarchy[] = [{ key: 'cpuset', name: 'cpuset', mountPoint: path.join(root, 'cpuset'), version: 1, controllers: ['cpuset'], ownPath: '/' }];
+  const record = createCgroups(cgfs, hs, () => '/theirs/c1');
+  t.equal(fs.readFileSync(path.join(parent, 'cpuset.cpus'), 'utf8'), '0-1');
+  t.equal(fs.readFileSync(path.join(record.paths.cpuset!, 'cpuset.mems'), 'utf8'), '0');
+  t.same(record.created, [path.join(parent, 'c1')], 'only the leaf is ours');
+});

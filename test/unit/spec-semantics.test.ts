@@ -34,6 +34,7 @@ const RULES: [string, Parameters<typeof variant>[0], string, string][] = [
   ['bind mount without source', (s) => void s.mounts.push({ destination: '/data', type: 'bind', options: ['rbind'] }), 'mounts[4].source', 'is required for a bind mount'],
   ['rbind option without source', (s) => void s.mounts.push({ destination: '/data', options: ['rbind', 'ro'] }), 'mounts[4].source', 'is required for a bind mount'],
   ['empty mount option', (s) => void s.mounts[1].options.push(''), 'mounts[1].options[4]', 'must not be empty'],
+  ['masked paths without a mount namespace', (s) => void ((s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== 'mount')), (s.linux.maskedPaths = ['/proc/kcore'])), 'linux.maskedPaths', 'unable to restrict sys entries without a private MNT namespace'],
   ['unknown namespace type', (s) => void (s.linux.namespaces[1].type = 'foo'), 'linux.namespaces[1].type', 'unknown namespace type "foo"'],
   ['duplicate namespace', (s) => void s.linux.namespaces.push({ type: 'pid' }), 'linux.namespaces[5].type', 'duplicate namespace type "pid"'],
   ['namespace path relative', (s) => void (s.linux.namespaces[1].path = 'ns/net'), 'linux.namespaces[1].path', 'must be an absolute path, got "ns/net"'],
@@ -167,7 +168,9 @@ const REFUSALS: [string, Parameters<typeof variant>[0], string][] = [
   ['resources.network', (s) => void (s.linux.resources.network = { classID: 1 }), 'linux.resources.network'],
   ['resources.rdma', (s) => void (s.linux.resources.rdma = { mlx5_1: { hcaHandles: 3 } }), 'linux.resources.rdma'],
   ['resources.unified', (s) => void (s.linux.resources.unified = { 'memory.max': '1G' }), 'linux.resources.unified'],
-  ['seccomp', (s) => void (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }), 'linux.seccomp'],
+  ['seccomp listenerPath', (s) => void (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/notify.sock' }), 'linux.seccomp.listenerPath'],
+  ['seccomp notify action', (s) => void (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_NOTIFY' }] }), 'linux.seccomp.syscalls[0].action'],
+  ['seccomp notify default', (s) => void (s.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }), 'linux.seccomp.defaultAction'],
   ['personality', (s) => void (s.linux.personality = { domain: 'LINUX32' }), 'linux.personality'],
   ['intelRdt', (s) => void (s.linux.intelRdt = { closID: 'x' }), 'linux.intelRdt'],
   ['memoryPolicy', (s) => void (s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }), 'linux.memoryPolicy'],
@@ -213,20 +216,20 @@ t.test('checkSpec: rootfs on disk, order of checks', (t) => {
   const both = variant((s) => {
     s.root.path = 'nope';
     s.process.cwd = 'x';
-    s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
+    s.linux.personality = { domain: 'LINUX32' };
   });
   t.throws(() => checkSpec(both, bundle), { message: 'config.json: process.cwd: must be an absolute path, got "x"' }, 'rules first');
   const rootfsThenUnsupported = variant((s) => {
     s.root.path = 'nope';
-    s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
+    s.linux.personality = { domain: 'LINUX32' };
   });
   t.throws(() => checkSpec(rootfsThenUnsupported, bundle), { message: /root\.path: rootfs directory/ }, 'rootfs before refusals');
   try {
-    checkSpec(variant((s) => void (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' })), bundle);
-    t.fail('seccomp refused');
+    checkSpec(variant((s) => void (s.linux.personality = { domain: 'LINUX32' })), bundle);
+    t.fail('personality refused');
   } catch (error) {
     t.ok(error instanceof ConfigError, 'a ConfigError');
-    t.equal((error as ConfigError).jsonPath, 'linux.seccomp');
+    t.equal((error as ConfigError).jsonPath, 'linux.personality');
   }
   t.equal(checkRootfs(variant((s) => void delete s.root), bundle), undefined);
   t.end();
@@ -264,7 +267,7 @@ t.test('real engine configs', { skip: fs.existsSync(REAL_CONFIGS) ? false : `${R
   t.equal(refusals.get('runc-spec.json'), undefined, 'runc spec is runnable');
   t.equal(refusals.get('runc-spec-rootless.json'), undefined, 'runc spec --rootless is runnable');
   t.equal(refusals.get('crun-spec.json'), undefined, 'crun spec is runnable');
-  t.equal(refusals.get('podman-default.json'), 'linux.seccomp');
+  t.equal(refusals.get('podman-default.json'), undefined, 'podman default (with its seccomp profile) is runnable');
   t.equal(refusals.get('docker-default.json'), 'linux.resources.memory', 'docker writes "hooks": {} (accepted)');
   t.equal(refusals.get('podman-hooks.json'), 'hooks.prestart');
   t.equal(refusals.get('ctr-default.json'), 'linux.resources.cpu');

@@ -26,7 +26,7 @@ t.test('proc: start time is field 22 even when the command has spaces and parens
 });
 
 const record = (id: string): ContainerRecord => ({
-  version: STATE_VERSION, id, ociVersion: '1.3.0', bundle: '/b', rootfs: '/b/rootfs', pid: 7, startTime: 1, created: '2026-01-01T00:00:00.000Z', owner: '', annotations: {}, cgroup: { paths: {}, created: [] }, hasPidNamespace: true, hasProcess: true,
+  version: STATE_VERSION, id, ociVersion: '1.3.0', bundle: '/b', rootfs: '/b/rootfs', pid: 7, startTime: 1, created: '2026-01-01T00:00:00.000Z', owner: '', annotations: {}, cgroup: { paths: {}, created: [] }, hasPidNamespace: true, hasProcess: true, hasMountNamespace: true,
 });
 
 t.test('store: exclusive reserve, atomic save, list, not-found', async (t) => {

@@ -55,6 +55,12 @@ void devices_symlinks(const Child& c);
 void console_setup(const Child& c);
 void creds_apply(const Child& c);
 
+// seccomp.cc. Without noNewPrivileges the filter goes in before the credential switch
+// (it needs CAP_SYS_ADMIN: seccomp_wanted(p, false)); with it, right before execve
+// (seccomp_wanted(p, true)). seccomp_install returns 0 or -errno.
+bool seccomp_wanted(const ChildPlan& p, bool late);
+long seccomp_install(const ChildPlan& p);
+
 // Fills `out` (kMaxPathLen + 1 bytes) with the program to execve.
 void exec_lookup(const Child& c, char* out);
 void exec_wait_fifo(const Child& c);

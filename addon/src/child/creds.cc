@@ -59,6 +59,12 @@ void creds_apply(const Child& c) {
     r = sys::prctl(PR_SET_KEEPCAPS, 1);
     if (r < 0) fail(c, ChildStep::Capabilities, -1, r, "PR_SET_KEEPCAPS");
   }
+  // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: last moment before the
+  // credential switch drops it (runc). The profile must then allow what follows.
+  if (seccomp_wanted(p, false)) {
+    r = seccomp_install(p);
+    if (r < 0) fail(c, ChildStep::Seccomp, -1, r, "seccomp");
+  }
   r = sys::setresgid(p.gid, p.gid, p.gid);
   if (r < 0) fail(c, ChildStep::SetGid, -1, r, "setresgid");
   r = sys::setresuid(p.uid, p.uid, p.uid);

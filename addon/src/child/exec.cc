@@ -112,6 +112,11 @@ void exec_wait_fifo(const Child& c) {
   if (p.argc == 0) sys::exit_group(0);  // created without a process: nothing to run
   uint64_t none = 0;
   sys::rt_sigprocmask(SIG_SETMASK, &none, nullptr);
+  // With no_new_privs the filter goes in last, so execve is the only syscall it must allow.
+  if (seccomp_wanted(p, true)) {
+    r = seccomp_install(p);
+    if (r < 0) fail_late(c, ChildStep::Seccomp, r, "install linux.seccomp filter", 1);
+  }
   r = sys::execve(path, p.argv, p.envp);
   text::Buf<kMaxPathLen + 64> what;
   what.add("exec ").add(path);

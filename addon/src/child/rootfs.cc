@@ -3,6 +3,7 @@
 // openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) and acted on through its fd
 // (/proc/self/fd/N), never re-resolved as a string (CVE-2021-30465 class).
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -161,8 +162,24 @@ unsigned long rootfs_locked_flags(int fd) {
   return out;
 }
 
+// Without a mount namespace of its own the container shares the runtime's (runtime-tools'
+// linux_ns_itype): nothing may touch "/" or pivot it, which would change the root of every
+// process of that namespace. Mounts still go under the rootfs, and the root is a chroot.
+static bool has_mount_ns(const ChildPlan& p) {
+  if (p.new_namespaces & CLONE_NEWNS) return true;
+  for (uint32_t i = 0; i < p.n_joins; i++)
+    if (p.joins[i].type == CLONE_NEWNS) return true;
+  return false;
+}
+
 void rootfs_prepare(Child& c) {
   const ChildPlan& p = *c.plan;
+  if (!has_mount_ns(p)) {
+    long fd = sys::openat(AT_FDCWD, p.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) fail(c, ChildStep::BindRootfs, -1, fd, p.rootfs);
+    c.root_fd = static_cast<int>(fd);
+    return;
+  }
   if (p.root_propagation != 0) {
     long r = sys::mount(nullptr, "/", nullptr, p.root_propagation, nullptr);
     if (r < 0) fail(c, ChildStep::RootPropagation, -1, r, "/");
@@ -213,7 +230,10 @@ void rootfs_pivot(Child& c) {
   const ChildPlan& p = *c.plan;
   long r = sys::fchdir(c.root_fd);
   if (r < 0) fail(c, ChildStep::PivotRoot, -1, r, p.rootfs);
-  if (p.no_pivot) {
+  if (!has_mount_ns(p)) {
+    r = sys::chroot(".");
+    if (r < 0) fail(c, ChildStep::PivotRoot, -1, r, "chroot");
+  } else if (p.no_pivot) {
     r = sys::mount(".", "/", nullptr, MS_MOVE, nullptr);
     if (r < 0) fail(c, ChildStep::PivotRoot, -1, r, "move mount");
     r = sys::chroot(".");
@@ -235,7 +255,7 @@ void rootfs_pivot(Child& c) {
   if (fd < 0) fail(c, ChildStep::PivotRoot, -1, fd, "/");
   c.root_fd = static_cast<int>(fd);
 
-  if (p.rootfs_propagation != 0) {
+  if (p.rootfs_propagation != 0 && has_mount_ns(p)) {
     r = sys::mount(nullptr, "/", nullptr, p.rootfs_propagation, nullptr);
     if (r < 0) fail(c, ChildStep::RootfsPropagation, -1, r, "/");
   }

@@ -99,7 +99,10 @@ inline long rt_sigprocmask(int how, const uint64_t* set, uint64_t* old) {
   return call(SYS_rt_sigprocmask, how, set, old, sizeof(uint64_t));
 }
 [[noreturn]] inline void exit_group(int status) {
-  for (;;) syscall(SYS_exit_group, arg(status));
+  syscall(SYS_exit_group, arg(status));
+  // Only a seccomp filter that denies exit_group gets here: die of SIGILL (a fault is
+  // delivered even when blocked) instead of spinning.
+  __builtin_trap();
 }
 
 inline long read(int fd, void* buf, size_t n) { return call(SYS_read, fd, buf, n); }
@@ -184,6 +187,9 @@ constexpr int kKeyctlJoinSessionKeyring = 1;
 inline long keyctl(int op, unsigned long a2, unsigned long a3 = 0, unsigned long a4 = 0, unsigned long a5 = 0) {
   return call(SYS_keyctl, op, a2, a3, a4, a5);
 }
+
+// seccomp(2): SECCOMP_SET_MODE_FILTER with a struct sock_fprog (linux/seccomp.h).
+inline long seccomp(unsigned op, unsigned flags, const void* prog) { return call(SYS_seccomp, op, flags, prog); }
 
 inline long execve(const char* path, char* const* argv, char* const* envp) {
   return call(SYS_execve, path, argv, envp);

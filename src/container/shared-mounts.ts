@@ -1,0 +1,21 @@
+// A container without a mount namespace of its own makes its mounts in the runtime's
+// namespace, under its rootfs (as runc does). Nothing else would ever unmount them, so
+// delete and a failed create do: everything mounted at or below the rootfs, deepest first.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+
+export function mountPointsUnder(mountinfo: string, dir: string): string[] {
+  const points = mountinfo
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((p): p is string => p !== undefined)
+    .map((p) => p.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))))
+    .filter((p) => p.startsWith(`${dir}/`));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+export function unmountUnder(dir: string): void {
+  for (const point of mountPointsUnder(fs.readFileSync('/proc/self/mountinfo', 'utf8'), dir)) {
+    spawnSync('umount', ['--lazy', point], { stdio: 'ignore' });
+  }
+}
