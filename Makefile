@@ -48,7 +48,7 @@ integration: all
 	scripts/run-tests.sh test/integration
 
 conformance: all
-	RUNTIME=$${RUNTIME:-$(CURDIR)/bin/tsrun} node_modules/.bin/tap --disable-coverage --jobs=1 conformance/*.test.ts
+	RUNTIME=$${RUNTIME:-$(CURDIR)/bin/tsrun} node_modules/.bin/tap --disable-coverage --jobs=1 --timeout=600 conformance/*.test.ts
 
 bench: all
 	bench/run.sh

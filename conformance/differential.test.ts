@@ -37,6 +37,8 @@ if (!other) {
       }
     }
     if (typeof q.ppid === 'number') q.ppid = q.pid === 1 ? 0 : '<ppid>'
+    // runc's foreground run hands the container pipes, tsrun (like crun) its own stdio.
+    delete q.stdio
     return q
   }
 

@@ -87,10 +87,14 @@ async function dispatch(args: string[]): Promise<number> {
   if (g.help || name === undefined || name === 'help') {
     const target = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
     fs.writeSync(1, help(target));
-    return name === undefined && !g.help ? 1 : 0;
+    return 0;
   }
   const cmd = commands.find((c) => c.name === name);
-  if (!cmd) throw usageError(`unknown command "${name}" (see tsrun --help)`);
+  if (!cmd) {
+    // runc (urfave/cli) exits 3 for a command it does not know.
+    report(usageError(`unknown command "${name}" (see tsrun --help)`));
+    return 3;
+  }
   const parsed = parseOptions(rest, { ...cmd.flags, help: { type: 'boolean', short: 'h', describe: 'show help' } }, true);
   if (parsed.values.help) {
     fs.writeSync(1, help(cmd));

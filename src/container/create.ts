@@ -22,7 +22,7 @@ import { native, type Native } from '../sys/native';
 import { readProcessFacts } from '../sys/proc';
 import { sleepMs } from '../sys/sleep';
 import type { RuntimeContext } from './context';
-import { availableCapabilities, cgroupVersion, hostHierarchies, statKind } from './host';
+import { availableCapabilities, cgroupVersion, hostHierarchies, readRootfsFile, statKind } from './host';
 import { unmountUnder } from './shared-mounts';
 import { Undo } from './undo';
 
@@ -169,6 +169,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       namespaces,
       joinFds,
       statSource: statKind,
+      passwd: spec.process?.env?.some((e) => e.startsWith('HOME=')) ? null : readRootfsFile(rootfs, 'etc/passwd'),
       cgroupSources: cgroupMountSources(cgroups.record, cgroups.version),
       cgroupVersion: cgroups.version,
       cgroup2HostDir: cgroups.version === 2 ? (cgroups.record.paths[hierarchy.find((h) => h.version === 2)?.key ?? ''] ?? null) : null,

@@ -1,5 +1,6 @@
 // Facts about the host that planning needs, read once per command.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { cgroupMode, parseHierarchies, type Hierarchy } from '../cgroups/hierarchies';
 
 export function hostHierarchies(): Hierarchy[] {
@@ -22,6 +23,19 @@ export function availableCapabilities(): bigint {
 export function statKind(p: string): 'dir' | 'file' | null {
   try {
     return fs.statSync(p).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return null;
+  }
+}
+
+/** A file of the rootfs, read on the host only if it really lies inside the rootfs (the
+ * image is hostile: /etc/passwd may be a symlink to anywhere). null when absent. */
+export function readRootfsFile(rootfs: string, relative: string): string | null {
+  try {
+    const real = fs.realpathSync(path.join(rootfs, relative));
+    const root = fs.realpathSync(rootfs);
+    if (!real.startsWith(`${root}/`)) return null;
+    return fs.readFileSync(real, 'utf8');
   } catch {
     return null;
   }

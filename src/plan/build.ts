@@ -2,7 +2,7 @@
 // directories, available capabilities, opened fds) comes in through PlanContext.
 import type { Spec } from '../spec/types';
 import { MS_PRIVATE, MS_REC, MS_SLAVE, MS_UNBINDABLE, CLONE_NEWNET, CLONE_NEWUSER, propagationOptions } from './constants';
-import { planCapabilities, planRlimits, searchPath } from './creds';
+import { planCapabilities, planRlimits, searchPath, withHome } from './creds';
 import { devSymlinks, planDevices } from './devices';
 import { planMounts, type CgroupMountSource } from './mounts';
 import type { NamespacePlan } from './namespaces';
@@ -16,6 +16,8 @@ export interface PlanContext {
   /** fd opened on each joined namespace, in the order of namespaces.joins. */
   joinFds: number[];
   statSource(p: string): 'dir' | 'file' | null;
+  /** The container's /etc/passwd, for HOME; null when it has none. */
+  passwd: string | null;
   cgroupSources: CgroupMountSource[];
   cgroupVersion: 1 | 2;
   /** The container's cgroup directory on a cgroup v2 host. */
@@ -57,7 +59,7 @@ function rootPropagations(rootfsPropagation: string | undefined): { before: numb
 export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
   const proc = spec.process ?? { args: [], cwd: '/' };
   const linux = spec.linux ?? {};
-  const env = proc.env ?? [];
+  const env = spec.process ? withHome(proc.env ?? [], ctx.passwd, proc.user?.uid ?? 0) : [];
   const userns = (ctx.namespaces.newNamespaces & CLONE_NEWUSER) !== 0 || ctx.namespaces.joins.some((j) => j.type === CLONE_NEWUSER);
   const newNet = (ctx.namespaces.newNamespaces & CLONE_NEWNET) !== 0 || ctx.namespaces.joins.some((j) => j.type === CLONE_NEWNET);
   const hasCgroupNs = (spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup');

@@ -59,3 +59,17 @@ export function searchPath(env: string[]): string[] {
   const entry = [...env].reverse().find((e) => e.startsWith('PATH='));
   return entry ? entry.slice(5).split(':').filter((d) => d !== '') : [];
 }
+
+/** HOME for a process whose env has none, as runc sets it: the user's home directory from
+ * the container's /etc/passwd, else "/". */
+export function homeFromPasswd(passwd: string | null, uid: number): string {
+  for (const line of (passwd ?? '').split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 7 && Number(f[2]) === uid && f[2] !== '') return f[5] || '/';
+  }
+  return '/';
+}
+
+export function withHome(env: string[], passwd: string | null, uid: number): string[] {
+  return env.some((e) => e.startsWith('HOME=')) ? env : [...env, `HOME=${homeFromPasswd(passwd, uid)}`];
+}

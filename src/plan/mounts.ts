@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
 import type { Mount } from '../spec/types';
-import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, mountFlagOptions, propagationOptions } from './constants';
+import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_REC, MS_REMOUNT, mountFlagOptions, propagationOptions } from './constants';
 import { MountTargetKind, type MountStep, type SymlinkStep } from './types';
 
 export interface ParsedOptions {
@@ -84,8 +84,8 @@ function cgroupSteps(index: number, m: Mount, parsed: ParsedOptions, ctx: MountC
   if (ctx.cgroup2HostDir !== null) {
     return { mounts: [bindStep(index, ctx.cgroup2HostDir, dest, { ...parsed, flags: parsed.flags | MS_BIND | MS_REC }, MountTargetKind.Directory)], symlinks: [] };
   }
-  // Like runc on cgroup v1: a tmpfs holding a bind mount of the container's own cgroup
-  // from each hierarchy, made read-only as the mount asks once the binds are in place.
+  // Like runc on cgroup v1: a writable tmpfs holding a read-only (as the mount asks) bind
+  // mount of the container's own cgroup from each hierarchy.
   const base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   const mounts: MountStep[] = [
     { index, source: 'tmpfs', destination: dest, fstype: 'tmpfs', flags: base, data: 'mode=755', remountFlags: -1, propagation: [], targetKind: MountTargetKind.Directory, sourceIsPath: false },
@@ -94,9 +94,6 @@ function cgroupSteps(index: number, m: Mount, parsed: ParsedOptions, ctx: MountC
   for (const src of ctx.cgroupSources) {
     mounts.push(bindStep(index, src.hostDir, path.posix.join(dest, src.name), { flags: MS_BIND | MS_REC | (parsed.flags & ~MS_BIND & ~MS_REC) | base, propagation: [], data: [] }, MountTargetKind.Directory));
     for (const alias of src.aliases) symlinks.push({ target: src.name, linkPath: path.posix.join(dest, alias) });
-  }
-  if (parsed.flags & MS_RDONLY) {
-    mounts.push({ index, source: '', destination: dest, fstype: '', flags: MS_REMOUNT | base | MS_RDONLY, data: 'mode=755', remountFlags: -1, propagation: [], targetKind: MountTargetKind.Directory, sourceIsPath: false });
   }
   for (const p of parsed.propagation) mounts[0]?.propagation.push(p);
   return { mounts, symlinks };

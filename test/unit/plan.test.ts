@@ -17,6 +17,7 @@ function ctx(spec: Spec, over: Partial<PlanContext> = {}): PlanContext {
     namespaces: planNamespaces(spec),
     joinFds: [],
     statSource: (p) => (p.endsWith('.txt') ? 'file' : p.includes('missing') ? null : 'dir'),
+    passwd: 'root:x:0:0:root:/root:/bin/sh\nbob:x:1:1::/home/bob:/bin/sh\n',
     cgroupSources: [{ name: 'memory', hostDir: '/sys/fs/cgroup/memory/x', aliases: [] }],
     cgroupVersion: 1,
     cgroup2HostDir: null,
@@ -65,11 +66,11 @@ t.test('mounts: a missing bind source names the mount entry', async (t) => {
   });
 });
 
-t.test('mounts: cgroup on v1 is a tmpfs with one bind per hierarchy, then read-only', async (t) => {
+t.test('mounts: cgroup on v1 is a writable tmpfs with one read-only bind per hierarchy (as runc)', async (t) => {
   const r = planMounts([{ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'ro'] }], { ...ctx(base()), sysfsNeedsBind: false, cgroup2Direct: false });
-  t.same(r.mounts.map((m) => [m.fstype, m.destination]), [['tmpfs', '/sys/fs/cgroup'], ['', '/sys/fs/cgroup/memory'], ['', '/sys/fs/cgroup']]);
+  t.same(r.mounts.map((m) => [m.fstype, m.destination]), [['tmpfs', '/sys/fs/cgroup'], ['', '/sys/fs/cgroup/memory']]);
+  t.notOk(r.mounts[0]!.flags & K.MS_RDONLY, 'the tmpfs stays writable');
   t.ok(r.mounts[1]!.remountFlags & K.MS_RDONLY, 'each hierarchy bind is read-only');
-  t.ok(r.mounts[2]!.flags & K.MS_REMOUNT && r.mounts[2]!.flags & K.MS_RDONLY, 'the tmpfs is remounted read-only last');
 });
 
 t.test('namespaces: user first among joins, new ones as clone flags', async (t) => {
@@ -134,4 +135,13 @@ t.test('rlimits: 2^64-1 from JSON is unlimited', async (t) => {
   t.equal(rlimitValue(18446744073709551615), 0xffffffffffffffffn);
   t.equal(rlimitValue(1024), 1024n);
   t.same(searchPath(['PATH=/a:/b', 'PATH=/c']), ['/c'], 'the last PATH wins, as in the process environment');
+});
+
+t.test('HOME from the container passwd when env has none (as runc), else kept', async (t) => {
+  const spec = base();
+  t.ok(buildInitPlan(spec, ctx(spec)).plan.env.includes('HOME=/home/bob'), 'uid 1 is bob');
+  spec.process!.user = { uid: 7, gid: 7 };
+  t.ok(buildInitPlan(spec, ctx(spec)).plan.env.includes('HOME=/'), 'unknown uid: /');
+  spec.process!.env = ['HOME=/x'];
+  t.same(buildInitPlan(spec, ctx(spec)).plan.env, ['HOME=/x']);
 });
