@@ -49,7 +49,7 @@ t.test('process.user: uid, gid, additionalGids, umask; cwd; env; args', async (t
   t.same([...p.groups].sort((a: number, b: number) => a - b), [5, 10]);
   t.equal(p.umask, 0o077);
   t.equal(p.cwd, '/tmp');
-  t.same(p.env, ['PATH=/bin', 'HELLO=world']);
+  t.same(p.env, ['PATH=/bin', 'HELLO=world', 'HOME=/home/tester'], 'HOME added from /etc/passwd, as runc');
   t.same(p.args, ['probe'], 'args[0] found through PATH');
 });
 
