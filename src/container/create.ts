@@ -55,6 +55,14 @@ function writeFileAtomic(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
+/** systemd socket activation, as runc passes it on: the LISTEN_FDS fds (from 3) go to the
+ * container before the --preserve-fds ones, and its env says so, with the init as pid 1. */
+function socketActivation(preserveFds: number): { preserveFds: number; extraEnv: string[] } {
+  const listen = Number(process.env.LISTEN_FDS ?? '');
+  if (!Number.isInteger(listen) || listen <= 0) return { preserveFds, extraEnv: [] };
+  return { preserveFds: preserveFds + listen, extraEnv: [`LISTEN_FDS=${listen}`, 'LISTEN_PID=1'] };
+}
+
 function checkTerminal(spec: Spec, opts: CreateOptions): void {
   const terminal = spec.process?.terminal === true;
   if (terminal && !opts.consoleSocket) {
@@ -176,7 +184,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       availableCaps: availableCapabilities(),
       stateDirFd,
       consoleSocketFd,
-      preserveFds: opts.preserveFds,
+      ...socketActivation(opts.preserveFds),
       noPivot: opts.noPivot,
       containerId: opts.id,
       newKeyring: !opts.noNewKeyring,

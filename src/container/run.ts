@@ -11,7 +11,10 @@ import { startContainer } from './start';
 const forwarded: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGALRM'];
 
 export async function runContainer(ctx: RuntimeContext, opts: CreateOptions & { detach: boolean; keep: boolean }): Promise<number> {
+  const mark = (what: string): void => ctx.logger.debug(`run ${opts.id}: ${what} at ${(process.uptime() * 1000).toFixed(1)} ms of uptime`);
+  mark('begin');
   const created = createContainer(ctx, { ...opts, foreground: !opts.detach });
+  mark('created');
   const addon = native();
   try {
     startContainer(ctx, opts.id);
@@ -19,6 +22,7 @@ export async function runContainer(ctx: RuntimeContext, opts: CreateOptions & { 
     deleteContainer(ctx, opts.id, true);
     throw err;
   }
+  mark('started');
   if (opts.detach) return 0;
   const handlers = forwarded.map((sig) => {
     const handler = (): void => {
@@ -32,7 +36,9 @@ export async function runContainer(ctx: RuntimeContext, opts: CreateOptions & { 
     return { sig, handler };
   });
   const status = await addon.reap(created.pidfd);
+  mark('exited');
   for (const h of handlers) process.off(h.sig, h.handler);
   if (!opts.keep) deleteContainer(ctx, opts.id, true);
+  mark('deleted');
   return status.signal ? 128 + status.signal : status.code;
 }

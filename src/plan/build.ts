@@ -27,6 +27,8 @@ export interface PlanContext {
   stateDirFd: number;
   consoleSocketFd: number;
   preserveFds: number;
+  /** Added to process.env (LISTEN_FDS/LISTEN_PID for socket activation). */
+  extraEnv: string[];
   noPivot: boolean;
   /** The container's ID: names its session keyring "_ses.<id>". */
   containerId: string;
@@ -59,7 +61,7 @@ function rootPropagations(rootfsPropagation: string | undefined): { before: numb
 export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
   const proc = spec.process ?? { args: [], cwd: '/' };
   const linux = spec.linux ?? {};
-  const env = spec.process ? withHome(proc.env ?? [], ctx.passwd, proc.user?.uid ?? 0) : [];
+  const env = spec.process ? [...withHome(proc.env ?? [], ctx.passwd, proc.user?.uid ?? 0), ...ctx.extraEnv] : [];
   const userns = (ctx.namespaces.newNamespaces & CLONE_NEWUSER) !== 0 || ctx.namespaces.joins.some((j) => j.type === CLONE_NEWUSER);
   const newNet = (ctx.namespaces.newNamespaces & CLONE_NEWNET) !== 0 || ctx.namespaces.joins.some((j) => j.type === CLONE_NEWNET);
   const hasCgroupNs = (spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup');

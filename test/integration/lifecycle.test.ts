@@ -183,6 +183,20 @@ t.test('--preserve-fds passes extra fds; others are closed', async (t) => {
   t.same(JSON.parse(r2.stdout).openFds, [0, 1, 2], 'no fd leaks into the container');
 });
 
+t.test('LISTEN_FDS: socket-activation fds and env reach the container (as runc)', async (t) => {
+  const id = h.id();
+  const bundle = h.bundle(id, (s) => (s.process!.args = ['/probe']));
+  const a = fs.openSync(path.join(bundle, 'config.json'), 'r');
+  const b = fs.openSync(path.join(bundle, 'config.json'), 'r');
+  const r = h.cli(['run', '--preserve-fds', '1', '--bundle', bundle, id], { stdio: ['ignore', 1, 2, a, b], env: { ...process.env, LISTEN_FDS: '1', LISTEN_PID: String(process.pid) } });
+  fs.closeSync(a);
+  fs.closeSync(b);
+  t.equal(r.code, 0, r.stderr);
+  const p = JSON.parse(r.stdout);
+  t.same(p.openFds, [0, 1, 2, 3, 4], 'the listen fd and the preserved fd');
+  t.ok(p.env.includes('LISTEN_FDS=1') && p.env.includes('LISTEN_PID=1'));
+});
+
 t.test('--no-pivot uses chroot and still runs', async (t) => {
   const id = h.id();
   const r = h.cli(['run', '--no-pivot', '--bundle', h.bundle(id), id]);

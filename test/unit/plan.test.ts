@@ -25,6 +25,7 @@ function ctx(spec: Spec, over: Partial<PlanContext> = {}): PlanContext {
     stateDirFd: 7,
     consoleSocketFd: -1,
     preserveFds: 0,
+    extraEnv: [],
     noPivot: false,
     containerId: 'c1',
     newKeyring: true,
