@@ -279,3 +279,27 @@ t.test('terminal without a console socket, or a socket without a terminal, is re
   t.notOk(h.stateDirExists(id3));
   t.same(h.cgroupsLeft(id3), []);
 });
+
+t.test('--systemd-cgroup reads cgroupsPath as slice:prefix:name', async (t) => {
+  const id = h.id();
+  // The root slice keeps the scope itself named tsrun-test-*, as tests' cgroups must be.
+  const scope = `tsrun-test-${id}.scope`;
+  const bundle = h.bundle(id, (s) => (s.linux!.cgroupsPath = `-.slice:tsrun-test:${id}`));
+  t.teardown(() => {
+    for (const hier of fs.readdirSync('/sys/fs/cgroup')) fs.rmSync(`/sys/fs/cgroup/${hier}/${scope}`, { recursive: false, force: true });
+  });
+  t.equal(h.cli(['--systemd-cgroup', 'create', '--bundle', bundle, id]).code, 0);
+  t.ok(fs.existsSync(`/sys/fs/cgroup/pids/${scope}/cgroup.procs`), 'the scope in the root slice');
+  t.equal(h.cli(['delete', '--force', id]).code, 0);
+  t.notOk(fs.existsSync(`/sys/fs/cgroup/pids/${scope}`), 'scope removed');
+});
+
+t.test('--debug logs the create steps; --log with text format writes logrus lines', async (t) => {
+  const id = h.id();
+  const r = h.cli(['--debug', 'run', '--bundle', h.bundle(id, (s) => (s.process!.args = ['/probe', 'exit', '0'])), id]);
+  t.equal(r.code, 0);
+  t.match(r.stderr, /level=debug msg="create .*: config validated at/);
+  const log = path.join(h.root, '..', 'log.txt');
+  t.equal(h.cli(['--log', log, 'kill', 'nope']).code, 1);
+  t.match(fs.readFileSync(log, 'utf8'), /^time="[^"]+" level=error msg="container does not exist: nope"\n$/);
+});
