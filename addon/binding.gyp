@@ -5,6 +5,7 @@
       "sources": [
         "src/addon.cc",
         "src/plan.cc",
+        "src/plan_layout.cc",
         "src/spawn.cc",
         "src/sync.cc",
         "src/child/main.cc",

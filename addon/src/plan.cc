@@ -13,6 +13,8 @@
 
 #include "plan.h"
 #include "plan_build.h"
+#include "plan_draft.h"
+#include "plan_layout.h"
 #include "plan_reader.h"
 
 namespace tsrun {
@@ -20,57 +22,6 @@ namespace {
 
 constexpr size_t kMaxArgLen = 131072;  // MAX_ARG_STRLEN
 constexpr size_t kMaxArgs = 65536;
-
-struct MountDraft {
-  int32_t index = -1;
-  std::string source, destination, fstype, data;
-  uint64_t flags = 0;
-  int64_t remount_flags = -1;
-  std::vector<uint64_t> propagation;
-  bool target_is_file = false;
-  bool source_is_path = false;
-};
-
-struct DeviceDraft {
-  DevicePlan d{};
-  std::string path;
-};
-
-struct SysctlDraft {
-  std::string path, value, key;
-};
-
-struct Draft {
-  std::vector<NsJoin> joins;
-  uint64_t new_namespaces = 0;
-  bool has_user_mappings = false;
-  int32_t cgroup_fd = -1;
-  std::string rootfs;
-  uint64_t root_propagation = 0, rootfs_propagation = 0;
-  bool root_readonly = false, no_pivot = false;
-  std::vector<MountDraft> mounts;
-  std::vector<DeviceDraft> devices;
-  std::vector<std::pair<std::string, std::string>> symlinks;  // target, linkPath
-  std::vector<std::string> masked_paths, readonly_paths;
-  std::vector<SysctlDraft> sysctls;
-  bool has_hostname = false, has_domainname = false;
-  std::string hostname, domainname;
-  bool has_session_keyring = false;
-  std::string session_keyring;
-  uint32_t session_keyring_perm = 0x080000;  // KEY_USR_SEARCH
-  std::vector<RlimitPlan> rlimits;
-  uint32_t uid = 0, gid = 0;
-  std::vector<uint32_t> additional_gids;
-  int32_t umask = -1;
-  bool has_capabilities = false;
-  CapsPlan caps{};
-  bool no_new_privileges = false;
-  std::vector<uint8_t> seccomp_filter;  // empty: none
-  uint32_t seccomp_flags = 0;
-  std::string cwd;
-  std::vector<std::string> args, env, search_path;
-  int32_t state_dir_fd = -1, console_socket_fd = -1, preserve_fds = 0;
-};
 
 constexpr int64_t kI32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kU32Max = std::numeric_limits<uint32_t>::max();
@@ -258,146 +209,6 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
   if (!d->args.empty() && d->args[0].empty()) return r.fail(w + ".args[0]", "must not be empty");
   if (!d->args.empty() && d->args[0].size() > kMaxPathLen) return r.fail(w + ".args[0]", "longer than the path limit");
   return true;
-}
-
-// Bump allocator over one block; with base == nullptr it only measures.
-class Layout {
- public:
-  explicit Layout(char* base) : base_(base) {}
-  size_t size() const { return used_; }
-
-  template <typename T>
-  T* alloc(size_t count) {
-    used_ = (used_ + alignof(T) - 1) & ~(alignof(T) - 1);
-    T* p = base_ ? reinterpret_cast<T*>(base_ + used_) : nullptr;
-    used_ += sizeof(T) * count;
-    return p;
-  }
-
-  const char* str(const std::string& s) {
-    char* p = alloc<char>(s.size() + 1);
-    if (p) memcpy(p, s.c_str(), s.size() + 1);
-    return p;
-  }
-  const char* opt_str(const std::string& s) { return s.empty() ? nullptr : str(s); }
-
-  // A NULL-terminated array of strings.
-  char** str_array(const std::vector<std::string>& v) {
-    char** arr = alloc<char*>(v.size() + 1);
-    for (size_t i = 0; i < v.size(); i++) {
-      const char* s = str(v[i]);
-      if (arr) arr[i] = const_cast<char*>(s);
-    }
-    if (arr) arr[v.size()] = nullptr;
-    return arr;
-  }
-
-  template <typename T>
-  const T* copy(const std::vector<T>& v) {
-    T* p = alloc<T>(v.size());
-    if (p && !v.empty()) memcpy(p, v.data(), sizeof(T) * v.size());
-    return p;
-  }
-
- private:
-  char* base_;
-  size_t used_ = 0;
-};
-
-// Lays out the draft; with a measuring Layout all stores are skipped.
-ChildPlan* lay_out(const Draft& d, Layout& l) {
-  ChildPlan* p = l.alloc<ChildPlan>(1);
-  ChildPlan c{};
-  c.joins = l.copy(d.joins);
-  c.n_joins = static_cast<uint32_t>(d.joins.size());
-  c.new_namespaces = d.new_namespaces;
-  c.has_user_mappings = d.has_user_mappings;
-  c.cgroup_fd = d.cgroup_fd;
-  c.rootfs = l.str(d.rootfs);
-  c.root_propagation = d.root_propagation;
-  c.rootfs_propagation = d.rootfs_propagation;
-  c.root_readonly = d.root_readonly;
-  c.no_pivot = d.no_pivot;
-
-  MountPlan* mounts = l.alloc<MountPlan>(d.mounts.size());
-  for (size_t i = 0; i < d.mounts.size(); i++) {
-    const MountDraft& md = d.mounts[i];
-    MountPlan m{};
-    m.index = md.index;
-    m.source = l.opt_str(md.source);
-    m.destination = l.str(md.destination);
-    m.fstype = l.opt_str(md.fstype);
-    m.data = l.opt_str(md.data);
-    m.flags = md.flags;
-    m.remount_flags = md.remount_flags;
-    m.propagation = l.copy(md.propagation);
-    m.n_propagation = static_cast<uint32_t>(md.propagation.size());
-    m.target_is_file = md.target_is_file;
-    m.source_is_path = md.source_is_path;
-    if (mounts) mounts[i] = m;
-  }
-  c.mounts = mounts;
-  c.n_mounts = static_cast<uint32_t>(d.mounts.size());
-
-  DevicePlan* devices = l.alloc<DevicePlan>(d.devices.size());
-  for (size_t i = 0; i < d.devices.size(); i++) {
-    DevicePlan dv = d.devices[i].d;
-    dv.path = l.str(d.devices[i].path);
-    if (devices) devices[i] = dv;
-  }
-  c.devices = devices;
-  c.n_devices = static_cast<uint32_t>(d.devices.size());
-
-  SymlinkPlan* symlinks = l.alloc<SymlinkPlan>(d.symlinks.size());
-  for (size_t i = 0; i < d.symlinks.size(); i++) {
-    SymlinkPlan s{l.str(d.symlinks[i].first), l.str(d.symlinks[i].second)};
-    if (symlinks) symlinks[i] = s;
-  }
-  c.symlinks = symlinks;
-  c.n_symlinks = static_cast<uint32_t>(d.symlinks.size());
-
-  c.masked_paths = l.str_array(d.masked_paths);
-  c.n_masked_paths = static_cast<uint32_t>(d.masked_paths.size());
-  c.readonly_paths = l.str_array(d.readonly_paths);
-  c.n_readonly_paths = static_cast<uint32_t>(d.readonly_paths.size());
-
-  SysctlPlan* sysctls = l.alloc<SysctlPlan>(d.sysctls.size());
-  for (size_t i = 0; i < d.sysctls.size(); i++) {
-    SysctlPlan s{l.str(d.sysctls[i].path), l.str(d.sysctls[i].value), l.str(d.sysctls[i].key)};
-    if (sysctls) sysctls[i] = s;
-  }
-  c.sysctls = sysctls;
-  c.n_sysctls = static_cast<uint32_t>(d.sysctls.size());
-  c.hostname = d.has_hostname ? l.str(d.hostname) : nullptr;
-  c.domainname = d.has_domainname ? l.str(d.domainname) : nullptr;
-  c.session_keyring = d.has_session_keyring ? l.str(d.session_keyring) : nullptr;
-  c.session_keyring_perm = d.session_keyring_perm;
-
-  c.rlimits = l.copy(d.rlimits);
-  c.n_rlimits = static_cast<uint32_t>(d.rlimits.size());
-  c.uid = d.uid;
-  c.gid = d.gid;
-  c.additional_gids = l.copy(d.additional_gids);
-  c.n_additional_gids = static_cast<uint32_t>(d.additional_gids.size());
-  c.umask = d.umask;
-  c.has_capabilities = d.has_capabilities;
-  c.capabilities = d.caps;
-  c.no_new_privileges = d.no_new_privileges;
-  c.seccomp_filter = d.seccomp_filter.empty() ? nullptr : l.copy(d.seccomp_filter);
-  c.seccomp_insns = static_cast<uint32_t>(d.seccomp_filter.size() / 8);
-  c.seccomp_flags = d.seccomp_flags;
-
-  c.cwd = l.str(d.cwd);
-  c.argv = l.str_array(d.args);
-  c.argc = static_cast<uint32_t>(d.args.size());
-  c.envp = l.str_array(d.env);
-  c.search_path = l.str_array(d.search_path);
-  c.n_search_path = static_cast<uint32_t>(d.search_path.size());
-  c.state_dir_fd = d.state_dir_fd;
-  c.console_socket_fd = d.console_socket_fd;
-  c.preserve_fds = d.preserve_fds;
-  if (p) *p = c;
-  return p;
 }
 
 }  // namespace

@@ -1,0 +1,107 @@
+// Lays a checked Draft out in one heap block (measured first, then filled by the same
+// code), so the child after clone3 sees plain pointers and never allocates.
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan_draft.h"
+#include "plan_layout.h"
+
+namespace tsrun {
+
+// Lays out the draft; with a measuring Layout all stores are skipped.
+ChildPlan* lay_out(const Draft& d, Layout& l) {
+  ChildPlan* p = l.alloc<ChildPlan>(1);
+  ChildPlan c{};
+  c.joins = l.copy(d.joins);
+  c.n_joins = static_cast<uint32_t>(d.joins.size());
+  c.new_namespaces = d.new_namespaces;
+  c.has_user_mappings = d.has_user_mappings;
+  c.cgroup_fd = d.cgroup_fd;
+  c.rootfs = l.str(d.rootfs);
+  c.root_propagation = d.root_propagation;
+  c.rootfs_propagation = d.rootfs_propagation;
+  c.root_readonly = d.root_readonly;
+  c.no_pivot = d.no_pivot;
+
+  MountPlan* mounts = l.alloc<MountPlan>(d.mounts.size());
+  for (size_t i = 0; i < d.mounts.size(); i++) {
+    const MountDraft& md = d.mounts[i];
+    MountPlan m{};
+    m.index = md.index;
+    m.source = l.opt_str(md.source);
+    m.destination = l.str(md.destination);
+    m.fstype = l.opt_str(md.fstype);
+    m.data = l.opt_str(md.data);
+    m.flags = md.flags;
+    m.remount_flags = md.remount_flags;
+    m.propagation = l.copy(md.propagation);
+    m.n_propagation = static_cast<uint32_t>(md.propagation.size());
+    m.target_is_file = md.target_is_file;
+    m.source_is_path = md.source_is_path;
+    if (mounts) mounts[i] = m;
+  }
+  c.mounts = mounts;
+  c.n_mounts = static_cast<uint32_t>(d.mounts.size());
+
+  DevicePlan* devices = l.alloc<DevicePlan>(d.devices.size());
+  for (size_t i = 0; i < d.devices.size(); i++) {
+    DevicePlan dv = d.devices[i].d;
+    dv.path = l.str(d.devices[i].path);
+    if (devices) devices[i] = dv;
+  }
+  c.devices = devices;
+  c.n_devices = static_cast<uint32_t>(d.devices.size());
+
+  SymlinkPlan* symlinks = l.alloc<SymlinkPlan>(d.symlinks.size());
+  for (size_t i = 0; i < d.symlinks.size(); i++) {
+    SymlinkPlan s{l.str(d.symlinks[i].first), l.str(d.symlinks[i].second)};
+    if (symlinks) symlinks[i] = s;
+  }
+  c.symlinks = symlinks;
+  c.n_symlinks = static_cast<uint32_t>(d.symlinks.size());
+
+  c.masked_paths = l.str_array(d.masked_paths);
+  c.n_masked_paths = static_cast<uint32_t>(d.masked_paths.size());
+  c.readonly_paths = l.str_array(d.readonly_paths);
+  c.n_readonly_paths = static_cast<uint32_t>(d.readonly_paths.size());
+
+  SysctlPlan* sysctls = l.alloc<SysctlPlan>(d.sysctls.size());
+  for (size_t i = 0; i < d.sysctls.size(); i++) {
+    SysctlPlan s{l.str(d.sysctls[i].path), l.str(d.sysctls[i].value), l.str(d.sysctls[i].key)};
+    if (sysctls) sysctls[i] = s;
+  }
+  c.sysctls = sysctls;
+  c.n_sysctls = static_cast<uint32_t>(d.sysctls.size());
+  c.hostname = d.has_hostname ? l.str(d.hostname) : nullptr;
+  c.domainname = d.has_domainname ? l.str(d.domainname) : nullptr;
+  c.session_keyring = d.has_session_keyring ? l.str(d.session_keyring) : nullptr;
+  c.session_keyring_perm = d.session_keyring_perm;
+
+  c.rlimits = l.copy(d.rlimits);
+  c.n_rlimits = static_cast<uint32_t>(d.rlimits.size());
+  c.uid = d.uid;
+  c.gid = d.gid;
+  c.additional_gids = l.copy(d.additional_gids);
+  c.n_additional_gids = static_cast<uint32_t>(d.additional_gids.size());
+  c.umask = d.umask;
+  c.has_capabilities = d.has_capabilities;
+  c.capabilities = d.caps;
+  c.no_new_privileges = d.no_new_privileges;
+  c.seccomp_filter = d.seccomp_filter.empty() ? nullptr : l.copy(d.seccomp_filter);
+  c.seccomp_insns = static_cast<uint32_t>(d.seccomp_filter.size() / 8);
+  c.seccomp_flags = d.seccomp_flags;
+
+  c.cwd = l.str(d.cwd);
+  c.argv = l.str_array(d.args);
+  c.argc = static_cast<uint32_t>(d.args.size());
+  c.envp = l.str_array(d.env);
+  c.search_path = l.str_array(d.search_path);
+  c.n_search_path = static_cast<uint32_t>(d.search_path.size());
+  c.state_dir_fd = d.state_dir_fd;
+  c.console_socket_fd = d.console_socket_fd;
+  c.preserve_fds = d.preserve_fds;
+  if (p) *p = c;
+  return p;
+}
+
+}  // namespace tsrun
