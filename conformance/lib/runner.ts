@@ -73,6 +73,13 @@ export function runcDeviation(reason: string): { todo?: string } {
   return isRunc() ? { todo: `known runc 1.1.5 deviation: ${reason}` } : {}
 }
 
+/** A spec requirement where tsrun keeps runc's behaviour on purpose, because engines rely
+ * on it (containerd deletes a created, never started task with a plain `delete`): a todo
+ * for every runtime, with the reason. */
+export function runcBehaviourKept(reason: string): { todo: string } {
+  return { todo: `runc's behaviour, kept by tsrun for engine compatibility: ${reason}` }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
 }

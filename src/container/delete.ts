@@ -1,6 +1,7 @@
-// `delete`: a stopped container goes; a created or running one only with --force, killed
-// first (runtime.md: deleting a container that is not stopped MUST fail; runc 1.1 deletes a
-// created one anyway). Then its cgroups and state directory are removed.
+// `delete`: a stopped container goes, and so does a created one, its init killed: runtime.md
+// says deleting a container that is not stopped MUST fail, but runc deletes a created one
+// and engines rely on it (containerd deletes a created, never started task with a plain
+// `delete`). A running one only with --force. Then its cgroups and state directory go.
 import { hostCgroupFs, removeCgroups } from '../cgroups/manager';
 import { TsrunError } from '../errors';
 import type { ContainerRecord } from '../state/types';
@@ -45,7 +46,7 @@ export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean)
     return;
   }
   const status = containerStatus(ctx.store, record);
-  if (status !== 'stopped' && !force) throw new TsrunError('ERR_TSRUN_STATE', `cannot delete container ${id} that is not stopped: ${status}`);
+  if (status === 'running' && !force) throw new TsrunError('ERR_TSRUN_STATE', `cannot delete container ${id} that is not stopped: running`);
   if (status !== 'stopped') killAndWait(record);
   else if (!record.hasPidNamespace) {
     // The init is gone but, sharing the host's pid namespace, its children may live on.
