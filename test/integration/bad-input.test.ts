@@ -51,6 +51,21 @@ for (const c of cases) {
   });
 }
 
+t.test('create: a pid file that cannot be written (the last step) rolls back the ready child', async (t) => {
+  const id = h.id('bad');
+  expectClean(t, id, h.cli(['create', '--pid-file', '/nonexistent/dir/pid', '--bundle', h.bundle(id), id]), /write pid file \/nonexistent\/dir\/pid: no such file or directory/);
+});
+
+t.test('create: uid mappings the kernel refuses roll back the child in its user namespace', async (t) => {
+  const id = h.id('bad');
+  const dir = h.bundle(id, (s) => {
+    s.linux!.namespaces!.push({ type: 'user' });
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 10 }, { containerID: 5, hostID: 200000, size: 10 }];
+    s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 10 }];
+  });
+  expectClean(t, id, h.cli(['create', '--bundle', dir, id]), /write uid\/gid mappings .*: invalid argument/);
+});
+
 t.test('create: missing bundle', async (t) => {
   const id = h.id('bad');
   expectClean(t, id, h.cli(['create', '--bundle', '/nonexistent/bundle', id]), /\/nonexistent\/bundle/);
