@@ -24,10 +24,8 @@ dist/validators.cjs: deps scripts/validators.mjs $(wildcard schemas/*.json)
 	node scripts/validators.mjs
 
 bundle: dist/tsrun.cjs
-dist/tsrun.cjs: deps validators scripts/bundle.mjs bin/tsrun $(shell find src -name '*.ts')
+dist/tsrun.cjs: deps validators scripts/bundle.mjs $(shell find src -name '*.ts')
 	node scripts/bundle.mjs
-	@# the V8 code cache bin/tsrun loads the bundle with (see bin/tsrun)
-	TSRUN_WRITE_CODE_CACHE=1 bin/tsrun --help >/dev/null
 
 bundles: build/probe build/rootfs/.done
 build/probe: bundles/probe/probe.c

@@ -9,11 +9,11 @@ import { cgroupPathIn } from '../cgroups/paths';
 import { applyResources } from '../cgroups/resources';
 import { TsrunError } from '../errors';
 import { buildInitPlan } from '../plan/build';
-import { compileSeccomp } from '../seccomp/compile';
 import { CLONE_NEWNS, CLONE_NEWPID } from '../plan/constants';
 import { describeChildError } from '../plan/describe';
 import { idMapText, planNamespaces } from '../plan/namespaces';
 import { SyncType, type SyncMessage } from '../plan/types';
+import { compileSeccomp } from '../seccomp/compile';
 import { loadSpec } from '../spec/load';
 import type { Spec } from '../spec/types';
 import { STATE_VERSION, type ContainerRecord } from '../state/types';
@@ -25,8 +25,8 @@ import type { RuntimeContext } from './context';
 import { availableCapabilities, cgroupVersion, hostHierarchies, readRootfsFile, statKind } from './host';
 import { unmountUnder } from './shared-mounts';
 import { Undo } from './undo';
-
 import { OCI_VERSION } from './version';
+
 const SYNC_TIMEOUT_MS = 60_000;
 
 export interface CreateOptions {
