@@ -23,6 +23,10 @@ export function startContainer(ctx: RuntimeContext, id: string): void {
   } finally {
     native().close(pidfd);
   }
-  fs.rmSync(fifo, { force: true });
+  try {
+    fs.unlinkSync(fifo);
+  } catch {
+    // a concurrent start removed it already
+  }
   // poststart hooks run here (hooks issue).
 }

@@ -77,7 +77,18 @@ export class StateStore {
     }
   }
 
+  /** The directory holds only files tsrun wrote (state.json, exec.fifo, temp files):
+   * unlink them and rmdir, cheaper than a recursive rm. */
   remove(id: string): void {
-    fs.rmSync(this.dir(id), { recursive: true, force: true });
+    const dir = this.dir(id);
+    let entries: string[];
+    try {
+      entries = fs.readdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const entry of entries) fs.unlinkSync(path.join(dir, entry));
+    fs.rmdirSync(dir);
   }
 }
