@@ -1,5 +1,6 @@
 // Which cgroup hierarchies this host has, read from /proc/self/mountinfo and
 // /proc/self/cgroup. Parsing is pure so hybrid, v1 and v2 hosts can be tested from text.
+import { unescapeMountField } from '../sys/proc';
 
 export interface Hierarchy {
   /** "cpu", "cpu,cpuacct", "name=systemd", or "" for the cgroup2 hierarchy. */
@@ -24,7 +25,7 @@ function parseLine(line: string): { root: string; mountPoint: string; fstype: st
   if (dash < 0 || parts.length < dash + 4) return null;
   return {
     root: parts[3] ?? '/',
-    mountPoint: (parts[4] ?? '').replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))),
+    mountPoint: unescapeMountField(parts[4] ?? ''),
     fstype: parts[dash + 1] ?? '',
     superOptions: (parts[dash + 3] ?? '').split(','),
   };

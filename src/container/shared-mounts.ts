@@ -2,13 +2,14 @@
 // namespace, under its rootfs (as runc does). Nothing else would ever unmount them, so
 // delete and a failed create do: everything mounted at or below the rootfs, deepest first.
 import * as fs from 'node:fs';
+import { unescapeMountField } from '../sys/proc';
 
 export function mountPointsUnder(mountinfo: string, dir: string): string[] {
   const points = mountinfo
     .split('\n')
     .map((line) => line.split(' ')[4])
     .filter((p): p is string => p !== undefined)
-    .map((p) => p.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))))
+    .map(unescapeMountField)
     .filter((p) => p.startsWith(`${dir}/`));
   return [...new Set(points)].sort((a, b) => b.length - a.length);
 }

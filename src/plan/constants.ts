@@ -1,5 +1,6 @@
 // Kernel numbers the plan speaks in (linux/sched.h, linux/mount.h, capability.h,
 // asm-generic/resource.h). Tables are data, as runc's specconv keeps them.
+import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS } from '../spec/linux-names';
 
 export const CLONE_NEWTIME = 0x00000080;
 export const CLONE_NEWNS = 0x00020000;
@@ -10,16 +11,8 @@ export const CLONE_NEWUSER = 0x10000000;
 export const CLONE_NEWPID = 0x20000000;
 export const CLONE_NEWNET = 0x40000000;
 
-export const namespaceFlags: Record<string, number> = {
-  pid: CLONE_NEWPID,
-  network: CLONE_NEWNET,
-  mount: CLONE_NEWNS,
-  ipc: CLONE_NEWIPC,
-  uts: CLONE_NEWUTS,
-  user: CLONE_NEWUSER,
-  cgroup: CLONE_NEWCGROUP,
-  time: CLONE_NEWTIME,
-};
+/** OCI namespace type -> CLONE_NEW* flag (the table lives with the names the checks know). */
+export const namespaceFlags: Readonly<Record<string, number>> = NAMESPACE_CLONE_FLAGS;
 
 export const MS_RDONLY = 0x1;
 export const MS_NOSUID = 0x2;
@@ -87,69 +80,9 @@ export const propagationOptions: Record<string, number> = {
   runbindable: MS_UNBINDABLE | MS_REC,
 };
 
-export const capabilityNumbers: Record<string, number> = {
-  CAP_CHOWN: 0,
-  CAP_DAC_OVERRIDE: 1,
-  CAP_DAC_READ_SEARCH: 2,
-  CAP_FOWNER: 3,
-  CAP_FSETID: 4,
-  CAP_KILL: 5,
-  CAP_SETGID: 6,
-  CAP_SETUID: 7,
-  CAP_SETPCAP: 8,
-  CAP_LINUX_IMMUTABLE: 9,
-  CAP_NET_BIND_SERVICE: 10,
-  CAP_NET_BROADCAST: 11,
-  CAP_NET_ADMIN: 12,
-  CAP_NET_RAW: 13,
-  CAP_IPC_LOCK: 14,
-  CAP_IPC_OWNER: 15,
-  CAP_SYS_MODULE: 16,
-  CAP_SYS_RAWIO: 17,
-  CAP_SYS_CHROOT: 18,
-  CAP_SYS_PTRACE: 19,
-  CAP_SYS_PACCT: 20,
-  CAP_SYS_ADMIN: 21,
-  CAP_SYS_BOOT: 22,
-  CAP_SYS_NICE: 23,
-  CAP_SYS_RESOURCE: 24,
-  CAP_SYS_TIME: 25,
-  CAP_SYS_TTY_CONFIG: 26,
-  CAP_MKNOD: 27,
-  CAP_LEASE: 28,
-  CAP_AUDIT_WRITE: 29,
-  CAP_AUDIT_CONTROL: 30,
-  CAP_SETFCAP: 31,
-  CAP_MAC_OVERRIDE: 32,
-  CAP_MAC_ADMIN: 33,
-  CAP_SYSLOG: 34,
-  CAP_WAKE_ALARM: 35,
-  CAP_BLOCK_SUSPEND: 36,
-  CAP_AUDIT_READ: 37,
-  CAP_PERFMON: 38,
-  CAP_BPF: 39,
-  CAP_CHECKPOINT_RESTORE: 40,
-};
+/** CAP_* name -> capability number, from the names in bit order. */
+export const capabilityNumbers: Readonly<Record<string, number>> = Object.fromEntries(CAPABILITIES.map((name, bit) => [name, bit]));
 
-export const rlimitNumbers: Record<string, number> = {
-  RLIMIT_CPU: 0,
-  RLIMIT_FSIZE: 1,
-  RLIMIT_DATA: 2,
-  RLIMIT_STACK: 3,
-  RLIMIT_CORE: 4,
-  RLIMIT_RSS: 5,
-  RLIMIT_NPROC: 6,
-  RLIMIT_NOFILE: 7,
-  RLIMIT_MEMLOCK: 8,
-  RLIMIT_AS: 9,
-  RLIMIT_LOCKS: 10,
-  RLIMIT_SIGPENDING: 11,
-  RLIMIT_MSGQUEUE: 12,
-  RLIMIT_NICE: 13,
-  RLIMIT_RTPRIO: 14,
-  RLIMIT_RTTIME: 15,
-};
+export const rlimitNumbers: Readonly<Record<string, number>> = RLIMITS;
 
-export const S_IFIFO = 0o010000;
-export const S_IFCHR = 0o020000;
-export const S_IFBLK = 0o060000;
+export const S_IFCHR = DEVICE_FILE_TYPE_BITS.c as number;

@@ -1,6 +1,7 @@
 // Default devices every container gets, plus linux.devices; the /dev symlinks runc makes.
 import type { Device as LinuxDevice } from '../spec/types';
-import { S_IFBLK, S_IFCHR, S_IFIFO } from './constants';
+import { DEVICE_FILE_TYPE_BITS } from '../spec/linux-names';
+import { S_IFCHR } from './constants';
 import type { DeviceStep, SymlinkStep } from './types';
 
 const defaults: { path: string; major: number; minor: number }[] = [
@@ -12,7 +13,6 @@ const defaults: { path: string; major: number; minor: number }[] = [
   { path: '/dev/tty', major: 5, minor: 0 },
 ];
 
-const fileTypes: Record<string, number> = { c: S_IFCHR, u: S_IFCHR, b: S_IFBLK, p: S_IFIFO };
 
 export function planDevices(devices: LinuxDevice[], inUserNamespace: boolean): DeviceStep[] {
   const configured = new Set(devices.map((d) => d.path));
@@ -23,7 +23,7 @@ export function planDevices(devices: LinuxDevice[], inUserNamespace: boolean): D
     steps.push({
       index,
       path: d.path,
-      fileType: fileTypes[d.type] ?? S_IFCHR,
+      fileType: DEVICE_FILE_TYPE_BITS[d.type] ?? S_IFCHR,
       major: d.major ?? 0,
       minor: d.minor ?? 0,
       // podman writes the file-type bits too (8630 = S_IFCHR|0666): keep the permissions.

@@ -34,3 +34,8 @@ export function readProcessFacts(pid: number): ProcessFacts | null {
   const state = parseState(text);
   return startTime === null || state === null ? null : { startTime, state };
 }
+
+/** mountinfo writes space, tab, newline and backslash in paths as octal escapes (\040). */
+export function unescapeMountField(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}

@@ -8,7 +8,8 @@ import { formatRecord } from '../../src/log/logger';
 import { StateStore } from '../../src/state/store';
 import { STATE_VERSION, type ContainerRecord } from '../../src/state/types';
 import { errnoText } from '../../src/sys/errno';
-import { parseStartTime } from '../../src/sys/proc';
+import { parseStartTime, unescapeMountField } from '../../src/sys/proc';
+import { mountPointsUnder } from '../../src/container/shared-mounts';
 import { parseSignal } from '../../src/sys/signals';
 
 t.test('status: derived from the live process, its start time and the fifo', async (t) => {
@@ -71,4 +72,10 @@ t.test('signals and errno text as runc spells them', async (t) => {
   t.throws(() => parseSignal('99'), { code: 'ERR_TSRUN_USAGE' });
   t.equal(errnoText(2), 'no such file or directory');
   t.equal(errnoText(1), 'operation not permitted');
+});
+
+t.test('mountinfo fields: octal escapes decoded; shared mounts under a rootfs, deepest first', async (t) => {
+  t.equal(unescapeMountField('/a\\040b'), '/a b');
+  const info = ['1 0 0:1 / / rw - ext4 x rw', '2 1 0:2 / /b/rootfs/proc rw - proc proc rw', '3 1 0:3 / /b/rootfs/dev rw - tmpfs t rw', '4 3 0:4 / /b/rootfs/dev/pts rw - devpts d rw', '5 1 0:5 / /b/rootfs2/x rw - tmpfs t rw'].join('\n');
+  t.same(mountPointsUnder(info, '/b/rootfs'), ['/b/rootfs/dev/pts', '/b/rootfs/proc', '/b/rootfs/dev']);
 });
