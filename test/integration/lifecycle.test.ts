@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
+import { loadValidators } from '../../src/spec/validate';
 import { Harness } from '../helpers/harness';
 
 const h = new Harness();
@@ -299,4 +300,13 @@ t.test('--debug logs the create steps; --log with text format writes logrus line
   const log = path.join(h.root, '..', 'log.txt');
   t.equal(h.cli(['--log', log, 'kill', 'nope']).code, 1);
   t.match(fs.readFileSync(log, 'utf8'), /^time="[^"]+" level=error msg="container does not exist: nope"\n$/);
+});
+
+t.test('state and features documents validate against our schemas', async (t) => {
+  const { validateState, validateFeatures } = loadValidators();
+  const id = h.id();
+  t.equal(h.cli(['create', '--bundle', h.bundle(id), id]).code, 0);
+  t.ok(validateState(JSON.parse(h.cli(['state', id]).stdout)), 'created state');
+  t.equal(h.cli(['delete', '--force', id]).code, 0);
+  t.ok(validateFeatures(JSON.parse(h.cli(['features']).stdout)), 'features');
 });
