@@ -23,7 +23,7 @@ export function resourceWrites(resources: Resources | undefined): ResourceWrite[
 
 /** The directory that holds a controller's files for this container, or undefined when the
  * host lacks the controller. */
-function dirFor(hierarchies: Hierarchy[], record: CgroupRecord, controller: string): string | undefined {
+export function controllerDir(hierarchies: Hierarchy[], record: CgroupRecord, controller: string): string | undefined {
   const v1 = hierarchies.find((h) => h.version === 1 && h.controllers.includes(controller));
   if (v1) return record.paths[v1.key];
   if (hierarchies.some((h) => h.version === 1)) return undefined;
@@ -33,7 +33,7 @@ function dirFor(hierarchies: Hierarchy[], record: CgroupRecord, controller: stri
 
 export function applyResources(cgfs: CgroupFs, hierarchies: Hierarchy[], record: CgroupRecord, resources: Resources | undefined): void {
   for (const w of resourceWrites(resources)) {
-    const dir = dirFor(hierarchies, record, w.controller);
+    const dir = controllerDir(hierarchies, record, w.controller);
     if (!dir) throw Object.assign(new Error(`the ${w.controller} controller is not available on this host`), { code: 'ENODEV' });
     cgfs.write(path.join(dir, w.file), w.value);
   }

@@ -6,12 +6,14 @@ import * as path from 'node:path';
 import { applyDeviceRules } from '../cgroups/devices-v1';
 import { createCgroups, hostCgroupFs, joinCgroups, removeCgroups, type CgroupRecord } from '../cgroups/manager';
 import { cgroupPathIn } from '../cgroups/paths';
-import { applyResources } from '../cgroups/resources';
+import { applyResources, controllerDir } from '../cgroups/resources';
+import type { Hierarchy } from '../cgroups/hierarchies';
 import { TsrunError } from '../errors';
 import { buildInitPlan } from '../plan/build';
+import type { CgroupMountSource } from '../plan/mounts';
 import { CLONE_NEWNS, CLONE_NEWPID } from '../plan/constants';
 import { describeChildError } from '../plan/describe';
-import { idMapText, planNamespaces } from '../plan/namespaces';
+import { entersNamespace, idMapText, planNamespaces } from '../plan/namespaces';
 import { SyncType, type SyncMessage } from '../plan/types';
 import { compileSeccomp } from '../seccomp/compile';
 import { loadSpec } from '../spec/load';
@@ -71,9 +73,7 @@ function checkTerminal(spec: Spec, opts: CreateOptions): void {
   if (!terminal && opts.consoleSocket) throw new TsrunError('ERR_TSRUN_USAGE', 'cannot use console socket if tsrun will not detach or allocate tty');
 }
 
-function makeCgroups(ctx: RuntimeContext, spec: Spec, id: string, undo: Undo): { record: CgroupRecord; version: 1 | 2 } {
-  const hierarchies = hostHierarchies();
-  const version = cgroupVersion(hierarchies);
+function makeCgroups(ctx: RuntimeContext, spec: Spec, id: string, hierarchies: Hierarchy[], undo: Undo): CgroupRecord {
   const record = createCgroups(hostCgroupFs, hierarchies, (h) => cgroupPathIn(h, spec.linux?.cgroupsPath, id, ctx.systemdCgroup));
   undo.push('remove cgroups', () => {
     const left = removeCgroups(hostCgroupFs, record);
@@ -84,8 +84,8 @@ function makeCgroups(ctx: RuntimeContext, spec: Spec, id: string, undo: Undo): {
   } catch (err) {
     throw new TsrunError('ERR_TSRUN_SYSCALL', `apply linux.resources: ${nodeErrorText(err)}`, { cause: err });
   }
-  const devices = hierarchies.find((h) => h.version === 1 && h.controllers.includes('devices'));
-  const devicesDir = devices ? record.paths[devices.key] : undefined;
+  // The v1 devices controller; v2 has no devices files.
+  const devicesDir = cgroupVersion(hierarchies) === 1 ? controllerDir(hierarchies, record, 'devices') : undefined;
   if (!devicesDir && (spec.linux?.resources?.devices?.length ?? 0) > 0) {
     // cgroup v2 enforces device rules with an eBPF program, which arrives with the cgroup
     // issue; say so rather than pretend.
@@ -98,12 +98,12 @@ function makeCgroups(ctx: RuntimeContext, spec: Spec, id: string, undo: Undo): {
       throw new TsrunError('ERR_TSRUN_SYSCALL', `apply linux.resources.devices in ${devicesDir}: ${nodeErrorText(err)}`, { cause: err });
     }
   }
-  return { record, version };
+  return record;
 }
 
-function cgroupMountSources(record: CgroupRecord, version: 1 | 2): { name: string; hostDir: string; aliases: string[] }[] {
-  if (version === 2) return [];
-  return hostHierarchies()
+/** What the container's /sys/fs/cgroup shows of each v1 hierarchy. */
+function cgroupMountSources(record: CgroupRecord, hierarchies: Hierarchy[]): CgroupMountSource[] {
+  return hierarchies
     .filter((h) => h.version === 1 && record.paths[h.key])
     .map((h) => ({ name: h.name, hostDir: record.paths[h.key] as string, aliases: h.name.includes(',') ? h.name.split(',') : [] }));
 }
@@ -145,7 +145,9 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     const stateDir = ctx.store.reserve(opts.id);
     undo.push('remove state directory', () => ctx.store.remove(opts.id));
 
-    const cgroups = makeCgroups(ctx, spec, opts.id, undo);
+    const hierarchies = hostHierarchies();
+    const cgroupV = cgroupVersion(hierarchies);
+    const cgroups = makeCgroups(ctx, spec, opts.id, hierarchies, undo);
     mark('cgroups made');
 
     // 0622 whatever the umask: the container's user, not root, opens it for writing.
@@ -155,7 +157,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     fds.push(stateDirFd);
 
     const namespaces = planNamespaces(spec);
-    const hasMountNamespace = (namespaces.newNamespaces & CLONE_NEWNS) !== 0 || namespaces.joins.some((j) => j.type === CLONE_NEWNS);
+    const hasMountNamespace = entersNamespace(namespaces, CLONE_NEWNS);
     if (!hasMountNamespace) {
       ctx.logger.warn(`container ${opts.id} has no mount namespace: its mounts are made in the runtime's and removed at delete`);
       undo.push('unmount what the container mounted in the shared mount namespace', () => unmountUnder(rootfs));
@@ -175,7 +177,6 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       fds.push(consoleSocketFd);
     }
 
-    const hierarchy = hostHierarchies();
     const { plan, warnings } = buildInitPlan(spec, {
       bundle,
       rootfs,
@@ -183,9 +184,10 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       joinFds,
       statSource: statKind,
       passwd: spec.process?.env?.some((e) => e.startsWith('HOME=')) ? null : readRootfsFile(rootfs, 'etc/passwd'),
-      cgroupSources: cgroupMountSources(cgroups.record, cgroups.version),
-      cgroupVersion: cgroups.version,
-      cgroup2HostDir: cgroups.version === 2 ? (cgroups.record.paths[hierarchy.find((h) => h.version === 2)?.key ?? ''] ?? null) : null,
+      cgroupSources: cgroupV === 1 ? cgroupMountSources(cgroups, hierarchies) : [],
+      cgroupVersion: cgroupV,
+      // On a v2 host every controller lives in the one directory.
+      cgroup2HostDir: cgroupV === 2 ? (controllerDir(hierarchies, cgroups, 'memory') ?? null) : null,
       availableCaps: availableCapabilities(),
       stateDirFd,
       consoleSocketFd,
@@ -203,21 +205,18 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     fds.push(child.syncFd);
     let pid = child.pid;
     let pidfd = child.pidfd;
-    const killChild = (): void => {
+    undo.push('kill the container init', () => {
       try {
         addon.pidfdSignal(pidfd, 9);
       } catch {
         // already gone
       }
-    };
-    undo.push('kill the container init', () => {
-      killChild();
       // Wait for it to be gone: its cgroup cannot be removed while it lives.
       for (let i = 0; i < 2000 && addon.reapNoHang(pidfd) === null; i++) sleepMs(1);
       addon.close(pidfd);
     });
     mark(`child ${pid} spawned`);
-    joinCgroups(hostCgroupFs, cgroups.record, pid);
+    joinCgroups(hostCgroupFs, cgroups, pid);
     mark('child placed in its cgroups');
     addon.syncSend(child.syncFd, SyncType.Go, 0);
 
@@ -271,8 +270,8 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       created: new Date().toISOString(),
       owner: '',
       annotations: spec.annotations ?? {},
-      cgroup: cgroups.record,
-      hasPidNamespace: (namespaces.newNamespaces & CLONE_NEWPID) !== 0 || namespaces.joins.some((j) => j.type === CLONE_NEWPID),
+      cgroup: cgroups,
+      hasPidNamespace: entersNamespace(namespaces, CLONE_NEWPID),
       hasProcess: spec.process !== undefined,
       hasMountNamespace,
     };

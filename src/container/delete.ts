@@ -54,7 +54,7 @@ export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean)
     waitStopped(record, 5_000);
   }
   removeCgroupsRetrying(ctx, record);
-  if (record.hasMountNamespace === false) unmountUnder(record.rootfs);
+  if (!record.hasMountNamespace) unmountUnder(record.rootfs);
   ctx.store.remove(id);
   // poststop hooks run here (hooks issue).
 }

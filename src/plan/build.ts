@@ -1,11 +1,11 @@
 // spec + host facts -> InitPlan. Pure: every fact about the host (file kinds, cgroup
 // directories, available capabilities, opened fds) comes in through PlanContext.
 import type { Spec } from '../spec/types';
-import { MS_PRIVATE, MS_REC, MS_SLAVE, MS_UNBINDABLE, CLONE_NEWNET, CLONE_NEWUSER, propagationOptions } from './constants';
+import { MS_PRIVATE, MS_REC, MS_SLAVE, CLONE_NEWNET, CLONE_NEWUSER, propagationOptions } from './constants';
 import { planCapabilities, planRlimits, searchPath, withHome } from './creds';
 import { devSymlinks, planDevices } from './devices';
 import { planMounts, type CgroupMountSource } from './mounts';
-import type { NamespacePlan } from './namespaces';
+import { entersNamespace, type NamespacePlan } from './namespaces';
 import type { InitPlan } from './types';
 
 export interface PlanContext {
@@ -49,21 +49,19 @@ export interface PlanResult {
   warnings: string[];
 }
 
-/** "/" gets rslave by default so no container mount reaches the host; a private or
- * unbindable rootfsPropagation is applied from the start, others after pivot_root. */
+/** "/" gets rslave by default so no container mount reaches the host (rprivate when that
+ * is what was asked); the requested propagation is applied to the new root after pivot_root. */
 function rootPropagations(rootfsPropagation: string | undefined): { before: number; after: number } {
   const requested = rootfsPropagation ? (propagationOptions[rootfsPropagation] ?? 0) : 0;
-  if (requested & MS_PRIVATE) return { before: MS_REC | MS_PRIVATE, after: requested };
-  if (requested & MS_UNBINDABLE) return { before: MS_REC | MS_SLAVE, after: requested };
-  return { before: MS_REC | MS_SLAVE, after: requested };
+  return { before: MS_REC | (requested & MS_PRIVATE ? MS_PRIVATE : MS_SLAVE), after: requested };
 }
 
 export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
   const proc = spec.process ?? { args: [], cwd: '/' };
   const linux = spec.linux ?? {};
   const env = spec.process ? [...withHome(proc.env ?? [], ctx.passwd, proc.user?.uid ?? 0), ...ctx.extraEnv] : [];
-  const userns = (ctx.namespaces.newNamespaces & CLONE_NEWUSER) !== 0 || ctx.namespaces.joins.some((j) => j.type === CLONE_NEWUSER);
-  const newNet = (ctx.namespaces.newNamespaces & CLONE_NEWNET) !== 0 || ctx.namespaces.joins.some((j) => j.type === CLONE_NEWNET);
+  const userns = entersNamespace(ctx.namespaces, CLONE_NEWUSER);
+  const newNet = entersNamespace(ctx.namespaces, CLONE_NEWNET);
   const hasCgroupNs = (spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup');
   const mounts = planMounts(spec.mounts ?? [], {
     bundle: ctx.bundle,

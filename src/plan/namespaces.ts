@@ -28,9 +28,10 @@ export function planNamespaces(spec: Spec): NamespacePlan {
   return { newNamespaces, joins, hasUserMappings };
 }
 
-/** Whether the container gets a namespace of this type of its own (new or joined). */
-export function hasNamespace(spec: Spec, type: string): boolean {
-  return (spec.linux?.namespaces ?? []).some((ns) => ns.type === type);
+/** Whether the container is in a namespace of this CLONE_NEW* type other than the runtime's:
+ * one it creates or one it joins by path. */
+export function entersNamespace(ns: NamespacePlan, flag: number): boolean {
+  return (ns.newNamespaces & flag) !== 0 || ns.joins.some((j) => j.type === flag);
 }
 
 /** Content of /proc/PID/uid_map or gid_map for the mappings. */

@@ -4,7 +4,7 @@ import { buildInitPlan, type PlanContext } from '../../src/plan/build';
 import * as K from '../../src/plan/constants';
 import { capabilityMask, planCapabilities, rlimitValue, searchPath } from '../../src/plan/creds';
 import { planMounts, parseMountOptions } from '../../src/plan/mounts';
-import { idMapText, planNamespaces } from '../../src/plan/namespaces';
+import { entersNamespace, idMapText, planNamespaces } from '../../src/plan/namespaces';
 import { MountTargetKind } from '../../src/plan/types';
 import type { Spec } from '../../src/spec/types';
 
@@ -81,6 +81,9 @@ t.test('namespaces: user first among joins, new ones as clone flags', async (t) 
   t.same(ns.joins.map((j) => [j.type, j.index]), [[K.CLONE_NEWUSER, 1], [K.CLONE_NEWNET, 0]]);
   t.equal(ns.newNamespaces, K.CLONE_NEWUTS);
   t.notOk(ns.hasUserMappings);
+  t.ok(entersNamespace(ns, K.CLONE_NEWNET), 'joined counts');
+  t.ok(entersNamespace(ns, K.CLONE_NEWUTS), 'new counts');
+  t.notOk(entersNamespace(ns, K.CLONE_NEWPID), 'absent: the runtime\'s');
   t.equal(idMapText([{ containerID: 0, hostID: 100000, size: 65536 }]), '0 100000 65536\n');
 });
 
@@ -89,6 +92,11 @@ t.test('plan: defaults, devices, symlinks, credentials', async (t) => {
   spec.linux!.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 8630 }];
   const { plan } = buildInitPlan(spec, ctx(spec));
   t.equal(plan.rootPropagation, K.MS_REC | K.MS_SLAVE, 'rslave by default: no mount leaks to the host');
+  t.equal(plan.rootfsPropagation, 0, 'nothing after pivot_root unless asked');
+  const priv = base();
+  priv.linux!.rootfsPropagation = 'rprivate';
+  const pp = buildInitPlan(priv, ctx(priv)).plan;
+  t.same([pp.rootPropagation, pp.rootfsPropagation], [K.MS_REC | K.MS_PRIVATE, K.MS_REC | K.MS_PRIVATE], 'rprivate from the start');
   t.equal(plan.umask, 0o022);
   t.same([plan.uid, plan.gid, plan.additionalGids], [1, 2, [3]]);
   t.same(plan.searchPath, ['/usr/bin', '/bin']);
