@@ -1,7 +1,9 @@
 // runc's commands as data: flags, positionals and the handler that does the work.
 // Handlers load their modules lazily, so `state` never loads the addon or validators.
+import * as fs from 'node:fs';
 import type { RuntimeContext } from '../container/context';
 import { TsrunError } from '../errors';
+import { json } from './render';
 
 export interface FlagSpec {
   type: 'boolean' | 'string';
@@ -48,7 +50,7 @@ function createOptions(args: Record<string, string | undefined>, flags: Flags) {
 }
 
 function write(text: string): void {
-  require('node:fs').writeSync(1, text);
+  fs.writeSync(1, text);
 }
 
 export const commands: CommandSpec[] = [
@@ -150,7 +152,7 @@ export const commands: CommandSpec[] = [
     positionals: [],
     flags: {},
     run() {
-      write(`${JSON.stringify((require('./features') as typeof import('./features')).features(), null, 2)}\n`);
+      write(json((require('./features') as typeof import('./features')).features()));
       return 0;
     },
   },

@@ -3,7 +3,7 @@
 import { cgroupPids, hostCgroupFs } from '../cgroups/manager';
 import type { ContainerRecord } from '../state/types';
 import { native } from '../sys/native';
-import { readProcessFacts } from '../sys/proc';
+import { isSameLiveProcess, readProcessFacts } from '../sys/proc';
 import { sleepMs } from '../sys/sleep';
 
 /** pidfd of the container's init, or null when it is no longer running. */
@@ -15,8 +15,7 @@ export function openInit(record: ContainerRecord): number | null {
   } catch {
     return null;
   }
-  const facts = readProcessFacts(record.pid);
-  if (!facts || facts.startTime !== record.startTime || facts.state === 'Z') {
+  if (!isSameLiveProcess(readProcessFacts(record.pid), record.startTime)) {
     addon.close(pidfd);
     return null;
   }
@@ -57,8 +56,7 @@ export function signalAll(record: ContainerRecord, signal: number): void {
 export function waitStopped(record: ContainerRecord, timeoutMs: number): boolean {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const facts = readProcessFacts(record.pid);
-    const initGone = !facts || facts.startTime !== record.startTime || facts.state === 'Z';
+    const initGone = !isSameLiveProcess(readProcessFacts(record.pid), record.startTime);
     if (initGone && cgroupPids(hostCgroupFs, record.cgroup).length === 0) return true;
     if (Date.now() > deadline) return false;
     sleepMs(2);

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import type { ContainerRecord } from '../state/types';
 import type { StateStore } from '../state/store';
-import { readProcessFacts, type ProcessFacts } from '../sys/proc';
+import { isSameLiveProcess, readProcessFacts, type ProcessFacts } from '../sys/proc';
 
 export type Status = 'creating' | 'created' | 'running' | 'stopped';
 
@@ -14,8 +14,7 @@ export interface StatusFacts {
 }
 
 export function deriveStatus(facts: StatusFacts): Status {
-  const p = facts.process;
-  if (!p || p.state === 'Z' || p.state === 'X' || p.startTime !== facts.recordedStartTime) return 'stopped';
+  if (!isSameLiveProcess(facts.process, facts.recordedStartTime)) return 'stopped';
   return facts.fifoExists ? 'created' : 'running';
 }
 

@@ -23,6 +23,11 @@ export interface ProcessFacts {
   state: string;
 }
 
+/** The recorded process still runs: same start time (not a reused pid), not a zombie. */
+export function isSameLiveProcess(facts: ProcessFacts | null, recordedStartTime: number): boolean {
+  return facts !== null && facts.state !== 'Z' && facts.state !== 'X' && facts.startTime === recordedStartTime;
+}
+
 export function readProcessFacts(pid: number): ProcessFacts | null {
   let text: string;
   try {
