@@ -17,7 +17,9 @@
 //   (prestart/createRuntime hooks)
 //   Resume ------------------------------>  pivot_root, masked/readonly, sysctl, hostname,
 //                                           creds, caps, rlimits, args[0] lookup
-//                          <--- Ready       pdeathsig cleared; blocks on exec.fifo
+//                          <--- Ready
+//   pid-file, state.json; Detach ------->  pdeathsig cleared only now
+//                       <--- Detached       blocks on exec.fifo
 //
 // Any child step may instead send Error {step, index, errno, detail} and _exit(1).
 #pragma once
@@ -35,7 +37,9 @@
   X(CreateRuntime, 5)       \
   X(Resume, 6)              \
   X(Ready, 7)               \
-  X(Error, 8)
+  X(Error, 8)               \
+  X(Detach, 9)              \
+  X(Detached, 10)
 
 #define TSRUN_CHILD_STEPS(X) \
   X(Setup, 1)                \

@@ -284,6 +284,9 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     }
     ctx.store.save(record);
     mark('state saved');
+    // 4: only now may the child outlive us: it clears its parent-death signal and says so.
+    addon.syncSend(child.syncFd, SyncType.Detach, 0);
+    expect(receive(addon, child.syncFd, pidfd, spec), SyncType.Detached);
     undo.commit();
     return { record, pidfd, spec };
   } catch (err) {

@@ -185,8 +185,11 @@ export interface InitPlan {
  *   (prestart/createRuntime hooks)
  *   Resume ------------------------------>  pivot_root, masked/readonly, sysctl, hostname,
  *                                           creds, caps, rlimits, args[0] lookup
- *                          <--- Ready       pdeathsig cleared; blocks on exec.fifo
- *   pid-file, state.json, exit
+ *                          <--- Ready
+ *   pid-file, state.json
+ *   Detach ------------------------------>  pdeathsig cleared only now: a create that dies
+ *                       <--- Detached       before this takes the child with it
+ *   exit                                    blocks on exec.fifo
  *
  * Any child step may instead send Error {step, index, errno, detail} and _exit(1).
  */
@@ -199,6 +202,8 @@ export const enum SyncType {
   Resume = 6,
   Ready = 7,
   Error = 8,
+  Detach = 9,
+  Detached = 10,
 }
 
 /** Child steps, for errors: which part of the plan failed. Mirror of addon/src/abi.h. */

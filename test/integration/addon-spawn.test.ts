@@ -287,7 +287,13 @@ async function drive(sb: Sandbox, plan: InitPlan, onIdMaps?: (pid: number) => vo
       case c('SyncType_CreateRuntime'):
         N.syncSend(syncFd, c('SyncType_Resume'), 0);
         break;
-      case c('SyncType_Ready'):
+      case c('SyncType_Ready'): {
+        // As create does: let the child outlive us only after it is recorded.
+        N.syncSend(syncFd, c('SyncType_Detach'), 0);
+        const detached = recv(syncFd, pidfd);
+        if (detached.type !== c('SyncType_Detached')) throw new Error(`expected Detached, got ${describe(detached)}`);
+        return { pidfd, pid, syncFd, last: m, ...(intermediate !== undefined ? { intermediate } : {}) };
+      }
       case c('SyncType_Error'):
         return { pidfd, pid, syncFd, last: m, ...(intermediate !== undefined ? { intermediate } : {}) };
       default:

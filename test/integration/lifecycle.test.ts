@@ -310,3 +310,19 @@ t.test('state and features documents validate against our schemas', async (t) =>
   t.equal(h.cli(['delete', '--force', id]).code, 0);
   t.ok(validateFeatures(JSON.parse(h.cli(['features']).stdout)), 'features');
 });
+
+t.test('containers outlive create even when many creates race on a busy machine', async (t) => {
+  // create used to exit right after Ready, before the child cleared its parent-death
+  // signal: under load the fresh container was killed with it. Detach/Detached fixes that.
+  const { spawn } = await import('node:child_process');
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const ids = Array.from({ length: 8 }, () => h.id('race'));
+  const bundles = ids.map((id) => h.bundle(id, (s) => (s.process!.args = ['/probe', 'sleep', '30'])));
+  const codes = await Promise.all(
+    ids.map((id, i) => new Promise<number | null>((resolve) => spawn(h.binary, ['--root', h.root, 'create', '--bundle', bundles[i]!, id], { stdio: 'ignore', env }).on('exit', resolve))),
+  );
+  t.same(codes, ids.map(() => 0), 'every create succeeded');
+  t.same(ids.map((id) => state(id).status), ids.map(() => 'created'), 'every container is still there');
+  for (const id of ids) t.equal(h.cli(['delete', '--force', id]).code, 0);
+});

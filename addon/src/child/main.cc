@@ -75,8 +75,11 @@ void child_guard_parent(const Child& c, bool ppid_may_be_zero) {
   char path[kMaxPathLen + 1];
   exec_lookup(c, path);
   child_send(c, SyncType::Ready, 0);
-  // create exits after Ready; the container must outlive it.
+  // The container must outlive create, but only once create has recorded it: clearing
+  // PDEATHSIG as soon as Ready is sent raced with create's exit (the child was killed).
+  child_await(c, SyncType::Detach);
   sys::prctl(PR_SET_PDEATHSIG, 0);
+  child_send(c, SyncType::Detached, 0);
   exec_wait_fifo(c);
   exec_program(c, path);
 }
