@@ -142,6 +142,26 @@ export class Harness {
   }
 }
 
+/** Wait (bounded) until a condition holds; fixed sleeps flake on a loaded machine. */
+export async function waitFor(what: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!what()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
+}
+
+/** Whether a process has a handler for a signal (SigCgt in /proc/PID/status). */
+export function catchesSignal(pid: number, signal: number): boolean {
+  try {
+    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m !== null && (BigInt(`0x${m[1]}`) & (1n << BigInt(signal - 1))) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
 /** Inode of one of the host's (this test process's) namespaces. */
 export function hostNamespace(type: string): number {
   const link = fs.readlinkSync(`/proc/self/ns/${type}`);

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { Harness, hostNamespace, type Probe } from '../helpers/harness';
+import { Harness, hostNamespace, waitFor, type Probe } from '../helpers/harness';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());
@@ -241,7 +241,8 @@ t.test('namespaces: joined by path', async (t) => {
   const { spawn } = await import('node:child_process');
   const holder = spawn('unshare', ['--net', '--uts', '--ipc', 'sleep', '60'], { stdio: 'ignore' });
   t.teardown(() => holder.kill('SIGKILL'));
-  await new Promise((r) => setTimeout(r, 200));
+  // unshare has created the namespaces once it has exec'd sleep.
+  await waitFor(() => fs.existsSync(`/proc/${holder.pid}/exe`) && fs.readlinkSync(`/proc/${holder.pid}/exe`).endsWith('/sleep'));
   const nsOf = (type: string) => Number(/\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${holder.pid}/ns/${type}`))?.[1]);
   const p = probe(t, (s) => {
     s.linux!.namespaces = s.linux!.namespaces!.map((n) => (['network', 'uts', 'ipc'].includes(n.type) ? { type: n.type, path: `/proc/${holder.pid}/ns/${n.type === 'network' ? 'net' : n.type}` } : n));

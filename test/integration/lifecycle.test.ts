@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { loadValidators } from '../../src/spec/validate';
-import { Harness } from '../helpers/harness';
+import { catchesSignal, Harness, waitFor } from '../helpers/harness';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());
@@ -57,7 +57,7 @@ t.test('kill delivers the named signal; the probe reports it', async (t) => {
   const bundle = h.bundle(id, (s) => (s.process!.args = ['/bin/sh', '-c', 'exec /probe sleep 30 > /tmp/out']));
   t.equal(h.cli(['create', '--bundle', bundle, id]).code, 0);
   t.equal(h.cli(['start', id]).code, 0);
-  await new Promise((r) => setTimeout(r, 300));
+  t.ok(await waitFor(() => catchesSignal(state(id).pid, 10)), 'the probe handles SIGUSR1');
   t.equal(h.cli(['kill', id, 'SIGUSR1']).code, 0);
   for (let i = 0; i < 300 && state(id).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 10));
   t.same(JSON.parse(fs.readFileSync(path.join(bundle, 'rootfs/tmp/out'), 'utf8')), { signal: 10 });
@@ -71,8 +71,9 @@ t.test('kill --all reaches every process; delete --force kills a running contain
     s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
   });
   t.equal(h.cli(['run', '-d', '--bundle', bundle, id]).code, 0);
-  await new Promise((r) => setTimeout(r, 200));
-  const procs = fs.readFileSync(`/sys/fs/cgroup/pids/${h.cgroupParent}/${id}/cgroup.procs`, 'utf8').trim().split('\n');
+  const procsFile = `/sys/fs/cgroup/pids/${h.cgroupParent}/${id}/cgroup.procs`;
+  await waitFor(() => fs.readFileSync(procsFile, 'utf8').trim().split('\n').length >= 3);
+  const procs = fs.readFileSync(procsFile, 'utf8').trim().split('\n');
   t.equal(procs.length, 3, 'three processes in the cgroup');
   t.equal(h.cli(['kill', '--all', id, 'KILL']).code, 0);
   for (let i = 0; i < 200 && fs.readFileSync(`/sys/fs/cgroup/pids/${h.cgroupParent}/${id}/cgroup.procs`, 'utf8').trim() !== ''; i++) await new Promise((r) => setTimeout(r, 10));
@@ -145,8 +146,7 @@ t.test('run forwards signals to the container', async (t) => {
   const child = spawn(h.binary, ['--root', h.root, 'run', '--bundle', bundle, id], { env });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
-  for (let i = 0; i < 300 && !(h.cli(['state', id]).stdout.includes('"running"')); i++) await new Promise((r) => setTimeout(r, 10));
-  await new Promise((r) => setTimeout(r, 100));
+  t.ok(await waitFor(() => h.cli(['state', id]).stdout.includes('"running"') && catchesSignal(JSON.parse(h.cli(['state', id]).stdout).pid, 15)), 'running, with its SIGTERM handler');
   child.kill('SIGTERM');
   const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   t.equal(code, 128 + 15);
