@@ -8,7 +8,9 @@
         "src/plan_layout.cc",
         "src/spawn.cc",
         "src/sync.cc",
+        "src/child/clone.cc",
         "src/child/main.cc",
+        "src/child/fds.cc",
         "src/child/ns.cc",
         "src/child/limits.cc",
         "src/child/rootfs.cc",
@@ -23,6 +25,7 @@
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
+      "ldflags": ["-Wl,-z,now", "-Wl,-z,relro"],
       "cflags": ["-fno-exceptions", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror"],
       "cflags_cc": ["-std=c++17", "-fno-exceptions", "-fno-rtti", "-fvisibility=hidden", "-fvisibility-inlines-hidden",
                     "-Wall", "-Wextra", "-Werror"]

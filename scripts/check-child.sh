@@ -5,6 +5,10 @@
 # compiler-generated calls count too: any undefined symbol that is neither allowed
 # below nor defined by another child object fails the build.
 #
+# The clone3 call itself lives in src/child/clone.cc, so the child's first instructions
+# are checked too. And the addon must be linked with -z now: a lazily bound symbol would
+# make the child run the dynamic linker (locks, malloc) on its first call through the PLT.
+#
 # usage: scripts/check-child.sh [OBJ_DIR]   (default: addon/build/Release/obj.target)
 set -euo pipefail
 
@@ -44,4 +48,9 @@ if [ "$status" -ne 0 ]; then
   echo "check-child: child code may call only: ${allowed[*]} (see addon/src/child/sys.h)" >&2
   exit 1
 fi
-echo "check-child: ${#objects[@]} child objects clean"
+addon="$(dirname "$obj_dir")/tsrun.node"
+if [ -f "$addon" ] && ! readelf -d "$addon" | grep -qE '\((FLAGS|FLAGS_1)\).*\bNOW\b|BIND_NOW'; then
+  echo "check-child: $addon is not linked with -z now (lazy binding in the child)" >&2
+  exit 1
+fi
+echo "check-child: ${#objects[@]} child objects clean, addon bound at load"

@@ -18,6 +18,8 @@ extern "C" {
 #include <string>
 
 #include "abi.h"
+#include "child/mount_attr.h"
+#include "child/sys.h"
 #include "plan_build.h"
 #include "spawn.h"
 #include "sync.h"
@@ -119,7 +121,9 @@ bool check_plan_fds(Napi::Env env, const ChildPlan& p) {
   };
   for (uint32_t i = 0; i < p.n_joins; i++)
     if (!check(p.joins[i].fd, "plan.joins[" + std::to_string(i) + "].fd")) return false;
-  return check(p.cgroup_fd, "plan.cgroupFd") && check(p.state_dir_fd, "plan.stateDirFd") &&
+  for (uint32_t i = 0; i < p.n_mounts; i++)
+    if (!check(p.mounts[i].source_tree_fd, "plan.mounts[" + std::to_string(i) + "].sourceTreeFd")) return false;
+  return check(p.cgroup_fd, "plan.cgroupFd") && check(p.fifo_fd, "plan.fifoFd") &&
          check(p.console_socket_fd, "plan.consoleSocketFd");
 }
 
@@ -138,7 +142,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   if (!check_plan_fds(env, *arena.plan())) return env.Undefined();
   SpawnOut out{};
   const char* op = "spawn";
-  int r = spawn_child(arena.plan(), &out, &op);
+  int r = spawn_child(arena.mutable_plan(), &out, &op);
   if (r < 0) return throw_syscall(env, op, -r, "");
   Napi::Object o = Napi::Object::New(env);
   o.Set("pid", Napi::Number::New(env, out.pid));
@@ -322,6 +326,30 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
+// A detached copy (open_tree OPEN_TREE_CLONE) of a bind mount's source, made with the
+// runtime's view for a container in a user namespace, its mount flags already set.
+Napi::Value OpenTree(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path;
+  int64_t flags = 0;
+  if (!arg_path(info, 0, "openTree", "sourcePath", &path) || !arg_int(info, 2, "openTree", "mountFlags", -1, UINT32_MAX, &flags))
+    return env.Undefined();
+  if (!info[1].IsBoolean()) return throw_type(env, "openTree: recursive must be a boolean");
+  bool recursive = info[1].As<Napi::Boolean>().Value();
+  unsigned how = sys::kOpenTreeClone | O_CLOEXEC | (recursive ? sys::kAtRecursive : 0);
+  long fd = sys::open_tree(AT_FDCWD, path.c_str(), how);
+  if (fd < 0) return throw_syscall(env, "open_tree", static_cast<int>(-fd), path);
+  if (flags >= 0) {
+    sys::MountAttr attr = attr_from_flags(static_cast<uint64_t>(flags));
+    long r = sys::mount_setattr(static_cast<int>(fd), "", AT_EMPTY_PATH, &attr);
+    if (r < 0) {
+      close(static_cast<int>(fd));
+      return throw_syscall(env, "mount_setattr", static_cast<int>(-r), path);
+    }
+  }
+  return Napi::Number::New(env, static_cast<double>(fd));
+}
+
 Napi::Value Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = -1;
@@ -359,6 +387,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("openPathDir", Napi::Function::New(env, OpenPathDir, "openPathDir"));
   exports.Set("openReadOnly", Napi::Function::New(env, OpenReadOnly, "openReadOnly"));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix, "connectUnix"));
+  exports.Set("openTree", Napi::Function::New(env, OpenTree, "openTree"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));
   exports.Set("constants", Constants(env));
   return exports;

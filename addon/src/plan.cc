@@ -65,6 +65,12 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
         !r.get(m, mw, "propagation", &pv) || !r.array(pv, mw + ".propagation", 16, &parr))
       return false;
     md.target_is_file = kind == 1;
+    // Optional (plans built by hand in tests may omit it): absent means none.
+    Napi::Value tv;
+    if (!r.get(m, mw, "sourceTreeFd", &tv)) return false;
+    int64_t tree = -1;
+    if (!tv.IsUndefined() && !r.integer(tv, mw + ".sourceTreeFd", -1, kI32Max, &tree)) return false;
+    md.source_tree_fd = static_cast<int32_t>(tree);
     if (md.source_is_path && (md.source.empty() || md.source[0] != '/'))
       return r.fail(mw + ".source", "must be an absolute path when sourceIsPath is true");
     for (uint32_t i = 0; i < parr.Length(); i++) {
@@ -200,10 +206,24 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
        absolute(r, w + ".cwd", d->cwd) && r.field_str_array(o, w, "args", kMaxArgs, kMaxArgLen, false, &d->args) &&
        r.field_str_array(o, w, "env", kMaxArgs, kMaxArgLen, false, &d->env) &&
        r.field_str_array(o, w, "searchPath", kMaxEntries, kMaxPathLen, false, &d->search_path) &&
-       r.field_num(o, w, "stateDirFd", -1, kI32Max, &d->state_dir_fd) &&
+       r.field_num(o, w, "fifoFd", -1, kI32Max, &d->fifo_fd) &&
        r.field_num(o, w, "consoleSocketFd", -1, kI32Max, &d->console_socket_fd) &&
        r.field_num(o, w, "preserveFds", 0, 65536, &d->preserve_fds);
   if (!ok) return false;
+  // Optional: absent means the caller passed none of the preserved range.
+  Napi::Value iv;
+  Napi::Array iarr;
+  if (!r.get(o, w, "inheritFds", &iv)) return false;
+  if (!iv.IsUndefined()) {
+    if (!r.array(iv, w + ".inheritFds", 65536, &iarr)) return false;
+    for (uint32_t i = 0; i < iarr.Length(); i++) {
+      std::string iw = w + ".inheritFds[" + std::to_string(i) + "]";
+      Napi::Value item;
+      int64_t fd = 0;
+      if (!r.element(iarr, iw, i, &item) || !r.integer(item, iw, 3, 2 + int64_t{d->preserve_fds}, &fd)) return false;
+      d->inherit_fds.push_back(static_cast<int32_t>(fd));
+    }
+  }
   // No args: a container created without process (config.md makes it optional until
   // start); it is never released, so nothing is executed.
   if (!d->args.empty() && d->args[0].empty()) return r.fail(w + ".args[0]", "must not be empty");

@@ -32,6 +32,7 @@ struct MountPlan {
   uint32_t n_propagation;
   bool target_is_file;
   bool source_is_path;
+  int32_t source_tree_fd;   // detached copy of the source made by the runtime; -1: none
 };
 
 struct SymlinkPlan {
@@ -122,9 +123,11 @@ struct ChildPlan {
   const char* const* search_path;
   uint32_t n_search_path;
 
-  int32_t state_dir_fd;
+  int32_t fifo_fd;             // exec.fifo, O_RDWR; -1: no wait
   int32_t console_socket_fd;
   int32_t preserve_fds;
+  const int32_t* inherit_fds;  // the fds of [3, 3 + preserve_fds) the caller passed
+  uint32_t n_inherit_fds;
 };
 
 }  // namespace tsrun

@@ -18,11 +18,13 @@ class PlanArena {
   ~PlanArena();
 
   const ChildPlan* plan() const { return plan_; }
+  // spawn rewrites fd numbers in place (fds.cc) before it clones.
+  ChildPlan* mutable_plan() { return plan_; }
 
  private:
   friend bool plan_build(Napi::Value value, PlanArena* out, std::string* error);
   char* block_ = nullptr;
-  const ChildPlan* plan_ = nullptr;
+  ChildPlan* plan_ = nullptr;
 };
 
 // Converts and checks `value` (a JS InitPlan). On failure returns false with a message

@@ -19,6 +19,7 @@ struct MountDraft {
   std::vector<uint64_t> propagation;
   bool target_is_file = false;
   bool source_is_path = false;
+  int32_t source_tree_fd = -1;
 };
 
 struct DeviceDraft {
@@ -59,7 +60,8 @@ struct Draft {
   uint32_t seccomp_flags = 0;
   std::string cwd;
   std::vector<std::string> args, env, search_path;
-  int32_t state_dir_fd = -1, console_socket_fd = -1, preserve_fds = 0;
+  int32_t fifo_fd = -1, console_socket_fd = -1, preserve_fds = 0;
+  std::vector<int32_t> inherit_fds;
 };
 
 // Copies the draft into one heap block the child reads through plain pointers; with a

@@ -38,6 +38,7 @@ ChildPlan* lay_out(const Draft& d, Layout& l) {
     m.n_propagation = static_cast<uint32_t>(md.propagation.size());
     m.target_is_file = md.target_is_file;
     m.source_is_path = md.source_is_path;
+    m.source_tree_fd = md.source_tree_fd;
     if (mounts) mounts[i] = m;
   }
   c.mounts = mounts;
@@ -97,9 +98,11 @@ ChildPlan* lay_out(const Draft& d, Layout& l) {
   c.envp = l.str_array(d.env);
   c.search_path = l.str_array(d.search_path);
   c.n_search_path = static_cast<uint32_t>(d.search_path.size());
-  c.state_dir_fd = d.state_dir_fd;
+  c.fifo_fd = d.fifo_fd;
   c.console_socket_fd = d.console_socket_fd;
   c.preserve_fds = d.preserve_fds;
+  c.inherit_fds = l.copy(d.inherit_fds);
+  c.n_inherit_fds = static_cast<uint32_t>(d.inherit_fds.size());
   if (p) *p = c;
   return p;
 }

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -104,51 +105,63 @@ int wait_exit(int pidfd, bool no_hang, ExitInfo* out) {
   return 0;
 }
 
+// The child holds exec.fifo open O_RDWR and blocks reading it. Writing one byte
+// releases it; the byte gone from the pipe says it was taken. A child that died has
+// no reader left: the open fails with ENXIO.
 FifoResult fifo_release(const char* path, int pidfd, int64_t timeout_ms, int* err) {
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  int fd;
+  do {
+    fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
+    if (errno == ENXIO) return FifoResult::ChildGone;
     *err = errno;
     return FifoResult::Failed;
   }
-  int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
   FifoResult result = FifoResult::Timeout;
+  ssize_t n;
+  do {
+    n = write(fd, "0", 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) {
+    close(fd);
+    if (n < 0 && errno == EPIPE) return FifoResult::ChildGone;
+    *err = n < 0 ? errno : EIO;
+    return FifoResult::Failed;
+  }
+  int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
   for (;;) {
-    struct pollfd fds[2] = {{fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
-    int n = poll(fds, 2, poll_timeout(deadline));
-    if (n < 0) {
-      if (errno == EINTR) continue;
+    int queued = 0;
+    if (ioctl(fd, FIONREAD, &queued) < 0) {
       *err = errno;
       result = FifoResult::Failed;
       break;
     }
-    if ((fds[0].revents | fds[1].revents) & POLLNVAL) {
+    if (queued == 0) {
+      result = FifoResult::Released;
+      break;
+    }
+    // Still there: wait a little, watching for the child's death meanwhile.
+    struct pollfd pfd = {pidfd, POLLIN, 0};
+    int left = poll_timeout(deadline);
+    int r = poll(&pfd, 1, left < 0 || left > 1 ? 1 : left);
+    if (r < 0 && errno != EINTR) {
+      *err = errno;
+      result = FifoResult::Failed;
+      break;
+    }
+    if (r > 0 && (pfd.revents & POLLNVAL)) {
       *err = EBADF;
       result = FifoResult::Failed;
       break;
     }
-    if (fds[0].revents != 0 || fds[1].revents != 0) {
-      // The byte wins over the pidfd: the child may exec and exit at once.
-      char byte = 0;
-      ssize_t got = read(fd, &byte, 1);
-      if (got == 1) {
+    if (r > 0) {
+      if (ioctl(fd, FIONREAD, &queued) == 0 && queued == 0) {
         result = FifoResult::Released;
-        break;
-      }
-      if (got < 0 && errno != EAGAIN && errno != EINTR) {
-        *err = errno;
-        result = FifoResult::Failed;
-        break;
-      }
-      if (fds[1].revents != 0) {
+      } else {
         result = FifoResult::ChildGone;
-        break;
       }
-      if (got == 0) {
-        // A writer came and went without the byte: the child died on the way.
-        result = FifoResult::ChildGone;
-        break;
-      }
-      continue;
+      break;
     }
     if (deadline >= 0 && now_ms() >= deadline) {
       *err = ETIMEDOUT;

@@ -11,10 +11,10 @@ import type { Hierarchy } from '../cgroups/hierarchies';
 import { TsrunError } from '../errors';
 import { buildInitPlan } from '../plan/build';
 import type { CgroupMountSource } from '../plan/mounts';
-import { CLONE_NEWNS, CLONE_NEWPID } from '../plan/constants';
+import { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, MS_REC } from '../plan/constants';
 import { describeChildError } from '../plan/describe';
 import { entersNamespace, idMapText, planNamespaces } from '../plan/namespaces';
-import { SyncType, type SyncMessage } from '../plan/types';
+import { SyncType, type MountStep, type SyncMessage } from '../plan/types';
 import { compileSeccomp } from '../seccomp/compile';
 import { loadSpec } from '../spec/load';
 import type { Spec } from '../spec/types';
@@ -24,6 +24,7 @@ import { native, type Native } from '../sys/native';
 import { readProcessFacts } from '../sys/proc';
 import { sleepMs } from '../sys/sleep';
 import type { RuntimeContext } from './context';
+import { inheritedFds } from './inherited-fds';
 import { availableCapabilities, cgroupVersion, hostHierarchies, readRootfsFile, statKind } from './host';
 import { unmountUnder } from './shared-mounts';
 import { Undo } from './undo';
@@ -108,6 +109,21 @@ function cgroupMountSources(record: CgroupRecord, hierarchies: Hierarchy[]): Cgr
     .map((h) => ({ name: h.name, hostDir: record.paths[h.key] as string, aliases: h.name.includes(',') ? h.name.split(',') : [] }));
 }
 
+/** In a user namespace the container's root may not reach a bind source the runtime can:
+ * give the child a detached copy made with the runtime's view (open_tree), its flags set,
+ * which the child uses where its own open is refused. */
+function prepareBindSources(mounts: MountStep[], fds: number[], addon: Native): void {
+  for (const m of mounts) {
+    if (!m.sourceIsPath) continue;
+    try {
+      m.sourceTreeFd = addon.openTree(m.source, (m.flags & MS_REC) !== 0, m.remountFlags);
+    } catch (err) {
+      throw new TsrunError('ERR_TSRUN_CONFIG', `config.json: mounts[${m.index}].source: ${(err as Error).message}`, { cause: err });
+    }
+    fds.push(m.sourceTreeFd);
+  }
+}
+
 /** Receive the next message; an Error becomes the described child failure. */
 function receive(addon: Native, syncFd: number, pidfd: number, spec: Spec): SyncMessage {
   const msg = addon.syncRecv(syncFd, pidfd, SYNC_TIMEOUT_MS);
@@ -150,11 +166,11 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     const cgroups = makeCgroups(ctx, spec, opts.id, hierarchies, undo);
     mark('cgroups made');
 
-    // 0622 whatever the umask: the container's user, not root, opens it for writing.
-    addon.mkfifo(ctx.store.fifoPath(opts.id), 0o622);
-    fs.chmodSync(ctx.store.fifoPath(opts.id), 0o622);
-    const stateDirFd = addon.openPathDir(stateDir);
-    fds.push(stateDirFd);
+    // The child gets the fifo itself, opened O_RDWR here (no directory fd of the host
+    // reaches it); it blocks reading it until `start` writes. 0600: only root releases it.
+    addon.mkfifo(ctx.store.fifoPath(opts.id), 0o600);
+    const fifoFd = fs.openSync(ctx.store.fifoPath(opts.id), fs.constants.O_RDWR);
+    fds.push(fifoFd);
 
     const namespaces = planNamespaces(spec);
     const hasMountNamespace = entersNamespace(namespaces, CLONE_NEWNS);
@@ -177,6 +193,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       fds.push(consoleSocketFd);
     }
 
+    const activation = socketActivation(opts.preserveFds);
     const { plan, warnings } = buildInitPlan(spec, {
       bundle,
       rootfs,
@@ -189,15 +206,17 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       // On a v2 host every controller lives in the one directory.
       cgroup2HostDir: cgroupV === 2 ? (controllerDir(hierarchies, cgroups, 'memory') ?? null) : null,
       availableCaps: availableCapabilities(),
-      stateDirFd,
+      fifoFd,
       consoleSocketFd,
-      ...socketActivation(opts.preserveFds),
+      ...activation,
+      inheritFds: inheritedFds(activation.preserveFds),
       noPivot: opts.noPivot,
       containerId: opts.id,
       newKeyring: !opts.noNewKeyring,
       seccomp,
     });
     warnings.forEach((w) => ctx.logger.warn(w));
+    if (entersNamespace(namespaces, CLONE_NEWUSER)) prepareBindSources(plan.mounts, fds, addon);
 
     // 1: spawn. The child waits for Go, so it is placed in its cgroups before it runs.
     mark('plan built');

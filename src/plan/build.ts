@@ -24,9 +24,12 @@ export interface PlanContext {
   cgroup2HostDir: string | null;
   /** Capabilities the runtime process can grant (its bounding set). */
   availableCaps: bigint;
-  stateDirFd: number;
+  /** exec.fifo opened O_RDWR. */
+  fifoFd: number;
   consoleSocketFd: number;
   preserveFds: number;
+  /** The fds of the preserved range the caller really passed (inherited-fds.ts). */
+  inheritFds: number[];
   /** Added to process.env (LISTEN_FDS/LISTEN_PID for socket activation). */
   extraEnv: string[];
   noPivot: boolean;
@@ -110,9 +113,10 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     args: proc.args ?? [],
     env,
     searchPath: searchPath(env),
-    stateDirFd: ctx.stateDirFd,
+    fifoFd: ctx.fifoFd,
     consoleSocketFd: ctx.consoleSocketFd,
     preserveFds: ctx.preserveFds,
+    inheritFds: ctx.inheritFds,
   };
   return { plan, warnings };
 }

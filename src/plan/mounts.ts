@@ -70,6 +70,7 @@ function bindStep(index: number, source: string, destination: string, parsed: Pa
     propagation: parsed.propagation,
     targetKind: kind,
     sourceIsPath: true,
+    sourceTreeFd: -1,
   };
 }
 
@@ -77,7 +78,7 @@ function cgroupSteps(index: number, m: Mount, parsed: ParsedOptions, ctx: MountC
   const dest = m.destination;
   if (ctx.cgroup2Direct) {
     return {
-      mounts: [{ index, source: 'cgroup2', destination: dest, fstype: 'cgroup2', flags: parsed.flags, data: '', remountFlags: -1, propagation: parsed.propagation, targetKind: MountTargetKind.Directory, sourceIsPath: false }],
+      mounts: [{ index, source: 'cgroup2', destination: dest, fstype: 'cgroup2', flags: parsed.flags, data: '', remountFlags: -1, propagation: parsed.propagation, targetKind: MountTargetKind.Directory, sourceIsPath: false, sourceTreeFd: -1 }],
       symlinks: [],
     };
   }
@@ -88,7 +89,7 @@ function cgroupSteps(index: number, m: Mount, parsed: ParsedOptions, ctx: MountC
   // mount of the container's own cgroup from each hierarchy.
   const base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   const mounts: MountStep[] = [
-    { index, source: 'tmpfs', destination: dest, fstype: 'tmpfs', flags: base, data: 'mode=755', remountFlags: -1, propagation: [], targetKind: MountTargetKind.Directory, sourceIsPath: false },
+    { index, source: 'tmpfs', destination: dest, fstype: 'tmpfs', flags: base, data: 'mode=755', remountFlags: -1, propagation: [], targetKind: MountTargetKind.Directory, sourceIsPath: false, sourceTreeFd: -1 },
   ];
   const symlinks: SymlinkStep[] = [];
   for (const src of ctx.cgroupSources) {
@@ -129,6 +130,7 @@ export function planMounts(mounts: Mount[], ctx: MountContext): { mounts: MountS
       propagation: parsed.propagation,
       targetKind: MountTargetKind.Directory,
       sourceIsPath: false,
+      sourceTreeFd: -1,
     });
   });
   return { mounts: steps, symlinks };

@@ -44,6 +44,9 @@ export interface MountStep {
   targetKind: MountTargetKind;
   /** Source is a host path that the child opens before mounting (bind mounts). */
   sourceIsPath: boolean;
+  /** A detached copy of the source (open_tree) made by the runtime with its own view,
+   * for a container user that cannot reach `source` itself (user namespace); -1 for none. */
+  sourceTreeFd: number;
 }
 
 /** A symbolic link created inside the rootfs before pivot_root (/dev/fd, /dev/ptmx, ...). */
@@ -161,13 +164,17 @@ export interface InitPlan {
   /** The directories of the container's PATH, for the lookup of args[0] when it has no '/'. */
   searchPath: string[];
 
-  /** fd of the container's state directory (O_PATH|O_DIRECTORY); the child opens
-   * "exec.fifo" in it for writing and blocks there until `start`. -1 for `exec` (no wait). */
-  stateDirFd: number;
+  /** exec.fifo opened O_RDWR by the runtime: the child blocks reading it until `start`
+   * writes a byte. Never a directory fd: nothing of the host's tree reaches the child.
+   * -1 for `exec` (no wait). */
+  fifoFd: number;
   /** fd of a connected console socket, -1 when process.terminal is false. */
   consoleSocketFd: number;
   /** Number of fds after stdio that survive into the container (--preserve-fds). */
   preserveFds: number;
+  /** The fds of 3..3+preserveFds-1 the caller really passed; the child closes every other
+   * fd of that range (the runtime's own that fell into it). */
+  inheritFds: number[];
 }
 
 /** Messages on the sync socket. Mirror of addon/src/abi.h. The ladder:

@@ -36,13 +36,16 @@ export interface Native {
   reap(pidfd: number): Promise<ExitStatus>;
   /** mkfifo(path, mode). */
   mkfifo(filePath: string, mode: number): void;
-  /** Open the fifo for reading without blocking, then wait (polling pidfd too) for the one
-   * byte the child writes; returns false if the child died first. */
+  /** Write the byte the child waits for into the fifo and wait (polling pidfd too) until
+   * it is taken; false if the child died first. */
   releaseFifo(fifoPath: string, pidfd: number, timeoutMs: number): boolean;
   /** Open a path O_PATH|O_DIRECTORY|O_CLOEXEC. */
   openPathDir(dirPath: string): number;
   /** Open a namespace file O_RDONLY|O_CLOEXEC. */
   openReadOnly(filePath: string): number;
+  /** A detached copy of a bind source (open_tree OPEN_TREE_CLONE, AT_RECURSIVE when
+   * `recursive`), with MS_* `mountFlags` set on it unless -1. CLOEXEC. */
+  openTree(sourcePath: string, recursive: boolean, mountFlags: number): number;
   /** socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC) + connect(path). */
   connectUnix(socketPath: string): number;
   close(fd: number): void;

@@ -231,9 +231,10 @@ function basePlan(sb: Sandbox, over: Partial<InitPlan> = {}): InitPlan {
     args: ['sh', '-c', SCRIPT],
     env: ['PATH=/bin', 'HOME=/'],
     searchPath: ['/usr/bin', '/bin'],
-    stateDirFd: -1,
+    fifoFd: -1,
     consoleSocketFd: -1,
     preserveFds: 0,
+    inheritFds: [],
     ...over,
   };
 }
@@ -309,7 +310,7 @@ type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
 async function runToExit(sb: Sandbox, d: Driven, t: Tap): Promise<void> {
   t.equal(d.last.type, c('SyncType_Ready'), `child reached Ready (${describe(d.last)})`);
   if (d.last.type !== c('SyncType_Ready')) return;
-  // Before release the child blocks in open(exec.fifo): not yet exec'd.
+  // Before release the child blocks reading exec.fifo: not yet exec'd.
   t.equal(N.reapNoHang(d.pidfd), null, 'child waits on exec.fifo until start');
   t.equal(
     fs.readFileSync(`/proc/${d.pid}/comm`, 'utf8'),
@@ -348,8 +349,8 @@ t.test('spawn: a container with new namespaces runs through the whole ladder', a
   const sb = new Sandbox();
   t.teardown(() => sb.dispose());
   N.mkfifo(path.join(sb.state, 'exec.fifo'), 0o600);
-  const stateDirFd = sb.track(N.openPathDir(sb.state));
-  const d = await drive(sb, basePlan(sb, { stateDirFd }));
+  const fifoFd = sb.track(fs.openSync(path.join(sb.state, 'exec.fifo'), fs.constants.O_RDWR));
+  const d = await drive(sb, basePlan(sb, { fifoFd }));
   t.ok(d.intermediate !== undefined && d.intermediate !== d.pid, 'a pid namespace forks the init');
   await runToExit(sb, d, t);
 
@@ -391,12 +392,11 @@ t.test('spawn: a user namespace with mappings asks for them and runs as mapped r
   const sb = new Sandbox(USERNS_BASE);
   t.teardown(() => sb.dispose());
   N.mkfifo(path.join(sb.state, 'exec.fifo'), 0o600);
-  // The container's root opens the fifo: it must own it (runc chowns it the same way).
-  fs.chownSync(path.join(sb.state, 'exec.fifo'), USERNS_BASE, USERNS_BASE);
-  const stateDirFd = sb.track(N.openPathDir(sb.state));
+  // The child gets the fifo open: the container's root never opens it by path.
+  const fifoFd = sb.track(fs.openSync(path.join(sb.state, 'exec.fifo'), fs.constants.O_RDWR));
   const base = basePlan(sb);
   const plan = basePlan(sb, {
-    stateDirFd,
+    fifoFd,
     newNamespaces: base.newNamespaces | CLONE_NEWUSER,
     hasUserMappings: true,
     // mknod is refused in a user namespace: bind the host's node.
@@ -555,9 +555,9 @@ t.test('spawn: a bad plan is a TypeError naming the field, with no child', async
   });
   // No args is allowed (a container created without process); an empty args[0] is not.
   t.throws(() => N.spawn({ ...plan, args: [''] } as unknown as InitPlan), { name: 'TypeError', message: /plan\.args\[0\]/ });
-  const err = caught(() => N.spawn(basePlan(sb, { stateDirFd: 987654 })));
+  const err = caught(() => N.spawn(basePlan(sb, { fifoFd: 987654 })));
   t.ok(err instanceof SyscallError, 'an fd the plan names must be open');
-  t.match(err, { op: 'spawn', errno: 9, subject: 'plan.stateDirFd', message: 'spawn plan.stateDirFd: bad file descriptor' });
+  t.match(err, { op: 'spawn', errno: 9, subject: 'plan.fifoFd', message: 'spawn plan.fifoFd: bad file descriptor' });
 });
 
 t.test('syscall errors are SyscallError with Go-style text', async (t) => {
@@ -666,7 +666,7 @@ t.test('spawn: noPivot moves the rootfs to / and chroots; domainname is set', as
   t.match(readOut(sb, 'root'), /^bin$/m, 'the rootfs is /');
 });
 
-t.test('spawn: an execve failure after Ready exits 127 and still says why', async (t) => {
+t.test('spawn: an execve failure after Ready exits 127, the sync socket already closed', async (t) => {
   const sb = new Sandbox();
   t.teardown(() => sb.dispose());
   // Executable but not a program: execve fails with ENOEXEC only at the very end.
@@ -674,8 +674,10 @@ t.test('spawn: an execve failure after Ready exits 127 and still says why', asyn
   fs.writeFileSync(bad, 'garbage\n', { mode: 0o755 });
   const d = await drive(sb, basePlan(sb, { args: ['not-a-program'] }));
   t.equal(d.last.type, c('SyncType_Ready'), 'lookup succeeds: it is an executable file');
+  // The sync socket is a runtime fd: closed for real before execve, so the failure is
+  // told on the container's stderr only (exec.cc fail_late).
   const m = N.syncRecv(d.syncFd, d.pidfd, TIMEOUT_MS);
-  t.match(m, { type: c('SyncType_Error'), step: c('ChildStep_Exec'), errno: 8, detail: 'exec /bin/not-a-program' });
+  t.match(m, { type: c('SyncType_Error'), step: c('ChildStep_Sync'), detail: 'child exited' });
   const st = await N.reap(d.pidfd);
   sb.closeFd(d.pidfd);
   t.same(st, { code: 127, signal: 0 }, 'exit status 127');

@@ -12,20 +12,33 @@ struct Child {
   int parent_pid;  // the runtime's pid, taken before clone3, for the getppid check
   int root_fd;     // O_PATH fd of the container root (rootfs before pivot, "/" after)
   bool ppid_may_be_zero;  // true in a forked init: its parent lives outside its pid ns
+  bool setgroups_denied;  // the user namespace's setgroups file says "deny"
+  int cwd_fd;             // O_PATH fd of process.cwd, resolved in the root before the filter
+  bool cwd_entered;       // fchdir(cwd_fd) worked as root; else retried as the user
+  unsigned fd_bound;      // above every fd the runtime may hold (its RLIMIT_NOFILE at clone)
 };
 
-// Entry from spawn.cc in the clone3 child. Never returns: ends in execve or _exit.
+// Entry from clone.cc in the clone3 child. Never returns: ends in execve or _exit.
 [[noreturn]] void child_main(const ChildPlan* plan, int sync_fd, int parent_pid);
+
+// clone.cc: clone3 for `plan`; in the child, closes `parent_end` and runs child_main.
+// Returns the pid (or -errno) in the parent, with *pidfd set.
+long clone_child(const ChildPlan* plan, int parent_end, int child_end, int parent_pid, int* pidfd);
 
 // Step groups, in the order main.cc calls them. Each either succeeds or calls fail().
 void signals_reset_all();
 void child_guard_parent(const Child& c, bool in_new_pid_ns);
+// Non-dumpable, again after every credential change (each resets it to fs.suid_dumpable):
+// nothing in the container may open /proc/PID/exe or mem of this copy of the runtime.
+void child_non_dumpable(const Child& c);
 void limits_apply(const Child& c);
 void ns_join_all(const Child& c);
 void ns_unshare_user(const Child& c);
 void ns_unshare_rest(const Child& c);
 bool ns_needs_fork(const ChildPlan& p);
 void ns_fork_init(const Child& c);  // returns only in the new init
+// Reads the user namespace's setgroups file (host /proc, before pivot_root).
+void ns_read_setgroups(Child& c);
 void ns_set_names(const Child& c);
 void ns_write_sysctls(const Child& c);
 // Joins the plan's session keyring and makes it searchable (keyring.cc); no-op when none.
@@ -38,8 +51,8 @@ long rootfs_resolve(int root_fd, const char* path, int flags);
 // directories, and the last one as an empty file when `last_is_file`. A dangling
 // symlink on the way is followed inside the root: what it names is created there.
 long rootfs_resolve_or_create(int root_fd, const char* path, bool last_is_file);
-// MS_* flags the mount at `fd` already has and a remount in a user ns must keep.
-unsigned long rootfs_locked_flags(int fd);
+// Puts the detached mount `tree` (open_tree/fsmount) onto `dst_fd`: no path string.
+long rootfs_attach(int tree, int dst_fd);
 
 void rootfs_prepare(Child& c);
 void rootfs_mount_all(const Child& c);
@@ -56,13 +69,22 @@ void console_setup(const Child& c);
 void creds_apply(const Child& c);
 
 // seccomp.cc. Without noNewPrivileges the filter goes in before the credential switch
-// (it needs CAP_SYS_ADMIN: seccomp_wanted(p, false)); with it, right before execve
-// (seccomp_wanted(p, true)). seccomp_install returns 0 or -errno.
+// (it needs CAP_SYS_ADMIN: seccomp_wanted(p, false)); with it, after Detach, before the
+// fifo wait (seccomp_wanted(p, true)). seccomp_install returns 0 or -errno. What the
+// child may call after each point is listed in after_filter.h.
 bool seccomp_wanted(const ChildPlan& p, bool late);
 long seccomp_install(const ChildPlan& p);
 
-// Fills `out` (kMaxPathLen + 1 bytes) with the program to execve.
-void exec_lookup(const Child& c, char* out);
+// fds.cc: stdio and the preserved range as the process will get them, every other fd
+// closed for real but the sync socket, the fifo and the cwd (closed at their last use).
+void fds_prepare_exec(const Child& c);
+
+// exec.cc. Before the filter, as root: open and enter the cwd, resolve args[0] inside
+// the root into `out` (kMaxPathLen + 1 bytes), close the root fd.
+void exec_prepare(Child& c, char* out);
+// After the credential switch: enter the cwd if root could not, check the user may
+// execute `path` (faccessat), close the cwd fd.
+void exec_check_user(Child& c, const char* path);
 void exec_wait_fifo(const Child& c);
 [[noreturn]] void exec_program(const Child& c, const char* path);
 

@@ -48,22 +48,20 @@ void set_caps(const Child& c, const CapsPlan& caps) {
 
 }  // namespace
 
+// Runs after the filter when there is no no_new_privs: only calls of after_filter.h.
 void creds_apply(const Child& c) {
   const ChildPlan& p = *c.plan;
-  // Always set, even to none: the container must not keep the runtime's groups.
-  long r = sys::setgroups(p.n_additional_gids, p.additional_gids);
+  // Always set, even to none: the container must not keep the runtime's groups. Where
+  // the user namespace denies setgroups the kernel already dropped them, and runc skips
+  // the call unless groups were asked for.
+  long r = 0;
+  if (!c.setgroups_denied || p.n_additional_gids > 0) r = sys::setgroups(p.n_additional_gids, p.additional_gids);
   if (r < 0) fail(c, ChildStep::Groups, -1, r, "setgroups");
 
   if (p.has_capabilities) {
     drop_bounding(c, p.capabilities.bounding);
     r = sys::prctl(PR_SET_KEEPCAPS, 1);
     if (r < 0) fail(c, ChildStep::Capabilities, -1, r, "PR_SET_KEEPCAPS");
-  }
-  // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: last moment before the
-  // credential switch drops it (runc). The profile must then allow what follows.
-  if (seccomp_wanted(p, false)) {
-    r = seccomp_install(p);
-    if (r < 0) fail(c, ChildStep::Seccomp, -1, r, "seccomp");
   }
   r = sys::setresgid(p.gid, p.gid, p.gid);
   if (r < 0) fail(c, ChildStep::SetGid, -1, r, "setresgid");
@@ -75,14 +73,14 @@ void creds_apply(const Child& c) {
     set_caps(c, p.capabilities);
   }
 
-  // A credential change clears PDEATHSIG: set it again while the runtime still waits.
+  // A credential change clears PDEATHSIG and resets dumpable: set both again.
   child_guard_parent(c, c.ppid_may_be_zero);
+  child_non_dumpable(c);
 
   if (p.no_new_privileges) {
     r = sys::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     if (r < 0) fail(c, ChildStep::NoNewPrivileges, -1, r, "PR_SET_NO_NEW_PRIVS");
   }
-  if (p.umask >= 0) sys::umask(static_cast<unsigned>(p.umask));
 }
 
 }  // namespace tsrun

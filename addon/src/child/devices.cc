@@ -23,26 +23,38 @@ long resolve_parent(const Child& c, const char* path, NameBuf& name) {
   return rootfs_resolve_or_create(c.root_fd, parent.c_str(), false);
 }
 
-// In a user namespace mknod is refused: bind the host's node (same path) over an empty file.
-long bind_host_node(const Child& c, const DevicePlan& d, int parent_fd, const char* name) {
-  long r = sys::openat(parent_fd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (r >= 0) {
-    sys::close(static_cast<int>(r));
-  } else if (r != -EEXIST) {
-    return r;
+// In a user namespace mknod is refused: bind the host's node (same path) over an empty
+// file. The file is opened without following anything: a symlink, or anything else the
+// image put at the device's path, is replaced, never bound through.
+long bind_host_node(const DevicePlan& d, int parent_fd, const char* name) {
+  struct stat st {};
+  long r = sys::fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW);
+  if (r == 0 && !S_ISREG(st.st_mode)) {
+    r = sys::unlinkat(parent_fd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
+    if (r < 0) return r;
+    r = -ENOENT;
   }
-  long dst = rootfs_resolve(c.root_fd, d.path, O_PATH);
+  if (r == -ENOENT) {
+    r = sys::openat(parent_fd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (r >= 0) sys::close(static_cast<int>(r));
+  }
+  if (r < 0) return r;
+  long dst = sys::openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (dst < 0) return dst;
-  long src = sys::openat(AT_FDCWD, d.path, O_PATH | O_CLOEXEC);
-  if (src < 0) {
-    sys::close(static_cast<int>(dst));
-    return src;
+  r = sys::fstatat(static_cast<int>(dst), "", &st, AT_EMPTY_PATH);
+  if (r == 0 && !S_ISREG(st.st_mode)) r = -EEXIST;
+  long tree = r < 0 ? r : -1;
+  if (r == 0) {
+    long src = sys::openat(AT_FDCWD, d.path, O_PATH | O_CLOEXEC);  // the host's node, before pivot_root
+    tree = src < 0 ? src : sys::open_tree(static_cast<int>(src), "", sys::kOpenTreeClone | O_CLOEXEC | AT_EMPTY_PATH);
+    if (src >= 0) sys::close(static_cast<int>(src));
   }
-  text::FdPath src_path, dst_path;
-  text::fd_path(src_path, static_cast<int>(src));
-  text::fd_path(dst_path, static_cast<int>(dst));
-  r = sys::mount(src_path.c_str(), dst_path.c_str(), nullptr, MS_BIND, nullptr);
-  sys::close(static_cast<int>(src));
+  if (tree >= 0) {
+    r = rootfs_attach(static_cast<int>(tree), static_cast<int>(dst));
+    sys::close(static_cast<int>(tree));
+  } else {
+    r = tree;
+  }
   sys::close(static_cast<int>(dst));
   return r;
 }
@@ -73,7 +85,7 @@ void devices_create_all(const Child& c) {
     NameBuf name;
     long parent = resolve_parent(c, d.path, name);
     if (parent < 0) fail(c, ChildStep::Device, d.index, parent, d.path);
-    long r = d.bind_from_host ? bind_host_node(c, d, static_cast<int>(parent), name.c_str())
+    long r = d.bind_from_host ? bind_host_node(d, static_cast<int>(parent), name.c_str())
                               : make_node(d, static_cast<int>(parent), name.c_str());
     if (r < 0) fail(c, ChildStep::Device, d.index, r, d.path);
     sys::close(static_cast<int>(parent));

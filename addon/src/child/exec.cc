@@ -1,8 +1,8 @@
-// The last steps: enter cwd, find args[0] (before Ready, as runc), wait on exec.fifo,
-// close every runtime fd, execve.
+// The last steps: open and enter the cwd and find args[0] inside the root while still
+// root and before any filter (as runc, a missing program fails `create`); check the user
+// may run it; wait on exec.fifo; execve.
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "../abi.h"
@@ -13,8 +13,6 @@
 
 namespace tsrun {
 namespace {
-
-constexpr unsigned kCloseRangeCloexec = 1U << 2;  // linux/close_range.h
 
 using PathBuf = text::Buf<kMaxPathLen + 1>;
 
@@ -32,95 +30,111 @@ void copy_path(char* out, const char* path) {
   m.index = -1;
   m.err = static_cast<int32_t>(err < 0 ? -err : err);
   report_fill_detail(m, what);
-  sys::send(c.sync_fd, &m, sizeof m, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (c.sync_fd >= 0) sys::write(c.sync_fd, &m, sizeof m);
   text::Buf<kMaxPathLen + 64> line;
   line.add("tsrun: ").add(what).add(": errno ").add_i64(m.err).add("\n");
   sys::write(2, line.c_str(), line.size());
   sys::exit_group(status);
 }
 
-bool is_executable_file(const char* path) {
+// `name` as the kernel will resolve it at execve, relative to the cwd, resolved inside
+// the root without magic links (a /proc/self/fd/N path cannot reach a runtime fd) and
+// checked: a regular file with an execute bit. 0 or -errno.
+long check_candidate(const Child& c, const char* name) {
+  PathBuf full;
+  if (name[0] != '/') full.add(c.plan->cwd).add("/");
+  full.add(name);
+  if (!full.ok()) return -ENAMETOOLONG;
+  long fd = rootfs_resolve(c.root_fd, full.c_str(), O_PATH);
+  if (fd < 0) return fd;
   struct stat st {};
-  if (sys::fstatat(AT_FDCWD, path, &st, 0) < 0 || !S_ISREG(st.st_mode)) return false;
-  return sys::faccessat2(AT_FDCWD, path, X_OK, AT_EACCESS) == 0;
+  long r = sys::fstatat(static_cast<int>(fd), "", &st, AT_EMPTY_PATH);
+  sys::close(static_cast<int>(fd));
+  if (r < 0) return r;
+  if (!S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0) return -EACCES;
+  return 0;
 }
 
 }  // namespace
 
-void exec_lookup(const Child& c, char* out) {
+void exec_prepare(Child& c, char* out) {
   const ChildPlan& p = *c.plan;
-  // cwd through the root fd, refusing magic links: a cwd of /proc/self/fd/N must not
-  // reach a leaked runtime fd (CVE-2024-21626).
+  // The cwd as root, through the root fd without magic links: a cwd of /proc/self/fd/N
+  // must not reach a runtime fd (CVE-2024-21626). A directory root may not enter (root
+  // squash, a user namespace) is entered again as the user, as runc does.
   long cwd = rootfs_resolve(c.root_fd, p.cwd, O_PATH | O_DIRECTORY);
   if (cwd < 0) fail(c, ChildStep::Cwd, -1, cwd, p.cwd);
-  long r = sys::fchdir(static_cast<int>(cwd));
-  if (r < 0) fail(c, ChildStep::Cwd, -1, r, p.cwd);
+  // Above the preserved range, where fds_prepare_exec leaves it open.
+  long lifted = sys::fcntl(static_cast<int>(cwd), F_DUPFD_CLOEXEC, 3 + p.preserve_fds);
   sys::close(static_cast<int>(cwd));
+  if (lifted < 0) fail(c, ChildStep::Cwd, -1, lifted, p.cwd);
+  c.cwd_fd = static_cast<int>(lifted);
+  long r = sys::fchdir(c.cwd_fd);
+  if (r < 0 && r != -EACCES && r != -EPERM) fail(c, ChildStep::Cwd, -1, r, p.cwd);
+  c.cwd_entered = r == 0;
 
   out[0] = '\0';
-  if (p.argc == 0) return;
-  const char* name = p.argv[0];
-  if (text::contains(name, '/')) {
-    struct stat st {};
-    r = sys::fstatat(AT_FDCWD, name, &st, 0);
-    if (r < 0) fail(c, ChildStep::LookupExec, -1, r, name);
-    if (S_ISDIR(st.st_mode)) fail(c, ChildStep::LookupExec, -1, EACCES, name);
-    r = sys::faccessat2(AT_FDCWD, name, X_OK, AT_EACCESS);
-    if (r < 0) fail(c, ChildStep::LookupExec, -1, r, name);
-    copy_path(out, name);
-    return;
-  }
-  for (uint32_t i = 0; i < p.n_search_path; i++) {
-    const char* dir = p.search_path[i];
-    PathBuf candidate;
-    // An empty PATH entry means the current directory (as Go's LookPath).
-    candidate.add(dir[0] == '\0' ? "." : dir).add("/").add(name);
-    if (!candidate.ok()) continue;
-    if (is_executable_file(candidate.c_str())) {
-      copy_path(out, candidate.c_str());
-      return;
+  if (p.argc > 0) {
+    const char* name = p.argv[0];
+    if (text::contains(name, '/')) {
+      r = check_candidate(c, name);
+      if (r < 0) fail(c, ChildStep::LookupExec, -1, r, name);
+      copy_path(out, name);
+    } else {
+      r = -ENOENT;
+      for (uint32_t i = 0; i < p.n_search_path && r < 0; i++) {
+        const char* dir = p.search_path[i];
+        PathBuf candidate;
+        // An empty PATH entry means the current directory (as Go's LookPath).
+        candidate.add(dir[0] == '\0' ? "." : dir).add("/").add(name);
+        if (!candidate.ok()) continue;
+        r = check_candidate(c, candidate.c_str());
+        if (r == 0) copy_path(out, candidate.c_str());
+      }
+      if (r < 0) fail(c, ChildStep::LookupExec, -1, ENOENT, name);
     }
   }
-  fail(c, ChildStep::LookupExec, -1, ENOENT, name);
+  // Nothing after this resolves a path in the root through it.
+  sys::close(c.root_fd);
+  c.root_fd = -1;
 }
 
-// Blocks until `start` opens the fifo for reading; the byte tells it we got here.
+void exec_check_user(Child& c, const char* path) {
+  const ChildPlan& p = *c.plan;
+  if (!c.cwd_entered) {
+    long r = sys::fchdir(c.cwd_fd);
+    if (r < 0) fail(c, ChildStep::Cwd, -1, r, p.cwd);
+  }
+  sys::close(c.cwd_fd);
+  c.cwd_fd = -1;
+  if (path[0] == '\0') return;
+  // Root found it; the user must be allowed to run it (mode, ACLs, a noexec mount).
+  long r = sys::faccessat(AT_FDCWD, path, X_OK);
+  if (r < 0) fail(c, ChildStep::LookupExec, -1, r, p.argv[0]);
+}
+
+// Blocks until `start` writes a byte into exec.fifo. The fd was opened O_RDWR by the
+// runtime: no path is opened here, nothing of the host's tree is reachable from it.
 void exec_wait_fifo(const Child& c) {
-  int dir = c.plan->state_dir_fd;
-  if (dir < 0) return;
-  long fd = sys::openat(dir, "exec.fifo", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) fail_late(c, ChildStep::ExecFifo, fd, "open exec.fifo", 1);
-  long r = sys::write(static_cast<int>(fd), "0", 1);
-  if (r < 0) fail_late(c, ChildStep::ExecFifo, r, "write exec.fifo", 1);
-  sys::close(static_cast<int>(fd));
+  int fd = c.plan->fifo_fd;
+  if (fd < 0) return;
+  char byte = 0;
+  long r = sys::read(fd, &byte, 1);
+  if (r != 1) fail_late(c, ChildStep::ExecFifo, r < 0 ? r : -EPIPE, "read exec.fifo", 1);
+  sys::close(fd);
 }
 
 [[noreturn]] void exec_program(const Child& c, const char* path) {
   const ChildPlan& p = *c.plan;
-  // Every runtime fd above the preserved ones closes at execve, whatever its flags
-  // (CVE-2024-21626): callers may hand us fds without O_CLOEXEC.
-  long r = sys::close_range(3U + static_cast<unsigned>(p.preserve_fds), ~0U, kCloseRangeCloexec);
-  if (r < 0) fail_late(c, ChildStep::Exec, r, "close_range", 1);
-  // Node marks its stdio close-on-exec; stdio and the preserved fds must survive execve.
-  int keep = 3 + p.preserve_fds;
-  for (int fd = 0; fd < keep; fd++) sys::fcntl(fd, F_SETFD, 0);
-  // Node sets O_NONBLOCK on shared stdio; programs expect blocking stdio.
-  for (int fd = 0; fd < 3; fd++) {
-    long fl = sys::fcntl(fd, F_GETFL);
-    if (fl >= 0 && (fl & O_NONBLOCK) != 0) sys::fcntl(fd, F_SETFL, fl & ~static_cast<long>(O_NONBLOCK));
-  }
   if (p.argc == 0) sys::exit_group(0);  // created without a process: nothing to run
-  uint64_t none = 0;
-  sys::rt_sigprocmask(SIG_SETMASK, &none, nullptr);
-  // With no_new_privs the filter goes in last, so execve is the only syscall it must allow.
-  if (seccomp_wanted(p, true)) {
-    r = seccomp_install(p);
-    if (r < 0) fail_late(c, ChildStep::Seccomp, r, "install linux.seccomp filter", 1);
-  }
-  r = sys::execve(path, p.argv, p.envp);
+  // The last runtime fd: from here a failure is reported on stderr only.
+  sys::close(c.sync_fd);
+  Child after = c;
+  after.sync_fd = -1;
+  long r = sys::execve(path, p.argv, p.envp);
   text::Buf<kMaxPathLen + 64> what;
   what.add("exec ").add(path);
-  fail_late(c, ChildStep::Exec, r, what.c_str(), 127);
+  fail_late(after, ChildStep::Exec, r, what.c_str(), 127);
 }
 
 }  // namespace tsrun

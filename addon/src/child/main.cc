@@ -9,9 +9,22 @@
 #include "sys.h"
 
 namespace tsrun {
+namespace {
+
+// Above every fd the runtime may hold, for closing fds on a kernel without close_range.
+unsigned runtime_fd_bound() {
+  struct {
+    uint64_t cur, max;
+  } lim{};
+  if (sys::prlimit64(0, 7 /* RLIMIT_NOFILE */, nullptr, &lim) < 0) return 1U << 20;
+  uint64_t bound = lim.cur > lim.max ? lim.cur : lim.max;
+  return bound > (1U << 20) ? (1U << 20) : static_cast<unsigned>(bound);
+}
+
+}  // namespace
 
 // Node ignores SIGPIPE/SIGXFSZ and handles others; ignored dispositions survive execve,
-// so every signal goes back to SIG_DFL. The mask stays full until just before execve.
+// so every signal goes back to SIG_DFL. The mask stays full until the last steps.
 void signals_reset_all() {
   sys::KernelSigaction dfl{};
   dfl.handler = reinterpret_cast<uintptr_t>(SIG_DFL);
@@ -31,14 +44,18 @@ void child_guard_parent(const Child& c, bool ppid_may_be_zero) {
   sys::exit_group(1);
 }
 
-[[noreturn]] void child_main(const ChildPlan* plan, int sync_fd, int parent_pid) {
-  Child c{plan, sync_fd, parent_pid, -1, false};
-  signals_reset_all();
-  child_guard_parent(c, false);
-  // Non-dumpable before any setns: nothing in the container may open /proc/PID/exe of
-  // this copy of node (CVE-2019-5736 class).
+void child_non_dumpable(const Child& c) {
   long r = sys::prctl(PR_SET_DUMPABLE, 0);
   if (r < 0) fail(c, ChildStep::Setup, -1, r, "prctl PR_SET_DUMPABLE");
+}
+
+[[noreturn]] void child_main(const ChildPlan* plan, int sync_fd, int parent_pid) {
+  Child c{plan, sync_fd, parent_pid, -1, false, false, -1, false, 0};
+  signals_reset_all();
+  child_guard_parent(c, false);
+  // Non-dumpable before any setns (CVE-2019-5736 class).
+  child_non_dumpable(c);
+  c.fd_bound = runtime_fd_bound();
 
   child_await(c, SyncType::Go);
   limits_apply(c);
@@ -50,6 +67,7 @@ void child_guard_parent(const Child& c, bool ppid_may_be_zero) {
     c.ppid_may_be_zero = true;
     child_guard_parent(c, true);
   }
+  ns_read_setgroups(c);
   // In the container's namespaces, still root there, before the mounts (runc's place).
   keyring_join_session(c);
 
@@ -65,20 +83,39 @@ void child_guard_parent(const Child& c, bool ppid_may_be_zero) {
   ns_set_names(c);
   // Sysctls before the read-only paths: /proc/sys is usually one of them (runc's order).
   ns_write_sysctls(c);
+  // The console before the masked and read-only paths (runc's order): /dev/console may
+  // have to be created, and nothing it binds may land on them.
+  console_setup(c);
   rootfs_readonly_paths(c);
   rootfs_mask_paths(c);
-  // Console before the read-only root: /dev/console may have to be created.
-  console_setup(c);
   rootfs_readonly_root(c);
-  creds_apply(c);
 
+  // Everything that resolves a path or opens a file is done before the user's filter.
   char path[kMaxPathLen + 1];
-  exec_lookup(c, path);
+  exec_prepare(c, path);
+  fds_prepare_exec(c);
+  if (plan->umask >= 0) sys::umask(static_cast<unsigned>(plan->umask));
+  uint64_t none = 0;
+  sys::rt_sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  // From here on, only the calls of after_filter.h.
+  if (seccomp_wanted(*plan, false)) {
+    long r = seccomp_install(*plan);
+    if (r < 0) fail(c, ChildStep::Seccomp, -1, r, "install linux.seccomp filter");
+  }
+  creds_apply(c);
+  exec_check_user(c, path);
   child_send(c, SyncType::Ready, 0);
   // The container must outlive create, but only once create has recorded it: clearing
   // PDEATHSIG as soon as Ready is sent raced with create's exit (the child was killed).
   child_await(c, SyncType::Detach);
   sys::prctl(PR_SET_PDEATHSIG, 0);
+  // With no_new_privs the filter goes in last, but while create still listens: a filter
+  // the kernel refuses fails `create`, not `start` (runc's order).
+  if (seccomp_wanted(*plan, true)) {
+    long r = seccomp_install(*plan);
+    if (r < 0) fail(c, ChildStep::Seccomp, -1, r, "install linux.seccomp filter");
+  }
   child_send(c, SyncType::Detached, 0);
   exec_wait_fifo(c);
   exec_program(c, path);

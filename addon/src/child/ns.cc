@@ -37,6 +37,7 @@ void become_root(const Child& c, ChildStep step, int index) {
   if (r < 0) fail(c, step, index, r, "setresgid 0");
   r = sys::setresuid(0, 0, 0);
   if (r < 0) fail(c, step, index, r, "setresuid 0");
+  child_non_dumpable(c);
 }
 
 }  // namespace
@@ -47,6 +48,7 @@ void ns_join_all(const Child& c) {
     const NsJoin& j = p.joins[i];
     long r = sys::setns(j.fd, j.type);
     if (r < 0) fail(c, ChildStep::JoinNamespace, j.index, r, ns_name(j.type));
+    sys::close(j.fd);  // done with it: no namespace fd reaches the container
     // Files we create must belong to a mapped id: act as the joined namespace's root.
     if (j.type == CLONE_NEWUSER) become_root(c, ChildStep::JoinNamespace, j.index);
   }
@@ -106,6 +108,20 @@ void ns_fork_init(const Child& c) {
   sys::exit_group(0);
 }
 
+void ns_read_setgroups(Child& c) {
+  const ChildPlan& p = *c.plan;
+  bool userns = (p.new_namespaces & CLONE_NEWUSER) != 0;
+  for (uint32_t i = 0; i < p.n_joins; i++) userns = userns || p.joins[i].type == CLONE_NEWUSER;
+  if (!userns) return;
+  // Still the host's /proc (before pivot_root): "allow\n" or "deny\n".
+  long fd = sys::openat(AT_FDCWD, "/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char buf[8] = {};
+  long n = sys::read(static_cast<int>(fd), buf, sizeof buf - 1);
+  sys::close(static_cast<int>(fd));
+  c.setgroups_denied = n >= 4 && buf[0] == 'd' && buf[1] == 'e' && buf[2] == 'n' && buf[3] == 'y';
+}
+
 void ns_set_names(const Child& c) {
   const ChildPlan& p = *c.plan;
   if (p.hostname != nullptr) {
@@ -134,11 +150,16 @@ void ns_write_sysctls(const Child& c) {
   if (sfs.f_type != kProcSuperMagic) fail(c, ChildStep::Sysctl, -1, EXDEV, "/proc/sys is not procfs");
   for (uint32_t i = 0; i < p.n_sysctls; i++) {
     const SysctlPlan& s = p.sysctls[i];
+    // No crossing of mounts either: an overmount under /proc/sys cannot take the write.
     sys::OpenHow wh{};
     wh.flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW;
-    wh.resolve = sys::kResolveBeneath | sys::kResolveNoSymlinks | sys::kResolveNoMagiclinks;
+    wh.resolve = sys::kResolveBeneath | sys::kResolveNoSymlinks | sys::kResolveNoMagiclinks | sys::kResolveNoXdev;
     long fd = sys::openat2(static_cast<int>(dir), s.path, &wh);
     if (fd < 0) fail(c, ChildStep::Sysctl, -1, fd, s.key);
+    struct statfs fsfs {};
+    r = sys::fstatfs(static_cast<int>(fd), &fsfs);
+    if (r < 0) fail(c, ChildStep::Sysctl, -1, r, s.key);
+    if (fsfs.f_type != kProcSuperMagic) fail(c, ChildStep::Sysctl, -1, EXDEV, s.key);
     size_t len = text::length(s.value);
     long w = sys::write(static_cast<int>(fd), s.value, len);
     if (w < 0) fail(c, ChildStep::Sysctl, -1, w, s.key);

@@ -1,16 +1,21 @@
 // The container's filesystem: mounts inside the rootfs (before pivot_root), pivot_root,
 // then masked and read-only paths. Every path inside the rootfs is resolved with
-// openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) and acted on through its fd
-// (/proc/self/fd/N), never re-resolved as a string (CVE-2021-30465 class).
+// openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) and acted on through its fd, never
+// re-resolved as a string (CVE-2021-30465 class). Binds are detached trees (open_tree)
+// attached with move_mount and changed with mount_setattr; a filesystem mount(2) goes
+// through /proc/self/fd/N only before pivot_root, where /proc is still the host's. After
+// pivot_root no /proc path is used at all: the container's /proc is the image's.
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 
 #include "../abi.h"
 #include "child.h"
+#include "mount_attr.h"
 #include "report.h"
 #include "sys.h"
 #include "text.h"
@@ -37,17 +42,95 @@ class Fd {
   int fd_;
 };
 
+// STATX_MNT_ID of an fd: which mount it is on.
+uint64_t mount_id(int fd) {
+  struct statx stx {};
+  if (sys::statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0) return 0;
+  return stx.stx_mnt_id;
+}
+
 long mount_at_fd(const char* src, int dst_fd, const char* type, unsigned long flags, const char* data) {
   text::FdPath dst;
   text::fd_path(dst, dst_fd);
   return sys::mount(src, dst.c_str(), type, flags, data);
 }
 
-// mount(MS_REMOUNT|MS_BIND|flags) keeping what the kernel locked on this mount.
-long remount_at_fd(int fd, unsigned long flags) {
-  return mount_at_fd(nullptr, fd, nullptr, MS_REMOUNT | MS_BIND | flags | rootfs_locked_flags(fd), nullptr);
+// Propagation entries (MS_SHARED/SLAVE/PRIVATE/UNBINDABLE, maybe |MS_REC) on a mount fd.
+long set_propagation(int fd, const uint64_t* props, uint32_t n) {
+  for (uint32_t k = 0; k < n; k++) {
+    sys::MountAttr a{};
+    a.propagation = props[k] & ~static_cast<uint64_t>(MS_REC);
+    unsigned flags = AT_EMPTY_PATH | ((props[k] & MS_REC) ? sys::kAtRecursive : 0);
+    long r = sys::mount_setattr(fd, "", flags, &a);
+    if (r < 0) return r;
+  }
+  return 0;
 }
 
+// A bind mount: a detached copy of the source, its flags set while detached, attached
+// onto dst, then its propagation. The source is opened here, in the container's mount
+// namespace; where the container's user cannot reach it (a user namespace), the copy the
+// runtime made with its own view is used instead.
+long bind_mount(const MountPlan& m, int dst_fd, const char** what) {
+  unsigned rec = (m.flags & MS_REC) ? sys::kAtRecursive : 0;
+  Fd tree;
+  *what = m.source;
+  long src = sys::openat(AT_FDCWD, m.source, O_PATH | O_CLOEXEC);
+  if (src >= 0) {
+    tree.reset(sys::open_tree(static_cast<int>(src), "", sys::kOpenTreeClone | O_CLOEXEC | AT_EMPTY_PATH | rec));
+    sys::close(static_cast<int>(src));
+  } else {
+    tree.reset(src);
+  }
+  bool prepared = false;
+  if ((tree.get() == -EACCES || tree.get() == -EPERM) && m.source_tree_fd >= 0) {
+    // Its flags were set by the runtime, which owns it (the child may not change it).
+    tree.reset(sys::fcntl(m.source_tree_fd, F_DUPFD_CLOEXEC, 0));
+    prepared = true;
+  }
+  if (tree.get() < 0) return tree.get();
+  *what = m.destination;
+  if (m.remount_flags >= 0 && !prepared) {
+    sys::MountAttr a = attr_from_flags(static_cast<uint64_t>(m.remount_flags));
+    long r = sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &a);
+    if (r < 0) return r;
+  }
+  long r = rootfs_attach(tree.get(), dst_fd);
+  if (r < 0) return r;
+  return set_propagation(tree.get(), m.propagation, m.n_propagation);
+}
+
+// The mount now on top of the directory `dst_fd` names, without a path lookup from the
+// root: its parent (the fd's "..") and its name (the host's /proc, before pivot_root),
+// one component, no symlinks, and it must be another mount than dst itself.
+long mount_on_top(int dst_fd) {
+  char self[kMaxPathLen + 1];
+  text::FdPath link;
+  text::fd_path(link, dst_fd);
+  long n = sys::readlinkat(AT_FDCWD, link.c_str(), self, sizeof self);
+  if (n < 0) return n;
+  if (static_cast<size_t>(n) >= sizeof self) return -ENAMETOOLONG;
+  self[n] = '\0';
+  const char* name = self;
+  for (long i = 0; i < n; i++)
+    if (self[i] == '/') name = self + i + 1;
+  if (name[0] == '\0') return -EINVAL;
+  sys::OpenHow up{};
+  up.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  up.resolve = sys::kResolveNoMagiclinks | sys::kResolveNoSymlinks;
+  Fd parent(sys::openat2(dst_fd, "..", &up));
+  if (parent.get() < 0) return parent.get();
+  sys::OpenHow how{};
+  how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
+  how.resolve = sys::kResolveBeneath | sys::kResolveNoSymlinks | sys::kResolveNoMagiclinks;
+  long top = sys::openat2(parent.get(), name, &how);
+  if (top < 0) return top;
+  if (mount_id(static_cast<int>(top)) == mount_id(dst_fd)) {
+    sys::close(static_cast<int>(top));
+    return -ESTALE;
+  }
+  return top;
+}
 }  // namespace
 
 long rootfs_resolve(int root_fd, const char* path, int flags) {
@@ -141,25 +224,8 @@ long rootfs_resolve_or_create(int root_fd, const char* path, bool last_is_file) 
   return -ELOOP;
 }
 
-unsigned long rootfs_locked_flags(int fd) {
-  struct statfs sfs {};
-  if (sys::fstatfs(fd, &sfs) < 0) return 0;
-  unsigned long f = static_cast<unsigned long>(sfs.f_flags);
-  unsigned long out = 0;
-  if (f & ST_RDONLY) out |= MS_RDONLY;
-  if (f & ST_NOSUID) out |= MS_NOSUID;
-  if (f & ST_NODEV) out |= MS_NODEV;
-  if (f & ST_NOEXEC) out |= MS_NOEXEC;
-  if (f & ST_NODIRATIME) out |= MS_NODIRATIME;
-  // The atime mode is locked as a whole in a user namespace: restate the current one.
-  if (f & ST_NOATIME) {
-    out |= MS_NOATIME;
-  } else if (f & ST_RELATIME) {
-    out |= MS_RELATIME;
-  } else {
-    out |= MS_STRICTATIME;
-  }
-  return out;
+long rootfs_attach(int tree, int dst_fd) {
+  return sys::move_mount(tree, "", dst_fd, "", sys::kMoveMountFEmptyPath | sys::kMoveMountTEmptyPath);
 }
 
 // Without a mount namespace of its own the container shares the runtime's (runtime-tools'
@@ -192,37 +258,45 @@ void rootfs_prepare(Child& c) {
   c.root_fd = static_cast<int>(fd);
 }
 
+// proc and sysfs only on a real directory reached without any symlink (runc: "must be
+// mounted on ordinary directory"): an image whose /proc links elsewhere would otherwise
+// get procfs wherever the link points.
+bool needs_ordinary_directory(const MountPlan& m) {
+  if (m.fstype == nullptr) return false;
+  const char* t = m.fstype;
+  return (t[0] == 'p' && t[1] == 'r' && t[2] == 'o' && t[3] == 'c' && t[4] == '\0') ||
+         (t[0] == 's' && t[1] == 'y' && t[2] == 's' && t[3] == 'f' && t[4] == 's' && t[5] == '\0');
+}
+
 void rootfs_mount_all(const Child& c) {
   const ChildPlan& p = *c.plan;
   for (uint32_t i = 0; i < p.n_mounts; i++) {
     const MountPlan& m = p.mounts[i];
     Fd dst(rootfs_resolve_or_create(c.root_fd, m.destination, m.target_is_file));
     if (dst.get() < 0) fail(c, ChildStep::Mount, m.index, dst.get(), m.destination);
+    if (needs_ordinary_directory(m) && !m.source_is_path) {
+      sys::OpenHow how{};
+      how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+      how.resolve = sys::kResolveInRoot | sys::kResolveNoSymlinks | sys::kResolveNoMagiclinks;
+      Fd plain(sys::openat2(c.root_fd, m.destination, &how));
+      if (plain.get() < 0) fail(c, ChildStep::Mount, m.index, plain.get() == -ELOOP ? -ENOTDIR : plain.get(),
+                                "must be mounted on ordinary directory");
+    }
 
-    Fd src;
-    text::FdPath src_path;
-    const char* source = m.source;
+    long r;
     if (m.source_is_path) {
-      src.reset(sys::openat(AT_FDCWD, m.source, O_PATH | O_CLOEXEC));
-      if (src.get() < 0) fail(c, ChildStep::Mount, m.index, src.get(), m.source);
-      text::fd_path(src_path, src.get());
-      source = src_path.c_str();
+      const char* what = m.destination;
+      r = bind_mount(m, dst.get(), &what);
+      if (r < 0) fail(c, ChildStep::Mount, m.index, r, what);
+      continue;
     }
-    long r = mount_at_fd(source, dst.get(), m.fstype, m.flags, m.data);
+    r = mount_at_fd(m.source, dst.get(), m.fstype, m.flags, m.data);
     if (r < 0) fail(c, ChildStep::Mount, m.index, r, m.destination);
-    if (m.remount_flags < 0 && m.n_propagation == 0) continue;
-
-    // The fd still names the directory under the new mount: resolve again to reach it.
-    dst.reset(rootfs_resolve(c.root_fd, m.destination, O_PATH));
-    if (dst.get() < 0) fail(c, ChildStep::Mount, m.index, dst.get(), m.destination);
-    if (m.remount_flags >= 0) {
-      r = remount_at_fd(dst.get(), static_cast<unsigned long>(m.remount_flags));
-      if (r < 0) fail(c, ChildStep::Mount, m.index, r, m.destination);
-    }
-    for (uint32_t k = 0; k < m.n_propagation; k++) {
-      r = mount_at_fd(nullptr, dst.get(), nullptr, m.propagation[k], nullptr);
-      if (r < 0) fail(c, ChildStep::Mount, m.index, r, m.destination);
-    }
+    if (m.n_propagation == 0) continue;
+    Fd top(mount_on_top(dst.get()));
+    if (top.get() < 0) fail(c, ChildStep::Mount, m.index, top.get(), m.destination);
+    r = set_propagation(top.get(), m.propagation, m.n_propagation);
+    if (r < 0) fail(c, ChildStep::Mount, m.index, r, m.destination);
   }
 }
 
@@ -270,6 +344,8 @@ void rootfs_make_cwd(const Child& c) {
   sys::close(static_cast<int>(fd));
 }
 
+// A recursive copy of the path's own tree, made read-only while detached and attached
+// back onto it.
 void rootfs_readonly_paths(const Child& c) {
   const ChildPlan& p = *c.plan;
   for (uint32_t i = 0; i < p.n_readonly_paths; i++) {
@@ -278,15 +354,24 @@ void rootfs_readonly_paths(const Child& c) {
     Fd fd(rootfs_resolve(c.root_fd, path, O_PATH));
     if (fd.get() == -ENOENT) continue;
     if (fd.get() < 0) fail(c, ChildStep::ReadonlyPath, index, fd.get(), path);
-    text::FdPath self;
-    text::fd_path(self, fd.get());
-    long r = sys::mount(self.c_str(), self.c_str(), nullptr, MS_BIND | MS_REC, nullptr);
+    Fd tree(sys::open_tree(fd.get(), "", sys::kOpenTreeClone | O_CLOEXEC | AT_EMPTY_PATH | sys::kAtRecursive));
+    if (tree.get() < 0) fail(c, ChildStep::ReadonlyPath, index, tree.get(), path);
+    sys::MountAttr ro{};
+    ro.attr_set = sys::kMountAttrRdonly;
+    long r = sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH | sys::kAtRecursive, &ro);
     if (r < 0) fail(c, ChildStep::ReadonlyPath, index, r, path);
-    fd.reset(rootfs_resolve(c.root_fd, path, O_PATH));
-    if (fd.get() < 0) fail(c, ChildStep::ReadonlyPath, index, fd.get(), path);
-    r = remount_at_fd(fd.get(), MS_RDONLY);
+    r = rootfs_attach(tree.get(), fd.get());
     if (r < 0) fail(c, ChildStep::ReadonlyPath, index, r, path);
   }
+}
+
+// A fresh read-only tmpfs, detached until it is attached onto the directory's fd.
+long empty_readonly_tmpfs() {
+  Fd ctx(sys::fsopen("tmpfs", 1 /* FSOPEN_CLOEXEC */));
+  if (ctx.get() < 0) return ctx.get();
+  long r = sys::fsconfig(ctx.get(), sys::kFsconfigCmdCreate, nullptr, nullptr, 0);
+  if (r < 0) return r;
+  return sys::fsmount(ctx.get(), 1 /* FSMOUNT_CLOEXEC */, sys::kMountAttrRdonly);
 }
 
 // Masking binds /dev/null over files; the source must really be the null device, or a
@@ -303,31 +388,32 @@ void rootfs_mask_paths(const Child& c) {
     struct stat st {};
     long r = sys::fstatat(fd.get(), "", &st, AT_EMPTY_PATH);
     if (r < 0) fail(c, ChildStep::MaskPath, index, r, path);
+    Fd tree;
     if (S_ISDIR(st.st_mode)) {
-      r = mount_at_fd("tmpfs", fd.get(), "tmpfs", MS_RDONLY, nullptr);
-      if (r < 0) fail(c, ChildStep::MaskPath, index, r, path);
-      continue;
+      tree.reset(empty_readonly_tmpfs());
+    } else {
+      if (null_fd.get() < 0) {
+        null_fd.reset(rootfs_resolve(c.root_fd, "/dev/null", O_PATH));
+        if (null_fd.get() < 0) fail(c, ChildStep::MaskPath, index, null_fd.get(), "/dev/null");
+        struct stat ns {};
+        r = sys::fstatat(null_fd.get(), "", &ns, AT_EMPTY_PATH);
+        if (r < 0) fail(c, ChildStep::MaskPath, index, r, "/dev/null");
+        if (!S_ISCHR(ns.st_mode) || sys::dev_major(ns.st_rdev) != 1 || sys::dev_minor(ns.st_rdev) != 3)
+          fail(c, ChildStep::MaskPath, index, ENODEV, "/dev/null is not the null device");
+      }
+      tree.reset(sys::open_tree(null_fd.get(), "", sys::kOpenTreeClone | O_CLOEXEC | AT_EMPTY_PATH));
     }
-    if (null_fd.get() < 0) {
-      null_fd.reset(rootfs_resolve(c.root_fd, "/dev/null", O_PATH));
-      if (null_fd.get() < 0) fail(c, ChildStep::MaskPath, index, null_fd.get(), "/dev/null");
-      struct stat ns {};
-      r = sys::fstatat(null_fd.get(), "", &ns, AT_EMPTY_PATH);
-      if (r < 0) fail(c, ChildStep::MaskPath, index, r, "/dev/null");
-      if (!S_ISCHR(ns.st_mode) || sys::dev_major(ns.st_rdev) != 1 || sys::dev_minor(ns.st_rdev) != 3)
-        fail(c, ChildStep::MaskPath, index, ENODEV, "/dev/null is not the null device");
-    }
-    text::FdPath src;
-    text::fd_path(src, null_fd.get());
-    r = mount_at_fd(src.c_str(), fd.get(), nullptr, MS_BIND, nullptr);
+    if (tree.get() < 0) fail(c, ChildStep::MaskPath, index, tree.get(), path);
+    r = rootfs_attach(tree.get(), fd.get());
     if (r < 0) fail(c, ChildStep::MaskPath, index, r, path);
   }
 }
 
 void rootfs_readonly_root(const Child& c) {
   if (!c.plan->root_readonly) return;
-  long r = sys::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | rootfs_locked_flags(c.root_fd),
-                      nullptr);
+  sys::MountAttr ro{};
+  ro.attr_set = sys::kMountAttrRdonly;
+  long r = sys::mount_setattr(c.root_fd, "", AT_EMPTY_PATH, &ro);
   if (r < 0) fail(c, ChildStep::RootReadonly, -1, r, "/");
 }
 

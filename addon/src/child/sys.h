@@ -152,15 +152,54 @@ inline long unlinkat(int dirfd, const char* path, int flags) { return call(SYS_u
 inline long symlinkat(const char* target, int dirfd, const char* path) {
   return call(SYS_symlinkat, target, dirfd, path);
 }
-inline long faccessat2(int dirfd, const char* path, int mode, int flags) {
-  return call(SYS_faccessat2, dirfd, path, mode, flags);
-}
+// faccessat (not faccessat2): every seccomp profile knows it; it checks the real ids,
+// which equal the effective ones once the credentials are switched.
+inline long faccessat(int dirfd, const char* path, int mode) { return call(SYS_faccessat, dirfd, path, mode); }
 inline long umask(unsigned mask) { return call(SYS_umask, mask); }
 
 inline long mount(const char* src, const char* dst, const char* type, unsigned long flags, const void* data) {
   return call(SYS_mount, src, dst, type, flags, data);
 }
 inline long umount2(const char* target, int flags) { return call(SYS_umount2, target, flags); }
+
+// The fd-based mount API (linux/mount.h), so no mount is ever made through a path string
+// the container could have prepared.
+struct MountAttr {
+  uint64_t attr_set;
+  uint64_t attr_clr;
+  uint64_t propagation;
+  uint64_t userns_fd;
+};
+constexpr unsigned kOpenTreeClone = 1;
+constexpr unsigned kAtRecursive = 0x8000;
+constexpr unsigned kMoveMountFEmptyPath = 0x4;
+constexpr unsigned kMoveMountTEmptyPath = 0x40;
+constexpr uint64_t kMountAttrRdonly = 0x1;
+constexpr uint64_t kMountAttrNosuid = 0x2;
+constexpr uint64_t kMountAttrNodev = 0x4;
+constexpr uint64_t kMountAttrNoexec = 0x8;
+constexpr uint64_t kMountAttrAtimeMask = 0x70;
+constexpr uint64_t kMountAttrRelatime = 0x0;
+constexpr uint64_t kMountAttrNoatime = 0x10;
+constexpr uint64_t kMountAttrStrictatime = 0x20;
+constexpr uint64_t kMountAttrNodiratime = 0x80;
+constexpr unsigned kFsconfigCmdCreate = 6;
+inline long open_tree(int dirfd, const char* path, unsigned flags) { return call(SYS_open_tree, dirfd, path, flags); }
+inline long move_mount(int from_dfd, const char* from, int to_dfd, const char* to, unsigned flags) {
+  return call(SYS_move_mount, from_dfd, from, to_dfd, to, flags);
+}
+inline long mount_setattr(int dirfd, const char* path, unsigned flags, const MountAttr* attr) {
+  return call(SYS_mount_setattr, dirfd, path, flags, attr, sizeof(MountAttr));
+}
+inline long fsopen(const char* fstype, unsigned flags) { return call(SYS_fsopen, fstype, flags); }
+inline long fsconfig(int fd, unsigned cmd, const char* key, const void* value, int aux) {
+  return call(SYS_fsconfig, fd, cmd, key, value, aux);
+}
+inline long fsmount(int fd, unsigned flags, unsigned attr_flags) { return call(SYS_fsmount, fd, flags, attr_flags); }
+template <typename Statx>
+inline long statx(int dirfd, const char* path, int flags, unsigned mask, Statx* out) {
+  return call(SYS_statx, dirfd, path, flags, mask, out);
+}
 inline long pivot_root(const char* new_root, const char* put_old) { return call(SYS_pivot_root, new_root, put_old); }
 inline long chroot(const char* path) { return call(SYS_chroot, path); }
 inline long chdir(const char* path) { return call(SYS_chdir, path); }

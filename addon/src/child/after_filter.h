@@ -1,0 +1,16 @@
+// The syscalls the child makes after the user's seccomp filter is installed: the one
+// written list (DESIGN.md section 1). A profile must allow these for a container to
+// start; test/integration/child-syscalls.test.ts runs containers under profiles that
+// allow exactly these (src/seccomp/child-syscalls.ts mirrors them) plus the program's own.
+//
+// With noNewPrivileges the filter goes in last, after Detach:
+//   write (Detached, and a failure on stderr), read (exec.fifo), close (fifo, sync
+//   socket), execve, exit_group (on failure).
+// Without it the filter needs CAP_SYS_ADMIN, so it precedes the credential switch, and
+// the switch and the rest of the ladder come after it:
+//   setgroups, setresgid, setresuid, capget, capset, prctl (bounding set, keepcaps,
+//   ambient set, dumpable, parent-death signal, no_new_privs), getppid, fchdir (only when
+//   root could not enter the cwd), faccessat (X_OK on args[0] as the user), write, read,
+//   close, execve, exit_group.
+// Nothing here may be added without adding it to both lists.
+#pragma once

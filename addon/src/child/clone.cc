@@ -1,0 +1,31 @@
+// clone3 fork-style (no CLONE_VM: the child gets a copy of this process with only the
+// calling thread), with CLONE_PIDFD, and CLONE_INTO_CGROUP when the plan has a v2 cgroup.
+// Child code: from the clone on, only async-signal-safe calls (check-child.sh).
+#include <signal.h>
+
+#include "child.h"
+#include "sys.h"
+
+namespace tsrun {
+namespace {
+
+constexpr uint64_t kClonePidfd = 0x00001000ULL;        // linux/sched.h
+constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;  // linux/sched.h
+
+}  // namespace
+
+long clone_child(const ChildPlan* plan, int parent_end, int child_end, int parent_pid, int* pidfd) {
+  sys::CloneArgs args{};
+  args.flags = kClonePidfd | (plan->cgroup_fd >= 0 ? kCloneIntoCgroup : 0);
+  args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+  args.exit_signal = SIGCHLD;
+  args.cgroup = plan->cgroup_fd >= 0 ? static_cast<uint64_t>(plan->cgroup_fd) : 0;
+  long pid = sys::clone3(&args);
+  if (pid == 0) {
+    sys::close(parent_end);
+    child_main(plan, child_end, parent_pid);
+  }
+  return pid;
+}
+
+}  // namespace tsrun
