@@ -2,10 +2,13 @@
 // runtime process; the child only installs the bytes (DESIGN §2, ANCHORS B). Behaviour
 // follows runc's libcontainer/seccomp: syscall names libseccomp does not know are skipped,
 // a rule whose action equals the default action is skipped, ERRNO and TRACE default to
-// EPERM, args sharing an index become one rule per condition, TSYNC is a no-op.
+// EPERM, args sharing an index become one rule per condition, TSYNC is a no-op; and, in
+// front of libseccomp's program, runc's ENOSYS stub for syscalls newer than the profile
+// (enosys-stub.ts).
 import { ConfigError } from '../errors';
 import type { Seccomp, SyscallArg } from '../spec/types';
 import { errnoText } from '../sys/errno';
+import { encodeBpf, enosysStub, enosysStubApplies, type Insn, syscallLimits } from './enosys-stub';
 import { libseccomp, NR_SCMP_ERROR, SCMP_FLTATR_CTL_NNP, SCMP_FLTATR_CTL_TSYNC, type ScmpArgCmp, type ScmpFilter } from './libseccomp';
 
 /** Action values (seccomp.h SCMP_ACT_*). ERRNO and TRACE carry a 16-bit return code. */
@@ -167,9 +170,27 @@ function addRules(lib: ReturnType<typeof libseccomp>, ctx: ScmpFilter, seccomp: 
   });
 }
 
-/** Compiles `seccomp` (config.json's linux.seccomp) to BPF. Throws ConfigError naming the
- * JSON path of the first problem. */
-export function compileSeccomp(seccomp: Seccomp): CompiledSeccomp {
+/** The ENOSYS stub for `seccomp` (enosys-stub.ts): empty when the default action needs
+ * none. The limits come from every name of every rule, whatever its action, on each
+ * architecture of the profile (none listed: the native one). */
+function stubFor(lib: ReturnType<typeof libseccomp>, seccomp: Seccomp, defaultAction: number, archTokens: number[]): Insn[] {
+  if (!enosysStubApplies(defaultAction)) return [];
+  const names = (seccomp.syscalls ?? []).flatMap((call) => call.names).filter((name) => typeof name === 'string' && name !== '');
+  const tokens = archTokens.length > 0 ? archTokens : [lib.archNative()];
+  return enosysStub(syscallLimits(tokens, names, lib.resolveNameArch));
+}
+
+/** A compiled profile in its two parts, before they are joined: libseccomp's program and
+ * the stub that goes in front of it. */
+export interface SeccompParts {
+  program: Buffer;
+  stub: Insn[];
+  flags: number;
+}
+
+/** `seccomp` (config.json's linux.seccomp) through libseccomp, and its ENOSYS stub.
+ * Throws ConfigError naming the JSON path of the first problem. */
+export function compileSeccompParts(seccomp: Seccomp): SeccompParts {
   const unsupported = findUnsupportedSeccomp(seccomp);
   if (unsupported) throw unsupported;
   const defaultAction = seccompAction(seccomp.defaultAction, seccomp.defaultErrnoRet, `${AT}.defaultAction`);
@@ -204,10 +225,22 @@ export function compileSeccomp(seccomp: Seccomp): CompiledSeccomp {
     const bpf = lib.exportBpf(ctx);
     if (typeof bpf === 'number') throw new ConfigError(AT, `export the filter: ${errnoText(-bpf)}`);
     if (bpf.length === 0 || bpf.length % BPF_INSN_SIZE !== 0) throw new ConfigError(AT, `libseccomp exported ${bpf.length} bytes, not whole BPF instructions`);
-    const insns = bpf.length / BPF_INSN_SIZE;
-    if (insns > BPF_MAX_INSNS) throw new ConfigError(AT, `the filter has ${insns} instructions, more than the kernel's limit of ${BPF_MAX_INSNS}`);
-    return { filter: bpf, flags };
+    return { program: bpf, stub: stubFor(lib, seccomp, defaultAction, archTokens), flags };
   } finally {
     lib.release(ctx);
   }
+}
+
+/** Compiles `seccomp` (config.json's linux.seccomp) to BPF: the stub, then libseccomp's
+ * program. Throws ConfigError naming the JSON path of the first problem. */
+export function compileSeccomp(seccomp: Seccomp): CompiledSeccomp {
+  const { program, stub, flags } = compileSeccompParts(seccomp);
+  // libseccomp's jumps are relative: its program moves behind the stub unchanged.
+  const filter = stub.length === 0 ? program : Buffer.concat([encodeBpf(stub), program]);
+  const insns = filter.length / BPF_INSN_SIZE;
+  if (insns > BPF_MAX_INSNS) {
+    const ofStub = stub.length === 0 ? '' : ` (${stub.length} of them the ENOSYS stub)`;
+    throw new ConfigError(AT, `the filter has ${insns} instructions${ofStub}, more than the kernel's limit of ${BPF_MAX_INSNS}`);
+  }
+  return { filter, flags };
 }

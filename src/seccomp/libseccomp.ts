@@ -23,6 +23,12 @@ export interface Libseccomp {
   /** The syscall number on the native architecture (negative pseudo-numbers for calls
    * that exist only elsewhere), or -1 (__NR_SCMP_ERROR) when libseccomp does not know it. */
   resolveName(name: string): number;
+  /** The syscall number on the architecture `arch` (an SCMP_ARCH_* token); negative
+   * (pseudo-numbers, __NR_SCMP_ERROR) when the call does not exist there or is unknown.
+   * x32 numbers carry __X32_SYSCALL_BIT. */
+  resolveNameArch(arch: number, name: string): number;
+  /** The SCMP_ARCH_* token of the architecture libseccomp was built for. */
+  archNative(): number;
   ruleAdd(ctx: ScmpFilter, action: number, syscall: number, args: ScmpArgCmp[]): number;
   attrSet(ctx: ScmpFilter, attr: number, value: number): number;
   /** The filter as raw BPF (struct sock_filter[]), read back from a memfd. */
@@ -55,6 +61,8 @@ export function libseccomp(): Libseccomp {
   const seccompArchExist = lib.func('seccomp_arch_exist', 'int', [ctxType, 'uint32_t']);
   const seccompArchAdd = lib.func('seccomp_arch_add', 'int', [ctxType, 'uint32_t']);
   const seccompResolve = lib.func('seccomp_syscall_resolve_name', 'int', ['const char *']);
+  const seccompResolveArch = lib.func('seccomp_syscall_resolve_name_arch', 'int', ['uint32_t', 'const char *']);
+  const seccompArchNative = lib.func('seccomp_arch_native', 'uint32_t', []);
   const seccompRuleAdd = lib.func('seccomp_rule_add_array', 'int', [ctxType, 'uint32_t', 'int', 'unsigned int', koffi.pointer(cmp)]);
   const seccompAttrSet = lib.func('seccomp_attr_set', 'int', [ctxType, 'int', 'uint32_t']);
   const seccompExportBpf = lib.func('seccomp_export_bpf', 'int', [ctxType, 'int']);
@@ -66,6 +74,8 @@ export function libseccomp(): Libseccomp {
     archExist: (ctx, arch) => seccompArchExist(ctx, arch >>> 0) as number,
     archAdd: (ctx, arch) => seccompArchAdd(ctx, arch >>> 0) as number,
     resolveName: (name) => seccompResolve(name) as number,
+    resolveNameArch: (arch, name) => seccompResolveArch(arch >>> 0, name) as number,
+    archNative: () => (seccompArchNative() as number) >>> 0,
     ruleAdd: (ctx, action, syscall, args) => seccompRuleAdd(ctx, action >>> 0, syscall, args.length, args.length > 0 ? args : null) as number,
     attrSet: (ctx, attr, value) => seccompAttrSet(ctx, attr, value >>> 0) as number,
     exportBpf: (ctx) => {
