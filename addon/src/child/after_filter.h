@@ -8,7 +8,7 @@
 //   socket), execve, exit_group (on failure).
 // Without it the filter needs CAP_SYS_ADMIN, so it precedes the credential switch, and
 // the switch and the rest of the ladder come after it:
-//   setgroups, setresgid, setresuid, capget, capset, prctl (bounding set, keepcaps,
+//   setgroups, setresgid, setresuid, capset, prctl (bounding set, keepcaps,
 //   ambient set, dumpable, parent-death signal, no_new_privs), getppid, fchdir (only when
 //   root could not enter the cwd), faccessat (X_OK on args[0] as the user), write, read,
 //   close, execve, exit_group.

@@ -121,17 +121,20 @@ void exec_wait_fifo(const Child& c) {
   char byte = 0;
   long r = sys::read(fd, &byte, 1);
   if (r != 1) fail_late(c, ChildStep::ExecFifo, r < 0 ? r : -EPIPE, "read exec.fifo", 1);
-  sys::close(fd);
+  // Really closed, or no exec: a filter that denies close must not leave it open.
+  r = sys::close(fd);
+  if (r < 0 && r != -EINTR) fail_late(c, ChildStep::ExecFifo, r, "close exec.fifo", 1);
 }
 
 [[noreturn]] void exec_program(const Child& c, const char* path) {
   const ChildPlan& p = *c.plan;
   if (p.argc == 0) sys::exit_group(0);  // created without a process: nothing to run
   // The last runtime fd: from here a failure is reported on stderr only.
-  sys::close(c.sync_fd);
   Child after = c;
   after.sync_fd = -1;
-  long r = sys::execve(path, p.argv, p.envp);
+  long r = sys::close(c.sync_fd);
+  if (r < 0 && r != -EINTR) fail_late(after, ChildStep::Exec, r, "close the sync socket", 1);
+  r = sys::execve(path, p.argv, p.envp);
   text::Buf<kMaxPathLen + 64> what;
   what.add("exec ").add(path);
   fail_late(after, ChildStep::Exec, r, what.c_str(), 127);
