@@ -19,6 +19,7 @@ import { compileSeccomp } from '../seccomp/compile';
 import { loadSpec } from '../spec/load';
 import type { Spec } from '../spec/types';
 import { STATE_VERSION, type ContainerRecord } from '../state/types';
+import { writeFileAtomic } from '../sys/atomic-file';
 import { nodeErrorText } from '../sys/errno';
 import { native, type Native } from '../sys/native';
 import { readProcessFacts } from '../sys/proc';
@@ -49,12 +50,6 @@ export interface Created {
   /** pidfd of the container's init, a child of this process. */
   pidfd: number;
   spec: Spec;
-}
-
-function writeFileAtomic(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }
 
 /** systemd socket activation, as runc passes it on: the LISTEN_FDS fds (from 3) go to the
