@@ -25,7 +25,7 @@ import { native, type Native } from '../sys/native';
 import { readProcessFacts } from '../sys/proc';
 import { sleepMs } from '../sys/sleep';
 import type { RuntimeContext } from './context';
-import { availableCapabilities, cgroupVersion, hostHierarchies, readRootfsFile, statKind } from './host';
+import { availableCapabilities, cgroupVersion, hostHierarchies, readImagePasswd, statKind } from './host';
 import { unmountUnder } from './shared-mounts';
 import { Undo } from './undo';
 import { OCI_VERSION } from './version';
@@ -178,7 +178,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       namespaces,
       joinFds,
       statSource: statKind,
-      passwd: spec.process?.env?.some((e) => e.startsWith('HOME=')) ? null : readRootfsFile(rootfs, 'etc/passwd'),
+      passwd: spec.process?.env?.some((e) => e.startsWith('HOME=')) ? null : readImagePasswd(addon, rootfs),
       cgroupSources: cgroupV === 1 ? cgroupMountSources(cgroups, hierarchies) : [],
       cgroupVersion: cgroupV,
       // On a v2 host every controller lives in the one directory.
