@@ -1,10 +1,13 @@
 // The Node-API surface (typed in src/sys/native.ts): argument checks with clear
 // TypeErrors, conversion, and SyscallError for failing calls. The work lives in
-// plan.cc, spawn.cc and sync.cc.
+// plan.cc, spawn.cc and sync.cc; readFileInRoot (the runtime process reading a file of
+// the image) is here.
 #include <napi.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
 #include <string.h>
 // glibc 2.36 declares these without extern "C".
 extern "C" {
@@ -12,10 +15,12 @@ extern "C" {
 }
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 #include "abi.h"
 #include "child/mount_attr.h"
@@ -304,6 +309,84 @@ Napi::Value OpenWith(const Napi::CallbackInfo& info, const char* fn, int flags) 
 Napi::Value OpenPathDir(const Napi::CallbackInfo& info) { return OpenWith(info, "openPathDir", O_PATH | O_DIRECTORY); }
 Napi::Value OpenReadOnly(const Napi::CallbackInfo& info) { return OpenWith(info, "openReadOnly", O_RDONLY); }
 
+// Errors that mean "the image has no such file we may read" rather than a failure.
+bool absent_errno(int err) {
+  switch (err) {
+    case ENOENT: case ENOTDIR: case ELOOP: case EACCES: case EPERM: case ENAMETOOLONG:
+    case EXDEV: case ENXIO: case ENODEV: case EAGAIN:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Closes an fd when the scope ends.
+struct FdGuard {
+  int fd;
+  ~FdGuard() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+// readFileInRoot(rootfs, relativePath, maxBytes): the first maxBytes of a regular file of
+// a hostile rootfs, read by the runtime process (not the child). The path is resolved with
+// openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) from the rootfs, so no symlink or ".."
+// leaves it. It is opened O_PATH first: only a regular file is then opened for reading,
+// through this process's own /proc/self/fd, so a FIFO, socket or device node in the image
+// is never opened (no blocking, no side effect of a device's open). null when the file is
+// absent, unreachable or not a regular file; other failures throw SyscallError.
+Napi::Value ReadFileInRoot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* fn = "readFileInRoot";
+  std::string root, rel;
+  int64_t max = 0;
+  if (!arg_path(info, 0, fn, "rootfs", &root) || !arg_path(info, 1, fn, "relativePath", &rel) ||
+      !arg_int(info, 2, fn, "maxBytes", 0, 16 << 20, &max))
+    return env.Undefined();
+  const std::string subject = root + " (" + rel + ")";
+  FdGuard dir{-1};
+  do {
+    dir.fd = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  } while (dir.fd < 0 && errno == EINTR);
+  if (dir.fd < 0) return throw_syscall(env, "open", errno, root);
+
+  struct open_how how {};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  FdGuard path{-1};
+  // EAGAIN: a rename raced with the resolution; the kernel asks for a retry.
+  for (int tries = 0; tries < 16; tries++) {
+    path.fd = static_cast<int>(syscall(SYS_openat2, dir.fd, rel.c_str(), &how, sizeof how));
+    if (path.fd >= 0 || (errno != EINTR && errno != EAGAIN)) break;
+  }
+  if (path.fd < 0) return absent_errno(errno) ? env.Null() : throw_syscall(env, "openat2", errno, subject);
+  struct stat st {};
+  if (fstat(path.fd, &st) < 0) return throw_syscall(env, "fstat", errno, subject);
+  if (!S_ISREG(st.st_mode)) return env.Null();
+
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", path.fd);
+  FdGuard file{-1};
+  do {
+    file.fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  } while (file.fd < 0 && errno == EINTR);
+  if (file.fd < 0) return absent_errno(errno) ? env.Null() : throw_syscall(env, "open", errno, subject);
+  struct stat again {};
+  if (fstat(file.fd, &again) < 0) return throw_syscall(env, "fstat", errno, subject);
+  if (again.st_dev != st.st_dev || again.st_ino != st.st_ino) return env.Null();  // not the file we checked
+
+  std::vector<char> buf(static_cast<size_t>(max));
+  size_t len = 0;
+  while (len < buf.size()) {
+    ssize_t n = read(file.fd, buf.data() + len, buf.size() - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return throw_syscall(env, "read", errno, subject);
+    if (n == 0) break;
+    len += static_cast<size_t>(n);
+  }
+  return Napi::Buffer<char>::Copy(env, buf.data(), len);
+}
+
 Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path;
@@ -388,6 +471,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("openReadOnly", Napi::Function::New(env, OpenReadOnly, "openReadOnly"));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix, "connectUnix"));
   exports.Set("openTree", Napi::Function::New(env, OpenTree, "openTree"));
+  exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot, "readFileInRoot"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));
   exports.Set("constants", Constants(env));
   return exports;

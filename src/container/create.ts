@@ -19,13 +19,14 @@ import { compileSeccomp } from '../seccomp/compile';
 import { loadSpec } from '../spec/load';
 import type { Spec } from '../spec/types';
 import { STATE_VERSION, type ContainerRecord } from '../state/types';
+import { writeFileAtomic } from '../sys/atomic-file';
 import { nodeErrorText } from '../sys/errno';
 import { native, type Native } from '../sys/native';
 import { readProcessFacts } from '../sys/proc';
 import { sleepMs } from '../sys/sleep';
 import type { RuntimeContext } from './context';
 import { inheritedFds } from './inherited-fds';
-import { availableCapabilities, cgroupVersion, hostHierarchies, readRootfsFile, statKind } from './host';
+import { availableCapabilities, cgroupVersion, hostHierarchies, readImagePasswd, statKind } from './host';
 import { unmountUnder } from './shared-mounts';
 import { Undo } from './undo';
 import { OCI_VERSION } from './version';
@@ -50,12 +51,6 @@ export interface Created {
   /** pidfd of the container's init, a child of this process. */
   pidfd: number;
   spec: Spec;
-}
-
-function writeFileAtomic(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }
 
 /** systemd socket activation, as runc passes it on: the LISTEN_FDS fds (from 3) go to the
@@ -200,7 +195,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       namespaces,
       joinFds,
       statSource: statKind,
-      passwd: spec.process?.env?.some((e) => e.startsWith('HOME=')) ? null : readRootfsFile(rootfs, 'etc/passwd'),
+      passwd: spec.process?.env?.some((e) => e.startsWith('HOME=')) ? null : readImagePasswd(addon, rootfs),
       cgroupSources: cgroupV === 1 ? cgroupMountSources(cgroups, hierarchies) : [],
       cgroupVersion: cgroupV,
       // On a v2 host every controller lives in the one directory.

@@ -18,10 +18,12 @@ export function capabilityMask(names: string[] | undefined, available: bigint): 
 
 /** Capability sets for the child. Capabilities the runtime itself lacks (this host has no
  * CAP_SYS_RESOURCE in its bounding set) cannot be granted: they are left out and reported
- * to the caller, which logs a warning, as runc does for capabilities the kernel lacks. */
-export function planCapabilities(proc: Process, available: bigint): { caps: Capabilities | null; unavailable: string[] } {
-  const c = proc.capabilities;
-  if (!c) return { caps: null, unavailable: [] };
+ * to the caller, which logs a warning, as runc does for capabilities the kernel lacks.
+ * What the config does not grant is not granted: without process.capabilities all five
+ * sets are empty, as in runc and crun (the bounding set too, so a setuid-root binary in
+ * the image cannot regain anything). */
+export function planCapabilities(proc: Process, available: bigint): { caps: Capabilities; unavailable: string[] } {
+  const c = proc.capabilities ?? {};
   const sets = ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const;
   const unavailable = new Set<string>();
   const caps = {} as Capabilities;

@@ -48,6 +48,12 @@ export interface Native {
   openTree(sourcePath: string, recursive: boolean, mountFlags: number): number;
   /** socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC) + connect(path). */
   connectUnix(socketPath: string): number;
+  /** The first maxBytes (at most 16 MiB) of a regular file of a rootfs, resolved with
+   * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) so nothing outside the rootfs is
+   * reached. null when the file is absent, unreachable (ENOENT, ELOOP, EACCES, ...) or not a
+   * regular file: a FIFO, socket or device node is never opened for reading. Other
+   * failures throw SyscallError. */
+  readFileInRoot(rootfs: string, relativePath: string, maxBytes: number): Buffer | null;
   close(fd: number): void;
   /** The ABI constants (SyncType, ChildStep values, struct sizes) for the agreement test. */
   constants: Record<string, number>;

@@ -89,6 +89,34 @@ t.test('capabilities for a non-root user stay with it', async (t) => {
   t.equal(capBits(p.capabilities.effective), 1n << 10n);
 });
 
+t.test('no process.capabilities: no capabilities at all (as runc and crun)', async (t) => {
+  const p = probe(t, (s) => delete s.process!.capabilities);
+  t.equal(p.uid, 0, 'root inside');
+  for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient']) t.equal(p.capabilities[set], '0000000000000000', `${set} is empty`);
+});
+
+t.test('no process.capabilities: a setuid-root binary in the image gains nothing', async (t) => {
+  // busybox drops its setuid privileges itself for ordinary applets (measured on this
+  // host), so it cannot show what the kernel grants; a setuid-root copy of the probe
+  // reports the capabilities of the setuid process itself.
+  const id = h.id('suid');
+  const bundle = h.bundle(id, (s) => {
+    delete s.process!.capabilities;
+    s.process!.user = { uid: 1000, gid: 1000 };
+    s.process!.noNewPrivileges = false;
+    s.process!.args = ['/bin/suid-probe'];
+  });
+  const suid = path.join(bundle, 'rootfs', 'bin', 'suid-probe');
+  fs.copyFileSync(path.join(bundle, 'rootfs', 'probe'), suid);
+  fs.chownSync(suid, 0, 0);
+  fs.chmodSync(suid, 0o4755);
+  const r = h.cli(['run', '--bundle', bundle, id]);
+  t.equal(r.code, 0, r.stderr);
+  const p = JSON.parse(r.stdout);
+  t.same([p.uid, p.euid], [1000, 0], 'the setuid bit took effect: euid 0');
+  for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient']) t.equal(p.capabilities[set], '0000000000000000', `${set} of the setuid process is empty`);
+});
+
 t.test('rlimits, noNewPrivileges, oomScoreAdj', async (t) => {
   const p = probe(t, (s) => {
     s.process!.rlimits = [

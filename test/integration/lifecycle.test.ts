@@ -52,6 +52,53 @@ t.test('create does not run the process; start does; state follows; delete remov
   t.equal(h.cli(['state', id]).code, 1, 'state after delete fails');
 });
 
+t.test('--pid-file: a symlink planted at a temporary name does not redirect the write', async (t) => {
+  const id = h.id('pidfile');
+  const bundle = h.bundle(id, (s) => (s.process!.args = ['/probe', 'sleep', '30']));
+  const dir = path.join(bundle, 'run');
+  fs.mkdirSync(dir);
+  const outside = path.join(bundle, 'outside.txt');
+  fs.writeFileSync(outside, 'untouched');
+  // tsrun's old temporary name and runc's.
+  for (const planted of ['.pid.tmp', '.pid']) fs.symlinkSync(outside, path.join(dir, planted));
+  const c = h.cli(['create', '--bundle', bundle, '--pid-file', path.join(dir, 'pid'), id]);
+  t.equal(c.code, 0, c.stderr);
+  t.equal(fs.readFileSync(outside, 'utf8'), 'untouched', 'the file the links point to is untouched');
+  t.ok(fs.lstatSync(path.join(dir, 'pid')).isFile(), 'the pid file is a regular file');
+  t.equal(Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8')), state(id).pid, 'it holds the init pid');
+  t.same(fs.readdirSync(dir).sort(), ['.pid', '.pid.tmp', 'pid'], 'no temporary file left, the planted links kept');
+  t.equal(h.cli(['delete', '--force', id]).code, 0);
+});
+
+t.test('--pid-file: a symlink at the pid file name is replaced, not followed (as runc)', async (t) => {
+  const id = h.id('pidfile');
+  const bundle = h.bundle(id, (s) => (s.process!.args = ['/probe', 'sleep', '30']));
+  const outside = path.join(bundle, 'outside.txt');
+  fs.writeFileSync(outside, 'untouched');
+  const pidFile = path.join(bundle, 'pid');
+  fs.symlinkSync(outside, pidFile);
+  const c = h.cli(['create', '--bundle', bundle, '--pid-file', pidFile, id]);
+  t.equal(c.code, 0, c.stderr);
+  t.equal(fs.readFileSync(outside, 'utf8'), 'untouched');
+  t.ok(fs.lstatSync(pidFile).isFile(), 'the link was replaced by a regular file');
+  t.equal(Number(fs.readFileSync(pidFile, 'utf8')), state(id).pid);
+  t.equal(h.cli(['delete', '--force', id]).code, 0);
+});
+
+t.test('--pid-file that cannot be written: create fails and leaves no temporary file', async (t) => {
+  const id = h.id('pidfile');
+  const bundle = h.bundle(id, (s) => (s.process!.args = ['/probe', 'sleep', '30']));
+  const dir = path.join(bundle, 'run');
+  fs.mkdirSync(path.join(dir, 'pid'), { recursive: true }); // rename onto a directory fails
+  const c = h.cli(['create', '--bundle', bundle, '--pid-file', path.join(dir, 'pid'), id]);
+  t.equal(c.code, 1);
+  t.match(c.stderr, /write pid file .*\/pid: /);
+  t.equal(c.stderr.trim().split('\n').length, 1, 'one line');
+  t.same(fs.readdirSync(dir), ['pid'], 'no temporary file left');
+  t.notOk(h.stateDirExists(id), 'no state left');
+  t.same(h.cgroupsLeft(id), [], 'no cgroup left');
+});
+
 t.test('kill delivers the named signal; the probe reports it', async (t) => {
   const id = h.id();
   const bundle = h.bundle(id, (s) => (s.process!.args = ['/bin/sh', '-c', 'exec /probe sleep 30 > /tmp/out']));

@@ -104,7 +104,7 @@ t.test('plan: defaults, devices, symlinks, credentials', async (t) => {
   t.equal(plan.devices.find((d) => d.path === '/dev/fuse')?.mode, 0o666, "podman's type bits are dropped from fileMode");
   t.ok(plan.devices.some((d) => d.path === '/dev/null' && d.major === 1 && d.minor === 3));
   t.ok(plan.symlinks.some((s) => s.linkPath === '/dev/ptmx' && s.target === 'pts/ptmx'));
-  t.equal(plan.capabilities, null, 'no capabilities object leaves the sets alone');
+  t.same(plan.capabilities, { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n }, 'no capabilities object: all five sets empty, as runc and crun');
 });
 
 t.test('plan: user namespace binds devices from the host instead of mknod', async (t) => {
@@ -137,8 +137,12 @@ t.test('capabilities: masks, unavailable ones reported, ambient needs inheritabl
   const noResource = ALL & ~(1n << 24n);
   const r = planCapabilities({ args: [], cwd: '/', capabilities: { bounding: ['CAP_SYS_RESOURCE', 'CAP_KILL'], permitted: ['CAP_KILL'], effective: [], inheritable: [], ambient: ['CAP_KILL'] } }, noResource);
   t.same(r.unavailable, ['CAP_SYS_RESOURCE']);
-  t.equal(r.caps!.bounding, 1n << 5n);
-  t.equal(r.caps!.ambient, 0n, 'ambient without inheritable is dropped, as runc and crun do');
+  t.equal(r.caps.bounding, 1n << 5n);
+  t.equal(r.caps.ambient, 0n, 'ambient without inheritable is dropped, as runc and crun do');
+  const none = planCapabilities({ args: [], cwd: '/' }, ALL);
+  t.same(none, { caps: { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n }, unavailable: [] }, 'no process.capabilities: nothing granted');
+  const partial = planCapabilities({ args: [], cwd: '/', capabilities: { effective: ['CAP_KILL'] } }, ALL);
+  t.same([partial.caps.bounding, partial.caps.effective], [0n, 1n << 5n], 'a set the object leaves out is empty');
 });
 
 t.test('rlimits: 2^64-1 from JSON is unlimited', async (t) => {

@@ -1,0 +1,28 @@
+// Replace a file with new contents in one rename, in a directory others may write to
+// (--pid-file goes where the caller says).
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+
+/** Writes `text` to a new temporary file beside `file`, then renames it over `file`. The
+ * temporary name has a random part and is created with O_CREAT|O_EXCL|O_NOFOLLOW, so a
+ * symlink (or anything else) planted in the directory cannot redirect the write: the open
+ * fails instead. rename replaces `file` itself, a symlink there included, never its target
+ * (as runc). On any failure the temporary file is removed. */
+export function writeFileAtomic(file: string, text: string, suffix: () => string = () => randomBytes(6).toString('hex')): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${suffix()}.tmp`);
+  const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o666);
+  try {
+    try {
+      fs.writeFileSync(fd, text);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
