@@ -191,11 +191,13 @@ export interface InitPlan {
  *                   <--- CreateRuntime      mounts, devices, symlinks done (before pivot)
  *   (prestart/createRuntime hooks)
  *   Resume ------------------------------>  pivot_root, masked/readonly, sysctl, hostname,
- *                                           creds, caps, rlimits, args[0] lookup
+ *                                           console, cwd and args[0] in the root, fds closed,
+ *                                           [filter without nnp], creds
  *                          <--- Ready
  *   pid-file, state.json
- *   Detach ------------------------------>  pdeathsig cleared only now: a create that dies
- *                       <--- Detached       before this takes the child with it
+ *   Detach ------------------------------>  pdeathsig cleared only now (a create that dies
+ *                                           before takes the child with it); [filter with nnp]
+ *                       <--- Detached
  *   exit                                    blocks on exec.fifo
  *
  * Any child step may instead send Error {step, index, errno, detail} and _exit(1).

@@ -712,3 +712,47 @@ t.test('spawn: a non-root user keeps only the ambient capabilities it was given'
   t.equal(f.uid, 1000, 'file owner');
   t.equal(f.mode & 0o777, 0o600, 'umask 077 applied');
 });
+
+t.test('spawn: with noNewPrivileges a filter the kernel refuses fails before Detached, while create listens', async (t) => {
+  const sb = new Sandbox();
+  t.teardown(() => sb.dispose());
+  // One instruction with an opcode the kernel does not know: seccomp(2) answers EINVAL.
+  const bad = new Uint8Array(8);
+  new DataView(bad.buffer).setUint16(0, 0xffff, true);
+  const plan = basePlan(sb, { noNewPrivileges: true, seccomp: { filter: bad, flags: 0 }, args: ['sh', '-c', 'true'] });
+  let error: Error | undefined;
+  try {
+    await drive(sb, plan);
+  } catch (err) {
+    error = err as Error;
+  }
+  t.match(error?.message, new RegExp(`expected Detached, got type ${c('SyncType_Error')} step ${c('ChildStep_Seccomp')} index -1 errno 22 `), 'the Error replaces Detached');
+});
+
+t.test('spawn: every fd the plan names is lifted above the preserved range; runtime fds in it are closed', async (t) => {
+  const sb = new Sandbox();
+  t.teardown(() => sb.dispose());
+  // Open fds of ours, then hand the child a preserved range reaching past all of them
+  // (Node's own fds fall in it too) of which only `passed` is the caller's.
+  const fillers: number[] = [];
+  for (let i = 0; i < 8; i++) fillers.push(sb.track(fs.openSync(sb.out, 'r')));
+  const passed = fillers[0]!;
+  const top = Math.max(...fillers) + 1;
+  const fifo = path.join(sb.state, 'exec.fifo');
+  N.mkfifo(fifo, 0o600);
+  const fifoFd = sb.track(fs.openSync(fifo, fs.constants.O_RDWR));
+  const d = await drive(sb, basePlan(sb, { preserveFds: top - 3, inheritFds: [passed], fifoFd, args: ['sh', '-c', 'true'] }));
+  t.equal(d.last.type, c('SyncType_Ready'), describe(d.last));
+  // What the init holds while it waits on the fifo is what reaches execve, but for the
+  // fifo and the sync socket, which it closes right before.
+  const held = new Map(fs.readdirSync(`/proc/${d.pid}/fd`).map((e) => [Number(e), fs.readlinkSync(`/proc/${d.pid}/fd/${e}`)] as [number, string]));
+  t.equal(held.get(passed), sb.out, `the passed fd ${passed} is inherited`);
+  t.same([...held.keys()].filter((fd) => fd > 2 && fd < top && fd !== passed), [], 'no other fd of the preserved range');
+  const above = [...held.entries()].filter(([fd]) => fd >= top);
+  t.equal(above.length, 2, `above the range only the fifo and the sync socket (${JSON.stringify(above)})`);
+  t.ok(above.some(([, target]) => target === fifo) && above.some(([, target]) => target.startsWith('socket:')));
+  t.equal(N.releaseFifo(fifo, d.pidfd, TIMEOUT_MS), true);
+  const st = await N.reap(d.pidfd);
+  sb.closeFd(d.pidfd);
+  t.same(st, { code: 0, signal: 0 });
+});
