@@ -167,3 +167,45 @@ export function hostNamespace(type: string): number {
   const link = fs.readlinkSync(`/proc/self/ns/${type}`);
   return Number(/\[(\d+)\]/.exec(link)?.[1]);
 }
+
+/** Host uid/gid that a user-namespaced test container's root maps to. */
+export const USERNS_HOST_ID = 100000;
+
+/** Puts `s` in a new user namespace (0 -> USERNS_HOST_ID, 65536 ids), without the mounts
+ * such a container may not make here (sysfs without its own network ns, cgroup, a devpts
+ * gid that is not mapped). The caller chowns the rootfs (chownForUserns). */
+export function inUserNamespace(s: Spec): void {
+  s.linux!.namespaces!.push({ type: 'user' });
+  s.linux!.uidMappings = [{ containerID: 0, hostID: USERNS_HOST_ID, size: 65536 }];
+  s.linux!.gidMappings = [{ containerID: 0, hostID: USERNS_HOST_ID, size: 65536 }];
+  s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup' && m.destination !== '/sys');
+  const pts = s.mounts!.find((m) => m.destination === '/dev/pts');
+  if (pts) pts.options = ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'];
+}
+
+export function chownForUserns(bundle: string): void {
+  spawnSync('chown', ['-R', `${USERNS_HOST_ID}:${USERNS_HOST_ID}`, path.join(bundle, 'rootfs')]);
+}
+
+/** create with --console-socket served by test/helpers/console-receiver.py, then start;
+ * resolves with what the receiver wrote (the pty's output) once the pty closed, or with
+ * "create failed: ..." when create failed. */
+export async function runWithConsole(h: Harness, bundle: string, id: string, t: { teardown(fn: () => void): void; equal(a: any, b: any, m: string): unknown }): Promise<string> {
+  const { spawn } = await import('node:child_process');
+  const sock = path.join(bundle, 'console.sock');
+  const received = path.join(bundle, 'console.out');
+  const receiver = spawn('python3', [path.join(__dirname, 'console-receiver.py'), sock, received], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const done = new Promise<number | null>((r) => receiver.on('exit', (c) => r(c)));
+  t.teardown(() => {
+    if (receiver.exitCode === null) receiver.kill('SIGKILL');
+  });
+  await new Promise((r) => receiver.stdout.once('data', r));
+  const c = h.cli(['create', '--console-socket', sock, '--bundle', bundle, id]);
+  if (c.code !== 0) {
+    receiver.kill('SIGKILL');
+    return `create failed: ${c.stderr}`;
+  }
+  t.equal(h.cli(['start', id]).code, 0, 'start');
+  t.equal(await done, 0, 'the pty closed when the process exited');
+  return fs.readFileSync(received, 'utf8');
+}

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { Harness, hostNamespace, waitFor, type Probe } from '../helpers/harness';
+import { chownForUserns, Harness, hostNamespace, inUserNamespace, waitFor, type Probe } from '../helpers/harness';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());
@@ -155,14 +155,8 @@ t.test('namespaces: time namespace', async (t) => {
 
 t.test('user namespace with mappings', async (t) => {
   const id = h.id('userns');
-  const bundle = h.bundle(id, (s) => {
-    s.linux!.namespaces!.push({ type: 'user' });
-    s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup' && m.destination !== '/sys');
-    s.mounts!.find((m) => m.destination === '/dev/pts')!.options = ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'];
-  });
-  require('node:child_process').spawnSync('chown', ['-R', '100000:100000', path.join(bundle, 'rootfs')]);
+  const bundle = h.bundle(id, inUserNamespace);
+  chownForUserns(bundle);
   const r = h.cli(['run', '--bundle', bundle, id]);
   t.equal(r.code, 0, r.stderr);
   const p = JSON.parse(r.stdout);

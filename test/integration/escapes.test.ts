@@ -1,11 +1,11 @@
 // Attacks on the runtime as an attacker makes them: with the image's own files and the
 // config's own fields. Each case succeeded against the tsrun before the child was
 // hardened (the issue note says how each was seen to fail) and must fail now.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { Harness } from '../helpers/harness';
+import { chownForUserns, Harness, inUserNamespace, runWithConsole } from '../helpers/harness';
 import type { Spec } from '../../src/spec/types';
 
 const h = new Harness();
@@ -109,26 +109,6 @@ t.test('--preserve-fds and LISTEN_FDS pass only what the caller passed', async (
   t.notMatch(result.stdout, TOKEN, 'the host tree is not reachable through any fd');
 });
 
-async function withConsole(bundle: string, id: string, t: any): Promise<string> {
-  const sock = path.join(bundle, 'console.sock');
-  const received = path.join(bundle, 'console.out');
-  const receiver = spawn('python3', [path.join(__dirname, '..', 'helpers', 'console-receiver.py'), sock, received], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const done = new Promise<number | null>((r) => receiver.on('exit', (c) => r(c)));
-  t.teardown(() => {
-    if (receiver.exitCode === null) receiver.kill('SIGKILL');
-  });
-  await new Promise((r) => receiver.stdout.once('data', r));
-  const c = h.cli(['create', '--console-socket', sock, '--bundle', bundle, id]);
-  if (c.code !== 0) {
-    receiver.kill('SIGKILL');
-    return `create failed: ${c.stderr}`;
-  }
-  t.equal(h.cli(['start', id]).code, 0, 'start');
-  await done;
-  h.cli(['delete', '--force', id]);
-  return fs.readFileSync(received, 'utf8');
-}
-
 t.test('/dev/console in the image linking to /proc/sys/kernel/core_pattern gets no pty (CVE-2025-52565)', async (t) => {
   const id = h.id('console');
   const bundle = h.bundle(id, (s) => {
@@ -143,7 +123,8 @@ t.test('/dev/console in the image linking to /proc/sys/kernel/core_pattern gets 
   fs.symlinkSync('/proc/sys/kernel/core_pattern', path.join(dev, 'console'));
   fs.writeFileSync(path.join(dev, 'null'), '');
   const before = fs.readFileSync('/proc/sys/kernel/core_pattern', 'utf8');
-  const out = await withConsole(bundle, id, t);
+  const out = await runWithConsole(h, bundle, id, t);
+  h.cli(['delete', '--force', id]);
   t.match(out, /^0\s*$/m, `nothing is mounted on core_pattern: ${out}`);
   t.notMatch(out, /WROTE/, 'core_pattern stays read-only');
   t.equal(fs.readFileSync('/proc/sys/kernel/core_pattern', 'utf8'), before, "the host's core_pattern is untouched");
@@ -186,16 +167,14 @@ t.test('a sysctl cannot be redirected by a mount under /proc/sys', async (t) => 
 t.test('a device path that is a symlink in the image is replaced, not followed (user namespace)', async (t) => {
   const id = h.id('devlink');
   const bundle = h.bundle(id, (s) => {
-    s.linux!.namespaces!.push({ type: 'user' });
-    s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup' && m.destination !== '/sys' && m.destination !== '/dev' && m.destination !== '/dev/pts' && m.destination !== '/dev/shm' && m.destination !== '/dev/mqueue');
+    inUserNamespace(s);
+    s.mounts = s.mounts!.filter((m) => !m.destination.startsWith('/dev'));
     s.process!.args = ['/bin/sh', '-c', 'cat /etc/secret-marker; stat -c %F /dev/null'];
   });
   const rootfs = path.join(bundle, 'rootfs');
   fs.writeFileSync(path.join(rootfs, 'etc', 'secret-marker'), 'still-here\n');
   fs.symlinkSync('/etc/secret-marker', path.join(rootfs, 'dev', 'null'));
-  spawnSync('chown', ['-R', '100000:100000', rootfs]);
+  chownForUserns(bundle);
   const r = h.cli(['run', '--bundle', bundle, id]);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /^still-here$/m, 'the link target was not covered by the host device');
@@ -210,15 +189,11 @@ t.test('user namespace: a bind source only the runtime can reach is mounted (as 
   fs.writeFileSync(path.join(secretDir, 'data'), 'reachable\n', { mode: 0o644 });
   const id = h.id('usernsbind');
   const bundle = h.bundle(id, (s) => {
-    s.linux!.namespaces!.push({ type: 'user' });
-    s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup' && m.destination !== '/sys');
-    s.mounts!.find((m) => m.destination === '/dev/pts')!.options = ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'];
+    inUserNamespace(s);
     s.mounts!.push({ destination: '/data', type: 'bind', source: secretDir, options: ['rbind', 'ro'] });
     s.process!.args = ['/bin/sh', '-c', 'cat /data/data; grep " /data " /proc/self/mountinfo'];
   });
-  spawnSync('chown', ['-R', '100000:100000', path.join(bundle, 'rootfs')]);
+  chownForUserns(bundle);
   const r = h.cli(['run', '--bundle', bundle, id]);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /^reachable$/m);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { loadValidators } from '../../src/spec/validate';
-import { catchesSignal, Harness, waitFor } from '../helpers/harness';
+import { catchesSignal, Harness, runWithConsole, waitFor } from '../helpers/harness';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());
@@ -281,25 +281,13 @@ t.test('--version and --help', async (t) => {
 });
 
 t.test('create --console-socket: the engine gets the pty master, the process has a tty', async (t) => {
-  const { spawn } = await import('node:child_process');
   const id = h.id('tty');
   const bundle = h.bundle(id, (s) => {
     s.process!.terminal = true;
     s.process!.args = ['/probe'];
   });
-  const sock = path.join(bundle, 'console.sock');
-  const received = path.join(bundle, 'console.out');
-  const receiver = spawn('python3', [path.join(__dirname, '..', 'helpers', 'console-receiver.py'), sock, received], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const done = new Promise<number | null>((r) => receiver.on('exit', (c) => r(c)));
-  t.teardown(() => {
-    if (receiver.exitCode === null) receiver.kill('SIGKILL');
-  });
-  await new Promise((r) => receiver.stdout.once('data', r));
-  const c = h.cli(['create', '--console-socket', sock, '--bundle', bundle, id]);
-  t.equal(c.code, 0, c.stderr);
-  t.equal(h.cli(['start', id]).code, 0);
-  t.equal(await done, 0, 'the pty closed when the process exited');
-  const out = fs.readFileSync(received, 'utf8');
+  const out = await runWithConsole(h, bundle, id, t);
+  t.notMatch(out, /^create failed/);
   t.match(out, /^name=\/dev\/ptmx fds=1\n/);
   const probe = JSON.parse(out.slice(out.indexOf('{')));
   t.same(probe.stdio.map((s: any) => s.isatty), [true, true, true], 'stdio is the terminal');
