@@ -1,114 +1,28 @@
-// The Node-API surface (typed in src/sys/native.ts): argument checks with clear
-// TypeErrors, conversion, and SyscallError for failing calls. The work lives in
-// plan.cc, spawn.cc and sync.cc; readFileInRoot (the runtime process reading a file of
-// the image) is here.
+// The Node-API surface (typed in src/sys/native.ts): spawning the child, the sync ladder,
+// pidfds. The work lives in plan.cc, spawn.cc and sync.cc; files.cc has the calls on
+// files and mounts, napi_args.* the argument readers and SyscallError.
 #include <napi.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
-#include <stdio.h>
 #include <string.h>
 // glibc 2.36 declares these without extern "C".
 extern "C" {
 #include <sys/pidfd.h>
 }
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <string>
-#include <vector>
 
 #include "abi.h"
-#include "child/mount_attr.h"
-#include "child/sys.h"
+#include "files.h"
+#include "napi_args.h"
 #include "plan_build.h"
 #include "spawn.h"
 #include "sync.h"
 
 namespace tsrun {
 namespace {
-
-struct AddonData {
-  Napi::FunctionReference syscall_error;
-};
-
-// Go-style errno text: "operation not permitted".
-std::string errno_text(int err) {
-  const char* d = strerrordesc_np(err);
-  std::string s = d != nullptr ? d : "errno " + std::to_string(err);
-  if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z' && !(s.size() > 1 && s[1] >= 'A' && s[1] <= 'Z'))
-    s[0] = static_cast<char>(s[0] - 'A' + 'a');
-  return s;
-}
-
-// new SyscallError(op, errno, subject, "<op> <subject>: <reason>"), or a plain Error
-// when init() has not registered the class.
-Napi::Value syscall_error(Napi::Env env, const std::string& op, int err, const std::string& subject) {
-  std::string message = op + (subject.empty() ? "" : " " + subject) + ": " + errno_text(err);
-  AddonData* data = env.GetInstanceData<AddonData>();
-  if (data == nullptr || data->syscall_error.IsEmpty()) {
-    Napi::Error e = Napi::Error::New(env, message);
-    e.Set("errno", Napi::Number::New(env, err));
-    return e.Value();
-  }
-  return data->syscall_error.New({Napi::String::New(env, op), Napi::Number::New(env, err),
-                                  Napi::String::New(env, subject), Napi::String::New(env, message)});
-}
-
-Napi::Value throw_syscall(Napi::Env env, const std::string& op, int err, const std::string& subject) {
-  Napi::Value e = syscall_error(env, op, err, subject);
-  if (!env.IsExceptionPending()) Napi::Error(env, e).ThrowAsJavaScriptException();
-  return env.Undefined();
-}
-
-Napi::Value throw_type(Napi::Env env, const std::string& message) {
-  Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
-  return env.Undefined();
-}
-
-// Argument readers: false (with a TypeError thrown) when the argument is wrong.
-bool arg_int(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, int64_t lo, int64_t hi,
-             int64_t* out) {
-  Napi::Value v = info[i];
-  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : 0.5;
-  if (!v.IsNumber() || d != static_cast<double>(static_cast<int64_t>(d)) || d < static_cast<double>(lo) ||
-      d > static_cast<double>(hi)) {
-    throw_type(info.Env(), std::string(fn) + ": " + name + " must be an integer in [" + std::to_string(lo) + ", " +
-                               std::to_string(hi) + "]");
-    return false;
-  }
-  *out = static_cast<int64_t>(d);
-  return true;
-}
-
-bool arg_fd(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, int* out) {
-  int64_t v = 0;
-  if (!arg_int(info, i, fn, name, 0, INT32_MAX, &v)) return false;
-  *out = static_cast<int>(v);
-  return true;
-}
-
-bool arg_timeout(const Napi::CallbackInfo& info, size_t i, const char* fn, int64_t* out) {
-  return arg_int(info, i, fn, "timeoutMs", -1, INT32_MAX, out);
-}
-
-bool arg_path(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, std::string* out) {
-  Napi::Value v = info[i];
-  if (!v.IsString()) {
-    throw_type(info.Env(), std::string(fn) + ": " + name + " must be a string");
-    return false;
-  }
-  *out = v.As<Napi::String>().Utf8Value();
-  if (out->empty() || memchr(out->data(), '\0', out->size()) != nullptr) {
-    throw_type(info.Env(), std::string(fn) + ": " + name + " must be a non-empty string without NUL bytes");
-    return false;
-  }
-  return true;
-}
 
 Napi::Value exit_object(Napi::Env env, const ExitInfo& e) {
   Napi::Object o = Napi::Object::New(env);
@@ -266,16 +180,6 @@ Napi::Value Reap(const Napi::CallbackInfo& info) {
   return p;
 }
 
-Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string path;
-  int64_t mode = 0;
-  if (!arg_path(info, 0, "mkfifo", "filePath", &path) || !arg_int(info, 1, "mkfifo", "mode", 0, 07777, &mode))
-    return env.Undefined();
-  if (mkfifo(path.c_str(), static_cast<mode_t>(mode)) < 0) return throw_syscall(env, "mkfifo", errno, path);
-  return env.Undefined();
-}
-
 Napi::Value ReleaseFifo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path;
@@ -292,154 +196,6 @@ Napi::Value ReleaseFifo(const Napi::CallbackInfo& info) {
     case FifoResult::Failed: break;
   }
   return throw_syscall(env, "open", err, path);
-}
-
-Napi::Value OpenWith(const Napi::CallbackInfo& info, const char* fn, int flags) {
-  Napi::Env env = info.Env();
-  std::string path;
-  if (!arg_path(info, 0, fn, "path", &path)) return env.Undefined();
-  int fd;
-  do {
-    fd = open(path.c_str(), flags | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) return throw_syscall(env, "open", errno, path);
-  return Napi::Number::New(env, fd);
-}
-
-Napi::Value OpenPathDir(const Napi::CallbackInfo& info) { return OpenWith(info, "openPathDir", O_PATH | O_DIRECTORY); }
-Napi::Value OpenReadOnly(const Napi::CallbackInfo& info) { return OpenWith(info, "openReadOnly", O_RDONLY); }
-
-// Errors that mean "the image has no such file we may read" rather than a failure.
-bool absent_errno(int err) {
-  switch (err) {
-    case ENOENT: case ENOTDIR: case ELOOP: case EACCES: case EPERM: case ENAMETOOLONG:
-    case EXDEV: case ENXIO: case ENODEV: case EAGAIN:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Closes an fd when the scope ends.
-struct FdGuard {
-  int fd;
-  ~FdGuard() {
-    if (fd >= 0) close(fd);
-  }
-};
-
-// readFileInRoot(rootfs, relativePath, maxBytes): the first maxBytes of a regular file of
-// a hostile rootfs, read by the runtime process (not the child). The path is resolved with
-// openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) from the rootfs, so no symlink or ".."
-// leaves it. It is opened O_PATH first: only a regular file is then opened for reading,
-// through this process's own /proc/self/fd, so a FIFO, socket or device node in the image
-// is never opened (no blocking, no side effect of a device's open). null when the file is
-// absent, unreachable or not a regular file; other failures throw SyscallError.
-Napi::Value ReadFileInRoot(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const char* fn = "readFileInRoot";
-  std::string root, rel;
-  int64_t max = 0;
-  if (!arg_path(info, 0, fn, "rootfs", &root) || !arg_path(info, 1, fn, "relativePath", &rel) ||
-      !arg_int(info, 2, fn, "maxBytes", 0, 16 << 20, &max))
-    return env.Undefined();
-  const std::string subject = root + " (" + rel + ")";
-  FdGuard dir{-1};
-  do {
-    dir.fd = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  } while (dir.fd < 0 && errno == EINTR);
-  if (dir.fd < 0) return throw_syscall(env, "open", errno, root);
-
-  struct open_how how {};
-  how.flags = O_PATH | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  FdGuard path{-1};
-  // EAGAIN: a rename raced with the resolution; the kernel asks for a retry.
-  for (int tries = 0; tries < 16; tries++) {
-    path.fd = static_cast<int>(syscall(SYS_openat2, dir.fd, rel.c_str(), &how, sizeof how));
-    if (path.fd >= 0 || (errno != EINTR && errno != EAGAIN)) break;
-  }
-  if (path.fd < 0) return absent_errno(errno) ? env.Null() : throw_syscall(env, "openat2", errno, subject);
-  struct stat st {};
-  if (fstat(path.fd, &st) < 0) return throw_syscall(env, "fstat", errno, subject);
-  if (!S_ISREG(st.st_mode)) return env.Null();
-
-  char proc[64];
-  snprintf(proc, sizeof proc, "/proc/self/fd/%d", path.fd);
-  FdGuard file{-1};
-  do {
-    file.fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  } while (file.fd < 0 && errno == EINTR);
-  if (file.fd < 0) return absent_errno(errno) ? env.Null() : throw_syscall(env, "open", errno, subject);
-  struct stat again {};
-  if (fstat(file.fd, &again) < 0) return throw_syscall(env, "fstat", errno, subject);
-  if (again.st_dev != st.st_dev || again.st_ino != st.st_ino) return env.Null();  // not the file we checked
-
-  std::vector<char> buf(static_cast<size_t>(max));
-  size_t len = 0;
-  while (len < buf.size()) {
-    ssize_t n = read(file.fd, buf.data() + len, buf.size() - len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return throw_syscall(env, "read", errno, subject);
-    if (n == 0) break;
-    len += static_cast<size_t>(n);
-  }
-  return Napi::Buffer<char>::Copy(env, buf.data(), len);
-}
-
-Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string path;
-  if (!arg_path(info, 0, "connectUnix", "socketPath", &path)) return env.Undefined();
-  struct sockaddr_un addr {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return throw_syscall(env, "connect", ENAMETOOLONG, path);
-  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_syscall(env, "socket", errno, path);
-  int r;
-  do {
-    r = connect(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) {
-    int err = errno;
-    close(fd);
-    return throw_syscall(env, "connect", err, path);
-  }
-  return Napi::Number::New(env, fd);
-}
-
-// A detached copy (open_tree OPEN_TREE_CLONE) of a bind mount's source, made with the
-// runtime's view for a container in a user namespace, its mount flags already set.
-Napi::Value OpenTree(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string path;
-  int64_t flags = 0;
-  if (!arg_path(info, 0, "openTree", "sourcePath", &path) || !arg_int(info, 2, "openTree", "mountFlags", -1, UINT32_MAX, &flags))
-    return env.Undefined();
-  if (!info[1].IsBoolean()) return throw_type(env, "openTree: recursive must be a boolean");
-  bool recursive = info[1].As<Napi::Boolean>().Value();
-  unsigned how = sys::kOpenTreeClone | O_CLOEXEC | (recursive ? sys::kAtRecursive : 0);
-  long fd = sys::open_tree(AT_FDCWD, path.c_str(), how);
-  if (fd < 0) return throw_syscall(env, "open_tree", static_cast<int>(-fd), path);
-  if (flags >= 0) {
-    sys::MountAttr attr = attr_from_flags(static_cast<uint64_t>(flags));
-    long r = sys::mount_setattr(static_cast<int>(fd), "", AT_EMPTY_PATH, &attr);
-    if (r < 0) {
-      close(static_cast<int>(fd));
-      return throw_syscall(env, "mount_setattr", static_cast<int>(-r), path);
-    }
-  }
-  return Napi::Number::New(env, static_cast<double>(fd));
-}
-
-Napi::Value Close(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fd = -1;
-  if (!arg_fd(info, 0, "close", "fd", &fd)) return env.Undefined();
-  // Linux closes the fd even when close() reports EINTR: never retry.
-  if (close(fd) < 0 && errno != EINTR) return throw_syscall(env, "close", errno, std::to_string(fd));
-  return env.Undefined();
 }
 
 Napi::Object Constants(Napi::Env env) {
@@ -465,14 +221,8 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdSignal", Napi::Function::New(env, PidfdSignal, "pidfdSignal"));
   exports.Set("reapNoHang", Napi::Function::New(env, ReapNoHang, "reapNoHang"));
   exports.Set("reap", Napi::Function::New(env, Reap, "reap"));
-  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
   exports.Set("releaseFifo", Napi::Function::New(env, ReleaseFifo, "releaseFifo"));
-  exports.Set("openPathDir", Napi::Function::New(env, OpenPathDir, "openPathDir"));
-  exports.Set("openReadOnly", Napi::Function::New(env, OpenReadOnly, "openReadOnly"));
-  exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix, "connectUnix"));
-  exports.Set("openTree", Napi::Function::New(env, OpenTree, "openTree"));
-  exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot, "readFileInRoot"));
-  exports.Set("close", Napi::Function::New(env, Close, "close"));
+  register_files(env, exports);
   exports.Set("constants", Constants(env));
   return exports;
 }

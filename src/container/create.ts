@@ -153,7 +153,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
   const addon = native();
   try {
     // 0: the state directory, exclusively: a duplicate ID fails here, touching nothing.
-    const stateDir = ctx.store.reserve(opts.id);
+    ctx.store.reserve(opts.id);
     undo.push('remove state directory', () => ctx.store.remove(opts.id));
 
     const hierarchies = hostHierarchies();

@@ -7,9 +7,7 @@
 import * as fs from 'node:fs';
 
 /** What /proc/self/fd/N links to, or null when N is not open. */
-export type FdTarget = (fd: number) => string | null;
-
-export function readFdTarget(fd: number): string | null {
+function readFdTarget(fd: number): string | null {
   try {
     return fs.readlinkSync(`/proc/self/fd/${fd}`);
   } catch {

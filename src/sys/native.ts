@@ -39,8 +39,6 @@ export interface Native {
   /** Write the byte the child waits for into the fifo and wait (polling pidfd too) until
    * it is taken; false if the child died first. */
   releaseFifo(fifoPath: string, pidfd: number, timeoutMs: number): boolean;
-  /** Open a path O_PATH|O_DIRECTORY|O_CLOEXEC. */
-  openPathDir(dirPath: string): number;
   /** Open a namespace file O_RDONLY|O_CLOEXEC. */
   openReadOnly(filePath: string): number;
   /** A detached copy of a bind source (open_tree OPEN_TREE_CLONE, AT_RECURSIVE when

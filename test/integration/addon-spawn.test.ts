@@ -562,7 +562,7 @@ t.test('spawn: a bad plan is a TypeError naming the field, with no child', async
 
 t.test('syscall errors are SyscallError with Go-style text', async (t) => {
   const missing = path.join(os.tmpdir(), 'tsrun-addon-no-such-dir');
-  const err = caught(() => N.openPathDir(missing));
+  const err = caught(() => N.openReadOnly(missing));
   t.ok(err instanceof SyscallError, 'SyscallError');
   t.match(err, {
     code: 'ERR_TSRUN_SYSCALL',

@@ -36,7 +36,7 @@ for (const profile of profiles) {
         const seccomp = profile.read(JSON.parse(fs.readFileSync(profile.file, 'utf8')));
         const id = h.id('profile');
         const bundle = h.bundle(id, (s) => {
-          s.process!.args = ['/bin/sh', '-c', 'pwd; id -u; echo ok'];
+          s.process!.args = ['/bin/sh', '-c', 'pwd; id -u; echo ok; grep ^Seccomp: /proc/self/status'];
           s.process!.cwd = '/tmp';
           s.process!.user = { uid, gid: uid };
           s.process!.noNewPrivileges = noNewPrivileges;
@@ -44,7 +44,9 @@ for (const profile of profiles) {
         });
         const r = h.cli(['run', '--bundle', bundle, id], { timeout: 30_000 });
         t.equal(r.code, 0, `exit status 0; stderr: ${r.stderr.trim()}`);
-        t.equal(r.stdout, `/tmp\n${uid}\nok\n`, 'cwd, uid and ok from inside');
+        const lines = r.stdout.split('\n');
+        t.equal(lines.slice(0, 3).join('\n'), `/tmp\n${uid}\nok`, 'cwd, uid and ok from inside');
+        t.match(lines[3], /^Seccomp:\s+2$/, 'under the filter');
       });
     }
   }

@@ -17,18 +17,13 @@ constexpr const char* kRlimitNames[] = {
     "RLIMIT_MSGQUEUE", "RLIMIT_NICE",  "RLIMIT_RTPRIO",     "RLIMIT_RTTIME",
 };
 
-struct Rlimit64 {
-  uint64_t cur;
-  uint64_t max;
-};
-
 }  // namespace
 
 void limits_apply(const Child& c) {
   const ChildPlan& p = *c.plan;
   for (uint32_t i = 0; i < p.n_rlimits; i++) {
     const RlimitPlan& l = p.rlimits[i];
-    Rlimit64 v{l.soft, l.hard};
+    sys::Rlimit64 v{l.soft, l.hard};
     long r = sys::prlimit64(0, l.resource, &v, nullptr);
     if (r < 0) {
       const char* name = static_cast<uint32_t>(l.resource) < sizeof kRlimitNames / sizeof kRlimitNames[0]

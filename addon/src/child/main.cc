@@ -1,6 +1,7 @@
 // The child's ordered steps, from clone3 to execve. Runs in a copy of the runtime
 // process with only this thread: async-signal-safe code only (DESIGN.md section 1).
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 
 #include "../abi.h"
@@ -13,10 +14,8 @@ namespace {
 
 // Above every fd the runtime may hold, for closing fds on a kernel without close_range.
 unsigned runtime_fd_bound() {
-  struct {
-    uint64_t cur, max;
-  } lim{};
-  if (sys::prlimit64(0, 7 /* RLIMIT_NOFILE */, nullptr, &lim) < 0) return 1U << 20;
+  sys::Rlimit64 lim{};
+  if (sys::prlimit64(0, RLIMIT_NOFILE, nullptr, &lim) < 0) return 1U << 20;
   uint64_t bound = lim.cur > lim.max ? lim.cur : lim.max;
   return bound > (1U << 20) ? (1U << 20) : static_cast<unsigned>(bound);
 }

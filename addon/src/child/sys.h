@@ -211,7 +211,12 @@ inline long sethostname(const char* name, size_t len) { return call(SYS_sethostn
 inline long setdomainname(const char* name, size_t len) { return call(SYS_setdomainname, name, len); }
 inline long setsid() { return call(SYS_setsid); }
 
-inline long prlimit64(int pid, int resource, const void* new_limit, void* old_limit) {
+// struct rlimit64.
+struct Rlimit64 {
+  uint64_t cur;
+  uint64_t max;
+};
+inline long prlimit64(int pid, int resource, const Rlimit64* new_limit, Rlimit64* old_limit) {
   return call(SYS_prlimit64, pid, resource, new_limit, old_limit);
 }
 inline long setgroups(size_t n, const uint32_t* gids) { return call(SYS_setgroups, n, gids); }

@@ -13,6 +13,12 @@ inline size_t length(const char* s) {
   return n;
 }
 
+inline bool equal(const char* a, const char* b) {
+  for (; *a != '\0' && *a == *b; a++, b++) {
+  }
+  return *a == *b;
+}
+
 inline bool contains(const char* s, char c) {
   for (; *s != '\0'; s++)
     if (*s == c) return true;
