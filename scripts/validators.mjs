@@ -32,7 +32,7 @@ const ajv = new Ajv({
   allErrors: false, // the caller reports the first error only
   strict: true,
   allowUnionTypes: true,
-  messages: false, // src/spec/validate.ts words the problem from keyword + params
+  messages: false, // src/config/validate.ts words the problem from keyword + params
   inlineRefs: false, // one function per definition: a smaller file to parse at start-up
 });
 ajv.addSchema([config, state, features]);

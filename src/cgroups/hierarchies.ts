@@ -1,5 +1,7 @@
 // Which cgroup hierarchies this host has, read from /proc/self/mountinfo and
-// /proc/self/cgroup. Parsing is pure so hybrid, v1 and v2 hosts can be tested from text.
+// /proc/self/cgroup. Parsing is pure so hybrid, v1 and v2 hosts can be tested from text;
+// readHostHierarchies reads this host.
+import * as fs from 'node:fs';
 import { unescapeMountField } from '../sys/proc';
 
 export interface Hierarchy {
@@ -67,4 +69,15 @@ export function cgroupMode(hierarchies: Hierarchy[]): 'unified' | 'legacy' | 'hy
   const v1 = hierarchies.some((h) => h.version === 1);
   const v2 = hierarchies.some((h) => h.version === 2);
   return v1 ? (v2 ? 'hybrid' : 'legacy') : 'unified';
+}
+
+/** This host's hierarchies, as the runtime process sees them. */
+export function readHostHierarchies(): Hierarchy[] {
+  return parseHierarchies(fs.readFileSync('/proc/self/mountinfo', 'utf8'), fs.readFileSync('/proc/self/cgroup', 'utf8'));
+}
+
+/** On a hybrid host the v1 hierarchies are the ones that hold the controllers; the
+ * cgroup2 tree beside them is still joined so `kill --all` and `delete` see every pid. */
+export function cgroupVersion(hierarchies: Hierarchy[]): 1 | 2 {
+  return cgroupMode(hierarchies) === 'unified' ? 2 : 1;
 }

@@ -2,7 +2,7 @@
 // this slice applies: pids (runtime-tools' delete_resources uses it); the rest of the
 // resources arrive with the cgroup issue. devices v1 is in devices-v1.ts.
 import * as path from 'node:path';
-import type { Resources } from '../spec/types';
+import type { Resources } from '../config/types';
 import type { Hierarchy } from './hierarchies';
 import type { CgroupFs, CgroupRecord } from './manager';
 

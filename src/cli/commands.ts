@@ -94,7 +94,7 @@ export const commands: CommandSpec[] = [
     positionals: ['container-id'],
     flags: {},
     run(ctx, args) {
-      write((require('./show') as typeof import('./show')).showState(ctx, args['container-id'] as string));
+      write((require('./state') as typeof import('./state')).showState(ctx, args['container-id'] as string));
       return 0;
     },
   },

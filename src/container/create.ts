@@ -7,7 +7,7 @@ import { applyDeviceRules } from '../cgroups/devices-v1';
 import { createCgroups, hostCgroupFs, joinCgroups, removeCgroups, type CgroupRecord } from '../cgroups/manager';
 import { cgroupPathIn } from '../cgroups/paths';
 import { applyResources, controllerDir } from '../cgroups/resources';
-import type { Hierarchy } from '../cgroups/hierarchies';
+import { cgroupVersion, readHostHierarchies, type Hierarchy } from '../cgroups/hierarchies';
 import { TsrunError } from '../errors';
 import { buildInitPlan } from '../plan/build';
 import type { CgroupMountSource } from '../plan/mounts';
@@ -16,17 +16,18 @@ import { describeChildError } from '../plan/describe';
 import { entersNamespace, idMapText, planNamespaces } from '../plan/namespaces';
 import { SyncType, type MountStep, type SyncMessage } from '../plan/types';
 import { compileSeccomp } from '../seccomp/compile';
-import { loadSpec } from '../spec/load';
-import type { Spec } from '../spec/types';
+import { loadSpec } from '../config/load';
+import type { Spec } from '../config/types';
 import { STATE_VERSION, type ContainerRecord } from '../state/types';
 import { writeFileAtomic } from '../sys/atomic-file';
 import { nodeErrorText } from '../sys/errno';
 import { native, type Native } from '../sys/native';
-import { readProcessFacts } from '../sys/proc';
+import { pathKind } from '../sys/path-kind';
+import { readBoundingCapabilities, readProcessFacts } from '../sys/proc';
 import { sleepMs } from '../sys/sleep';
 import type { RuntimeContext } from './context';
 import { inheritedFds } from './inherited-fds';
-import { availableCapabilities, cgroupVersion, hostHierarchies, readImagePasswd, statKind } from './host';
+import { readImagePasswd } from './image-passwd';
 import { unmountUnder } from './shared-mounts';
 import { Undo } from './undo';
 import { OCI_VERSION } from './version';
@@ -156,7 +157,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     ctx.store.reserve(opts.id);
     undo.push('remove state directory', () => ctx.store.remove(opts.id));
 
-    const hierarchies = hostHierarchies();
+    const hierarchies = readHostHierarchies();
     const cgroupV = cgroupVersion(hierarchies);
     const cgroups = makeCgroups(ctx, spec, opts.id, hierarchies, undo);
     mark('cgroups made');
@@ -194,13 +195,13 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       rootfs,
       namespaces,
       joinFds,
-      statSource: statKind,
+      statSource: pathKind,
       passwd: spec.process?.env?.some((e) => e.startsWith('HOME=')) ? null : readImagePasswd(addon, rootfs),
       cgroupSources: cgroupV === 1 ? cgroupMountSources(cgroups, hierarchies) : [],
       cgroupVersion: cgroupV,
       // On a v2 host every controller lives in the one directory.
       cgroup2HostDir: cgroupV === 2 ? (controllerDir(hierarchies, cgroups, 'memory') ?? null) : null,
-      availableCaps: availableCapabilities(),
+      availableCaps: readBoundingCapabilities(),
       fifoFd,
       consoleSocketFd,
       ...activation,

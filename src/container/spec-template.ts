@@ -1,5 +1,5 @@
 // `spec`: the starting config.json runc writes, adjusted for a rootless user when asked.
-import type { Spec } from '../spec/types';
+import type { Spec } from '../config/types';
 import { OCI_VERSION } from './version';
 
 const caps = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];

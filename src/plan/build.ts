@@ -1,6 +1,6 @@
 // spec + host facts -> InitPlan. Pure: every fact about the host (file kinds, cgroup
 // directories, available capabilities, opened fds) comes in through PlanContext.
-import type { Spec } from '../spec/types';
+import type { Spec } from '../config/types';
 import { MS_PRIVATE, MS_REC, MS_SLAVE, CLONE_NEWNET, CLONE_NEWUSER, propagationOptions } from './constants';
 import { planCapabilities, planRlimits, searchPath, withHome } from './creds';
 import { devSymlinks, planDevices } from './devices';

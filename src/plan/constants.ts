@@ -1,6 +1,6 @@
 // Kernel numbers the plan speaks in (linux/sched.h, linux/mount.h, capability.h,
 // asm-generic/resource.h). Tables are data, as runc's specconv keeps them.
-import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS } from '../spec/linux-names';
+import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS } from '../config/linux-names';
 
 export const CLONE_NEWTIME = 0x00000080;
 export const CLONE_NEWNS = 0x00020000;

@@ -1,5 +1,5 @@
 // process.user, capabilities and rlimits -> numbers for the child.
-import type { Process } from '../spec/types';
+import type { Process } from '../config/types';
 import { capabilityNumbers, rlimitNumbers } from './constants';
 import type { Capabilities, RlimitStep } from './types';
 

@@ -1,7 +1,7 @@
 // A child failure arrives as numbers {step, index, errno, detail}; this turns it into one
 // sentence naming the config entry, in runc's words where callers parse them.
 import { TsrunError } from '../errors';
-import type { Spec } from '../spec/types';
+import type { Spec } from '../config/types';
 import { errnoText } from '../sys/errno';
 import { ChildStep, type SyncMessage } from './types';
 

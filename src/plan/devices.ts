@@ -1,6 +1,6 @@
 // Default devices every container gets, plus linux.devices; the /dev symlinks runc makes.
-import type { Device as LinuxDevice } from '../spec/types';
-import { DEVICE_FILE_TYPE_BITS } from '../spec/linux-names';
+import type { Device as LinuxDevice } from '../config/types';
+import { DEVICE_FILE_TYPE_BITS } from '../config/linux-names';
 import { S_IFCHR } from './constants';
 import type { DeviceStep, SymlinkStep } from './types';
 

@@ -2,7 +2,7 @@
 // bind sources resolved against the bundle, the cgroup mount expanded for the host.
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
-import type { Mount } from '../spec/types';
+import type { Mount } from '../config/types';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_REC, MS_REMOUNT, mountFlagOptions, propagationOptions } from './constants';
 import { MountTargetKind, type MountStep, type SymlinkStep } from './types';
 

@@ -1,6 +1,6 @@
 // linux.namespaces -> what to create and what to join. The user namespace is joined
 // first: joining the others needs the capabilities it grants (youki ORDERED_NAMESPACES).
-import type { Spec } from '../spec/types';
+import type { Spec } from '../config/types';
 import { CLONE_NEWUSER, namespaceFlags } from './constants';
 
 export interface NamespaceRequest {

@@ -6,7 +6,7 @@
 // front of libseccomp's program, runc's ENOSYS stub for syscalls newer than the profile
 // (enosys-stub.ts).
 import { ConfigError } from '../errors';
-import type { Seccomp, SyscallArg } from '../spec/types';
+import type { Seccomp, SyscallArg } from '../config/types';
 import { errnoText } from '../sys/errno';
 import { encodeBpf, enosysStub, enosysStubApplies, type Insn, syscallLimits } from './enosys-stub';
 import { libseccomp, NR_SCMP_ERROR, SCMP_FLTATR_CTL_NNP, SCMP_FLTATR_CTL_TSYNC, type ScmpArgCmp, type ScmpFilter } from './libseccomp';

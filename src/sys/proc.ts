@@ -44,3 +44,10 @@ export function readProcessFacts(pid: number): ProcessFacts | null {
 export function unescapeMountField(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }
+
+/** The runtime's bounding set: the capabilities it can hand to a container. */
+export function readBoundingCapabilities(): bigint {
+  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status);
+  return m ? BigInt(`0x${m[1]}`) : 0n;
+}

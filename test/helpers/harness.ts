@@ -4,7 +4,7 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Spec } from '../../src/spec/types';
+import type { Spec } from '../../src/config/types';
 
 export const repo = path.resolve(__dirname, '..', '..');
 export const tsrunBin = process.env.TSRUN_BIN ?? path.join(repo, 'bin', 'tsrun');

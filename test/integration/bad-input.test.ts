@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import type { Spec } from '../../src/spec/types';
+import type { Spec } from '../../src/config/types';
 import { Harness } from '../helpers/harness';
 
 const h = new Harness();

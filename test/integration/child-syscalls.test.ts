@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import t from 'tap';
 import { Harness, repo } from '../helpers/harness';
 import { AFTER_EARLY_FILTER, AFTER_LATE_FILTER, CONDITIONAL } from '../../src/seccomp/child-syscalls';
-import type { Seccomp, Spec } from '../../src/spec/types';
+import type { Seccomp, Spec } from '../../src/config/types';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());

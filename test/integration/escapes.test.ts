@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { chownForUserns, Harness, inUserNamespace, runWithConsole } from '../helpers/harness';
-import type { Spec } from '../../src/spec/types';
+import type { Spec } from '../../src/config/types';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import type { Spec } from '../../src/spec/types';
+import type { Spec } from '../../src/config/types';
 import { Harness, type CliResult } from '../helpers/harness';
 
 const h = new Harness();

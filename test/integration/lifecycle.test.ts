@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { loadValidators } from '../../src/spec/validate';
+import { loadValidators } from '../../src/config/validate';
 import { catchesSignal, Harness, runWithConsole, waitFor } from '../helpers/harness';
 
 const h = new Harness();

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { Harness, repo } from '../helpers/harness';
-import type { Seccomp } from '../../src/spec/types';
+import type { Seccomp } from '../../src/config/types';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { Harness, repo, type Probe } from '../helpers/harness';
-import type { Seccomp, Spec } from '../../src/spec/types';
+import type { Seccomp, Spec } from '../../src/config/types';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
-import { boundedLines, PASSWD_MAX, readImagePasswd } from '../../src/container/host';
+import { boundedLines, PASSWD_MAX, readImagePasswd } from '../../src/container/image-passwd';
 import { native } from '../../src/sys/native';
 
 const addon = native();

@@ -6,7 +6,7 @@ import { capabilityMask, planCapabilities, rlimitValue, searchPath } from '../..
 import { planMounts, parseMountOptions } from '../../src/plan/mounts';
 import { entersNamespace, idMapText, planNamespaces } from '../../src/plan/namespaces';
 import { MountTargetKind } from '../../src/plan/types';
-import type { Spec } from '../../src/spec/types';
+import type { Spec } from '../../src/config/types';
 
 const ALL = (1n << 41n) - 1n;
 

@@ -22,7 +22,7 @@ import {
   X32_SYSCALL_BIT,
 } from '../../src/seccomp/enosys-stub';
 import { libseccomp } from '../../src/seccomp/libseccomp';
-import type { Seccomp } from '../../src/spec/types';
+import type { Seccomp } from '../../src/config/types';
 import { checkFilter, disassemble, runFilter } from '../helpers/cbpf';
 
 const REAL_CONFIGS = path.resolve(__dirname, '..', '..', '..', 'shared', 'configs');

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
 import { compileSeccomp } from '../../src/seccomp/compile';
-import type { Seccomp } from '../../src/spec/types';
+import type { Seccomp } from '../../src/config/types';
 
 const REAL_CONFIGS = path.resolve(__dirname, '..', '..', '..', 'shared', 'configs');
 const source = path.resolve(__dirname, '..', 'helpers', 'seccomp-try.c');

@@ -15,7 +15,7 @@ import {
   SECCOMP_OPERATORS,
   seccompAction,
 } from '../../src/seccomp/compile';
-import type { Seccomp } from '../../src/spec/types';
+import type { Seccomp } from '../../src/config/types';
 import { describeChildError } from '../../src/plan/describe';
 import { ChildStep, SyncType } from '../../src/plan/types';
 

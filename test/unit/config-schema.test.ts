@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import AjvDraft04 from 'ajv-draft-04';
-import { loadValidators, schemaErrorToConfigError, type ValidateFunction } from '../../src/spec/validate';
+import { loadValidators, schemaErrorToConfigError, type ValidateFunction } from '../../src/config/validate';
 import { baseConfig, variant } from '../fixtures/configs/base-config';
 
 const SHARED = path.resolve(__dirname, '../../../shared');

@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { ConfigError } from '../../src/errors';
-import { CAPABILITIES, RLIMITS } from '../../src/spec/linux-names';
-import { checkProcess, checkRootfs, checkSpec, findSpecErrors, sysctlNamespace } from '../../src/spec/semantics';
-import type { Spec } from '../../src/spec/types';
-import { findUnsupportedField, IGNORED_FIELDS, UNSUPPORTED_FIELDS } from '../../src/spec/unsupported';
+import { CAPABILITIES, RLIMITS } from '../../src/config/linux-names';
+import { checkProcess, checkRootfs, checkSpec, findSpecErrors, sysctlNamespace } from '../../src/config/semantics';
+import type { Spec } from '../../src/config/types';
+import { findUnsupportedField, IGNORED_FIELDS, UNSUPPORTED_FIELDS } from '../../src/config/unsupported';
 import { baseConfig, variant } from '../fixtures/configs/base-config';
 
 const REAL_CONFIGS = path.resolve(__dirname, '../../../shared/configs');

@@ -30,7 +30,7 @@ let cachedValidators: Validators | undefined;
 
 /**
  * Loads dist/validators.cjs on first use. From the esbuild bundle (dist/tsrun.cjs) it sits
- * beside us; from sources (tests) it is ../../dist/validators.cjs relative to src/spec.
+ * beside us; from sources (tests) it is ../../dist/validators.cjs relative to src/config.
  */
 export function loadValidators(): Validators {
   if (cachedValidators) return cachedValidators;

@@ -1,8 +1,8 @@
 // ajv instancePath -> the JSON path our messages print, and the problem wording.
 
 import t from 'tap';
-import { appendIndex, appendKey, pointerToJsonPath, valueAtPointer } from '../../src/spec/json-path';
-import { describeSchemaProblem, schemaErrorToConfigError } from '../../src/spec/validate';
+import { appendIndex, appendKey, pointerToJsonPath, valueAtPointer } from '../../src/config/json-path';
+import { describeSchemaProblem, schemaErrorToConfigError } from '../../src/config/validate';
 
 t.test('pointerToJsonPath without a document', (t) => {
   t.equal(pointerToJsonPath(''), '');

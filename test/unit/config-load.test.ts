@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { TsrunError } from '../../src/errors';
-import { findJsonSyntaxError } from '../../src/spec/json-syntax';
-import { loadProcessFile, loadSpec, parseConfigJson } from '../../src/spec/load';
+import { findJsonSyntaxError } from '../../src/config/json-syntax';
+import { loadProcessFile, loadSpec, parseConfigJson } from '../../src/config/load';
 import { baseConfig } from '../fixtures/configs/base-config';
 
 function bundle(t: { testdir: (fixture: any) => string }, config: string | object): string {
