@@ -2,10 +2,11 @@
 # make test       all tests (unit + integration as root), ends with "N passed, N failed"
 # make conformance   RUNTIME=/path/to/runtime, our spec scenarios
 # make bench      tsrun beside runc and crun (hyperfine)
+# make lint       formatting and lint (Biome, clang-format); `make format` fixes
 SHELL := /bin/bash
 NODE_GYP_FLAGS := $(if $(wildcard /usr/include/node/node_api.h),--nodedir=/usr,)
 
-.PHONY: all deps addon validators bundle bundles test unit integration conformance bench typecheck clean
+.PHONY: all deps addon validators bundle bundles test unit integration conformance bench typecheck lint format clean
 
 all: deps addon validators bundle bundles
 
@@ -37,6 +38,17 @@ build/rootfs/.done: bundles/make-rootfs.sh build/probe
 
 typecheck: deps
 	node_modules/.bin/tsc -p tsconfig.json
+
+# Format and lint: Biome for TypeScript, JavaScript and JSON (biome.json), clang-format
+# for C and C++ (.clang-format). `make lint` checks and changes nothing; `make format` fixes.
+C_SOURCES = $(shell git ls-files '*.c' '*.cc' '*.h')
+lint: deps
+	node_modules/.bin/biome ci --error-on-warnings .
+	clang-format --dry-run -Werror $(C_SOURCES)
+
+format: deps
+	node_modules/.bin/biome check --write .
+	clang-format -i $(C_SOURCES)
 
 test: all
 	scripts/run-tests.sh test/unit test/integration
