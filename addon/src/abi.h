@@ -88,11 +88,11 @@ constexpr size_t kSyncDetailSize = 200;
 
 // One record on the SOCK_SEQPACKET pair; the same bytes in both directions.
 struct SyncMsg {
-  uint32_t type;  // SyncType
-  int32_t step;   // ChildStep, 0 when none
-  int32_t index;  // index of the failing plan entry, -1 when none
-  int32_t err;    // positive errno, 0 when none
-  int64_t arg;    // pid for NeedIdMaps / Pid
+  uint32_t type;                 // SyncType
+  int32_t step;                  // ChildStep, 0 when none
+  int32_t index;                 // index of the failing plan entry, -1 when none
+  int32_t err;                   // positive errno, 0 when none
+  int64_t arg;                   // pid for NeedIdMaps / Pid
   char detail[kSyncDetailSize];  // NUL-terminated, truncated
 };
 

@@ -79,8 +79,10 @@ Napi::Value SyncRecv(const Napi::CallbackInfo& info) {
     return env.Undefined();
   RecvResult res = sync_recv(sync_fd, pidfd, timeout);
   switch (res.status) {
-    case RecvStatus::Timeout: return throw_syscall(env, "recv", ETIMEDOUT, "sync socket");
-    case RecvStatus::Failed: return throw_syscall(env, "recv", res.err, "sync socket");
+    case RecvStatus::Timeout:
+      return throw_syscall(env, "recv", ETIMEDOUT, "sync socket");
+    case RecvStatus::Failed:
+      return throw_syscall(env, "recv", res.err, "sync socket");
     case RecvStatus::ChildGone:
       res.msg = SyncMsg{};
       res.msg.type = static_cast<uint32_t>(SyncType::Error);
@@ -88,7 +90,8 @@ Napi::Value SyncRecv(const Napi::CallbackInfo& info) {
       res.msg.index = -1;
       strcpy(res.msg.detail, "child exited");
       break;
-    case RecvStatus::Message: break;
+    case RecvStatus::Message:
+      break;
   }
   Napi::Object o = Napi::Object::New(env);
   o.Set("type", Napi::Number::New(env, res.msg.type));
@@ -190,10 +193,14 @@ Napi::Value ReleaseFifo(const Napi::CallbackInfo& info) {
     return env.Undefined();
   int err = 0;
   switch (fifo_release(path.c_str(), pidfd, timeout, &err)) {
-    case FifoResult::Released: return Napi::Boolean::New(env, true);
-    case FifoResult::ChildGone: return Napi::Boolean::New(env, false);
-    case FifoResult::Timeout: return throw_syscall(env, "read", ETIMEDOUT, path);
-    case FifoResult::Failed: break;
+    case FifoResult::Released:
+      return Napi::Boolean::New(env, true);
+    case FifoResult::ChildGone:
+      return Napi::Boolean::New(env, false);
+    case FifoResult::Timeout:
+      return throw_syscall(env, "read", ETIMEDOUT, path);
+    case FifoResult::Failed:
+      break;
   }
   return throw_syscall(env, "open", err, path);
 }

@@ -50,8 +50,16 @@ Napi::Value OpenReadOnly(const Napi::CallbackInfo& info) { return OpenWith(info,
 // Errors that mean "the image has no such file we may read" rather than a failure.
 bool absent_errno(int err) {
   switch (err) {
-    case ENOENT: case ENOTDIR: case ELOOP: case EACCES: case EPERM: case ENAMETOOLONG:
-    case EXDEV: case ENXIO: case ENODEV: case EAGAIN:
+    case ENOENT:
+    case ENOTDIR:
+    case ELOOP:
+    case EACCES:
+    case EPERM:
+    case ENAMETOOLONG:
+    case EXDEV:
+    case ENXIO:
+    case ENODEV:
+    case EAGAIN:
       return true;
     default:
       return false;
@@ -153,7 +161,8 @@ Napi::Value OpenTree(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path;
   int64_t flags = 0;
-  if (!arg_path(info, 0, "openTree", "sourcePath", &path) || !arg_int(info, 2, "openTree", "mountFlags", -1, UINT32_MAX, &flags))
+  if (!arg_path(info, 0, "openTree", "sourcePath", &path) ||
+      !arg_int(info, 2, "openTree", "mountFlags", -1, UINT32_MAX, &flags))
     return env.Undefined();
   if (!info[1].IsBoolean()) return throw_type(env, "openTree: recursive must be a boolean");
   bool recursive = info[1].As<Napi::Boolean>().Value();

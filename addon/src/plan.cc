@@ -33,22 +33,23 @@ bool absolute(Reader& r, const std::string& where, const std::string& p) {
 
 bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
   const std::string w = "plan";
-  bool ok =
-      r.each_object(o, w, "joins", [&](const Napi::Object& j, const std::string& jw, uint32_t) {
-        NsJoin nj{};
-        if (!r.field_num(j, jw, "type", 1, kFlagsMax, &nj.type) || !r.field_num(j, jw, "fd", 0, kI32Max, &nj.fd) ||
-            !r.field_num(j, jw, "index", -1, kI32Max, &nj.index))
-          return false;
-        d->joins.push_back(nj);
-        return true;
-      }) &&
-      r.field_num(o, w, "newNamespaces", 0, kFlagsMax, &d->new_namespaces) &&
-      r.field_bool(o, w, "hasUserMappings", &d->has_user_mappings) &&
-      r.field_num(o, w, "cgroupFd", -1, kI32Max, &d->cgroup_fd) && r.field_path(o, w, "rootfs", &d->rootfs) &&
-      absolute(r, w + ".rootfs", d->rootfs) &&
-      r.field_num(o, w, "rootPropagation", 0, kFlagsMax, &d->root_propagation) &&
-      r.field_num(o, w, "rootfsPropagation", 0, kFlagsMax, &d->rootfs_propagation) &&
-      r.field_bool(o, w, "rootReadonly", &d->root_readonly) && r.field_bool(o, w, "noPivot", &d->no_pivot);
+  bool ok = r.each_object(o, w, "joins",
+                          [&](const Napi::Object& j, const std::string& jw, uint32_t) {
+                            NsJoin nj{};
+                            if (!r.field_num(j, jw, "type", 1, kFlagsMax, &nj.type) ||
+                                !r.field_num(j, jw, "fd", 0, kI32Max, &nj.fd) ||
+                                !r.field_num(j, jw, "index", -1, kI32Max, &nj.index))
+                              return false;
+                            d->joins.push_back(nj);
+                            return true;
+                          }) &&
+            r.field_num(o, w, "newNamespaces", 0, kFlagsMax, &d->new_namespaces) &&
+            r.field_bool(o, w, "hasUserMappings", &d->has_user_mappings) &&
+            r.field_num(o, w, "cgroupFd", -1, kI32Max, &d->cgroup_fd) && r.field_path(o, w, "rootfs", &d->rootfs) &&
+            absolute(r, w + ".rootfs", d->rootfs) &&
+            r.field_num(o, w, "rootPropagation", 0, kFlagsMax, &d->root_propagation) &&
+            r.field_num(o, w, "rootfsPropagation", 0, kFlagsMax, &d->rootfs_propagation) &&
+            r.field_bool(o, w, "rootReadonly", &d->root_readonly) && r.field_bool(o, w, "noPivot", &d->no_pivot);
   if (!ok) return false;
 
   ok = r.each_object(o, w, "mounts", [&](const Napi::Object& m, const std::string& mw, uint32_t) {
@@ -57,9 +58,10 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
     Napi::Value pv;
     Napi::Array parr;
     if (!r.field_num(m, mw, "index", -1, kI32Max, &md.index) ||
-        !r.field_str(m, mw, "source", kMaxPathLen, &md.source) || !r.field_path(m, mw, "destination", &md.destination) ||
-        !absolute(r, mw + ".destination", md.destination) || !r.field_str(m, mw, "fstype", 255, &md.fstype) ||
-        !r.field_num(m, mw, "flags", 0, kFlagsMax, &md.flags) || !r.field_str(m, mw, "data", kMaxPathLen, &md.data) ||
+        !r.field_str(m, mw, "source", kMaxPathLen, &md.source) ||
+        !r.field_path(m, mw, "destination", &md.destination) || !absolute(r, mw + ".destination", md.destination) ||
+        !r.field_str(m, mw, "fstype", 255, &md.fstype) || !r.field_num(m, mw, "flags", 0, kFlagsMax, &md.flags) ||
+        !r.field_str(m, mw, "data", kMaxPathLen, &md.data) ||
         !r.field_num(m, mw, "remountFlags", -1, kFlagsMax, &md.remount_flags) ||
         !r.field_int(m, mw, "targetKind", 0, 1, &kind) || !r.field_bool(m, mw, "sourceIsPath", &md.source_is_path) ||
         !r.get(m, mw, "propagation", &pv) || !r.array(pv, mw + ".propagation", 16, &parr))
@@ -89,9 +91,10 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
     DeviceDraft dd;
     if (!r.field_num(v, vw, "index", -1, kI32Max, &dd.d.index) || !r.field_path(v, vw, "path", &dd.path) ||
         !absolute(r, vw + ".path", dd.path) || !r.field_num(v, vw, "fileType", 0, kU32Max, &dd.d.file_type) ||
-        !r.field_num(v, vw, "major", 0, kU32Max, &dd.d.major) || !r.field_num(v, vw, "minor", 0, kU32Max, &dd.d.minor) ||
-        !r.field_num(v, vw, "mode", 0, 07777, &dd.d.mode) || !r.field_num(v, vw, "uid", 0, kU32Max, &dd.d.uid) ||
-        !r.field_num(v, vw, "gid", 0, kU32Max, &dd.d.gid) || !r.field_bool(v, vw, "bindFromHost", &dd.d.bind_from_host))
+        !r.field_num(v, vw, "major", 0, kU32Max, &dd.d.major) ||
+        !r.field_num(v, vw, "minor", 0, kU32Max, &dd.d.minor) || !r.field_num(v, vw, "mode", 0, 07777, &dd.d.mode) ||
+        !r.field_num(v, vw, "uid", 0, kU32Max, &dd.d.uid) || !r.field_num(v, vw, "gid", 0, kU32Max, &dd.d.gid) ||
+        !r.field_bool(v, vw, "bindFromHost", &dd.d.bind_from_host))
       return false;
     if (dd.d.file_type != S_IFCHR && dd.d.file_type != S_IFBLK && dd.d.file_type != S_IFIFO)
       return r.fail(vw + ".fileType", "expected S_IFCHR, S_IFBLK or S_IFIFO");
@@ -178,8 +181,7 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
     if (!r.object(cv, cw, &co) || !r.field_u64(co, cw, "bounding", &d->caps.bounding) ||
         !r.field_u64(co, cw, "effective", &d->caps.effective) ||
         !r.field_u64(co, cw, "permitted", &d->caps.permitted) ||
-        !r.field_u64(co, cw, "inheritable", &d->caps.inheritable) ||
-        !r.field_u64(co, cw, "ambient", &d->caps.ambient))
+        !r.field_u64(co, cw, "inheritable", &d->caps.inheritable) || !r.field_u64(co, cw, "ambient", &d->caps.ambient))
       return false;
   }
   // Optional: absent or null means no filter. BPF bytes, whole instructions, bounded.

@@ -8,31 +8,31 @@
 namespace tsrun {
 
 // Limits: a plan beyond them is refused before clone (the child has fixed buffers).
-constexpr size_t kMaxPathLen = 4095;     // PATH_MAX - 1; every path and string in the plan
-constexpr size_t kMaxEntries = 4096;     // per array
-constexpr size_t kMaxGroups = 65536;     // NGROUPS_MAX
+constexpr size_t kMaxPathLen = 4095;  // PATH_MAX - 1; every path and string in the plan
+constexpr size_t kMaxEntries = 4096;  // per array
+constexpr size_t kMaxGroups = 65536;  // NGROUPS_MAX
 constexpr size_t kMaxCapBit = 63;
 constexpr size_t kMaxSeccompInsns = 4096;  // BPF_MAXINSNS
 
 struct NsJoin {
-  int32_t type;   // CLONE_NEW* bit
+  int32_t type;  // CLONE_NEW* bit
   int32_t fd;
   int32_t index;
 };
 
 struct MountPlan {
   int32_t index;
-  const char* source;       // nullptr when ""
+  const char* source;  // nullptr when ""
   const char* destination;
-  const char* fstype;       // nullptr when ""
-  const char* data;         // nullptr when ""
+  const char* fstype;  // nullptr when ""
+  const char* data;    // nullptr when ""
   uint64_t flags;
-  int64_t remount_flags;    // < 0: no remount
+  int64_t remount_flags;  // < 0: no remount
   const uint64_t* propagation;
   uint32_t n_propagation;
   bool target_is_file;
   bool source_is_path;
-  int32_t source_tree_fd;   // detached copy of the source made by the runtime; -1: none
+  int32_t source_tree_fd;  // detached copy of the source made by the runtime; -1: none
 };
 
 struct SymlinkPlan {
@@ -46,7 +46,7 @@ struct DevicePlan {
   uint32_t file_type;  // S_IFCHR, S_IFBLK, S_IFIFO
   uint32_t major;
   uint32_t minor;
-  uint32_t mode;       // permission bits
+  uint32_t mode;  // permission bits
   uint32_t uid;
   uint32_t gid;
   bool bind_from_host;
@@ -60,7 +60,7 @@ struct RlimitPlan {
 };
 
 struct SysctlPlan {
-  const char* path;   // relative to /proc/sys
+  const char* path;  // relative to /proc/sys
   const char* value;
   const char* key;
 };
@@ -97,10 +97,10 @@ struct ChildPlan {
   uint32_t n_readonly_paths;
   const SysctlPlan* sysctls;
   uint32_t n_sysctls;
-  const char* hostname;     // nullptr: leave as is
-  const char* domainname;   // nullptr: leave as is
-  const char* session_keyring;     // nullptr: keep the inherited session keyring
-  uint32_t session_keyring_perm;   // KEY_*_SEARCH bits OR-ed into the new keyring's perm
+  const char* hostname;           // nullptr: leave as is
+  const char* domainname;         // nullptr: leave as is
+  const char* session_keyring;    // nullptr: keep the inherited session keyring
+  uint32_t session_keyring_perm;  // KEY_*_SEARCH bits OR-ed into the new keyring's perm
 
   const RlimitPlan* rlimits;
   uint32_t n_rlimits;
@@ -108,7 +108,7 @@ struct ChildPlan {
   uint32_t gid;
   const uint32_t* additional_gids;
   uint32_t n_additional_gids;
-  int32_t umask;            // -1: leave as is
+  int32_t umask;  // -1: leave as is
   bool has_capabilities;
   CapsPlan capabilities;
   bool no_new_privileges;
@@ -117,13 +117,13 @@ struct ChildPlan {
   uint32_t seccomp_flags;         // SECCOMP_FILTER_FLAG_*
 
   const char* cwd;
-  char* const* argv;        // NULL-terminated
+  char* const* argv;  // NULL-terminated
   uint32_t argc;
-  char* const* envp;        // NULL-terminated
+  char* const* envp;  // NULL-terminated
   const char* const* search_path;
   uint32_t n_search_path;
 
-  int32_t fifo_fd;             // exec.fifo, O_RDWR; -1: no wait
+  int32_t fifo_fd;  // exec.fifo, O_RDWR; -1: no wait
   int32_t console_socket_fd;
   int32_t preserve_fds;
   const int32_t* inherit_fds;  // the fds of [3, 3 + preserve_fds) the caller passed

@@ -74,7 +74,8 @@ class Reader {
   bool integer(Napi::Value v, const std::string& where, int64_t lo, int64_t hi, int64_t* out) {
     if (!v.IsNumber()) return fail(where, "expected a number");
     double d = v.As<Napi::Number>().DoubleValue();
-    if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || d != static_cast<double>(static_cast<int64_t>(d)))
+    if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) ||
+        d != static_cast<double>(static_cast<int64_t>(d)))
       return fail(where, "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
     *out = static_cast<int64_t>(d);
     return true;
@@ -124,8 +125,8 @@ class Reader {
     Napi::Value v;
     return get(o, w, k, &v) && u64(v, w + "." + k, out);
   }
-  bool field_str_array(const Napi::Object& o, const std::string& w, const char* k, size_t max_entries,
-                       size_t max_len, bool non_empty, std::vector<std::string>* out) {
+  bool field_str_array(const Napi::Object& o, const std::string& w, const char* k, size_t max_entries, size_t max_len,
+                       bool non_empty, std::vector<std::string>* out) {
     Napi::Value v;
     Napi::Array arr;
     std::string where = w + "." + k;

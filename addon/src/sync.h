@@ -13,7 +13,7 @@ enum class RecvStatus {
   Message,    // `msg` holds the next record
   ChildGone,  // the child exited (or closed its end) with nothing queued
   Timeout,
-  Failed,     // `err` holds the errno
+  Failed,  // `err` holds the errno
 };
 
 struct RecvResult {

@@ -22,372 +22,475 @@
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
+extern char** environ;
 
-static void jstr(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", stdout); break;
-        case '\\': fputs("\\\\", stdout); break;
-        case '\n': fputs("\\n", stdout); break;
-        case '\t': fputs("\\t", stdout); break;
-        case '\r': fputs("\\r", stdout); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f) printf("\\u%04x", *p);
-            else putchar(*p);
-        }
+static void jstr(const char* s) {
+  putchar('"');
+  for (const unsigned char* p = (const unsigned char*)s; *p; p++) {
+    switch (*p) {
+      case '"':
+        fputs("\\\"", stdout);
+        break;
+      case '\\':
+        fputs("\\\\", stdout);
+        break;
+      case '\n':
+        fputs("\\n", stdout);
+        break;
+      case '\t':
+        fputs("\\t", stdout);
+        break;
+      case '\r':
+        fputs("\\r", stdout);
+        break;
+      default:
+        if (*p < 0x20 || *p == 0x7f)
+          printf("\\u%04x", *p);
+        else
+          putchar(*p);
     }
-    putchar('"');
+  }
+  putchar('"');
 }
 
-static void jkey(const char *k) { jstr(k); putchar(':'); }
+static void jkey(const char* k) {
+  jstr(k);
+  putchar(':');
+}
 static void jnull(void) { fputs("null", stdout); }
-static void jstr_or_null(const char *s) { if (s) jstr(s); else jnull(); }
+static void jstr_or_null(const char* s) {
+  if (s)
+    jstr(s);
+  else
+    jnull();
+}
 
-static const char *errname(int e)
-{
-    static char buf[32];
-    const char *n = strerrorname_np(e);
-    if (n) return n;
-    snprintf(buf, sizeof buf, "E%d", e);
-    return buf;
+static const char* errname(int e) {
+  static char buf[32];
+  const char* n = strerrorname_np(e);
+  if (n) return n;
+  snprintf(buf, sizeof buf, "E%d", e);
+  return buf;
 }
 
 /* Read a whole file into a NUL-terminated malloc'd buffer; NULL on failure. */
-static char *slurp(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (len + 1 >= cap) buf = realloc(buf, cap *= 2);
-        ssize_t n = read(fd, buf + len, cap - len - 1);
-        if (n < 0) { if (errno == EINTR) continue; free(buf); close(fd); return NULL; }
-        if (n == 0) break;
-        len += (size_t)n;
+static char* slurp(const char* path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  size_t cap = 4096, len = 0;
+  char* buf = malloc(cap);
+  for (;;) {
+    if (len + 1 >= cap) buf = realloc(buf, cap *= 2);
+    ssize_t n = read(fd, buf + len, cap - len - 1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      free(buf);
+      close(fd);
+      return NULL;
     }
-    close(fd);
-    buf[len] = 0;
-    return buf;
+    if (n == 0) break;
+    len += (size_t)n;
+  }
+  close(fd);
+  buf[len] = 0;
+  return buf;
 }
 
 /* Value of "Key:\t..." in /proc/self/status (trimmed), or NULL. */
-static const char *status_field(const char *status, const char *key, char *out, size_t outlen)
-{
-    if (!status) return NULL;
-    size_t kl = strlen(key);
-    for (const char *l = status; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-        if (strncmp(l, key, kl) == 0 && l[kl] == ':') {
-            const char *v = l + kl + 1;
-            while (*v == ' ' || *v == '\t') v++;
-            size_t n = strcspn(v, "\n");
-            if (n >= outlen) n = outlen - 1;
-            memcpy(out, v, n);
-            out[n] = 0;
-            return out;
-        }
+static const char* status_field(const char* status, const char* key, char* out, size_t outlen) {
+  if (!status) return NULL;
+  size_t kl = strlen(key);
+  for (const char* l = status; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+    if (strncmp(l, key, kl) == 0 && l[kl] == ':') {
+      const char* v = l + kl + 1;
+      while (*v == ' ' || *v == '\t') v++;
+      size_t n = strcspn(v, "\n");
+      if (n >= outlen) n = outlen - 1;
+      memcpy(out, v, n);
+      out[n] = 0;
+      return out;
     }
-    return NULL;
+  }
+  return NULL;
 }
 
-static void status_num(const char *status, const char *key)
-{
-    char v[64];
-    fputs(status_field(status, key, v, sizeof v) ? v : "null", stdout);
+static void status_num(const char* status, const char* key) {
+  char v[64];
+  fputs(status_field(status, key, v, sizeof v) ? v : "null", stdout);
 }
 
 /* Decode mountinfo octal escapes (\040 etc.) in place. */
-static char *unescape(char *s)
-{
-    char *r = s, *w = s;
-    while (*r) {
-        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7')
-            *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0')), r += 4;
-        else
-            *w++ = *r++;
-    }
-    *w = 0;
-    return s;
+static char* unescape(char* s) {
+  char *r = s, *w = s;
+  while (*r) {
+    if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7')
+      *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0')), r += 4;
+    else
+      *w++ = *r++;
+  }
+  *w = 0;
+  return s;
 }
 
-static void jsplit(char *s, const char *sep)
-{
+static void jsplit(char* s, const char* sep) {
+  putchar('[');
+  int first = 0;
+  for (char *save, *t = strtok_r(s, sep, &save); t; t = strtok_r(NULL, sep, &save)) {
+    if (first++) putchar(',');
+    jstr(t);
+  }
+  putchar(']');
+}
+
+static void print_mounts(void) {
+  char* mi = slurp("/proc/self/mountinfo");
+  if (!mi) {
+    jnull();
+    return;
+  }
+  putchar('[');
+  int first = 0;
+  for (char *save, *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    /* id parent major:minor root mountpoint options [optional...] - fstype source superoptions */
+    char* f[64];
+    int n = 0;
+    for (char *s2, *t = strtok_r(line, " ", &s2); t && n < 64; t = strtok_r(NULL, " ", &s2)) f[n++] = t;
+    int dash = -1;
+    for (int i = 6; i < n; i++)
+      if (strcmp(f[i], "-") == 0) {
+        dash = i;
+        break;
+      }
+    if (n < 6 || dash < 0 || dash + 3 > n) continue;
+    if (first++) putchar(',');
+    printf("{\"id\":%s,\"parent\":%s,", f[0], f[1]);
+    jkey("root");
+    jstr(unescape(f[3]));
+    putchar(',');
+    jkey("mountPoint");
+    jstr(unescape(f[4]));
+    putchar(',');
+    jkey("options");
+    jsplit(f[5], ",");
+    putchar(',');
+    jkey("optional");
     putchar('[');
-    int first = 0;
-    for (char *save, *t = strtok_r(s, sep, &save); t; t = strtok_r(NULL, sep, &save)) {
-        if (first++) putchar(',');
-        jstr(t);
+    for (int i = 6; i < dash; i++) {
+      if (i > 6) putchar(',');
+      jstr(f[i]);
     }
-    putchar(']');
-}
-
-static void print_mounts(void)
-{
-    char *mi = slurp("/proc/self/mountinfo");
-    if (!mi) { jnull(); return; }
-    putchar('[');
-    int first = 0;
-    for (char *save, *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        /* id parent major:minor root mountpoint options [optional...] - fstype source superoptions */
-        char *f[64];
-        int n = 0;
-        for (char *s2, *t = strtok_r(line, " ", &s2); t && n < 64; t = strtok_r(NULL, " ", &s2)) f[n++] = t;
-        int dash = -1;
-        for (int i = 6; i < n; i++) if (strcmp(f[i], "-") == 0) { dash = i; break; }
-        if (n < 6 || dash < 0 || dash + 3 > n) continue;
-        if (first++) putchar(',');
-        printf("{\"id\":%s,\"parent\":%s,", f[0], f[1]);
-        jkey("root"); jstr(unescape(f[3])); putchar(',');
-        jkey("mountPoint"); jstr(unescape(f[4])); putchar(',');
-        jkey("options"); jsplit(f[5], ","); putchar(',');
-        jkey("optional"); putchar('[');
-        for (int i = 6; i < dash; i++) { if (i > 6) putchar(','); jstr(f[i]); }
-        fputs("],", stdout);
-        jkey("fstype"); jstr(f[dash + 1]); putchar(',');
-        jkey("source"); jstr(unescape(f[dash + 2])); putchar(',');
-        jkey("superOptions");
-        if (dash + 3 < n) jsplit(f[dash + 3], ","); else fputs("[]", stdout);
-        putchar('}');
-    }
-    putchar(']');
-    free(mi);
-}
-
-static void print_namespaces(void)
-{
-    static const char *ns[] = {"cgroup", "ipc", "mnt", "net", "pid", "pid_for_children",
-                               "time", "time_for_children", "user", "uts"};
-    putchar('{');
-    for (size_t i = 0; i < sizeof ns / sizeof *ns; i++) {
-        char path[64], link[128];
-        snprintf(path, sizeof path, "/proc/self/ns/%s", ns[i]);
-        ssize_t n = readlink(path, link, sizeof link - 1);
-        if (i) putchar(',');
-        jkey(ns[i]);
-        char *br = n > 0 ? (link[n] = 0, strchr(link, '[')) : NULL;
-        if (br) printf("%llu", strtoull(br + 1, NULL, 10));
-        else jnull();
-    }
+    fputs("],", stdout);
+    jkey("fstype");
+    jstr(f[dash + 1]);
+    putchar(',');
+    jkey("source");
+    jstr(unescape(f[dash + 2]));
+    putchar(',');
+    jkey("superOptions");
+    if (dash + 3 < n)
+      jsplit(f[dash + 3], ",");
+    else
+      fputs("[]", stdout);
     putchar('}');
+  }
+  putchar(']');
+  free(mi);
 }
 
-static void print_lines(const char *path)
-{
-    char *txt = slurp(path);
-    if (!txt) { jnull(); return; }
-    jsplit(txt, "\n");
-    free(txt);
+static void print_namespaces(void) {
+  static const char* ns[] = {"cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "time_for_children",
+                             "user",   "uts"};
+  putchar('{');
+  for (size_t i = 0; i < sizeof ns / sizeof *ns; i++) {
+    char path[64], link[128];
+    snprintf(path, sizeof path, "/proc/self/ns/%s", ns[i]);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    if (i) putchar(',');
+    jkey(ns[i]);
+    char* br = n > 0 ? (link[n] = 0, strchr(link, '[')) : NULL;
+    if (br)
+      printf("%llu", strtoull(br + 1, NULL, 10));
+    else
+      jnull();
+  }
+  putchar('}');
 }
 
-static void jlimit(rlim_t v)
-{
-    if (v == RLIM_INFINITY) fputs("\"unlimited\"", stdout);
-    else printf("%llu", (unsigned long long)v);
+static void print_lines(const char* path) {
+  char* txt = slurp(path);
+  if (!txt) {
+    jnull();
+    return;
+  }
+  jsplit(txt, "\n");
+  free(txt);
 }
 
-static void print_rlimits(void)
-{
-    static const struct { const char *name; int res; } rl[] = {
-        {"RLIMIT_CPU", RLIMIT_CPU}, {"RLIMIT_FSIZE", RLIMIT_FSIZE}, {"RLIMIT_DATA", RLIMIT_DATA},
-        {"RLIMIT_STACK", RLIMIT_STACK}, {"RLIMIT_CORE", RLIMIT_CORE}, {"RLIMIT_RSS", RLIMIT_RSS},
-        {"RLIMIT_NPROC", RLIMIT_NPROC}, {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-        {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_AS", RLIMIT_AS}, {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-        {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-        {"RLIMIT_NICE", RLIMIT_NICE}, {"RLIMIT_RTPRIO", RLIMIT_RTPRIO}, {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    };
-    putchar('{');
-    for (size_t i = 0; i < sizeof rl / sizeof *rl; i++) {
-        struct rlimit r;
-        if (i) putchar(',');
-        jkey(rl[i].name);
-        if (getrlimit(rl[i].res, &r) != 0) { jnull(); continue; }
-        fputs("{\"soft\":", stdout), jlimit(r.rlim_cur);
-        fputs(",\"hard\":", stdout), jlimit(r.rlim_max), putchar('}');
+static void jlimit(rlim_t v) {
+  if (v == RLIM_INFINITY)
+    fputs("\"unlimited\"", stdout);
+  else
+    printf("%llu", (unsigned long long)v);
+}
+
+static void print_rlimits(void) {
+  static const struct {
+    const char* name;
+    int res;
+  } rl[] = {
+      {"RLIMIT_CPU", RLIMIT_CPU},           {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+      {"RLIMIT_DATA", RLIMIT_DATA},         {"RLIMIT_STACK", RLIMIT_STACK},
+      {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_RSS", RLIMIT_RSS},
+      {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+      {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},   {"RLIMIT_AS", RLIMIT_AS},
+      {"RLIMIT_LOCKS", RLIMIT_LOCKS},       {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+      {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+      {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},     {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+  };
+  putchar('{');
+  for (size_t i = 0; i < sizeof rl / sizeof *rl; i++) {
+    struct rlimit r;
+    if (i) putchar(',');
+    jkey(rl[i].name);
+    if (getrlimit(rl[i].res, &r) != 0) {
+      jnull();
+      continue;
     }
-    putchar('}');
+    fputs("{\"soft\":", stdout), jlimit(r.rlim_cur);
+    fputs(",\"hard\":", stdout), jlimit(r.rlim_max), putchar('}');
+  }
+  putchar('}');
 }
 
-static const char *ftype(mode_t m)
-{
-    return S_ISCHR(m) ? "char" : S_ISBLK(m) ? "block" : S_ISFIFO(m) ? "fifo" : S_ISDIR(m) ? "dir"
-         : S_ISLNK(m) ? "symlink" : S_ISSOCK(m) ? "socket" : "file";
+static const char* ftype(mode_t m) {
+  return S_ISCHR(m)    ? "char"
+         : S_ISBLK(m)  ? "block"
+         : S_ISFIFO(m) ? "fifo"
+         : S_ISDIR(m)  ? "dir"
+         : S_ISLNK(m)  ? "symlink"
+         : S_ISSOCK(m) ? "socket"
+                       : "file";
 }
 
-static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+static int cmp_int(const void* a, const void* b) { return *(const int*)a - *(const int*)b; }
 
 /* Open fds, sorted, excluding the directory fd used to list them. Returns count or -1. */
-static int list_fds(int *fds, int max)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (!d) return -1;
-    int n = 0, self = dirfd(d);
-    for (struct dirent *e; (e = readdir(d)) && n < max;) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        int fd = atoi(e->d_name);
-        if (fd != self) fds[n++] = fd;
-    }
-    closedir(d);
-    qsort(fds, n, sizeof *fds, cmp_int);
-    return n;
+static int list_fds(int* fds, int max) {
+  DIR* d = opendir("/proc/self/fd");
+  if (!d) return -1;
+  int n = 0, self = dirfd(d);
+  for (struct dirent* e; (e = readdir(d)) && n < max;) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    int fd = atoi(e->d_name);
+    if (fd != self) fds[n++] = fd;
+  }
+  closedir(d);
+  qsort(fds, n, sizeof *fds, cmp_int);
+  return n;
 }
 
-static void report(int argc, char **argv, char **sysctls, int nsysctl)
-{
-    int fds[1024];
-    int nfds = list_fds(fds, 1024); /* first, before we open anything else */
-    mode_t um = umask(0);
-    umask(um);
-    char *status = slurp("/proc/self/status");
-    printf("{\"pid\":%d,\"ppid\":%d,\"uid\":%u,\"gid\":%u,\"euid\":%u,\"egid\":%u,",
-           getpid(), getppid(), getuid(), getgid(), geteuid(), getegid());
-    gid_t groups[1024];
-    int ng = getgroups(1024, groups);
-    jkey("groups");
-    if (ng < 0) jnull();
-    else {
-        putchar('[');
-        for (int i = 0; i < ng; i++) printf(i ? ",%u" : "%u", groups[i]);
-        putchar(']');
-    }
-    struct utsname u;
-    int uok = uname(&u) == 0;
-    putchar(','); jkey("hostname"); jstr_or_null(uok ? u.nodename : NULL);
-    putchar(','); jkey("domainname"); jstr_or_null(uok ? u.domainname : NULL);
-    char cwd[4096];
-    putchar(','); jkey("cwd"); jstr_or_null(getcwd(cwd, sizeof cwd));
-    printf(",\"umask\":%u,", (unsigned)um);
-    jkey("args"); putchar('[');
-    for (int i = 0; i < argc; i++) { if (i) putchar(','); jstr(argv[i]); }
-    fputs("],", stdout);
-    jkey("env"); putchar('[');
-    for (char **e = environ; e && *e; e++) { if (e != environ) putchar(','); jstr(*e); }
-    fputs("],", stdout);
-    jkey("mounts"); print_mounts(); putchar(',');
-    jkey("namespaces"); print_namespaces(); putchar(',');
-    jkey("cgroup"); print_lines("/proc/self/cgroup"); putchar(',');
-    jkey("capabilities");
-    if (!status) jnull();
-    else {
-        static const char *cn[][2] = {{"inheritable", "CapInh"}, {"permitted", "CapPrm"},
-            {"effective", "CapEff"}, {"bounding", "CapBnd"}, {"ambient", "CapAmb"}};
-        char v[64];
-        putchar('{');
-        for (int i = 0; i < 5; i++) {
-            if (i) putchar(',');
-            jkey(cn[i][0]);
-            jstr_or_null(status_field(status, cn[i][1], v, sizeof v));
-        }
-        putchar('}');
-    }
-    putchar(',');
-    jkey("rlimits"); print_rlimits(); putchar(',');
-    jkey("seccomp"); status_num(status, "Seccomp"); putchar(',');
-    jkey("noNewPrivs"); status_num(status, "NoNewPrivs"); putchar(',');
-    char *oom = slurp("/proc/self/oom_score_adj");
-    jkey("oomScoreAdj");
-    if (oom) printf("%ld", strtol(oom, NULL, 10)); else jnull();
-    free(oom);
-    putchar(',');
-    jkey("sysctl"); putchar('{');
-    for (int i = 0; i < nsysctl; i++) {
-        char path[512];
-        snprintf(path, sizeof path, "/proc/sys/%s", sysctls[i]);
-        for (char *p = path + 10; *p; p++) if (*p == '.') *p = '/';
-        char *val = slurp(path);
-        if (val) { size_t l = strlen(val); while (l && val[l - 1] == '\n') val[--l] = 0; }
-        if (i) putchar(',');
-        jkey(sysctls[i]); jstr_or_null(val);
-        free(val);
-    }
-    fputs("},", stdout);
-    jkey("stdio"); putchar('[');
-    for (int fd = 0; fd < 3; fd++) {
-        struct stat st;
-        printf("%s{\"fd\":%d,\"isatty\":%s,\"type\":", fd ? "," : "", fd, isatty(fd) ? "true" : "false");
-        jstr_or_null(fstat(fd, &st) == 0 ? ftype(st.st_mode) : NULL);
-        putchar('}');
-    }
-    fputs("],", stdout);
-    jkey("openFds");
-    if (nfds < 0) jnull();
-    else {
-        putchar('[');
-        for (int i = 0; i < nfds; i++) printf(i ? ",%d" : "%d", fds[i]);
-        putchar(']');
-    }
-    fputs("}\n", stdout);
-    free(status);
-}
-
-static void do_stat(int n, char **paths)
-{
+static void report(int argc, char** argv, char** sysctls, int nsysctl) {
+  int fds[1024];
+  int nfds = list_fds(fds, 1024); /* first, before we open anything else */
+  mode_t um = umask(0);
+  umask(um);
+  char* status = slurp("/proc/self/status");
+  printf("{\"pid\":%d,\"ppid\":%d,\"uid\":%u,\"gid\":%u,\"euid\":%u,\"egid\":%u,", getpid(), getppid(), getuid(),
+         getgid(), geteuid(), getegid());
+  gid_t groups[1024];
+  int ng = getgroups(1024, groups);
+  jkey("groups");
+  if (ng < 0)
+    jnull();
+  else {
+    putchar('[');
+    for (int i = 0; i < ng; i++) printf(i ? ",%u" : "%u", groups[i]);
+    putchar(']');
+  }
+  struct utsname u;
+  int uok = uname(&u) == 0;
+  putchar(',');
+  jkey("hostname");
+  jstr_or_null(uok ? u.nodename : NULL);
+  putchar(',');
+  jkey("domainname");
+  jstr_or_null(uok ? u.domainname : NULL);
+  char cwd[4096];
+  putchar(',');
+  jkey("cwd");
+  jstr_or_null(getcwd(cwd, sizeof cwd));
+  printf(",\"umask\":%u,", (unsigned)um);
+  jkey("args");
+  putchar('[');
+  for (int i = 0; i < argc; i++) {
+    if (i) putchar(',');
+    jstr(argv[i]);
+  }
+  fputs("],", stdout);
+  jkey("env");
+  putchar('[');
+  for (char** e = environ; e && *e; e++) {
+    if (e != environ) putchar(',');
+    jstr(*e);
+  }
+  fputs("],", stdout);
+  jkey("mounts");
+  print_mounts();
+  putchar(',');
+  jkey("namespaces");
+  print_namespaces();
+  putchar(',');
+  jkey("cgroup");
+  print_lines("/proc/self/cgroup");
+  putchar(',');
+  jkey("capabilities");
+  if (!status)
+    jnull();
+  else {
+    static const char* cn[][2] = {{"inheritable", "CapInh"},
+                                  {"permitted", "CapPrm"},
+                                  {"effective", "CapEff"},
+                                  {"bounding", "CapBnd"},
+                                  {"ambient", "CapAmb"}};
+    char v[64];
     putchar('{');
-    for (int i = 0; i < n; i++) {
-        struct stat st;
-        if (i) putchar(',');
-        jkey(paths[i]);
-        if (lstat(paths[i], &st) != 0) {
-            fputs("{\"error\":", stdout); jstr(errname(errno)); putchar('}');
-            continue;
-        }
-        fputs("{\"type\":", stdout); jstr(ftype(st.st_mode));
-        printf(",\"mode\":%u,\"major\":%u,\"minor\":%u,\"uid\":%u,\"gid\":%u",
-               (unsigned)(st.st_mode & 07777), major(st.st_rdev), minor(st.st_rdev),
-               (unsigned)st.st_uid, (unsigned)st.st_gid);
-        if (S_ISLNK(st.st_mode)) {
-            char t[4096];
-            ssize_t l = readlink(paths[i], t, sizeof t - 1);
-            t[l < 0 ? 0 : l] = 0;
-            fputs(",\"target\":", stdout); jstr(t);
-        }
-        putchar('}');
+    for (int i = 0; i < 5; i++) {
+      if (i) putchar(',');
+      jkey(cn[i][0]);
+      jstr_or_null(status_field(status, cn[i][1], v, sizeof v));
     }
-    fputs("}\n", stdout);
-}
-
-static void do_write(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    size_t len = strlen(text);
-    if (fd >= 0 && write(fd, text, len) == (ssize_t)len && close(fd) == 0) { puts("{\"ok\":true}"); return; }
-    int e = errno;
-    if (fd >= 0) close(fd);
-    fputs("{\"ok\":false,\"errno\":", stdout), jstr(errname(e)), puts("}"); /* exit 0 either way */
-}
-
-static void on_signal(int sig)
-{
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "{\"signal\":%d}\n", sig);
-    if (write(1, buf, n) < 0) {}
-    _exit(128 + sig);
-}
-
-static void do_sleep(const char *arg)
-{
-    /* As pid 1 of a pid namespace, signals without a handler are ignored; catch the usual ones. */
-    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) signal(sigs[i], on_signal);
-    double secs = arg ? strtod(arg, NULL) : 0;
-    struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-}
-
-int main(int argc, char **argv)
-{
-    const char *cmd = argc > 1 ? argv[1] : NULL;
-    if (!cmd) report(argc, argv, NULL, 0);
-    else if (strcmp(cmd, "sysctl") == 0) report(argc, argv, argv + 2, argc - 2);
-    else if (strcmp(cmd, "stat") == 0) do_stat(argc - 2, argv + 2);
-    else if (strcmp(cmd, "write") == 0 && argc == 4) do_write(argv[2], argv[3]);
-    else if (strcmp(cmd, "sleep") == 0) do_sleep(argv[2]);
-    else if (strcmp(cmd, "exit") == 0) return argc > 2 ? atoi(argv[2]) : 0;
-    else {
-        fprintf(stderr, "probe: usage: probe [sysctl KEY...|stat PATH...|write PATH TEXT|sleep SECONDS|exit N]\n");
-        return 2;
+    putchar('}');
+  }
+  putchar(',');
+  jkey("rlimits");
+  print_rlimits();
+  putchar(',');
+  jkey("seccomp");
+  status_num(status, "Seccomp");
+  putchar(',');
+  jkey("noNewPrivs");
+  status_num(status, "NoNewPrivs");
+  putchar(',');
+  char* oom = slurp("/proc/self/oom_score_adj");
+  jkey("oomScoreAdj");
+  if (oom)
+    printf("%ld", strtol(oom, NULL, 10));
+  else
+    jnull();
+  free(oom);
+  putchar(',');
+  jkey("sysctl");
+  putchar('{');
+  for (int i = 0; i < nsysctl; i++) {
+    char path[512];
+    snprintf(path, sizeof path, "/proc/sys/%s", sysctls[i]);
+    for (char* p = path + 10; *p; p++)
+      if (*p == '.') *p = '/';
+    char* val = slurp(path);
+    if (val) {
+      size_t l = strlen(val);
+      while (l && val[l - 1] == '\n') val[--l] = 0;
     }
-    return fflush(stdout) != 0;
+    if (i) putchar(',');
+    jkey(sysctls[i]);
+    jstr_or_null(val);
+    free(val);
+  }
+  fputs("},", stdout);
+  jkey("stdio");
+  putchar('[');
+  for (int fd = 0; fd < 3; fd++) {
+    struct stat st;
+    printf("%s{\"fd\":%d,\"isatty\":%s,\"type\":", fd ? "," : "", fd, isatty(fd) ? "true" : "false");
+    jstr_or_null(fstat(fd, &st) == 0 ? ftype(st.st_mode) : NULL);
+    putchar('}');
+  }
+  fputs("],", stdout);
+  jkey("openFds");
+  if (nfds < 0)
+    jnull();
+  else {
+    putchar('[');
+    for (int i = 0; i < nfds; i++) printf(i ? ",%d" : "%d", fds[i]);
+    putchar(']');
+  }
+  fputs("}\n", stdout);
+  free(status);
+}
+
+static void do_stat(int n, char** paths) {
+  putchar('{');
+  for (int i = 0; i < n; i++) {
+    struct stat st;
+    if (i) putchar(',');
+    jkey(paths[i]);
+    if (lstat(paths[i], &st) != 0) {
+      fputs("{\"error\":", stdout);
+      jstr(errname(errno));
+      putchar('}');
+      continue;
+    }
+    fputs("{\"type\":", stdout);
+    jstr(ftype(st.st_mode));
+    printf(",\"mode\":%u,\"major\":%u,\"minor\":%u,\"uid\":%u,\"gid\":%u", (unsigned)(st.st_mode & 07777),
+           major(st.st_rdev), minor(st.st_rdev), (unsigned)st.st_uid, (unsigned)st.st_gid);
+    if (S_ISLNK(st.st_mode)) {
+      char t[4096];
+      ssize_t l = readlink(paths[i], t, sizeof t - 1);
+      t[l < 0 ? 0 : l] = 0;
+      fputs(",\"target\":", stdout);
+      jstr(t);
+    }
+    putchar('}');
+  }
+  fputs("}\n", stdout);
+}
+
+static void do_write(const char* path, const char* text) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  size_t len = strlen(text);
+  if (fd >= 0 && write(fd, text, len) == (ssize_t)len && close(fd) == 0) {
+    puts("{\"ok\":true}");
+    return;
+  }
+  int e = errno;
+  if (fd >= 0) close(fd);
+  fputs("{\"ok\":false,\"errno\":", stdout), jstr(errname(e)), puts("}"); /* exit 0 either way */
+}
+
+static void on_signal(int sig) {
+  char buf[32];
+  int n = snprintf(buf, sizeof buf, "{\"signal\":%d}\n", sig);
+  if (write(1, buf, n) < 0) {}
+  _exit(128 + sig);
+}
+
+static void do_sleep(const char* arg) {
+  /* As pid 1 of a pid namespace, signals without a handler are ignored; catch the usual ones. */
+  static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) signal(sigs[i], on_signal);
+  double secs = arg ? strtod(arg, NULL) : 0;
+  struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
+int main(int argc, char** argv) {
+  const char* cmd = argc > 1 ? argv[1] : NULL;
+  if (!cmd)
+    report(argc, argv, NULL, 0);
+  else if (strcmp(cmd, "sysctl") == 0)
+    report(argc, argv, argv + 2, argc - 2);
+  else if (strcmp(cmd, "stat") == 0)
+    do_stat(argc - 2, argv + 2);
+  else if (strcmp(cmd, "write") == 0 && argc == 4)
+    do_write(argv[2], argv[3]);
+  else if (strcmp(cmd, "sleep") == 0)
+    do_sleep(argv[2]);
+  else if (strcmp(cmd, "exit") == 0)
+    return argc > 2 ? atoi(argv[2]) : 0;
+  else {
+    fprintf(stderr, "probe: usage: probe [sysctl KEY...|stat PATH...|write PATH TEXT|sleep SECONDS|exit N]\n");
+    return 2;
+  }
+  return fflush(stdout) != 0;
 }

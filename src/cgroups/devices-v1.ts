@@ -47,7 +47,15 @@ export function deviceWrites(rules: DeviceRule[], nodes: DeviceNode[]): { file: 
   const all: DeviceRule[] = [
     ...rules,
     ...defaultAllowed,
-    ...nodes.filter((n) => n.type !== 'p').map((n) => ({ allow: true, type: n.type === 'u' ? 'c' : n.type, major: n.major ?? null, minor: n.minor ?? null, access: 'rwm' })),
+    ...nodes
+      .filter((n) => n.type !== 'p')
+      .map((n) => ({
+        allow: true,
+        type: n.type === 'u' ? 'c' : n.type,
+        major: n.major ?? null,
+        minor: n.minor ?? null,
+        access: 'rwm',
+      })),
   ];
   return all.map((r) => ({ file: r.allow ? 'devices.allow' : 'devices.deny', value: ruleText(r) }));
 }

@@ -18,7 +18,22 @@ export interface Hierarchy {
   ownPath: string;
 }
 
-const v1Options = new Set(['rw', 'ro', 'nosuid', 'nodev', 'noexec', 'relatime', 'noatime', 'clone_children', 'nsdelegate', 'memory_recursiveprot', 'noprefix', 'xattr', 'cpuset_v2_mode', 'favordynmods']);
+const v1Options = new Set([
+  'rw',
+  'ro',
+  'nosuid',
+  'nodev',
+  'noexec',
+  'relatime',
+  'noatime',
+  'clone_children',
+  'nsdelegate',
+  'memory_recursiveprot',
+  'noprefix',
+  'xattr',
+  'cpuset_v2_mode',
+  'favordynmods',
+]);
 
 /** One line of mountinfo: "36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices". */
 function parseLine(line: string): { root: string; mountPoint: string; fstype: string; superOptions: string[] } | null {
@@ -45,13 +60,15 @@ export function parseHierarchies(mountinfo: string, procCgroup: string): Hierarc
     const mount = parseLine(line);
     if (!mount || (mount.fstype !== 'cgroup' && mount.fstype !== 'cgroup2')) continue;
     const version = mount.fstype === 'cgroup2' ? 2 : 1;
-    const keyParts = version === 1 ? mount.superOptions.filter((o) => !v1Options.has(o) && !o.startsWith('release_agent=')) : [];
+    const keyParts =
+      version === 1 ? mount.superOptions.filter((o) => !v1Options.has(o) && !o.startsWith('release_agent=')) : [];
     const key = keyParts.join(',');
     if (seen.has(key)) continue; // the same hierarchy mounted twice: the first mount serves
     seen.add(key);
     const ownPath = own.get(key) ?? own.get(keyParts.slice().sort().join(',')) ?? '/';
     // Our own path is relative to the hierarchy root; a mount of a sub-tree shifts it.
-    const relative = mount.root !== '/' && ownPath.startsWith(mount.root) ? ownPath.slice(mount.root.length) || '/' : ownPath;
+    const relative =
+      mount.root !== '/' && ownPath.startsWith(mount.root) ? ownPath.slice(mount.root.length) || '/' : ownPath;
     result.push({
       key,
       name: mount.mountPoint.split('/').pop() ?? key,
@@ -73,7 +90,10 @@ export function cgroupMode(hierarchies: Hierarchy[]): 'unified' | 'legacy' | 'hy
 
 /** This host's hierarchies, as the runtime process sees them. */
 export function readHostHierarchies(): Hierarchy[] {
-  return parseHierarchies(fs.readFileSync('/proc/self/mountinfo', 'utf8'), fs.readFileSync('/proc/self/cgroup', 'utf8'));
+  return parseHierarchies(
+    fs.readFileSync('/proc/self/mountinfo', 'utf8'),
+    fs.readFileSync('/proc/self/cgroup', 'utf8'),
+  );
 }
 
 /** On a hybrid host the v1 hierarchies are the ones that hold the controllers; the

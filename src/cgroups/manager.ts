@@ -57,14 +57,25 @@ function levelsBelow(top: string, dir: string): string[] {
 function delegateControllers(cgfs: CgroupFs, parent: string): void {
   try {
     const available = cgfs.read(path.join(parent, 'cgroup.controllers')).trim();
-    if (available) cgfs.write(path.join(parent, 'cgroup.subtree_control'), available.split(/\s+/).map((c) => `+${c}`).join(' '));
+    if (available)
+      cgfs.write(
+        path.join(parent, 'cgroup.subtree_control'),
+        available
+          .split(/\s+/)
+          .map((c) => `+${c}`)
+          .join(' '),
+      );
   } catch {
     // a controller that cannot be delegated here is reported when a limit needs it
   }
 }
 
 /** Create the container's cgroup in each hierarchy. On failure, removes what it made. */
-export function createCgroups(cgfs: CgroupFs, hierarchies: Hierarchy[], relPathOf: (h: Hierarchy) => string): CgroupRecord {
+export function createCgroups(
+  cgfs: CgroupFs,
+  hierarchies: Hierarchy[],
+  relPathOf: (h: Hierarchy) => string,
+): CgroupRecord {
   const record: CgroupRecord = { paths: {}, created: [] };
   try {
     for (const h of hierarchies) {

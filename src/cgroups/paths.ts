@@ -8,7 +8,11 @@ import type { Hierarchy } from './hierarchies';
  * manager, so --systemd-cgroup only changes how the path is read. */
 export function systemdPath(cgroupsPath: string, id: string): string {
   const parts = cgroupsPath.split(':');
-  if (parts.length !== 3) throw new ConfigError('linux.cgroupsPath', `expected "slice:prefix:name" with --systemd-cgroup, got "${cgroupsPath}"`);
+  if (parts.length !== 3)
+    throw new ConfigError(
+      'linux.cgroupsPath',
+      `expected "slice:prefix:name" with --systemd-cgroup, got "${cgroupsPath}"`,
+    );
   const [slice, prefix, name] = parts as [string, string, string];
   const sliceName = slice === '' ? 'system.slice' : slice;
   if (!sliceName.endsWith('.slice')) throw new ConfigError('linux.cgroupsPath', `invalid slice name "${sliceName}"`);
@@ -30,6 +34,7 @@ export function cgroupPathIn(h: Hierarchy, cgroupsPath: string | undefined, id: 
   if (systemd && p !== '') p = systemdPath(p, id);
   if (p === '') p = id;
   const joined = p.startsWith('/') ? path.posix.normalize(p) : path.posix.join(h.ownPath, p);
-  if (joined === '/' || joined.split('/').includes('..')) throw new ConfigError('linux.cgroupsPath', `"${cgroupsPath}" is not a cgroup below the root`);
+  if (joined === '/' || joined.split('/').includes('..'))
+    throw new ConfigError('linux.cgroupsPath', `"${cgroupsPath}" is not a cgroup below the root`);
   return joined;
 }

@@ -17,7 +17,8 @@ export function resourceWrites(resources: Resources | undefined): ResourceWrite[
   const writes: ResourceWrite[] = [];
   const limit = resources?.pids?.limit;
   // runc: a positive limit is written as is, anything else means no limit.
-  if (limit !== undefined && limit !== 0) writes.push({ controller: 'pids', file: 'pids.max', value: limit > 0 ? String(limit) : 'max' });
+  if (limit !== undefined && limit !== 0)
+    writes.push({ controller: 'pids', file: 'pids.max', value: limit > 0 ? String(limit) : 'max' });
   return writes;
 }
 
@@ -31,10 +32,18 @@ export function controllerDir(hierarchies: Hierarchy[], record: CgroupRecord, co
   return v2 ? record.paths[v2.key] : undefined;
 }
 
-export function applyResources(cgfs: CgroupFs, hierarchies: Hierarchy[], record: CgroupRecord, resources: Resources | undefined): void {
+export function applyResources(
+  cgfs: CgroupFs,
+  hierarchies: Hierarchy[],
+  record: CgroupRecord,
+  resources: Resources | undefined,
+): void {
   for (const w of resourceWrites(resources)) {
     const dir = controllerDir(hierarchies, record, w.controller);
-    if (!dir) throw Object.assign(new Error(`the ${w.controller} controller is not available on this host`), { code: 'ENODEV' });
+    if (!dir)
+      throw Object.assign(new Error(`the ${w.controller} controller is not available on this host`), {
+        code: 'ENODEV',
+      });
     cgfs.write(path.join(dir, w.file), w.value);
   }
 }

@@ -36,7 +36,8 @@ const createFlags: Record<string, FlagSpec> = {
 function createOptions(args: Record<string, string | undefined>, flags: Flags) {
   const text = String(flags['preserve-fds'] ?? '0');
   const preserveFds = Number(text);
-  if (!/^[0-9]+$/.test(text)) throw new TsrunError('ERR_TSRUN_USAGE', `invalid value "${text}" for flag --preserve-fds`);
+  if (!/^[0-9]+$/.test(text))
+    throw new TsrunError('ERR_TSRUN_USAGE', `invalid value "${text}" for flag --preserve-fds`);
   return {
     id: args['container-id'] as string,
     bundle: String(flags.bundle),
@@ -60,7 +61,10 @@ export const commands: CommandSpec[] = [
     positionals: ['container-id'],
     flags: createFlags,
     run(ctx, args, flags) {
-      (require('../container/create') as typeof import('../container/create')).createContainer(ctx, createOptions(args, flags));
+      (require('../container/create') as typeof import('../container/create')).createContainer(
+        ctx,
+        createOptions(args, flags),
+      );
       return 0;
     },
   },
@@ -70,7 +74,10 @@ export const commands: CommandSpec[] = [
     positionals: ['container-id'],
     flags: {},
     run(ctx, args) {
-      (require('../container/start') as typeof import('../container/start')).startContainer(ctx, args['container-id'] as string);
+      (require('../container/start') as typeof import('../container/start')).startContainer(
+        ctx,
+        args['container-id'] as string,
+      );
       return 0;
     },
   },
@@ -85,7 +92,11 @@ export const commands: CommandSpec[] = [
     },
     run(ctx, args, flags) {
       const { runContainer } = require('../container/run') as typeof import('../container/run');
-      return runContainer(ctx, { ...createOptions(args, flags), detach: flags.detach === true, keep: flags.keep === true });
+      return runContainer(ctx, {
+        ...createOptions(args, flags),
+        detach: flags.detach === true,
+        keep: flags.keep === true,
+      });
     },
   },
   {
@@ -102,9 +113,21 @@ export const commands: CommandSpec[] = [
     name: 'kill',
     summary: 'send a signal (default SIGTERM) to the container init',
     positionals: ['container-id', 'signal?'],
-    flags: { all: { type: 'boolean', short: 'a', default: false, describe: 'send the signal to every process of the container' } },
+    flags: {
+      all: {
+        type: 'boolean',
+        short: 'a',
+        default: false,
+        describe: 'send the signal to every process of the container',
+      },
+    },
     run(ctx, args, flags) {
-      (require('../container/kill') as typeof import('../container/kill')).killContainer(ctx, args['container-id'] as string, args.signal ?? 'SIGTERM', flags.all === true);
+      (require('../container/kill') as typeof import('../container/kill')).killContainer(
+        ctx,
+        args['container-id'] as string,
+        args.signal ?? 'SIGTERM',
+        flags.all === true,
+      );
       return 0;
     },
   },
@@ -112,9 +135,15 @@ export const commands: CommandSpec[] = [
     name: 'delete',
     summary: 'delete a container and what it holds',
     positionals: ['container-id'],
-    flags: { force: { type: 'boolean', short: 'f', default: false, describe: 'kill the container first if it is running' } },
+    flags: {
+      force: { type: 'boolean', short: 'f', default: false, describe: 'kill the container first if it is running' },
+    },
     run(ctx, args, flags) {
-      (require('../container/delete') as typeof import('../container/delete')).deleteContainer(ctx, args['container-id'] as string, flags.force === true);
+      (require('../container/delete') as typeof import('../container/delete')).deleteContainer(
+        ctx,
+        args['container-id'] as string,
+        flags.force === true,
+      );
       return 0;
     },
   },
@@ -128,7 +157,8 @@ export const commands: CommandSpec[] = [
     },
     run(ctx, _args, flags) {
       const format = String(flags.format);
-      if (format !== 'table' && format !== 'json') throw new TsrunError('ERR_TSRUN_USAGE', `invalid format option "${format}": table or json`);
+      if (format !== 'table' && format !== 'json')
+        throw new TsrunError('ERR_TSRUN_USAGE', `invalid format option "${format}": table or json`);
       write((require('./list') as typeof import('./list')).listContainers(ctx, format, flags.quiet === true));
       return 0;
     },

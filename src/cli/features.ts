@@ -2,7 +2,13 @@
 // features.md). Only what is implemented is listed.
 import { capabilityNumbers, mountFlagOptions, propagationOptions } from '../plan/constants';
 import { OCI_VERSION } from '../container/version';
-import { SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FLAGS, SECCOMP_OPERATORS, UNSUPPORTED_FLAGS } from '../seccomp/compile';
+import {
+  SECCOMP_ACTIONS,
+  SECCOMP_ARCHES,
+  SECCOMP_FLAGS,
+  SECCOMP_OPERATORS,
+  UNSUPPORTED_FLAGS,
+} from '../seccomp/compile';
 
 export function features(): Record<string, unknown> {
   return {

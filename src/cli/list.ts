@@ -18,6 +18,14 @@ export function listContainers(ctx: RuntimeContext, format: 'table' | 'json', qu
   // runc prints Go's nil slice, "null", when there is nothing to list.
   if (format === 'json') return docs.length === 0 ? 'null\n' : `${JSON.stringify(docs)}\n`;
   const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER']];
-  for (const d of docs) rows.push([String(d.id), String(d.pid), String(d.status), String(d.bundle), String(d.created), String(d.owner) || 'root']);
+  for (const d of docs)
+    rows.push([
+      String(d.id),
+      String(d.pid),
+      String(d.status),
+      String(d.bundle),
+      String(d.created),
+      String(d.owner) || 'root',
+    ]);
   return table(rows);
 }

@@ -49,7 +49,12 @@ function help(cmd?: CommandSpec): string {
 
 function parseOptions(tokens: string[], flags: Record<string, FlagSpec>, allowPositionals: boolean) {
   const options: Record<string, { type: 'boolean' | 'string'; short?: string; default?: string | boolean }> = {};
-  for (const [name, f] of Object.entries(flags)) options[name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.default !== undefined ? { default: f.default } : {}) };
+  for (const [name, f] of Object.entries(flags))
+    options[name] = {
+      type: f.type,
+      ...(f.short ? { short: f.short } : {}),
+      ...(f.default !== undefined ? { default: f.default } : {}),
+    };
   try {
     return parseArgs({ args: tokens, options, strict: true, allowPositionals });
   } catch (err) {
@@ -95,14 +100,20 @@ async function dispatch(args: string[]): Promise<number> {
     report(usageError(`unknown command "${name}" (see tsrun --help)`));
     return 3;
   }
-  const parsed = parseOptions(rest, { ...cmd.flags, help: { type: 'boolean', short: 'h', describe: 'show help' } }, true);
+  const parsed = parseOptions(
+    rest,
+    { ...cmd.flags, help: { type: 'boolean', short: 'h', describe: 'show help' } },
+    true,
+  );
   if (parsed.values.help) {
     fs.writeSync(1, help(cmd));
     return 0;
   }
   const required = cmd.positionals.filter((p) => !p.endsWith('?')).length;
-  if (parsed.positionals.length < required) throw usageError(`${cmd.name}: missing argument <${cmd.positionals[parsed.positionals.length]}>`);
-  if (parsed.positionals.length > cmd.positionals.length) throw usageError(`${cmd.name}: unexpected argument "${parsed.positionals[cmd.positionals.length]}"`);
+  if (parsed.positionals.length < required)
+    throw usageError(`${cmd.name}: missing argument <${cmd.positionals[parsed.positionals.length]}>`);
+  if (parsed.positionals.length > cmd.positionals.length)
+    throw usageError(`${cmd.name}: unexpected argument "${parsed.positionals[cmd.positionals.length]}"`);
   const positional: Record<string, string | undefined> = {};
   cmd.positionals.forEach((p, i) => (positional[p.replace(/\?$/, '')] = parsed.positionals[i]));
   const ctx = makeContext(String(g.root), logger, g['systemd-cgroup'] === true, g.debug === true);
@@ -114,7 +125,11 @@ function report(err: unknown): void {
   const line = message.split('\n')[0] ?? message;
   logger.error(line);
   fs.writeSync(2, `tsrun: ${line}\n`);
-  if (!(err instanceof TsrunError) && !String((err as { code?: string }).code ?? '').startsWith('ERR_TSRUN') && process.argv.includes('--debug')) {
+  if (
+    !(err instanceof TsrunError) &&
+    !String((err as { code?: string }).code ?? '').startsWith('ERR_TSRUN') &&
+    process.argv.includes('--debug')
+  ) {
     fs.writeSync(2, `${(err as Error).stack ?? ''}\n`);
   }
 }

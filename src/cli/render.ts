@@ -5,7 +5,9 @@ export function table(rows: string[][]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows
-    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(Math.max(12, (widths[i] ?? 0) + 3)))).join(''))
+    .map((row) =>
+      row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(Math.max(12, (widths[i] ?? 0) + 3)))).join(''),
+    )
     .map((line) => `${line}\n`)
     .join('');
 }

@@ -13,6 +13,9 @@ export function writeSpec(bundle: string, rootless: boolean): void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new TsrunError('ERR_TSRUN_USAGE', `File ${file} exists. Remove it first`);
-    throw new TsrunError(code === 'ENOENT' ? 'ERR_TSRUN_NOT_FOUND' : 'ERR_TSRUN_SYSCALL', `open ${file}: ${nodeErrorText(err)}`);
+    throw new TsrunError(
+      code === 'ENOENT' ? 'ERR_TSRUN_NOT_FOUND' : 'ERR_TSRUN_SYSCALL',
+      `open ${file}: ${nodeErrorText(err)}`,
+    );
   }
 }

@@ -122,7 +122,8 @@ class Scanner {
       if (c === 0x5c) {
         const escape = this.text[this.offset + 1];
         if (escape === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.offset + 2, this.offset + 6))) this.fail('invalid \\u escape');
+          if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.offset + 2, this.offset + 6)))
+            this.fail('invalid \\u escape');
           this.offset += 6;
           continue;
         }
@@ -135,7 +136,9 @@ class Scanner {
   }
 
   private scanNumber(): void {
-    const match = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(this.text.slice(this.offset, this.offset + 400));
+    const match = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(
+      this.text.slice(this.offset, this.offset + 400),
+    );
     if (!match || match[0] === '-') this.expected('a number');
     this.offset += match[0].length;
   }

@@ -45,7 +45,6 @@ export const checkRootPresent: SpecRule = (spec) => {
   return undefined;
 };
 
-
 // ---- process (shared with exec --process) -------------------------------------------
 
 /** runtime-spec: "at least one entry is REQUIRED" on Linux; runc: "args must not be empty". */
@@ -94,7 +93,8 @@ function firstProcessError(process: Process, at: string): ConfigError | undefine
   return undefined;
 }
 
-export const checkProcessRules: SpecRule = (spec) => (spec.process ? firstProcessError(spec.process, 'process') : undefined);
+export const checkProcessRules: SpecRule = (spec) =>
+  spec.process ? firstProcessError(spec.process, 'process') : undefined;
 
 // ---- mounts ---------------------------------------------------------------------------
 
@@ -163,7 +163,10 @@ export const checkNamespacePaths: SpecRule = (spec) => {
 /** runc: "user namespace mappings specified, but user namespace isn't enabled in the config". */
 export const checkMappingsNeedUserNamespace: SpecRule = (spec) => {
   if (namespaceOf(spec, 'user')) return undefined;
-  for (const [field, what] of [['uidMappings', 'uid'], ['gidMappings', 'gid']] as const) {
+  for (const [field, what] of [
+    ['uidMappings', 'uid'],
+    ['gidMappings', 'gid'],
+  ] as const) {
     if ((spec.linux?.[field] ?? []).length > 0) {
       return new ConfigError(`linux.${field}`, `${what} mappings need a user namespace in linux.namespaces`);
     }
@@ -175,7 +178,10 @@ export const checkMappingsNeedUserNamespace: SpecRule = (spec) => {
 export const checkNewUserNamespaceMappings: SpecRule = (spec) => {
   const userns = namespaceOf(spec, 'user');
   if (!userns || userns.path !== undefined) return undefined;
-  for (const [field, what] of [['uidMappings', 'uid'], ['gidMappings', 'gid']] as const) {
+  for (const [field, what] of [
+    ['uidMappings', 'uid'],
+    ['gidMappings', 'gid'],
+  ] as const) {
     if ((spec.linux?.[field] ?? []).length === 0) {
       return new ConfigError(`linux.${field}`, `user namespace enabled, but no ${what} mappings found`);
     }
@@ -197,8 +203,10 @@ export const checkHostnameNeedsUts: SpecRule = (spec) => {
  * and a read-only root would change the runtime's own mounts (runc refuses the first two). */
 export const checkRestrictionsNeedMountNamespace: SpecRule = (spec) => {
   if (namespaceOf(spec, 'mount')) return undefined;
-  if ((spec.linux?.maskedPaths?.length ?? 0) > 0) return new ConfigError('linux.maskedPaths', 'unable to restrict sys entries without a private MNT namespace');
-  if ((spec.linux?.readonlyPaths?.length ?? 0) > 0) return new ConfigError('linux.readonlyPaths', 'unable to restrict sys entries without a private MNT namespace');
+  if ((spec.linux?.maskedPaths?.length ?? 0) > 0)
+    return new ConfigError('linux.maskedPaths', 'unable to restrict sys entries without a private MNT namespace');
+  if ((spec.linux?.readonlyPaths?.length ?? 0) > 0)
+    return new ConfigError('linux.readonlyPaths', 'unable to restrict sys entries without a private MNT namespace');
   if (spec.root?.readonly) return new ConfigError('root.readonly', 'a read-only root needs a private mount namespace');
   return undefined;
 };
@@ -206,7 +214,9 @@ export const checkRestrictionsNeedMountNamespace: SpecRule = (spec) => {
 export const checkTimeOffsetsNeedTimeNamespace: SpecRule = (spec) => {
   if (spec.linux?.timeOffsets === undefined) return undefined;
   const timens = namespaceOf(spec, 'time');
-  return timens && timens.path === undefined ? undefined : new ConfigError('linux.timeOffsets', 'needs a new time namespace');
+  return timens && timens.path === undefined
+    ? undefined
+    : new ConfigError('linux.timeOffsets', 'needs a new time namespace');
 };
 
 // ---- sysctl -----------------------------------------------------------------------------
@@ -256,13 +266,17 @@ export const checkDevices: SpecRule = (spec) => {
     const here = appendIndex('linux.devices', i);
     const typeBits = DEVICE_FILE_TYPE_BITS[device.type];
     if (!Object.hasOwn(DEVICE_FILE_TYPE_BITS, device.type) || typeBits === undefined) {
-      return new ConfigError(`${here}.type`, `unknown device type ${quote(device.type)}, want one of "c", "b", "u", "p"`);
+      return new ConfigError(
+        `${here}.type`,
+        `unknown device type ${quote(device.type)}, want one of "c", "b", "u", "p"`,
+      );
     }
     const pathError = mustBeAbsolute(`${here}.path`, device.path);
     if (pathError) return pathError;
     if (device.type !== 'p') {
       for (const field of ['major', 'minor'] as const) {
-        if (device[field] === undefined) return new ConfigError(`${here}.${field}`, `is required for a ${quote(device.type)} device`);
+        if (device[field] === undefined)
+          return new ConfigError(`${here}.${field}`, `is required for a ${quote(device.type)} device`);
       }
     }
     // podman writes the file-type bits into fileMode (8630 = 0o20666); runc accepts that, but

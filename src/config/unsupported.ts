@@ -38,9 +38,20 @@ export const UNSUPPORTED_FIELDS: readonly string[] = [
 
 /** Accepted and ignored, as runc does on a host without SELinux or AppArmor (this project's
  * hosts have neither); a label or profile is not enforced. */
-export const IGNORED_FIELDS: readonly string[] = ['linux.mountLabel', 'process.selinuxLabel', 'process.apparmorProfile'];
+export const IGNORED_FIELDS: readonly string[] = [
+  'linux.mountLabel',
+  'process.selinuxLabel',
+  'process.apparmorProfile',
+];
 
-const HOOK_STAGES = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] as const;
+const HOOK_STAGES = [
+  'prestart',
+  'createRuntime',
+  'createContainer',
+  'startContainer',
+  'poststart',
+  'poststop',
+] as const;
 const PROCESS_FIELDS = ['scheduler', 'ioPriority', 'execCPUAffinity'] as const;
 const LINUX_FIELDS = ['timeOffsets', 'netDevices'] as const;
 // linux.resources.devices and .pids are applied (runc's spec writes a deny-all devices rule;

@@ -34,7 +34,10 @@ let cachedValidators: Validators | undefined;
  */
 export function loadValidators(): Validators {
   if (cachedValidators) return cachedValidators;
-  const candidates = [path.join(__dirname, 'validators.cjs'), path.join(__dirname, '..', '..', 'dist', 'validators.cjs')];
+  const candidates = [
+    path.join(__dirname, 'validators.cjs'),
+    path.join(__dirname, '..', '..', 'dist', 'validators.cjs'),
+  ];
   for (const candidate of candidates) {
     try {
       cachedValidators = require(candidate) as Validators;

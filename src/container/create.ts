@@ -65,13 +65,21 @@ function socketActivation(preserveFds: number): { preserveFds: number; extraEnv:
 function checkTerminal(spec: Spec, opts: CreateOptions): void {
   const terminal = spec.process?.terminal === true;
   if (terminal && !opts.consoleSocket) {
-    throw new TsrunError('ERR_TSRUN_USAGE', opts.foreground ? 'process.terminal: a terminal for `run` without --console-socket is not supported yet' : 'cannot allocate tty if tsrun will detach without setting console socket');
+    throw new TsrunError(
+      'ERR_TSRUN_USAGE',
+      opts.foreground
+        ? 'process.terminal: a terminal for `run` without --console-socket is not supported yet'
+        : 'cannot allocate tty if tsrun will detach without setting console socket',
+    );
   }
-  if (!terminal && opts.consoleSocket) throw new TsrunError('ERR_TSRUN_USAGE', 'cannot use console socket if tsrun will not detach or allocate tty');
+  if (!terminal && opts.consoleSocket)
+    throw new TsrunError('ERR_TSRUN_USAGE', 'cannot use console socket if tsrun will not detach or allocate tty');
 }
 
 function makeCgroups(ctx: RuntimeContext, spec: Spec, id: string, hierarchies: Hierarchy[], undo: Undo): CgroupRecord {
-  const record = createCgroups(hostCgroupFs, hierarchies, (h) => cgroupPathIn(h, spec.linux?.cgroupsPath, id, ctx.systemdCgroup));
+  const record = createCgroups(hostCgroupFs, hierarchies, (h) =>
+    cgroupPathIn(h, spec.linux?.cgroupsPath, id, ctx.systemdCgroup),
+  );
   undo.push('remove cgroups', () => {
     const left = removeCgroups(hostCgroupFs, record);
     if (left.length > 0) throw new Error(`cgroups left: ${left.join(', ')}`);
@@ -92,7 +100,11 @@ function makeCgroups(ctx: RuntimeContext, spec: Spec, id: string, hierarchies: H
     try {
       applyDeviceRules(hostCgroupFs, devicesDir, spec.linux?.resources?.devices ?? [], spec.linux?.devices ?? []);
     } catch (err) {
-      throw new TsrunError('ERR_TSRUN_SYSCALL', `apply linux.resources.devices in ${devicesDir}: ${nodeErrorText(err)}`, { cause: err });
+      throw new TsrunError(
+        'ERR_TSRUN_SYSCALL',
+        `apply linux.resources.devices in ${devicesDir}: ${nodeErrorText(err)}`,
+        { cause: err },
+      );
     }
   }
   return record;
@@ -102,7 +114,11 @@ function makeCgroups(ctx: RuntimeContext, spec: Spec, id: string, hierarchies: H
 function cgroupMountSources(record: CgroupRecord, hierarchies: Hierarchy[]): CgroupMountSource[] {
   return hierarchies
     .filter((h) => h.version === 1 && record.paths[h.key])
-    .map((h) => ({ name: h.name, hostDir: record.paths[h.key] as string, aliases: h.name.includes(',') ? h.name.split(',') : [] }));
+    .map((h) => ({
+      name: h.name,
+      hostDir: record.paths[h.key] as string,
+      aliases: h.name.includes(',') ? h.name.split(',') : [],
+    }));
 }
 
 /** In a user namespace the container's root may not reach a bind source the runtime can:
@@ -114,7 +130,9 @@ function prepareBindSources(mounts: MountStep[], fds: number[], addon: Native): 
     try {
       m.sourceTreeFd = addon.openTree(m.source, (m.flags & MS_REC) !== 0, m.remountFlags);
     } catch (err) {
-      throw new TsrunError('ERR_TSRUN_CONFIG', `config.json: mounts[${m.index}].source: ${(err as Error).message}`, { cause: err });
+      throw new TsrunError('ERR_TSRUN_CONFIG', `config.json: mounts[${m.index}].source: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     fds.push(m.sourceTreeFd);
   }
@@ -126,7 +144,11 @@ function receive(addon: Native, syncFd: number, pidfd: number, spec: Spec): Sync
   if (msg.type === SyncType.Error) {
     if (msg.step === 0 || (msg.errno === 0 && msg.detail === '')) {
       const status = addon.reapNoHang(pidfd);
-      const how = status ? (status.signal ? `killed by signal ${status.signal}` : `exit status ${status.code}`) : 'no reply';
+      const how = status
+        ? status.signal
+          ? `killed by signal ${status.signal}`
+          : `exit status ${status.code}`
+        : 'no reply';
       throw new TsrunError('ERR_TSRUN_CHILD', `container init ended before it was ready (${how})`);
     }
     throw describeChildError(msg, spec);
@@ -135,12 +157,14 @@ function receive(addon: Native, syncFd: number, pidfd: number, spec: Spec): Sync
 }
 
 function expect(msg: SyncMessage, ...types: SyncType[]): void {
-  if (!types.includes(msg.type)) throw new TsrunError('ERR_TSRUN_CHILD', `sync: expected message ${types.join(' or ')}, received ${msg.type}`);
+  if (!types.includes(msg.type))
+    throw new TsrunError('ERR_TSRUN_CHILD', `sync: expected message ${types.join(' or ')}, received ${msg.type}`);
 }
 
 export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Created {
   const started = performance.now();
-  const mark = (what: string): void => ctx.logger.debug(`create ${opts.id}: ${what} at ${(performance.now() - started).toFixed(1)} ms`);
+  const mark = (what: string): void =>
+    ctx.logger.debug(`create ${opts.id}: ${what} at ${(performance.now() - started).toFixed(1)} ms`);
   const bundle = path.resolve(opts.bundle);
   const spec = loadSpec(bundle);
   mark('config validated');
@@ -171,7 +195,9 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     const namespaces = planNamespaces(spec);
     const hasMountNamespace = entersNamespace(namespaces, CLONE_NEWNS);
     if (!hasMountNamespace) {
-      ctx.logger.warn(`container ${opts.id} has no mount namespace: its mounts are made in the runtime's and removed at delete`);
+      ctx.logger.warn(
+        `container ${opts.id} has no mount namespace: its mounts are made in the runtime's and removed at delete`,
+      );
       undo.push('unmount what the container mounted in the shared mount namespace', () => unmountUnder(rootfs));
     }
     const joinFds = namespaces.joins.map((j) => {
@@ -180,7 +206,11 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
         fds.push(fd);
         return fd;
       } catch (err) {
-        throw new TsrunError('ERR_TSRUN_CONFIG', `config.json: linux.namespaces[${j.index}].path: ${(err as Error).message}`, { cause: err });
+        throw new TsrunError(
+          'ERR_TSRUN_CONFIG',
+          `config.json: linux.namespaces[${j.index}].path: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
     });
     let consoleSocketFd = -1;
@@ -246,7 +276,11 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
           fs.writeFileSync(`/proc/${msg.arg}/uid_map`, uidMap);
           if (gidMap) fs.writeFileSync(`/proc/${msg.arg}/gid_map`, gidMap);
         } catch (err) {
-          throw new TsrunError('ERR_TSRUN_SYSCALL', `write uid/gid mappings (linux.uidMappings, linux.gidMappings) for pid ${msg.arg}: ${nodeErrorText(err)}`, { cause: err });
+          throw new TsrunError(
+            'ERR_TSRUN_SYSCALL',
+            `write uid/gid mappings (linux.uidMappings, linux.gidMappings) for pid ${msg.arg}: ${nodeErrorText(err)}`,
+            { cause: err },
+          );
         }
         addon.syncSend(child.syncFd, SyncType.IdMapsDone, 0);
       } else if (msg.type === SyncType.Pid) {
@@ -254,7 +288,10 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
         const intermediate = pidfd;
         pid = msg.arg;
         pidfd = addon.pidfdOpen(pid);
-        addon.reap(intermediate).then(() => addon.close(intermediate), () => undefined);
+        addon.reap(intermediate).then(
+          () => addon.close(intermediate),
+          () => undefined,
+        );
       } else if (msg.type === SyncType.CreateRuntime) {
         // prestart and createRuntime hooks run here (hooks issue).
         addon.syncSend(child.syncFd, SyncType.Resume, 0);
@@ -271,7 +308,11 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       try {
         fs.writeFileSync(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj));
       } catch (err) {
-        throw new TsrunError('ERR_TSRUN_SYSCALL', `write process.oomScoreAdj ${spec.process.oomScoreAdj}: ${nodeErrorText(err)}`, { cause: err });
+        throw new TsrunError(
+          'ERR_TSRUN_SYSCALL',
+          `write process.oomScoreAdj ${spec.process.oomScoreAdj}: ${nodeErrorText(err)}`,
+          { cause: err },
+        );
       }
     }
     const record: ContainerRecord = {
@@ -294,7 +335,9 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       try {
         writeFileAtomic(path.resolve(opts.pidFile), String(pid));
       } catch (err) {
-        throw new TsrunError('ERR_TSRUN_SYSCALL', `write pid file ${opts.pidFile}: ${nodeErrorText(err)}`, { cause: err });
+        throw new TsrunError('ERR_TSRUN_SYSCALL', `write pid file ${opts.pidFile}: ${nodeErrorText(err)}`, {
+          cause: err,
+        });
       }
     }
     ctx.store.save(record);

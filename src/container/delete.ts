@@ -17,7 +17,8 @@ function killAndWait(record: ContainerRecord): void {
   if (!record.hasPidNamespace) signalAll(record, 9);
   if (!waitStopped(record, 10_000)) {
     signalAll(record, 9);
-    if (!waitStopped(record, 5_000)) throw new TsrunError('ERR_TSRUN_STATE', `container ${record.id}: processes still running after SIGKILL`);
+    if (!waitStopped(record, 5_000))
+      throw new TsrunError('ERR_TSRUN_STATE', `container ${record.id}: processes still running after SIGKILL`);
   }
 }
 
@@ -46,7 +47,8 @@ export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean)
     return;
   }
   const status = containerStatus(ctx.store, record);
-  if (status === 'running' && !force) throw new TsrunError('ERR_TSRUN_STATE', `cannot delete container ${id} that is not stopped: running`);
+  if (status === 'running' && !force)
+    throw new TsrunError('ERR_TSRUN_STATE', `cannot delete container ${id} that is not stopped: running`);
   if (status !== 'stopped') killAndWait(record);
   else if (!record.hasPidNamespace) {
     // The init is gone but, sharing the host's pid namespace, its children may live on.

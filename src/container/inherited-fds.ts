@@ -28,7 +28,8 @@ function openFds(): Map<number, string> {
 /** Pure: the fds of [3, 3+preserveFds) to hand to the container, given every open fd. */
 export function callerFds(preserveFds: number, open: Map<number, string>): number[] {
   const pipeEnds = new Map<string, number>();
-  for (const target of open.values()) if (target.startsWith('pipe:')) pipeEnds.set(target, (pipeEnds.get(target) ?? 0) + 1);
+  for (const target of open.values())
+    if (target.startsWith('pipe:')) pipeEnds.set(target, (pipeEnds.get(target) ?? 0) + 1);
   const passed: number[] = [];
   for (let fd = 3; fd < 3 + preserveFds; fd++) {
     const target = open.get(fd);

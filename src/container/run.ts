@@ -8,10 +8,24 @@ import { createContainer, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
 import { startContainer } from './start';
 
-const forwarded: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGALRM'];
+const forwarded: NodeJS.Signals[] = [
+  'SIGHUP',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGTERM',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGWINCH',
+  'SIGCONT',
+  'SIGALRM',
+];
 
-export async function runContainer(ctx: RuntimeContext, opts: CreateOptions & { detach: boolean; keep: boolean }): Promise<number> {
-  const mark = (what: string): void => ctx.logger.debug(`run ${opts.id}: ${what} at ${(process.uptime() * 1000).toFixed(1)} ms of uptime`);
+export async function runContainer(
+  ctx: RuntimeContext,
+  opts: CreateOptions & { detach: boolean; keep: boolean },
+): Promise<number> {
+  const mark = (what: string): void =>
+    ctx.logger.debug(`run ${opts.id}: ${what} at ${(process.uptime() * 1000).toFixed(1)} ms of uptime`);
   mark('begin');
   const created = createContainer(ctx, { ...opts, foreground: !opts.detach });
   mark('created');

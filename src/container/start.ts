@@ -13,7 +13,8 @@ export function startContainer(ctx: RuntimeContext, id: string): void {
   const status = containerStatus(ctx.store, record);
   if (status === 'stopped') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
   if (status === 'running') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start an already running container');
-  if (!record.hasProcess) throw new TsrunError('ERR_TSRUN_CONFIG', 'config.json: process: is required to start the container');
+  if (!record.hasProcess)
+    throw new TsrunError('ERR_TSRUN_CONFIG', 'config.json: process: is required to start the container');
   const pidfd = openInit(record);
   if (pidfd === null) throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
   const fifo = ctx.store.fifoPath(id);

@@ -38,7 +38,11 @@ export class Logger {
       return;
     }
     try {
-      this.fd ??= fs.openSync(this.file as string, fs.constants.O_CREAT | fs.constants.O_WRONLY | fs.constants.O_APPEND, 0o644);
+      this.fd ??= fs.openSync(
+        this.file as string,
+        fs.constants.O_CREAT | fs.constants.O_WRONLY | fs.constants.O_APPEND,
+        0o644,
+      );
       fs.writeSync(this.fd, line);
     } catch {
       // A log we cannot write must not hide the error itself, which still reaches stderr.

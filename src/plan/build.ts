@@ -74,7 +74,11 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     cgroup2HostDir: ctx.cgroupVersion === 2 && !hasCgroupNs ? ctx.cgroup2HostDir : null,
     sysfsNeedsBind: userns && !newNet,
   });
-  const devBound = (spec.mounts ?? []).some((m) => m.destination === '/dev' && (m.type === 'bind' || (m.options ?? []).includes('rbind') || (m.options ?? []).includes('bind')));
+  const devBound = (spec.mounts ?? []).some(
+    (m) =>
+      m.destination === '/dev' &&
+      (m.type === 'bind' || (m.options ?? []).includes('rbind') || (m.options ?? []).includes('bind')),
+  );
   const devices = devBound ? [] : planDevices(linux.devices ?? [], userns);
   const { caps, unavailable } = planCapabilities(proc, ctx.availableCaps);
   const propagation = rootPropagations(linux.rootfsPropagation);

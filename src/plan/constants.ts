@@ -81,7 +81,9 @@ export const propagationOptions: Record<string, number> = {
 };
 
 /** CAP_* name -> capability number, from the names in bit order. */
-export const capabilityNumbers: Readonly<Record<string, number>> = Object.fromEntries(CAPABILITIES.map((name, bit) => [name, bit]));
+export const capabilityNumbers: Readonly<Record<string, number>> = Object.fromEntries(
+  CAPABILITIES.map((name, bit) => [name, bit]),
+);
 
 export const rlimitNumbers: Readonly<Record<string, number>> = RLIMITS;
 

@@ -3,7 +3,10 @@ import type { Process } from '../config/types';
 import { capabilityNumbers, rlimitNumbers } from './constants';
 import type { Capabilities, RlimitStep } from './types';
 
-export function capabilityMask(names: string[] | undefined, available: bigint): { mask: bigint; unavailable: string[] } {
+export function capabilityMask(
+  names: string[] | undefined,
+  available: bigint,
+): { mask: bigint; unavailable: string[] } {
   let mask = 0n;
   const unavailable: string[] = [];
   for (const name of names ?? []) {
@@ -59,7 +62,12 @@ export function planRlimits(proc: Process): RlimitStep[] {
 /** The directories of PATH in the container's environment. */
 export function searchPath(env: string[]): string[] {
   const entry = [...env].reverse().find((e) => e.startsWith('PATH='));
-  return entry ? entry.slice(5).split(':').filter((d) => d !== '') : [];
+  return entry
+    ? entry
+        .slice(5)
+        .split(':')
+        .filter((d) => d !== '')
+    : [];
 }
 
 /** HOME for a process whose env has none, as runc sets it: the user's home directory from

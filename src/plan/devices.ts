@@ -13,12 +13,21 @@ const defaults: { path: string; major: number; minor: number }[] = [
   { path: '/dev/tty', major: 5, minor: 0 },
 ];
 
-
 export function planDevices(devices: LinuxDevice[], inUserNamespace: boolean): DeviceStep[] {
   const configured = new Set(devices.map((d) => d.path));
   const steps: DeviceStep[] = defaults
     .filter((d) => !configured.has(d.path))
-    .map((d) => ({ index: -1, path: d.path, fileType: S_IFCHR, major: d.major, minor: d.minor, mode: 0o666, uid: 0, gid: 0, bindFromHost: inUserNamespace }));
+    .map((d) => ({
+      index: -1,
+      path: d.path,
+      fileType: S_IFCHR,
+      major: d.major,
+      minor: d.minor,
+      mode: 0o666,
+      uid: 0,
+      gid: 0,
+      bindFromHost: inUserNamespace,
+    }));
   devices.forEach((d, index) => {
     steps.push({
       index,

@@ -3,7 +3,16 @@
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
 import type { Mount } from '../config/types';
-import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_REC, MS_REMOUNT, mountFlagOptions, propagationOptions } from './constants';
+import {
+  MS_BIND,
+  MS_NODEV,
+  MS_NOEXEC,
+  MS_NOSUID,
+  MS_REC,
+  MS_REMOUNT,
+  mountFlagOptions,
+  propagationOptions,
+} from './constants';
 import { MountTargetKind, type MountStep, type SymlinkStep } from './types';
 
 export interface ParsedOptions {
@@ -56,7 +65,13 @@ function isBind(m: Mount): boolean {
   return m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
 }
 
-function bindStep(index: number, source: string, destination: string, parsed: ParsedOptions, kind: MountTargetKind): MountStep {
+function bindStep(
+  index: number,
+  source: string,
+  destination: string,
+  parsed: ParsedOptions,
+  kind: MountTargetKind,
+): MountStep {
   const rec = parsed.flags & MS_REC;
   const extra = parsed.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
   return {
@@ -74,26 +89,76 @@ function bindStep(index: number, source: string, destination: string, parsed: Pa
   };
 }
 
-function cgroupSteps(index: number, m: Mount, parsed: ParsedOptions, ctx: MountContext): { mounts: MountStep[]; symlinks: SymlinkStep[] } {
+function cgroupSteps(
+  index: number,
+  m: Mount,
+  parsed: ParsedOptions,
+  ctx: MountContext,
+): { mounts: MountStep[]; symlinks: SymlinkStep[] } {
   const dest = m.destination;
   if (ctx.cgroup2Direct) {
     return {
-      mounts: [{ index, source: 'cgroup2', destination: dest, fstype: 'cgroup2', flags: parsed.flags, data: '', remountFlags: -1, propagation: parsed.propagation, targetKind: MountTargetKind.Directory, sourceIsPath: false, sourceTreeFd: -1 }],
+      mounts: [
+        {
+          index,
+          source: 'cgroup2',
+          destination: dest,
+          fstype: 'cgroup2',
+          flags: parsed.flags,
+          data: '',
+          remountFlags: -1,
+          propagation: parsed.propagation,
+          targetKind: MountTargetKind.Directory,
+          sourceIsPath: false,
+          sourceTreeFd: -1,
+        },
+      ],
       symlinks: [],
     };
   }
   if (ctx.cgroup2HostDir !== null) {
-    return { mounts: [bindStep(index, ctx.cgroup2HostDir, dest, { ...parsed, flags: parsed.flags | MS_BIND | MS_REC }, MountTargetKind.Directory)], symlinks: [] };
+    return {
+      mounts: [
+        bindStep(
+          index,
+          ctx.cgroup2HostDir,
+          dest,
+          { ...parsed, flags: parsed.flags | MS_BIND | MS_REC },
+          MountTargetKind.Directory,
+        ),
+      ],
+      symlinks: [],
+    };
   }
   // Like runc on cgroup v1: a writable tmpfs holding a read-only (as the mount asks) bind
   // mount of the container's own cgroup from each hierarchy.
   const base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   const mounts: MountStep[] = [
-    { index, source: 'tmpfs', destination: dest, fstype: 'tmpfs', flags: base, data: 'mode=755', remountFlags: -1, propagation: [], targetKind: MountTargetKind.Directory, sourceIsPath: false, sourceTreeFd: -1 },
+    {
+      index,
+      source: 'tmpfs',
+      destination: dest,
+      fstype: 'tmpfs',
+      flags: base,
+      data: 'mode=755',
+      remountFlags: -1,
+      propagation: [],
+      targetKind: MountTargetKind.Directory,
+      sourceIsPath: false,
+      sourceTreeFd: -1,
+    },
   ];
   const symlinks: SymlinkStep[] = [];
   for (const src of ctx.cgroupSources) {
-    mounts.push(bindStep(index, src.hostDir, path.posix.join(dest, src.name), { flags: MS_BIND | MS_REC | (parsed.flags & ~MS_BIND & ~MS_REC) | base, propagation: [], data: [] }, MountTargetKind.Directory));
+    mounts.push(
+      bindStep(
+        index,
+        src.hostDir,
+        path.posix.join(dest, src.name),
+        { flags: MS_BIND | MS_REC | (parsed.flags & ~MS_BIND & ~MS_REC) | base, propagation: [], data: [] },
+        MountTargetKind.Directory,
+      ),
+    );
     for (const alias of src.aliases) symlinks.push({ target: src.name, linkPath: path.posix.join(dest, alias) });
   }
   for (const p of parsed.propagation) mounts[0]?.propagation.push(p);
@@ -114,9 +179,21 @@ export function planMounts(mounts: Mount[], ctx: MountContext): { mounts: MountS
     if (isBind(m) || (m.type === 'sysfs' && ctx.sysfsNeedsBind)) {
       const source = m.type === 'sysfs' && !isBind(m) ? '/sys' : path.resolve(ctx.bundle, m.source ?? '');
       const kind = ctx.statSource(source);
-      if (kind === null) throw new ConfigError(`mounts[${index}].source`, `${JSON.stringify(m.source ?? '')} does not exist (mount on ${m.destination})`);
+      if (kind === null)
+        throw new ConfigError(
+          `mounts[${index}].source`,
+          `${JSON.stringify(m.source ?? '')} does not exist (mount on ${m.destination})`,
+        );
       const flags = m.type === 'sysfs' && !isBind(m) ? parsed.flags | MS_BIND | MS_REC : parsed.flags;
-      steps.push(bindStep(index, source, m.destination, { ...parsed, flags }, kind === 'dir' ? MountTargetKind.Directory : MountTargetKind.File));
+      steps.push(
+        bindStep(
+          index,
+          source,
+          m.destination,
+          { ...parsed, flags },
+          kind === 'dir' ? MountTargetKind.Directory : MountTargetKind.File,
+        ),
+      );
       return;
     }
     steps.push({

@@ -9,7 +9,14 @@ import { ConfigError } from '../errors';
 import type { Seccomp, SyscallArg } from '../config/types';
 import { errnoText } from '../sys/errno';
 import { encodeBpf, enosysStub, enosysStubApplies, type Insn, syscallLimits } from './enosys-stub';
-import { libseccomp, NR_SCMP_ERROR, SCMP_FLTATR_CTL_NNP, SCMP_FLTATR_CTL_TSYNC, type ScmpArgCmp, type ScmpFilter } from './libseccomp';
+import {
+  libseccomp,
+  NR_SCMP_ERROR,
+  SCMP_FLTATR_CTL_NNP,
+  SCMP_FLTATR_CTL_TSYNC,
+  type ScmpArgCmp,
+  type ScmpFilter,
+} from './libseccomp';
 
 /** Action values (seccomp.h SCMP_ACT_*). ERRNO and TRACE carry a 16-bit return code. */
 export const SECCOMP_ACTIONS: Readonly<Record<string, number>> = {
@@ -112,8 +119,14 @@ function toU64(value: unknown, at: string): bigint {
 function condition(arg: SyscallArg, at: string): ScmpArgCmp {
   const op = SECCOMP_OPERATORS[arg.op];
   if (op === undefined) throw new ConfigError(`${at}.op`, `unknown operator ${JSON.stringify(arg.op)}`);
-  if (!Number.isInteger(arg.index) || arg.index < 0 || arg.index > 5) throw new ConfigError(`${at}.index`, 'must be an argument index from 0 to 5');
-  return { arg: arg.index, op, datum_a: toU64(arg.value, `${at}.value`), datum_b: toU64(arg.valueTwo ?? 0, `${at}.valueTwo`) };
+  if (!Number.isInteger(arg.index) || arg.index < 0 || arg.index > 5)
+    throw new ConfigError(`${at}.index`, 'must be an argument index from 0 to 5');
+  return {
+    arg: arg.index,
+    op,
+    datum_a: toU64(arg.value, `${at}.value`),
+    datum_b: toU64(arg.valueTwo ?? 0, `${at}.valueTwo`),
+  };
 }
 
 /** runc: when two conditions name the same argument, each condition becomes its own rule
@@ -141,7 +154,8 @@ function kernelFlags(names: readonly string[] | undefined): number {
 export function findUnsupportedSeccomp(seccomp: Seccomp): ConfigError | undefined {
   if (seccomp.listenerPath) return new ConfigError(`${AT}.listenerPath`, 'not supported yet');
   if (seccomp.listenerMetadata) return new ConfigError(`${AT}.listenerMetadata`, 'not supported yet');
-  if (UNSUPPORTED_ACTIONS.includes(seccomp.defaultAction)) return new ConfigError(`${AT}.defaultAction`, 'not supported yet');
+  if (UNSUPPORTED_ACTIONS.includes(seccomp.defaultAction))
+    return new ConfigError(`${AT}.defaultAction`, 'not supported yet');
   const flagAt = (seccomp.flags ?? []).findIndex((f) => UNSUPPORTED_FLAGS.includes(f));
   if (flagAt >= 0) return new ConfigError(`${AT}.flags[${flagAt}]`, 'not supported yet');
   const callAt = (seccomp.syscalls ?? []).findIndex((c) => UNSUPPORTED_ACTIONS.includes(c.action));
@@ -158,14 +172,17 @@ function addRules(lib: ReturnType<typeof libseccomp>, ctx: ScmpFilter, seccomp: 
     const at = `${AT}.syscalls[${i}]`;
     const action = seccompAction(call.action, call.errnoRet, `${at}.action`);
     const conds = (call.args ?? []).map((a, j) => condition(a, `${at}.args[${j}]`));
-    if (!Array.isArray(call.names) || call.names.length === 0) throw new ConfigError(`${at}.names`, 'must not be empty');
+    if (!Array.isArray(call.names) || call.names.length === 0)
+      throw new ConfigError(`${at}.names`, 'must not be empty');
     // runc: a rule that does what the default does is left out.
     if (action === defaultAction) return;
     call.names.forEach((name, j) => {
-      if (typeof name !== 'string' || name === '') throw new ConfigError(`${at}.names[${j}]`, 'empty string is not a valid syscall');
+      if (typeof name !== 'string' || name === '')
+        throw new ConfigError(`${at}.names[${j}]`, 'empty string is not a valid syscall');
       const nr = lib.resolveName(name);
       if (nr === NR_SCMP_ERROR) return; // unknown to libseccomp (or this arch): skipped, as runc
-      for (const set of ruleConditions(conds)) check(lib.ruleAdd(ctx, action, nr, set), `${at}.names[${j}]`, `add rule for syscall ${JSON.stringify(name)}`);
+      for (const set of ruleConditions(conds))
+        check(lib.ruleAdd(ctx, action, nr, set), `${at}.names[${j}]`, `add rule for syscall ${JSON.stringify(name)}`);
     });
   });
 }
@@ -173,9 +190,16 @@ function addRules(lib: ReturnType<typeof libseccomp>, ctx: ScmpFilter, seccomp: 
 /** The ENOSYS stub for `seccomp` (enosys-stub.ts): empty when the default action needs
  * none. The limits come from every name of every rule, whatever its action, on each
  * architecture of the profile (none listed: the native one). */
-function stubFor(lib: ReturnType<typeof libseccomp>, seccomp: Seccomp, defaultAction: number, archTokens: number[]): Insn[] {
+function stubFor(
+  lib: ReturnType<typeof libseccomp>,
+  seccomp: Seccomp,
+  defaultAction: number,
+  archTokens: number[],
+): Insn[] {
   if (!enosysStubApplies(defaultAction)) return [];
-  const names = (seccomp.syscalls ?? []).flatMap((call) => call.names).filter((name) => typeof name === 'string' && name !== '');
+  const names = (seccomp.syscalls ?? [])
+    .flatMap((call) => call.names)
+    .filter((name) => typeof name === 'string' && name !== '');
   const tokens = archTokens.length > 0 ? archTokens : [lib.archNative()];
   return enosysStub(syscallLimits(tokens, names, lib.resolveNameArch));
 }
@@ -197,7 +221,8 @@ export function compileSeccompParts(seccomp: Seccomp): SeccompParts {
   const flags = kernelFlags(seccomp.flags);
   const archTokens = (seccomp.architectures ?? []).map((name, i) => {
     const token = SECCOMP_ARCHES[name];
-    if (token === undefined) throw new ConfigError(`${AT}.architectures[${i}]`, `unknown architecture ${JSON.stringify(name)}`);
+    if (token === undefined)
+      throw new ConfigError(`${AT}.architectures[${i}]`, `unknown architecture ${JSON.stringify(name)}`);
     return token;
   });
 
@@ -218,13 +243,15 @@ export function compileSeccompParts(seccomp: Seccomp): SeccompParts {
       if (lib.archExist(ctx, token) === 0) return;
       const r = lib.archAdd(ctx, token);
       const name = seccomp.architectures![i]!;
-      if (r === -22) throw new ConfigError(`${AT}.architectures[${i}]`, `${name} is not supported by the installed libseccomp`);
+      if (r === -22)
+        throw new ConfigError(`${AT}.architectures[${i}]`, `${name} is not supported by the installed libseccomp`);
       check(r, `${AT}.architectures[${i}]`, `add architecture ${name}`);
     });
     addRules(lib, ctx, seccomp, defaultAction);
     const bpf = lib.exportBpf(ctx);
     if (typeof bpf === 'number') throw new ConfigError(AT, `export the filter: ${errnoText(-bpf)}`);
-    if (bpf.length === 0 || bpf.length % BPF_INSN_SIZE !== 0) throw new ConfigError(AT, `libseccomp exported ${bpf.length} bytes, not whole BPF instructions`);
+    if (bpf.length === 0 || bpf.length % BPF_INSN_SIZE !== 0)
+      throw new ConfigError(AT, `libseccomp exported ${bpf.length} bytes, not whole BPF instructions`);
     return { program: bpf, stub: stubFor(lib, seccomp, defaultAction, archTokens), flags };
   } finally {
     lib.release(ctx);
@@ -240,7 +267,10 @@ export function compileSeccomp(seccomp: Seccomp): CompiledSeccomp {
   const insns = filter.length / BPF_INSN_SIZE;
   if (insns > BPF_MAX_INSNS) {
     const ofStub = stub.length === 0 ? '' : ` (${stub.length} of them the ENOSYS stub)`;
-    throw new ConfigError(AT, `the filter has ${insns} instructions${ofStub}, more than the kernel's limit of ${BPF_MAX_INSNS}`);
+    throw new ConfigError(
+      AT,
+      `the filter has ${insns} instructions${ofStub}, more than the kernel's limit of ${BPF_MAX_INSNS}`,
+    );
   }
   return { filter, flags };
 }

@@ -90,7 +90,11 @@ export type ResolveSyscall = (archToken: number, name: string) => number;
 
 /** The limits for `archTokens` (SCMP_ARCH_* values, first appearance first, repeats
  * ignored) over every name of every rule, whatever its action. */
-export function syscallLimits(archTokens: readonly number[], names: readonly string[], resolve: ResolveSyscall): ArchLimit[] {
+export function syscallLimits(
+  archTokens: readonly number[],
+  names: readonly string[],
+  resolve: ResolveSyscall,
+): ArchLimit[] {
   const limits: ArchLimit[] = [];
   const seen = new Set<number>();
   for (const raw of archTokens) {

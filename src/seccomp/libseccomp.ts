@@ -63,7 +63,13 @@ export function libseccomp(): Libseccomp {
   const seccompResolve = lib.func('seccomp_syscall_resolve_name', 'int', ['const char *']);
   const seccompResolveArch = lib.func('seccomp_syscall_resolve_name_arch', 'int', ['uint32_t', 'const char *']);
   const seccompArchNative = lib.func('seccomp_arch_native', 'uint32_t', []);
-  const seccompRuleAdd = lib.func('seccomp_rule_add_array', 'int', [ctxType, 'uint32_t', 'int', 'unsigned int', koffi.pointer(cmp)]);
+  const seccompRuleAdd = lib.func('seccomp_rule_add_array', 'int', [
+    ctxType,
+    'uint32_t',
+    'int',
+    'unsigned int',
+    koffi.pointer(cmp),
+  ]);
   const seccompAttrSet = lib.func('seccomp_attr_set', 'int', [ctxType, 'int', 'uint32_t']);
   const seccompExportBpf = lib.func('seccomp_export_bpf', 'int', [ctxType, 'int']);
   const memfdCreate = libc.func('memfd_create', 'int', ['const char *', 'unsigned int']);
@@ -76,7 +82,8 @@ export function libseccomp(): Libseccomp {
     resolveName: (name) => seccompResolve(name) as number,
     resolveNameArch: (arch, name) => seccompResolveArch(arch >>> 0, name) as number,
     archNative: () => (seccompArchNative() as number) >>> 0,
-    ruleAdd: (ctx, action, syscall, args) => seccompRuleAdd(ctx, action >>> 0, syscall, args.length, args.length > 0 ? args : null) as number,
+    ruleAdd: (ctx, action, syscall, args) =>
+      seccompRuleAdd(ctx, action >>> 0, syscall, args.length, args.length > 0 ? args : null) as number,
     attrSet: (ctx, attr, value) => seccompAttrSet(ctx, attr, value >>> 0) as number,
     exportBpf: (ctx) => {
       const fd = memfdCreate('tsrun-seccomp', MFD_CLOEXEC) as number;

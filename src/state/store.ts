@@ -9,7 +9,8 @@ import { STATE_VERSION, type ContainerRecord } from './types';
 const validId = /^[\w+\-.]+$/;
 
 export function checkId(id: string): void {
-  if (!validId.test(id) || id === '.' || id === '..') throw new TsrunError('ERR_TSRUN_USAGE', `invalid container id format: ${id}`);
+  if (!validId.test(id) || id === '.' || id === '..')
+    throw new TsrunError('ERR_TSRUN_USAGE', `invalid container id format: ${id}`);
 }
 
 export class StateStore {
@@ -31,7 +32,8 @@ export class StateStore {
     try {
       fs.mkdirSync(dir, { mode: 0o711 });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new TsrunError('ERR_TSRUN_STATE', `container with id exists: ${id}`);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new TsrunError('ERR_TSRUN_STATE', `container with id exists: ${id}`);
       throw new TsrunError('ERR_TSRUN_SYSCALL', `mkdir ${dir}: ${nodeErrorText(err)}`, { cause: err });
     }
     return dir;
@@ -57,7 +59,11 @@ export class StateStore {
       throw new TsrunError('ERR_TSRUN_NOT_FOUND', `container does not exist: ${id}`);
     }
     const record = JSON.parse(text) as ContainerRecord;
-    if (record.version !== STATE_VERSION) throw new TsrunError('ERR_TSRUN_STATE', `container ${id}: state written by an incompatible tsrun (version ${record.version})`);
+    if (record.version !== STATE_VERSION)
+      throw new TsrunError(
+        'ERR_TSRUN_STATE',
+        `container ${id}: state written by an incompatible tsrun (version ${record.version})`,
+      );
     return record;
   }
 
@@ -70,7 +76,11 @@ export class StateStore {
 
   list(): string[] {
     try {
-      return fs.readdirSync(this.root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+      return fs
+        .readdirSync(this.root, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;

@@ -11,7 +11,11 @@ const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
  * symlink (or anything else) planted in the directory cannot redirect the write: the open
  * fails instead. rename replaces `file` itself, a symlink there included, never its target
  * (as runc). On any failure the temporary file is removed. */
-export function writeFileAtomic(file: string, text: string, suffix: () => string = () => randomBytes(6).toString('hex')): void {
+export function writeFileAtomic(
+  file: string,
+  text: string,
+  suffix: () => string = () => randomBytes(6).toString('hex'),
+): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${suffix()}.tmp`);
   const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o666);
   try {

@@ -5,7 +5,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CgroupFs } from '../../src/cgroups/manager';
 
-export function fakeCgroupTree(hierarchies: { name: string; files: Record<string, string> }[]): { root: string; cgfs: CgroupFs; writes: { file: string; value: string }[] } {
+export function fakeCgroupTree(hierarchies: { name: string; files: Record<string, string> }[]): {
+  root: string;
+  cgfs: CgroupFs;
+  writes: { file: string; value: string }[];
+} {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-fake-cg-'));
   const writes: { file: string; value: string }[] = [];
   for (const h of hierarchies) {
@@ -17,7 +21,8 @@ export function fakeCgroupTree(hierarchies: { name: string; files: Record<string
     mkdir: (p) => {
       fs.mkdirSync(p);
       // a new cgroup shows its controllers' files, empty
-      for (const f of fs.readdirSync(path.dirname(p))) if (fs.statSync(path.join(path.dirname(p), f)).isFile()) fs.writeFileSync(path.join(p, f), '');
+      for (const f of fs.readdirSync(path.dirname(p)))
+        if (fs.statSync(path.join(path.dirname(p), f)).isFile()) fs.writeFileSync(path.join(p, f), '');
     },
     rmdir: (p) => {
       for (const f of fs.readdirSync(p)) if (fs.statSync(path.join(p, f)).isFile()) fs.rmSync(path.join(p, f));

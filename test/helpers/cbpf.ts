@@ -45,9 +45,11 @@ export function checkFilter(insns: readonly Insn[]): void {
   insns.forEach((insn, pc) => {
     const { code, jt, jf, k } = insn;
     if (!(code in NAMES)) throw new Error(`${pc}: opcode ${hex(code)} not handled by this interpreter`);
-    if (code === LD_W_ABS && (k % 4 !== 0 || k >= SECCOMP_DATA_SIZE)) throw new Error(`${pc}: ld [${k}] outside seccomp_data`);
+    if (code === LD_W_ABS && (k % 4 !== 0 || k >= SECCOMP_DATA_SIZE))
+      throw new Error(`${pc}: ld [${k}] outside seccomp_data`);
     if (code === JMP_JA && pc + 1 + k >= insns.length) throw new Error(`${pc}: ja ${k} leaves the program`);
-    if (CONDITIONAL.includes(code) && pc + 1 + Math.max(jt, jf) >= insns.length) throw new Error(`${pc}: jump ${jt}/${jf} leaves the program`);
+    if (CONDITIONAL.includes(code) && pc + 1 + Math.max(jt, jf) >= insns.length)
+      throw new Error(`${pc}: jump ${jt}/${jf} leaves the program`);
   });
   if (insns[insns.length - 1]!.code !== RET_K) throw new Error('the program does not end in ret');
 }

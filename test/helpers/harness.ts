@@ -65,10 +65,21 @@ export class Harness {
     const errFile = path.join(this.tmp, `err-${counter}`);
     const out = fs.openSync(outFile, 'w+');
     const err = fs.openSync(errFile, 'w+');
-    const stdio = options.stdio ? options.stdio.map((s, i) => (i === 1 ? out : i === 2 ? err : s)) : ['ignore', out, err];
+    const stdio = options.stdio
+      ? options.stdio.map((s, i) => (i === 1 ? out : i === 2 ? err : s))
+      : ['ignore', out, err];
     try {
-      const r = spawnSync(this.binary, ['--root', this.root, ...args], { timeout: 60_000, env, ...options, stdio: stdio as SpawnSyncOptions['stdio'] });
-      return { code: r.status ?? -1, stdout: fs.readFileSync(outFile, 'utf8'), stderr: fs.readFileSync(errFile, 'utf8') };
+      const r = spawnSync(this.binary, ['--root', this.root, ...args], {
+        timeout: 60_000,
+        env,
+        ...options,
+        stdio: stdio as SpawnSyncOptions['stdio'],
+      });
+      return {
+        code: r.status ?? -1,
+        stdout: fs.readFileSync(outFile, 'utf8'),
+        stderr: fs.readFileSync(errFile, 'utf8'),
+      };
     } finally {
       fs.closeSync(out);
       fs.closeSync(err);
@@ -110,7 +121,10 @@ export class Harness {
 
   /** Mounts on the host that mention this harness's files. */
   mountsLeft(): string[] {
-    return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(this.tmp));
+    return fs
+      .readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(this.tmp));
   }
 
   /** Processes whose root or cwd lies in this harness's tmpdir. */
@@ -135,7 +149,8 @@ export class Harness {
     for (const h of fs.existsSync('/sys/fs/cgroup') ? fs.readdirSync('/sys/fs/cgroup') : []) {
       const parent = path.join('/sys/fs/cgroup', h, this.cgroupParent);
       if (!fs.existsSync(parent)) continue;
-      for (const child of fs.readdirSync(parent, { withFileTypes: true })) if (child.isDirectory()) fs.rmdirSync(path.join(parent, child.name));
+      for (const child of fs.readdirSync(parent, { withFileTypes: true }))
+        if (child.isDirectory()) fs.rmdirSync(path.join(parent, child.name));
       fs.rmdirSync(parent);
     }
     fs.rmSync(this.tmp, { recursive: true, force: true });
@@ -190,11 +205,18 @@ export function chownForUserns(bundle: string): void {
 /** create with --console-socket served by test/helpers/console-receiver.py, then start;
  * resolves with what the receiver wrote (the pty's output) once the pty closed, or with
  * "create failed: ..." when create failed. */
-export async function runWithConsole(h: Harness, bundle: string, id: string, t: { teardown(fn: () => void): void; equal(a: any, b: any, m: string): unknown }): Promise<string> {
+export async function runWithConsole(
+  h: Harness,
+  bundle: string,
+  id: string,
+  t: { teardown(fn: () => void): void; equal(a: any, b: any, m: string): unknown },
+): Promise<string> {
   const { spawn } = await import('node:child_process');
   const sock = path.join(bundle, 'console.sock');
   const received = path.join(bundle, 'console.out');
-  const receiver = spawn('python3', [path.join(__dirname, 'console-receiver.py'), sock, received], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const receiver = spawn('python3', [path.join(__dirname, 'console-receiver.py'), sock, received], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const done = new Promise<number | null>((r) => receiver.on('exit', (c) => r(c)));
   t.teardown(() => {
     if (receiver.exitCode === null) receiver.kill('SIGKILL');

@@ -518,7 +518,11 @@ t.test('spawn: a missing cwd is created by root and entered by the user', async 
   fs.chmodSync(sb.out, 0o777);
   const script = 'readlink /proc/self/cwd > /out/cwd; echo done > /out/done';
   // uid 1000 could not create /work itself, and the root is read-only: made before both.
-  await runPlan(sb, basePlan(sb, { uid: 1000, gid: 1000, additionalGids: [], cwd: '/work/dir', args: ['sh', '-c', script] }), t);
+  await runPlan(
+    sb,
+    basePlan(sb, { uid: 1000, gid: 1000, additionalGids: [], cwd: '/work/dir', args: ['sh', '-c', script] }),
+    t,
+  );
   t.equal(readOut(sb, 'done').trim(), 'done', 'script ran to the end');
   t.equal(readOut(sb, 'cwd').trim(), '/work/dir', 'the process runs in /work/dir');
   for (const p of ['work', 'work/dir']) {
@@ -554,7 +558,10 @@ t.test('spawn: a bad plan is a TypeError naming the field, with no child', async
     message: 'spawn: plan.mounts[0].destination: expected a string',
   });
   // No args is allowed (a container created without process); an empty args[0] is not.
-  t.throws(() => N.spawn({ ...plan, args: [''] } as unknown as InitPlan), { name: 'TypeError', message: /plan\.args\[0\]/ });
+  t.throws(() => N.spawn({ ...plan, args: [''] } as unknown as InitPlan), {
+    name: 'TypeError',
+    message: /plan\.args\[0\]/,
+  });
   const err = caught(() => N.spawn(basePlan(sb, { fifoFd: 987654 })));
   t.ok(err instanceof SyscallError, 'an fd the plan names must be open');
   t.match(err, { op: 'spawn', errno: 9, subject: 'plan.fifoFd', message: 'spawn plan.fifoFd: bad file descriptor' });
@@ -713,46 +720,73 @@ t.test('spawn: a non-root user keeps only the ambient capabilities it was given'
   t.equal(f.mode & 0o777, 0o600, 'umask 077 applied');
 });
 
-t.test('spawn: with noNewPrivileges a filter the kernel refuses fails before Detached, while create listens', async (t) => {
-  const sb = new Sandbox();
-  t.teardown(() => sb.dispose());
-  // One instruction with an opcode the kernel does not know: seccomp(2) answers EINVAL.
-  const bad = new Uint8Array(8);
-  new DataView(bad.buffer).setUint16(0, 0xffff, true);
-  const plan = basePlan(sb, { noNewPrivileges: true, seccomp: { filter: bad, flags: 0 }, args: ['sh', '-c', 'true'] });
-  let error: Error | undefined;
-  try {
-    await drive(sb, plan);
-  } catch (err) {
-    error = err as Error;
-  }
-  t.match(error?.message, new RegExp(`expected Detached, got type ${c('SyncType_Error')} step ${c('ChildStep_Seccomp')} index -1 errno 22 `), 'the Error replaces Detached');
-});
+t.test(
+  'spawn: with noNewPrivileges a filter the kernel refuses fails before Detached, while create listens',
+  async (t) => {
+    const sb = new Sandbox();
+    t.teardown(() => sb.dispose());
+    // One instruction with an opcode the kernel does not know: seccomp(2) answers EINVAL.
+    const bad = new Uint8Array(8);
+    new DataView(bad.buffer).setUint16(0, 0xffff, true);
+    const plan = basePlan(sb, {
+      noNewPrivileges: true,
+      seccomp: { filter: bad, flags: 0 },
+      args: ['sh', '-c', 'true'],
+    });
+    let error: Error | undefined;
+    try {
+      await drive(sb, plan);
+    } catch (err) {
+      error = err as Error;
+    }
+    t.match(
+      error?.message,
+      new RegExp(
+        `expected Detached, got type ${c('SyncType_Error')} step ${c('ChildStep_Seccomp')} index -1 errno 22 `,
+      ),
+      'the Error replaces Detached',
+    );
+  },
+);
 
-t.test('spawn: every fd the plan names is lifted above the preserved range; runtime fds in it are closed', async (t) => {
-  const sb = new Sandbox();
-  t.teardown(() => sb.dispose());
-  // Open fds of ours, then hand the child a preserved range reaching past all of them
-  // (Node's own fds fall in it too) of which only `passed` is the caller's.
-  const fillers: number[] = [];
-  for (let i = 0; i < 8; i++) fillers.push(sb.track(fs.openSync(sb.out, 'r')));
-  const passed = fillers[0]!;
-  const top = Math.max(...fillers) + 1;
-  const fifo = path.join(sb.state, 'exec.fifo');
-  N.mkfifo(fifo, 0o600);
-  const fifoFd = sb.track(fs.openSync(fifo, fs.constants.O_RDWR));
-  const d = await drive(sb, basePlan(sb, { preserveFds: top - 3, inheritFds: [passed], fifoFd, args: ['sh', '-c', 'true'] }));
-  t.equal(d.last.type, c('SyncType_Ready'), describe(d.last));
-  // What the init holds while it waits on the fifo is what reaches execve, but for the
-  // fifo and the sync socket, which it closes right before.
-  const held = new Map(fs.readdirSync(`/proc/${d.pid}/fd`).map((e) => [Number(e), fs.readlinkSync(`/proc/${d.pid}/fd/${e}`)] as [number, string]));
-  t.equal(held.get(passed), sb.out, `the passed fd ${passed} is inherited`);
-  t.same([...held.keys()].filter((fd) => fd > 2 && fd < top && fd !== passed), [], 'no other fd of the preserved range');
-  const above = [...held.entries()].filter(([fd]) => fd >= top);
-  t.equal(above.length, 2, `above the range only the fifo and the sync socket (${JSON.stringify(above)})`);
-  t.ok(above.some(([, target]) => target === fifo) && above.some(([, target]) => target.startsWith('socket:')));
-  t.equal(N.releaseFifo(fifo, d.pidfd, TIMEOUT_MS), true);
-  const st = await N.reap(d.pidfd);
-  sb.closeFd(d.pidfd);
-  t.same(st, { code: 0, signal: 0 });
-});
+t.test(
+  'spawn: every fd the plan names is lifted above the preserved range; runtime fds in it are closed',
+  async (t) => {
+    const sb = new Sandbox();
+    t.teardown(() => sb.dispose());
+    // Open fds of ours, then hand the child a preserved range reaching past all of them
+    // (Node's own fds fall in it too) of which only `passed` is the caller's.
+    const fillers: number[] = [];
+    for (let i = 0; i < 8; i++) fillers.push(sb.track(fs.openSync(sb.out, 'r')));
+    const passed = fillers[0]!;
+    const top = Math.max(...fillers) + 1;
+    const fifo = path.join(sb.state, 'exec.fifo');
+    N.mkfifo(fifo, 0o600);
+    const fifoFd = sb.track(fs.openSync(fifo, fs.constants.O_RDWR));
+    const d = await drive(
+      sb,
+      basePlan(sb, { preserveFds: top - 3, inheritFds: [passed], fifoFd, args: ['sh', '-c', 'true'] }),
+    );
+    t.equal(d.last.type, c('SyncType_Ready'), describe(d.last));
+    // What the init holds while it waits on the fifo is what reaches execve, but for the
+    // fifo and the sync socket, which it closes right before.
+    const held = new Map(
+      fs
+        .readdirSync(`/proc/${d.pid}/fd`)
+        .map((e) => [Number(e), fs.readlinkSync(`/proc/${d.pid}/fd/${e}`)] as [number, string]),
+    );
+    t.equal(held.get(passed), sb.out, `the passed fd ${passed} is inherited`);
+    t.same(
+      [...held.keys()].filter((fd) => fd > 2 && fd < top && fd !== passed),
+      [],
+      'no other fd of the preserved range',
+    );
+    const above = [...held.entries()].filter(([fd]) => fd >= top);
+    t.equal(above.length, 2, `above the range only the fifo and the sync socket (${JSON.stringify(above)})`);
+    t.ok(above.some(([, target]) => target === fifo) && above.some(([, target]) => target.startsWith('socket:')));
+    t.equal(N.releaseFifo(fifo, d.pidfd, TIMEOUT_MS), true);
+    const st = await N.reap(d.pidfd);
+    sb.closeFd(d.pidfd);
+    t.same(st, { code: 0, signal: 0 });
+  },
+);

@@ -21,24 +21,96 @@ function expectClean(t: any, id: string, r: { code: number; stderr: string }, pa
 }
 
 const cases: { name: string; edit?: (s: Spec) => void; bundle?: (dir: string) => void; pattern: RegExp }[] = [
-  { name: 'missing config.json', bundle: (d) => fs.rmSync(path.join(d, 'config.json')), pattern: /config\.json.*(no such file|not found)/ },
-  { name: 'malformed config.json', bundle: (d) => fs.writeFileSync(path.join(d, 'config.json'), '{"ociVersion": "1.0.2",\n  "process": {'), pattern: /config\.json/ },
-  { name: 'schema violation', edit: (s) => ((s.process as any).args = 'not-an-array'), pattern: /config\.json: process\.args/ },
-  { name: 'missing rootfs', bundle: (d) => fs.rmSync(path.join(d, 'rootfs'), { recursive: true }), pattern: /root\.path/ },
-  { name: 'unknown namespace type', edit: (s) => s.linux!.namespaces!.push({ type: 'foo' as any }), pattern: /linux\.namespaces\[\d+\]\.type: unknown namespace type "foo"/ },
-  { name: 'duplicated namespace', edit: (s) => s.linux!.namespaces!.push({ type: 'pid' }), pattern: /linux\.namespaces\[\d+\]/ },
-  { name: 'relative mount destination', edit: (s) => s.mounts!.push({ destination: 'tmp', type: 'tmpfs', source: 'tmpfs' }), pattern: /mounts\[\d+\]\.destination/ },
-  { name: 'mapping without a user namespace', edit: (s) => (s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]), pattern: /linux\.uidMappings/ },
-  { name: 'mount source does not exist', edit: (s) => s.mounts!.push({ destination: '/data', type: 'bind', source: '/nonexistent/tsrun', options: ['rbind'] }), pattern: /mounts\[\d+\]\.source/ },
-  { name: 'args[0] not in the rootfs', edit: (s) => (s.process!.args = ['no-such-binary']), pattern: /exec: "no-such-binary": executable file not found in \$PATH/ },
-  { name: 'absolute args[0] not in the rootfs', edit: (s) => (s.process!.args = ['/bin/nope']), pattern: /exec: "\/bin\/nope": stat \/bin\/nope: no such file or directory/ },
-  { name: 'unknown capability', edit: (s) => s.process!.capabilities!.bounding!.push('CAP_FOO'), pattern: /process\.capabilities\.bounding\[\d+\]: unknown capability "CAP_FOO"/ },
-  { name: 'rlimit the host refuses', edit: (s) => (s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 50000, hard: 50000 }]), pattern: /process\.rlimits\[0\]/ },
+  {
+    name: 'missing config.json',
+    bundle: (d) => fs.rmSync(path.join(d, 'config.json')),
+    pattern: /config\.json.*(no such file|not found)/,
+  },
+  {
+    name: 'malformed config.json',
+    bundle: (d) => fs.writeFileSync(path.join(d, 'config.json'), '{"ociVersion": "1.0.2",\n  "process": {'),
+    pattern: /config\.json/,
+  },
+  {
+    name: 'schema violation',
+    edit: (s) => ((s.process as any).args = 'not-an-array'),
+    pattern: /config\.json: process\.args/,
+  },
+  {
+    name: 'missing rootfs',
+    bundle: (d) => fs.rmSync(path.join(d, 'rootfs'), { recursive: true }),
+    pattern: /root\.path/,
+  },
+  {
+    name: 'unknown namespace type',
+    edit: (s) => s.linux!.namespaces!.push({ type: 'foo' as any }),
+    pattern: /linux\.namespaces\[\d+\]\.type: unknown namespace type "foo"/,
+  },
+  {
+    name: 'duplicated namespace',
+    edit: (s) => s.linux!.namespaces!.push({ type: 'pid' }),
+    pattern: /linux\.namespaces\[\d+\]/,
+  },
+  {
+    name: 'relative mount destination',
+    edit: (s) => s.mounts!.push({ destination: 'tmp', type: 'tmpfs', source: 'tmpfs' }),
+    pattern: /mounts\[\d+\]\.destination/,
+  },
+  {
+    name: 'mapping without a user namespace',
+    edit: (s) => (s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]),
+    pattern: /linux\.uidMappings/,
+  },
+  {
+    name: 'mount source does not exist',
+    edit: (s) =>
+      s.mounts!.push({ destination: '/data', type: 'bind', source: '/nonexistent/tsrun', options: ['rbind'] }),
+    pattern: /mounts\[\d+\]\.source/,
+  },
+  {
+    name: 'args[0] not in the rootfs',
+    edit: (s) => (s.process!.args = ['no-such-binary']),
+    pattern: /exec: "no-such-binary": executable file not found in \$PATH/,
+  },
+  {
+    name: 'absolute args[0] not in the rootfs',
+    edit: (s) => (s.process!.args = ['/bin/nope']),
+    pattern: /exec: "\/bin\/nope": stat \/bin\/nope: no such file or directory/,
+  },
+  {
+    name: 'unknown capability',
+    edit: (s) => s.process!.capabilities!.bounding!.push('CAP_FOO'),
+    pattern: /process\.capabilities\.bounding\[\d+\]: unknown capability "CAP_FOO"/,
+  },
+  {
+    name: 'rlimit the host refuses',
+    edit: (s) => (s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 50000, hard: 50000 }]),
+    pattern: /process\.rlimits\[0\]/,
+  },
   // Failures inside the child, after the cgroup and state directory exist: rollback.
-  { name: 'mount of an unknown filesystem type', edit: (s) => s.mounts!.push({ destination: '/x', type: 'nosuchfs', source: 'none' }), pattern: /mount mounts\[\d+\] \(nosuchfs none on \/x\): no such device/ },
-  { name: 'sysctl value the kernel refuses', edit: (s) => (s.linux!.sysctl = { 'net.ipv4.ip_forward': 'bogus' }), pattern: /linux\.sysctl\."net\.ipv4\.ip_forward": invalid argument/ },
-  { name: 'namespace path of another type', edit: (s) => (s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: '/proc/self/ns/uts' } : n))), pattern: /linux\.namespaces\[\d+\] \(network namespace \/proc\/self\/ns\/uts\): invalid argument/ },
-  { name: 'hostname without a uts namespace', edit: (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'uts')), pattern: /hostname/ },
+  {
+    name: 'mount of an unknown filesystem type',
+    edit: (s) => s.mounts!.push({ destination: '/x', type: 'nosuchfs', source: 'none' }),
+    pattern: /mount mounts\[\d+\] \(nosuchfs none on \/x\): no such device/,
+  },
+  {
+    name: 'sysctl value the kernel refuses',
+    edit: (s) => (s.linux!.sysctl = { 'net.ipv4.ip_forward': 'bogus' }),
+    pattern: /linux\.sysctl\."net\.ipv4\.ip_forward": invalid argument/,
+  },
+  {
+    name: 'namespace path of another type',
+    edit: (s) =>
+      (s.linux!.namespaces = s.linux!.namespaces!.map((n) =>
+        n.type === 'network' ? { type: 'network', path: '/proc/self/ns/uts' } : n,
+      )),
+    pattern: /linux\.namespaces\[\d+\] \(network namespace \/proc\/self\/ns\/uts\): invalid argument/,
+  },
+  {
+    name: 'hostname without a uts namespace',
+    edit: (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'uts')),
+    pattern: /hostname/,
+  },
   { name: 'cwd that is a file', edit: (s) => (s.process!.cwd = '/probe'), pattern: /cwd/ },
 ];
 
@@ -53,14 +125,22 @@ for (const c of cases) {
 
 t.test('create: a pid file that cannot be written (the last step) rolls back the ready child', async (t) => {
   const id = h.id('bad');
-  expectClean(t, id, h.cli(['create', '--pid-file', '/nonexistent/dir/pid', '--bundle', h.bundle(id), id]), /write pid file \/nonexistent\/dir\/pid: no such file or directory/);
+  expectClean(
+    t,
+    id,
+    h.cli(['create', '--pid-file', '/nonexistent/dir/pid', '--bundle', h.bundle(id), id]),
+    /write pid file \/nonexistent\/dir\/pid: no such file or directory/,
+  );
 });
 
 t.test('create: uid mappings the kernel refuses roll back the child in its user namespace', async (t) => {
   const id = h.id('bad');
   const dir = h.bundle(id, (s) => {
     s.linux!.namespaces!.push({ type: 'user' });
-    s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 10 }, { containerID: 5, hostID: 200000, size: 10 }];
+    s.linux!.uidMappings = [
+      { containerID: 0, hostID: 100000, size: 10 },
+      { containerID: 5, hostID: 200000, size: 10 },
+    ];
     s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 10 }];
   });
   expectClean(t, id, h.cli(['create', '--bundle', dir, id]), /write uid\/gid mappings .*: invalid argument/);

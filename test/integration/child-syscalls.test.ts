@@ -14,7 +14,14 @@ const h = new Harness();
 t.teardown(() => h.cleanup());
 
 const tiny = path.join(path.dirname(h.root), 'tiny');
-const built = process.arch === 'x64' ? spawnSync('gcc', ['-static', '-nostdlib', '-O2', '-o', tiny, path.join(repo, 'test', 'fixtures', 'programs', 'tiny.c')], { encoding: 'utf8' }) : null;
+const built =
+  process.arch === 'x64'
+    ? spawnSync(
+        'gcc',
+        ['-static', '-nostdlib', '-O2', '-o', tiny, path.join(repo, 'test', 'fixtures', 'programs', 'tiny.c')],
+        { encoding: 'utf8' },
+      )
+    : null;
 const skip = built === null ? 'x86_64 only' : built.status !== 0 ? `gcc failed: ${built.stderr}` : false;
 const PROGRAM_OWN = ['write', 'exit_group'];
 
@@ -51,7 +58,11 @@ for (const noNewPrivileges of [true, false]) {
   });
   t.test(`each call of the list is needed (noNewPrivileges ${noNewPrivileges})`, { skip }, async (t) => {
     for (const name of list.filter((n) => !CONDITIONAL.includes(n) && !PROGRAM_OWN.includes(n))) {
-      const { id, result } = runTiny([...list, ...PROGRAM_OWN].filter((n) => n !== name), noNewPrivileges, 1000);
+      const { id, result } = runTiny(
+        [...list, ...PROGRAM_OWN].filter((n) => n !== name),
+        noNewPrivileges,
+        1000,
+      );
       t.not(result.stdout, 'ok\n', `without ${name} the container does not start`);
       t.not(result.code, 0, `without ${name}: run fails`);
       t.notOk(h.stateDirExists(id), `without ${name}: nothing left`);

@@ -46,7 +46,10 @@ t.test('process.user: uid, gid, additionalGids, umask; cwd; env; args', async (t
     s.process!.args = ['probe'];
   });
   t.same([p.uid, p.euid, p.gid, p.egid], [1000, 1000, 1000, 1000]);
-  t.same([...p.groups].sort((a: number, b: number) => a - b), [5, 10]);
+  t.same(
+    [...p.groups].sort((a: number, b: number) => a - b),
+    [5, 10],
+  );
   t.equal(p.umask, 0o077);
   t.equal(p.cwd, '/tmp');
   t.same(p.env, ['PATH=/bin', 'HELLO=world', 'HOME=/home/tester'], 'HOME added from /etc/passwd, as runc');
@@ -75,7 +78,13 @@ t.test('capabilities: all five sets (non-root, so execve keeps exactly what was 
 
 t.test('capabilities for root: bounded by the bounding set', async (t) => {
   const p = probe(t, (s) => {
-    s.process!.capabilities = { bounding: ['CAP_CHOWN', 'CAP_KILL'], permitted: ['CAP_CHOWN', 'CAP_KILL'], effective: ['CAP_CHOWN', 'CAP_KILL'], inheritable: [], ambient: [] };
+    s.process!.capabilities = {
+      bounding: ['CAP_CHOWN', 'CAP_KILL'],
+      permitted: ['CAP_CHOWN', 'CAP_KILL'],
+      effective: ['CAP_CHOWN', 'CAP_KILL'],
+      inheritable: [],
+      ambient: [],
+    };
   });
   t.equal(capBits(p.capabilities.bounding), 0b100001n);
   t.equal(capBits(p.capabilities.effective), 0b100001n);
@@ -84,7 +93,13 @@ t.test('capabilities for root: bounded by the bounding set', async (t) => {
 t.test('capabilities for a non-root user stay with it', async (t) => {
   const p = probe(t, (s) => {
     s.process!.user = { uid: 1000, gid: 1000 };
-    s.process!.capabilities = { bounding: ['CAP_NET_BIND_SERVICE'], permitted: ['CAP_NET_BIND_SERVICE'], effective: ['CAP_NET_BIND_SERVICE'], inheritable: ['CAP_NET_BIND_SERVICE'], ambient: ['CAP_NET_BIND_SERVICE'] };
+    s.process!.capabilities = {
+      bounding: ['CAP_NET_BIND_SERVICE'],
+      permitted: ['CAP_NET_BIND_SERVICE'],
+      effective: ['CAP_NET_BIND_SERVICE'],
+      inheritable: ['CAP_NET_BIND_SERVICE'],
+      ambient: ['CAP_NET_BIND_SERVICE'],
+    };
   });
   t.equal(capBits(p.capabilities.effective), 1n << 10n);
 });
@@ -92,7 +107,8 @@ t.test('capabilities for a non-root user stay with it', async (t) => {
 t.test('no process.capabilities: no capabilities at all (as runc and crun)', async (t) => {
   const p = probe(t, (s) => delete s.process!.capabilities);
   t.equal(p.uid, 0, 'root inside');
-  for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient']) t.equal(p.capabilities[set], '0000000000000000', `${set} is empty`);
+  for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'])
+    t.equal(p.capabilities[set], '0000000000000000', `${set} is empty`);
 });
 
 t.test('no process.capabilities: a setuid-root binary in the image gains nothing', async (t) => {
@@ -114,7 +130,8 @@ t.test('no process.capabilities: a setuid-root binary in the image gains nothing
   t.equal(r.code, 0, r.stderr);
   const p = JSON.parse(r.stdout);
   t.same([p.uid, p.euid], [1000, 0], 'the setuid bit took effect: euid 0');
-  for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient']) t.equal(p.capabilities[set], '0000000000000000', `${set} of the setuid process is empty`);
+  for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'])
+    t.equal(p.capabilities[set], '0000000000000000', `${set} of the setuid process is empty`);
 });
 
 t.test('rlimits, noNewPrivileges, oomScoreAdj', async (t) => {
@@ -137,8 +154,27 @@ t.test('rlimits, noNewPrivileges, oomScoreAdj', async (t) => {
 });
 
 t.test('namespaces: new ones differ from the host, absent ones are shared', async (t) => {
-  const p = probe(t, (s) => (s.linux!.namespaces = [{ type: 'pid' }, { type: 'mount' }, { type: 'uts' }, { type: 'ipc' }, { type: 'network' }, { type: 'cgroup' }]));
-  for (const [type, key] of [['pid', 'pid'], ['mnt', 'mnt'], ['uts', 'uts'], ['ipc', 'ipc'], ['net', 'net'], ['cgroup', 'cgroup']]) t.not(p.namespaces[key!], hostNamespace(type!), `${type} is new`);
+  const p = probe(
+    t,
+    (s) =>
+      (s.linux!.namespaces = [
+        { type: 'pid' },
+        { type: 'mount' },
+        { type: 'uts' },
+        { type: 'ipc' },
+        { type: 'network' },
+        { type: 'cgroup' },
+      ]),
+  );
+  for (const [type, key] of [
+    ['pid', 'pid'],
+    ['mnt', 'mnt'],
+    ['uts', 'uts'],
+    ['ipc', 'ipc'],
+    ['net', 'net'],
+    ['cgroup', 'cgroup'],
+  ])
+    t.not(p.namespaces[key!], hostNamespace(type!), `${type} is new`);
   t.equal(p.namespaces.user, hostNamespace('user'), 'user is shared');
   const q = probe(t, (s) => {
     s.linux!.namespaces = [{ type: 'mount' }];
@@ -182,11 +218,19 @@ t.test('root.readonly, maskedPaths, readonlyPaths', async (t) => {
   const w = probe(t, (s) => (s.linux!.readonlyPaths = ['/tmp']), ['write', '/tmp/x', 'y']);
   t.same(w, { ok: false, errno: 'EROFS' });
   const st = probe(t, (s) => (s.linux!.maskedPaths = ['/etc/passwd']), ['stat', '/etc/passwd']);
-  t.same([st['/etc/passwd'].type, st['/etc/passwd'].major, st['/etc/passwd'].minor], ['char', 1, 3], 'a masked file is /dev/null');
+  t.same(
+    [st['/etc/passwd'].type, st['/etc/passwd'].major, st['/etc/passwd'].minor],
+    ['char', 1, 3],
+    'a masked file is /dev/null',
+  );
 });
 
 t.test('sysctl in the container namespaces', async (t) => {
-  const p = probe(t, (s) => (s.linux!.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.shmmni': '1234' }), ['sysctl', 'net.ipv4.ip_forward', 'kernel.shmmni']);
+  const p = probe(t, (s) => (s.linux!.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.shmmni': '1234' }), [
+    'sysctl',
+    'net.ipv4.ip_forward',
+    'kernel.shmmni',
+  ]);
   t.same(p.sysctl, { 'net.ipv4.ip_forward': '1', 'kernel.shmmni': '1234' });
   t.not(fs.readFileSync('/proc/sys/kernel/shmmni', 'utf8').trim(), '1234', 'host unchanged');
 });
@@ -198,7 +242,12 @@ t.test('mounts: tmpfs options, bind ro, bind of a file, propagation', async (t) 
   fs.writeFileSync(path.join(hostDir, 'f.txt'), 'hello');
   const p = probe(t, (s) => {
     s.mounts!.push(
-      { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'size=1m', 'mode=700'] },
+      {
+        destination: '/scratch',
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['nosuid', 'nodev', 'noexec', 'size=1m', 'mode=700'],
+      },
       { destination: '/data', type: 'bind', source: hostDir, options: ['rbind', 'ro', 'rprivate'] },
       { destination: '/etc/greeting', type: 'bind', source: path.join(hostDir, 'f.txt'), options: ['bind'] },
       { destination: '/new/deep/dir', type: 'tmpfs', source: 'tmpfs' },
@@ -230,10 +279,30 @@ t.test('mounts: a destination symlink cannot point a mount outside the rootfs', 
 });
 
 t.test('devices: default nodes, linux.devices, /dev symlinks', async (t) => {
-  const p = probe(t, (s) => (s.linux!.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 8630, uid: 0, gid: 0 }]), ['stat', '/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/fuse', '/dev/fd', '/dev/ptmx', '/dev/stdin']);
+  const p = probe(
+    t,
+    (s) =>
+      (s.linux!.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 8630, uid: 0, gid: 0 }]),
+    [
+      'stat',
+      '/dev/null',
+      '/dev/zero',
+      '/dev/full',
+      '/dev/random',
+      '/dev/urandom',
+      '/dev/tty',
+      '/dev/fuse',
+      '/dev/fd',
+      '/dev/ptmx',
+      '/dev/stdin',
+    ],
+  );
   t.same([p['/dev/null'].type, p['/dev/null'].major, p['/dev/null'].minor, p['/dev/null'].mode], ['char', 1, 3, 0o666]);
   for (const d of ['zero', 'full', 'random', 'urandom', 'tty']) t.equal(p[`/dev/${d}`].type, 'char', d);
-  t.same([p['/dev/fuse'].type, p['/dev/fuse'].major, p['/dev/fuse'].minor, p['/dev/fuse'].mode], ['char', 10, 229, 0o666]);
+  t.same(
+    [p['/dev/fuse'].type, p['/dev/fuse'].major, p['/dev/fuse'].minor, p['/dev/fuse'].mode],
+    ['char', 10, 229, 0o666],
+  );
   t.same([p['/dev/fd'].type, p['/dev/fd'].target], ['symlink', '/proc/self/fd']);
   t.same([p['/dev/ptmx'].type, p['/dev/ptmx'].target], ['symlink', 'pts/ptmx']);
   t.equal(p['/dev/stdin'].target, '/proc/self/fd/0');
@@ -255,7 +324,17 @@ t.test('mounts: overlay with lower, upper and work directories', async (t) => {
   const base = path.join(h.root, '..', `overlay-${process.pid}`);
   for (const d of ['lower', 'upper', 'work']) fs.mkdirSync(path.join(base, d), { recursive: true });
   fs.writeFileSync(path.join(base, 'lower', 'from-lower'), 'x');
-  const p = probe(t, (s) => s.mounts!.push({ destination: '/ov', type: 'overlay', source: 'overlay', options: [`lowerdir=${base}/lower`, `upperdir=${base}/upper`, `workdir=${base}/work`] }), ['stat', '/ov/from-lower']);
+  const p = probe(
+    t,
+    (s) =>
+      s.mounts!.push({
+        destination: '/ov',
+        type: 'overlay',
+        source: 'overlay',
+        options: [`lowerdir=${base}/lower`, `upperdir=${base}/upper`, `workdir=${base}/work`],
+      }),
+    ['stat', '/ov/from-lower'],
+  );
   t.equal(p['/ov/from-lower'].type, 'file', 'the lower layer shows through');
 });
 
@@ -264,10 +343,16 @@ t.test('namespaces: joined by path', async (t) => {
   const holder = spawn('unshare', ['--net', '--uts', '--ipc', 'sleep', '60'], { stdio: 'ignore' });
   t.teardown(() => holder.kill('SIGKILL'));
   // unshare has created the namespaces once it has exec'd sleep.
-  await waitFor(() => fs.existsSync(`/proc/${holder.pid}/exe`) && fs.readlinkSync(`/proc/${holder.pid}/exe`).endsWith('/sleep'));
+  await waitFor(
+    () => fs.existsSync(`/proc/${holder.pid}/exe`) && fs.readlinkSync(`/proc/${holder.pid}/exe`).endsWith('/sleep'),
+  );
   const nsOf = (type: string) => Number(/\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${holder.pid}/ns/${type}`))?.[1]);
   const p = probe(t, (s) => {
-    s.linux!.namespaces = s.linux!.namespaces!.map((n) => (['network', 'uts', 'ipc'].includes(n.type) ? { type: n.type, path: `/proc/${holder.pid}/ns/${n.type === 'network' ? 'net' : n.type}` } : n));
+    s.linux!.namespaces = s.linux!.namespaces!.map((n) =>
+      ['network', 'uts', 'ipc'].includes(n.type)
+        ? { type: n.type, path: `/proc/${holder.pid}/ns/${n.type === 'network' ? 'net' : n.type}` }
+        : n,
+    );
     delete s.hostname;
   });
   t.equal(p.namespaces.net, nsOf('net'));
@@ -276,18 +361,35 @@ t.test('namespaces: joined by path', async (t) => {
   t.not(p.namespaces.net, hostNamespace('net'));
 });
 
-t.test('no namespaces at all: the runtime namespaces are inherited, and delete removes the shared mounts', async (t) => {
-  const { result, probe: p } = h.probe((s) => {
-    s.linux!.namespaces = [];
-    delete s.hostname;
-    delete s.linux!.maskedPaths;
-    delete s.linux!.readonlyPaths;
-    s.root!.readonly = false;
-  });
-  t.equal(result.code, 0, result.stderr);
-  for (const [type, key] of [['mnt', 'mnt'], ['net', 'net'], ['pid', 'pid'], ['uts', 'uts'], ['ipc', 'ipc']]) t.equal(p?.namespaces[key!], hostNamespace(type!), `${type} inherited`);
-  t.same(h.mountsLeft(), [], 'the mounts made in the shared namespace are gone after run deleted the container');
-  const r = h.cli(['create', '--bundle', h.bundle(h.id(), (s) => { s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount'); }), 'x']);
-  t.equal(r.code, 1, 'masked paths need a mount namespace');
-  t.match(r.stderr, /linux\.maskedPaths: unable to restrict sys entries without a private MNT namespace/);
-});
+t.test(
+  'no namespaces at all: the runtime namespaces are inherited, and delete removes the shared mounts',
+  async (t) => {
+    const { result, probe: p } = h.probe((s) => {
+      s.linux!.namespaces = [];
+      delete s.hostname;
+      delete s.linux!.maskedPaths;
+      delete s.linux!.readonlyPaths;
+      s.root!.readonly = false;
+    });
+    t.equal(result.code, 0, result.stderr);
+    for (const [type, key] of [
+      ['mnt', 'mnt'],
+      ['net', 'net'],
+      ['pid', 'pid'],
+      ['uts', 'uts'],
+      ['ipc', 'ipc'],
+    ])
+      t.equal(p?.namespaces[key!], hostNamespace(type!), `${type} inherited`);
+    t.same(h.mountsLeft(), [], 'the mounts made in the shared namespace are gone after run deleted the container');
+    const r = h.cli([
+      'create',
+      '--bundle',
+      h.bundle(h.id(), (s) => {
+        s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount');
+      }),
+      'x',
+    ]);
+    t.equal(r.code, 1, 'masked paths need a mount namespace');
+    t.match(r.stderr, /linux\.maskedPaths: unable to restrict sys entries without a private MNT namespace/);
+  },
+);

@@ -52,17 +52,24 @@ function waitingInitFds(): Map<number, string> {
 // Which numbers to attack: every fd the waiting init holds, and the low ones besides
 // (the runtime's fd numbers depend on what its caller left open).
 const held = waitingInitFds();
-const targets = [...new Set([...held.keys(), ...Array.from({ length: 18 }, (_, i) => i + 3)])].filter((n) => n >= 3).sort((a, b) => a - b);
+const targets = [...new Set([...held.keys(), ...Array.from({ length: 18 }, (_, i) => i + 3)])]
+  .filter((n) => n >= 3)
+  .sort((a, b) => a - b);
 
 t.test('a created init holds no runtime fd but the sync socket and the fifo', async (t) => {
-  const extra = [...held.entries()].filter(([fd, target]) => fd > 2 && !target.startsWith('socket:') && !target.endsWith('/exec.fifo'));
+  const extra = [...held.entries()].filter(
+    ([fd, target]) => fd > 2 && !target.startsWith('socket:') && !target.endsWith('/exec.fifo'),
+  );
   t.same(extra, [], `no directory or file of the host (${JSON.stringify([...held.entries()])})`);
   t.ok([...held.values()].filter((v) => v.startsWith('socket:')).length <= 1, 'one socket: the sync socket');
 });
 
 t.test('args[0] through /proc/self/fd/N cannot reach a runtime fd (CVE-2016-9962, CVE-2024-21626)', async (t) => {
   for (const n of targets) {
-    const { id, result } = shell((s) => (s.process!.args = [`/proc/self/fd/${n}/${UP}${hostMarker.slice(1)}`, TOKEN]), '');
+    const { id, result } = shell(
+      (s) => (s.process!.args = [`/proc/self/fd/${n}/${UP}${hostMarker.slice(1)}`, TOKEN]),
+      '',
+    );
     t.notMatch(result.stdout, TOKEN, `fd ${n}: no host program runs`);
     t.equal(result.code, 1, `fd ${n}: refused at create`);
     t.notOk(h.stateDirExists(id), `fd ${n}: nothing left`);
@@ -74,7 +81,11 @@ t.test("an image script whose #! names /proc/self/fd/N runs nothing of the host'
   for (const n of targets) {
     const id = h.id('shebang');
     const bundle = h.bundle(id, (s) => (s.process!.args = ['/evil']));
-    fs.writeFileSync(path.join(bundle, 'rootfs', 'evil'), `#!/proc/self/fd/${n}/${UP}${hostMarker.slice(1)} ${TOKEN}\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bundle, 'rootfs', 'evil'),
+      `#!/proc/self/fd/${n}/${UP}${hostMarker.slice(1)} ${TOKEN}\n`,
+      { mode: 0o755 },
+    );
     const r = h.cli(['run', '--bundle', bundle, id]);
     t.notMatch(r.stdout, TOKEN, `fd ${n}: the interpreter is not reached`);
     t.not(r.code, 0, `fd ${n}: the exec fails`);
@@ -94,9 +105,17 @@ t.test('--preserve-fds and LISTEN_FDS pass only what the caller passed', async (
     ['LISTEN_FDS=20', [], { ...process.env, LISTEN_FDS: '20' }],
   ];
   for (const [name, args, env] of cases) {
-    const { result } = shell(() => undefined, list, args, { stdio: ['ignore', 'pipe', 'pipe', passed[0], passed[1]], ...(env ? { env } : {}) });
+    const { result } = shell(() => undefined, list, args, {
+      stdio: ['ignore', 'pipe', 'pipe', passed[0], passed[1]],
+      ...(env ? { env } : {}),
+    });
     t.equal(result.code, 0, `${name}: ${result.stderr}`);
-    const fds = new Map(result.stdout.trim().split('\n').map((l) => [Number(l.split(' ')[0]), l.split(' ').slice(1).join(' ')] as [number, string]));
+    const fds = new Map(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((l) => [Number(l.split(' ')[0]), l.split(' ').slice(1).join(' ')] as [number, string]),
+    );
     t.match(fds.get(3), /passed-3$/, `${name}: fd 3 is the caller's`);
     t.match(fds.get(4), /passed-4$/, `${name}: fd 4 is the caller's`);
     // The shell's own glob fd shows as an entry readlink (another process) cannot read.
@@ -105,7 +124,9 @@ t.test('--preserve-fds and LISTEN_FDS pass only what the caller passed', async (
   }
   // The attack itself: through every fd, try to list the host's root.
   const climb = `for f in /proc/self/fd/*; do ls "$f/${UP}" 2>/dev/null | grep -qx ${path.basename(path.dirname(h.root))} && echo ${TOKEN}; done; true`;
-  const { result } = shell(() => undefined, climb, ['--preserve-fds', '20'], { stdio: ['ignore', 'pipe', 'pipe', passed[0], passed[1]] });
+  const { result } = shell(() => undefined, climb, ['--preserve-fds', '20'], {
+    stdio: ['ignore', 'pipe', 'pipe', passed[0], passed[1]],
+  });
   t.equal(result.code, 0, result.stderr);
   t.notMatch(result.stdout, TOKEN, 'the host tree is not reachable through any fd');
 });
@@ -116,7 +137,11 @@ t.test('/dev/console in the image linking to /proc/sys/kernel/core_pattern gets 
     s.process!.terminal = true;
     // No /dev tmpfs: the image's /dev is used as it is; devpts on the image's /dev/pts.
     s.mounts = s.mounts!.filter((m) => m.destination !== '/dev');
-    s.process!.args = ['/bin/sh', '-c', 'grep -c core_pattern /proc/self/mountinfo; echo x > /proc/sys/kernel/core_pattern && echo WROTE'];
+    s.process!.args = [
+      '/bin/sh',
+      '-c',
+      'grep -c core_pattern /proc/self/mountinfo; echo x > /proc/sys/kernel/core_pattern && echo WROTE',
+    ];
   });
   const dev = path.join(bundle, 'rootfs', 'dev');
   fs.mkdirSync(path.join(dev, 'pts'), { recursive: true });
@@ -211,12 +236,19 @@ t.test('a joined user namespace whose setgroups is "deny" works without addition
   });
   const ns = `/proc/${holder.pid}/ns/user`;
   const deadline = Date.now() + 5000;
-  while (fs.readFileSync(`/proc/${holder.pid}/setgroups`, 'utf8').trim() !== 'deny' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  while (fs.readFileSync(`/proc/${holder.pid}/setgroups`, 'utf8').trim() !== 'deny' && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 10));
   t.equal(fs.readFileSync(`/proc/${holder.pid}/setgroups`, 'utf8').trim(), 'deny');
   const { result } = shell((s) => {
     s.linux!.namespaces = [{ type: 'user', path: ns }, { type: 'mount' }, { type: 'pid' }, { type: 'uts' }];
     s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup' && m.destination !== '/sys' && m.type !== 'mqueue');
-    s.mounts!.find((m) => m.destination === '/dev/pts')!.options = ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'];
+    s.mounts!.find((m) => m.destination === '/dev/pts')!.options = [
+      'nosuid',
+      'noexec',
+      'newinstance',
+      'ptmxmode=0666',
+      'mode=0620',
+    ];
     delete s.linux!.resources;
   }, 'id -u; cat /proc/self/setgroups');
   t.equal(result.code, 0, result.stderr);

@@ -16,7 +16,9 @@ t.teardown(() => h.cleanup());
 const KEY_USR_SEARCH = 0x080000;
 const KEY_OTH_SEARCH = 0x08;
 
-const runc = ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc'].find((p) => fs.existsSync(p));
+const runc = ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc'].find((p) =>
+  fs.existsSync(p),
+);
 const runcHarness = runc ? new Harness(runc) : null;
 if (runcHarness) t.teardown(() => runcHarness.cleanup());
 
@@ -34,7 +36,15 @@ function parseKeys(text: string): KeyLine[] {
   const keys: KeyLine[] = [];
   for (const line of text.split('\n')) {
     const m = /^([0-9a-f]{8}) \S+ +\d+ +\S+ ([0-9a-f]{8}) +(\d+) +(\d+) (\S+) +([^:]*)(?::|$)/.exec(line);
-    if (m) keys.push({ serial: m[1]!, perm: parseInt(m[2]!, 16), uid: Number(m[3]), gid: Number(m[4]), type: m[5]!, description: m[6]!.trim() });
+    if (m)
+      keys.push({
+        serial: m[1]!,
+        perm: parseInt(m[2]!, 16),
+        uid: Number(m[3]),
+        gid: Number(m[4]),
+        type: m[5]!,
+        description: m[6]!.trim(),
+      });
   }
   return keys;
 }
@@ -53,11 +63,23 @@ function userns(s: Spec): void {
   s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
   s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
   s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup' && m.destination !== '/sys');
-  s.mounts!.find((m) => m.destination === '/dev/pts')!.options = ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'];
+  s.mounts!.find((m) => m.destination === '/dev/pts')!.options = [
+    'nosuid',
+    'noexec',
+    'newinstance',
+    'ptmxmode=0666',
+    'mode=0620',
+  ];
 }
 
 /** Runs `cat /proc/keys` in a container and returns what it printed, parsed. */
-function containerKeys(harness: Harness, id: string, extra: string[], edit?: (s: Spec) => void, chownRoot = false): { r: CliResult; keys: KeyLine[] } {
+function containerKeys(
+  harness: Harness,
+  id: string,
+  extra: string[],
+  edit?: (s: Spec) => void,
+  chownRoot = false,
+): { r: CliResult; keys: KeyLine[] } {
   const bundle = keysBundle(harness, id, edit);
   if (chownRoot) spawnSync('chown', ['-R', '100000:100000', path.join(bundle, 'rootfs')]);
   const r = harness.cli(['run', ...extra, '--bundle', bundle, id]);
@@ -104,15 +126,25 @@ t.test('--no-new-keyring keeps the runtime session keyring', async (t) => {
   t.equal(r.code, 0, r.stderr);
   t.ok(keys.length > 0, 'the container can read /proc/keys');
   t.equal(sessionKey(keys, id), undefined, `no _ses.${id}:\n${r.stdout}`);
-  t.same(hostKeyrings(keys), hostKeyrings(parseKeys(fs.readFileSync('/proc/keys', 'utf8'))), 'it sees the keyrings the runtime sees');
+  t.same(
+    hostKeyrings(keys),
+    hostKeyrings(parseKeys(fs.readFileSync('/proc/keys', 'utf8'))),
+    'it sees the keyrings the runtime sees',
+  );
 });
 
 t.test('with a user namespace the keyring gets KEY_OTH_SEARCH', async (t) => {
   const id = h.id('keys-userns');
-  const { r, keys } = containerKeys(h, id, [], (s) => {
-    userns(s);
-    s.process!.user = { uid: 1000, gid: 1000 };
-  }, true);
+  const { r, keys } = containerKeys(
+    h,
+    id,
+    [],
+    (s) => {
+      userns(s);
+      s.process!.user = { uid: 1000, gid: 1000 };
+    },
+    true,
+  );
   t.equal(r.code, 0, r.stderr);
   const ses = sessionKey(keys, id);
   t.ok(ses, `_ses.${id} is listed:\n${r.stdout}`);
@@ -120,32 +152,41 @@ t.test('with a user namespace the keyring gets KEY_OTH_SEARCH', async (t) => {
   t.ok(ses && (ses.perm & KEY_USR_SEARCH) === 0, 'KEY_USR_SEARCH is not added');
 });
 
-t.test('runc shows the same for the same bundle', { skip: runcHarness ? false : 'runc is not installed' }, async (t) => {
-  const cases: { name: string; flags: string[]; edit?: (s: Spec) => void; chown?: boolean }[] = [
-    { name: 'default', flags: [] },
-    { name: 'user 1000', flags: [], edit: (s) => (s.process!.user = { uid: 1000, gid: 1000 }) },
-    { name: '--no-new-keyring', flags: ['--no-new-keyring'] },
-    {
-      name: 'user namespace',
-      flags: [],
-      edit: (s) => {
-        userns(s);
-        s.process!.user = { uid: 1000, gid: 1000 };
+t.test(
+  'runc shows the same for the same bundle',
+  { skip: runcHarness ? false : 'runc is not installed' },
+  async (t) => {
+    const cases: { name: string; flags: string[]; edit?: (s: Spec) => void; chown?: boolean }[] = [
+      { name: 'default', flags: [] },
+      { name: 'user 1000', flags: [], edit: (s) => (s.process!.user = { uid: 1000, gid: 1000 }) },
+      { name: '--no-new-keyring', flags: ['--no-new-keyring'] },
+      {
+        name: 'user namespace',
+        flags: [],
+        edit: (s) => {
+          userns(s);
+          s.process!.user = { uid: 1000, gid: 1000 };
+        },
+        chown: true,
       },
-      chown: true,
-    },
-  ];
-  for (const c of cases) {
-    const ours = h.id('keys-cmp');
-    const theirs = runcHarness!.id('keys-runc');
-    const a = containerKeys(h, ours, c.flags, c.edit, c.chown);
-    const b = containerKeys(runcHarness!, theirs, c.flags, c.edit, c.chown);
-    t.equal(a.r.code, 0, `${c.name}: tsrun: ${a.r.stderr}`);
-    t.equal(b.r.code, 0, `${c.name}: runc: ${b.r.stderr}`);
-    const sa = sessionKey(a.keys, ours);
-    const sb = sessionKey(b.keys, theirs);
-    t.equal(sa === undefined, sb === undefined, `${c.name}: a _ses keyring in both or in neither`);
-    if (sa && sb) t.same([sa.perm.toString(16), sa.uid, sa.gid], [sb.perm.toString(16), sb.uid, sb.gid], `${c.name}: same perm and owner as runc`);
-    t.same(hostKeyrings(a.keys), hostKeyrings(b.keys), `${c.name}: the same other keyrings`);
-  }
-});
+    ];
+    for (const c of cases) {
+      const ours = h.id('keys-cmp');
+      const theirs = runcHarness!.id('keys-runc');
+      const a = containerKeys(h, ours, c.flags, c.edit, c.chown);
+      const b = containerKeys(runcHarness!, theirs, c.flags, c.edit, c.chown);
+      t.equal(a.r.code, 0, `${c.name}: tsrun: ${a.r.stderr}`);
+      t.equal(b.r.code, 0, `${c.name}: runc: ${b.r.stderr}`);
+      const sa = sessionKey(a.keys, ours);
+      const sb = sessionKey(b.keys, theirs);
+      t.equal(sa === undefined, sb === undefined, `${c.name}: a _ses keyring in both or in neither`);
+      if (sa && sb)
+        t.same(
+          [sa.perm.toString(16), sa.uid, sa.gid],
+          [sb.perm.toString(16), sb.uid, sb.gid],
+          `${c.name}: same perm and owner as runc`,
+        );
+      t.same(hostKeyrings(a.keys), hostKeyrings(b.keys), `${c.name}: the same other keyrings`);
+    }
+  },
+);

@@ -30,7 +30,8 @@ t.test('create does not run the process; start does; state follows; delete remov
   t.ok(fs.existsSync(`/proc/${st.pid}`), 'the init lives');
   t.notOk(fs.existsSync(path.join(bundle, 'rootfs', marker)), 'the user process has not run');
   t.equal(h.cli(['start', id]).code, 0);
-  for (let i = 0; i < 200 && !fs.existsSync(path.join(bundle, 'rootfs', marker)); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200 && !fs.existsSync(path.join(bundle, 'rootfs', marker)); i++)
+    await new Promise((r) => setTimeout(r, 10));
   t.ok(fs.existsSync(path.join(bundle, 'rootfs', marker)), 'the user process ran');
   t.equal(state(id).status, 'running');
   const again = h.cli(['start', id]);
@@ -123,7 +124,12 @@ t.test('kill --all reaches every process; delete --force kills a running contain
   const procs = fs.readFileSync(procsFile, 'utf8').trim().split('\n');
   t.equal(procs.length, 3, 'three processes in the cgroup');
   t.equal(h.cli(['kill', '--all', id, 'KILL']).code, 0);
-  for (let i = 0; i < 200 && fs.readFileSync(`/sys/fs/cgroup/pids/${h.cgroupParent}/${id}/cgroup.procs`, 'utf8').trim() !== ''; i++) await new Promise((r) => setTimeout(r, 10));
+  for (
+    let i = 0;
+    i < 200 && fs.readFileSync(`/sys/fs/cgroup/pids/${h.cgroupParent}/${id}/cgroup.procs`, 'utf8').trim() !== '';
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 10));
   t.equal(fs.readFileSync(`/sys/fs/cgroup/pids/${h.cgroupParent}/${id}/cgroup.procs`, 'utf8').trim(), '', 'all gone');
   t.equal(h.cli(['delete', id]).code, 0);
 
@@ -132,7 +138,10 @@ t.test('kill --all reaches every process; delete --force kills a running contain
   t.equal(h.cli(['run', '--detach', '--bundle', b2, id2]).code, 0);
   const pid = state(id2).pid;
   t.equal(h.cli(['delete', '--force', id2]).code, 0);
-  t.notOk(fs.existsSync(`/proc/${pid}/stat`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'), 'the init is gone');
+  t.notOk(
+    fs.existsSync(`/proc/${pid}/stat`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'),
+    'the init is gone',
+  );
   t.notOk(h.stateDirExists(id2));
   t.same(h.cgroupsLeft(id2), []);
 });
@@ -142,7 +151,10 @@ t.test('delete of a created container kills it without --force, as runc (engines
   t.equal(h.cli(['create', '--bundle', h.bundle(id), id]).code, 0);
   const pid = state(id).pid;
   t.equal(h.cli(['delete', id]).code, 0);
-  t.notOk(fs.existsSync(`/proc/${pid}/stat`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'), 'the init is gone');
+  t.notOk(
+    fs.existsSync(`/proc/${pid}/stat`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'),
+    'the init is gone',
+  );
   t.notOk(h.stateDirExists(id));
   t.same(h.cgroupsLeft(id), []);
 });
@@ -161,7 +173,15 @@ t.test('a config without process: create works, start fails, delete --force clea
 
 t.test('linux.resources.pids.limit is applied', async (t) => {
   const id = h.id();
-  t.equal(h.cli(['create', '--bundle', h.bundle(id, (s) => (s.linux!.resources = { ...s.linux!.resources, pids: { limit: 77 } })), id]).code, 0);
+  t.equal(
+    h.cli([
+      'create',
+      '--bundle',
+      h.bundle(id, (s) => (s.linux!.resources = { ...s.linux!.resources, pids: { limit: 77 } })),
+      id,
+    ]).code,
+    0,
+  );
   t.equal(fs.readFileSync(`/sys/fs/cgroup/pids/${h.cgroupParent}/${id}/pids.max`, 'utf8').trim(), '77');
   t.equal(h.cli(['delete', '--force', id]).code, 0);
   t.same(h.cgroupsLeft(id), []);
@@ -193,7 +213,14 @@ t.test('run forwards signals to the container', async (t) => {
   const child = spawn(h.binary, ['--root', h.root, 'run', '--bundle', bundle, id], { env });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
-  t.ok(await waitFor(() => h.cli(['state', id]).stdout.includes('"running"') && catchesSignal(JSON.parse(h.cli(['state', id]).stdout).pid, 15)), 'running, with its SIGTERM handler');
+  t.ok(
+    await waitFor(
+      () =>
+        h.cli(['state', id]).stdout.includes('"running"') &&
+        catchesSignal(JSON.parse(h.cli(['state', id]).stdout).pid, 15),
+    ),
+    'running, with its SIGTERM handler',
+  );
   child.kill('SIGTERM');
   const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   t.equal(code, 128 + 15);
@@ -233,7 +260,10 @@ t.test('LISTEN_FDS: socket-activation fds and env reach the container (as runc)'
   const bundle = h.bundle(id, (s) => (s.process!.args = ['/probe']));
   const a = fs.openSync(path.join(bundle, 'config.json'), 'r');
   const b = fs.openSync(path.join(bundle, 'config.json'), 'r');
-  const r = h.cli(['run', '--preserve-fds', '1', '--bundle', bundle, id], { stdio: ['ignore', 1, 2, a, b], env: { ...process.env, LISTEN_FDS: '1', LISTEN_PID: String(process.pid) } });
+  const r = h.cli(['run', '--preserve-fds', '1', '--bundle', bundle, id], {
+    stdio: ['ignore', 1, 2, a, b],
+    env: { ...process.env, LISTEN_FDS: '1', LISTEN_PID: String(process.pid) },
+  });
   fs.closeSync(a);
   fs.closeSync(b);
   t.equal(r.code, 0, r.stderr);
@@ -254,7 +284,11 @@ t.test('--log --log-format json: one decodable error line', async (t) => {
   const r = h.cli(['--log', log, '--log-format', 'json', 'state', 'nope']);
   t.equal(r.code, 1);
   t.equal(r.stderr.trim().split('\n').length, 1, 'one line on stderr too');
-  const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = fs
+    .readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.equal(lines.at(-1).level, 'error');
   t.match(lines.at(-1).msg, /container does not exist/);
   t.match(lines.at(-1).time, /^\d{4}-\d\d-\d\dT/);
@@ -277,7 +311,8 @@ t.test('spec writes a config tsrun accepts; --rootless adds a user namespace', a
 t.test('--version and --help', async (t) => {
   t.match(h.cli(['--version']).stdout, /^tsrun version \d+\.\d+\.\d+\nspec: 1\.3\.0/);
   const help = h.cli(['--help']).stdout;
-  for (const c of ['create', 'start', 'run', 'state', 'kill', 'delete', 'list', 'spec']) t.match(help, new RegExp(`tsrun ${c}`));
+  for (const c of ['create', 'start', 'run', 'state', 'kill', 'delete', 'list', 'spec'])
+    t.match(help, new RegExp(`tsrun ${c}`));
 });
 
 t.test('create --console-socket: the engine gets the pty master, the process has a tty', async (t) => {
@@ -290,7 +325,11 @@ t.test('create --console-socket: the engine gets the pty master, the process has
   t.notMatch(out, /^create failed/);
   t.match(out, /^name=\/dev\/ptmx fds=1\n/);
   const probe = JSON.parse(out.slice(out.indexOf('{')));
-  t.same(probe.stdio.map((s: any) => s.isatty), [true, true, true], 'stdio is the terminal');
+  t.same(
+    probe.stdio.map((s: any) => s.isatty),
+    [true, true, true],
+    'stdio is the terminal',
+  );
   t.equal(h.cli(['delete', id]).code, 0);
 });
 
@@ -306,7 +345,14 @@ t.test('terminal without a console socket, or a socket without a terminal, is re
   t.match(r2.stderr, /cannot use console socket if tsrun will not detach or allocate tty/);
   t.notOk(h.stateDirExists(id2));
   const id3 = h.id();
-  const r3 = h.cli(['create', '--console-socket', '/nonexistent.sock', '--bundle', h.bundle(id3, (s) => (s.process!.terminal = true)), id3]);
+  const r3 = h.cli([
+    'create',
+    '--console-socket',
+    '/nonexistent.sock',
+    '--bundle',
+    h.bundle(id3, (s) => (s.process!.terminal = true)),
+    id3,
+  ]);
   t.equal(r3.code, 1);
   t.match(r3.stderr, /nonexistent\.sock/);
   t.notOk(h.stateDirExists(id3));
@@ -319,7 +365,8 @@ t.test('--systemd-cgroup reads cgroupsPath as slice:prefix:name', async (t) => {
   const scope = `tsrun-test-${id}.scope`;
   const bundle = h.bundle(id, (s) => (s.linux!.cgroupsPath = `-.slice:tsrun-test:${id}`));
   t.teardown(() => {
-    for (const hier of fs.readdirSync('/sys/fs/cgroup')) fs.rmSync(`/sys/fs/cgroup/${hier}/${scope}`, { recursive: false, force: true });
+    for (const hier of fs.readdirSync('/sys/fs/cgroup'))
+      fs.rmSync(`/sys/fs/cgroup/${hier}/${scope}`, { recursive: false, force: true });
   });
   t.equal(h.cli(['--systemd-cgroup', 'create', '--bundle', bundle, id]).code, 0);
   t.ok(fs.existsSync(`/sys/fs/cgroup/pids/${scope}/cgroup.procs`), 'the scope in the root slice');
@@ -355,9 +402,25 @@ t.test('containers outlive create even when many creates race on a busy machine'
   const ids = Array.from({ length: 8 }, () => h.id('race'));
   const bundles = ids.map((id) => h.bundle(id, (s) => (s.process!.args = ['/probe', 'sleep', '30'])));
   const codes = await Promise.all(
-    ids.map((id, i) => new Promise<number | null>((resolve) => spawn(h.binary, ['--root', h.root, 'create', '--bundle', bundles[i]!, id], { stdio: 'ignore', env }).on('exit', resolve))),
+    ids.map(
+      (id, i) =>
+        new Promise<number | null>((resolve) =>
+          spawn(h.binary, ['--root', h.root, 'create', '--bundle', bundles[i]!, id], { stdio: 'ignore', env }).on(
+            'exit',
+            resolve,
+          ),
+        ),
+    ),
   );
-  t.same(codes, ids.map(() => 0), 'every create succeeded');
-  t.same(ids.map((id) => state(id).status), ids.map(() => 'created'), 'every container is still there');
+  t.same(
+    codes,
+    ids.map(() => 0),
+    'every create succeeded',
+  );
+  t.same(
+    ids.map((id) => state(id).status),
+    ids.map(() => 'created'),
+    'every container is still there',
+  );
   for (const id of ids) t.equal(h.cli(['delete', '--force', id]).code, 0);
 });

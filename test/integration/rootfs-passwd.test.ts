@@ -34,19 +34,31 @@ function homeWith(t: any, plant: (rootfs: string) => void): string | undefined {
 const line = (home: string) => `root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000:tester:${home}:/bin/sh\n`;
 
 t.test('a FIFO at /etc/passwd: create does not wait on it; HOME=/', async (t) => {
-  t.equal(homeWith(t, (r) => spawnSync('mkfifo', [path.join(r, 'etc', 'passwd')])), '/');
+  t.equal(
+    homeWith(t, (r) => spawnSync('mkfifo', [path.join(r, 'etc', 'passwd')])),
+    '/',
+  );
 });
 
 t.test('a directory at /etc/passwd: HOME=/', async (t) => {
-  t.equal(homeWith(t, (r) => fs.mkdirSync(path.join(r, 'etc', 'passwd'))), '/');
+  t.equal(
+    homeWith(t, (r) => fs.mkdirSync(path.join(r, 'etc', 'passwd'))),
+    '/',
+  );
 });
 
 t.test('a device node at /etc/passwd is not opened: HOME=/', async (t) => {
-  t.equal(homeWith(t, (r) => spawnSync('mknod', ['-m', '644', path.join(r, 'etc', 'passwd'), 'c', '1', '3'])), '/');
+  t.equal(
+    homeWith(t, (r) => spawnSync('mknod', ['-m', '644', path.join(r, 'etc', 'passwd'), 'c', '1', '3'])),
+    '/',
+  );
 });
 
 t.test('a dangling symlink at /etc/passwd: HOME=/', async (t) => {
-  t.equal(homeWith(t, (r) => fs.symlinkSync('/nowhere', path.join(r, 'etc', 'passwd'))), '/');
+  t.equal(
+    homeWith(t, (r) => fs.symlinkSync('/nowhere', path.join(r, 'etc', 'passwd'))),
+    '/',
+  );
 });
 
 t.test('a relative symlink climbing out of the rootfs resolves inside it', async (t) => {
@@ -70,6 +82,14 @@ t.test('an absolute symlink resolves inside the rootfs', async (t) => {
 
 t.test('a 10 MB /etc/passwd: only the first 64 KiB are read', async (t) => {
   const filler = 'user:x:5000:5000::/home/user:/bin/sh\n'.repeat(Math.ceil((10 << 20) / 37));
-  t.equal(homeWith(t, (r) => fs.writeFileSync(path.join(r, 'etc', 'passwd'), line('/home/early') + filler)), '/home/early', 'an entry in the first 64 KiB is found');
-  t.equal(homeWith(t, (r) => fs.writeFileSync(path.join(r, 'etc', 'passwd'), filler + line('/home/late'))), '/', 'an entry past 64 KiB is not');
+  t.equal(
+    homeWith(t, (r) => fs.writeFileSync(path.join(r, 'etc', 'passwd'), line('/home/early') + filler)),
+    '/home/early',
+    'an entry in the first 64 KiB is found',
+  );
+  t.equal(
+    homeWith(t, (r) => fs.writeFileSync(path.join(r, 'etc', 'passwd'), filler + line('/home/late'))),
+    '/',
+    'an entry past 64 KiB is not',
+  );
 });

@@ -55,7 +55,10 @@ for (const noNewPrivileges of [true, false]) {
 
 t.test('errnoRet chooses the error', async (t) => {
   const r = shell((s) => {
-    s.linux!.seccomp = { ...denyMkdir, syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 }] };
+    s.linux!.seccomp = {
+      ...denyMkdir,
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 }],
+    };
   }, 'mkdir /tmp/x');
   t.not(r.code, 0);
   t.match(r.stderr, /not implemented/i, 'ENOSYS');
@@ -63,15 +66,19 @@ t.test('errnoRet chooses the error', async (t) => {
 
 const dockerConfig = path.resolve(repo, '..', 'shared', 'configs', 'docker-default.json');
 for (const noNewPrivileges of [true, false]) {
-  t.test(`docker's default profile, noNewPrivileges ${noNewPrivileges}`, { skip: fs.existsSync(dockerConfig) ? false : `${dockerConfig} is absent` }, async (t) => {
-    const docker = JSON.parse(fs.readFileSync(dockerConfig, 'utf8')) as Spec;
-    const p = probe(t, (s) => {
-      s.process!.noNewPrivileges = noNewPrivileges;
-      s.linux!.seccomp = docker.linux!.seccomp;
-    });
-    t.equal(p.seccomp, 2);
-    t.equal(p.pid, 1);
-  });
+  t.test(
+    `docker's default profile, noNewPrivileges ${noNewPrivileges}`,
+    { skip: fs.existsSync(dockerConfig) ? false : `${dockerConfig} is absent` },
+    async (t) => {
+      const docker = JSON.parse(fs.readFileSync(dockerConfig, 'utf8')) as Spec;
+      const p = probe(t, (s) => {
+        s.process!.noNewPrivileges = noNewPrivileges;
+        s.linux!.seccomp = docker.linux!.seccomp;
+      });
+      t.equal(p.seccomp, 2);
+      t.equal(p.pid, 1);
+    },
+  );
 }
 
 // runc 1.1.5 with this bundle: `runc run` exits 1 ("container process is already dead"),
@@ -109,7 +116,15 @@ t.test('a profile that allows nothing: the container fails, nothing is left', as
 t.test('a bad action: one line with the JSON path, nothing created', async (t) => {
   const id = h.id('bad');
   const bundle = h.bundle(id, (s) => {
-    s.linux!.seccomp = { ...denyMkdir, syscalls: [...denyMkdir.syscalls!, { names: ['a'], action: 'SCMP_ACT_ALLOW' }, { names: ['b'], action: 'SCMP_ACT_ALLOW' }, { names: ['c'], action: 'SCMP_ACT_FOO' as never }] };
+    s.linux!.seccomp = {
+      ...denyMkdir,
+      syscalls: [
+        ...denyMkdir.syscalls!,
+        { names: ['a'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['b'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['c'], action: 'SCMP_ACT_FOO' as never },
+      ],
+    };
   });
   const r = h.cli(['create', '--bundle', bundle, id]);
   t.equal(r.code, 1, 'exit status 1');

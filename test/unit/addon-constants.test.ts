@@ -31,8 +31,14 @@ for (const e of ['SyncType', 'ChildStep']) {
 }
 
 t.test('abi: the enums parsed from src/plan/types.ts are not empty', async (t) => {
-  t.ok([...expected.keys()].some((k) => k.startsWith('SyncType_')), 'SyncType members found');
-  t.ok([...expected.keys()].some((k) => k.startsWith('ChildStep_')), 'ChildStep members found');
+  t.ok(
+    [...expected.keys()].some((k) => k.startsWith('SyncType_')),
+    'SyncType members found',
+  );
+  t.ok(
+    [...expected.keys()].some((k) => k.startsWith('ChildStep_')),
+    'ChildStep members found',
+  );
   t.equal(expected.get('SyncType_Go'), 1, 'parser reads SyncType.Go');
 });
 

@@ -30,7 +30,11 @@ t.test('a symlink at the temporary name is not followed: the write fails, its ta
   t.same(fs.readdirSync(path.join(dir, 'run')), ['.pid.fixed.tmp'], 'the planted link is left alone, no pid file');
   fs.unlinkSync(path.join(dir, 'run', '.pid.fixed.tmp'));
   fs.symlinkSync(path.join(dir, 'missing'), path.join(dir, 'run', '.pid.fixed.tmp'));
-  t.throws(() => writeFileAtomic(path.join(dir, 'run', 'pid'), '42', () => 'fixed'), { code: 'EEXIST' }, 'a dangling link neither');
+  t.throws(
+    () => writeFileAtomic(path.join(dir, 'run', 'pid'), '42', () => 'fixed'),
+    { code: 'EEXIST' },
+    'a dangling link neither',
+  );
   t.notOk(fs.existsSync(path.join(dir, 'missing')));
 });
 

@@ -23,7 +23,16 @@ const v2Mountinfo = `25 1 0:23 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime 
 
 t.test('hierarchies: a hybrid host has v1 controllers and a cgroup2 tree', async (t) => {
   const hs = parseHierarchies(hybridMountinfo, hybridCgroup);
-  t.same(hs.map((h) => [h.key, h.name, h.version]), [['cpu', 'cpu', 1], ['cpuset', 'cpuset', 1], ['memory', 'memory', 1], ['name=systemd', 'systemd', 1], ['', 'unified', 2]]);
+  t.same(
+    hs.map((h) => [h.key, h.name, h.version]),
+    [
+      ['cpu', 'cpu', 1],
+      ['cpuset', 'cpuset', 1],
+      ['memory', 'memory', 1],
+      ['name=systemd', 'systemd', 1],
+      ['', 'unified', 2],
+    ],
+  );
   t.equal(hs.find((h) => h.key === 'memory')?.ownPath, '/process_api/abc');
   t.same(hs.find((h) => h.key === 'name=systemd')?.controllers, []);
   t.equal(cgroupMode(hs), 'hybrid');
@@ -31,13 +40,27 @@ t.test('hierarchies: a hybrid host has v1 controllers and a cgroup2 tree', async
 });
 
 t.test('paths: absolute, relative to our own cgroup, default is the id, systemd form', async (t) => {
-  const memory: Hierarchy = { key: 'memory', name: 'memory', mountPoint: '/sys/fs/cgroup/memory', version: 1, controllers: ['memory'], ownPath: '/process_api/abc' };
+  const memory: Hierarchy = {
+    key: 'memory',
+    name: 'memory',
+    mountPoint: '/sys/fs/cgroup/memory',
+    version: 1,
+    controllers: ['memory'],
+    ownPath: '/process_api/abc',
+  };
   t.equal(cgroupPathIn(memory, '/tsrun-test-x/c1', 'c1', false), '/tsrun-test-x/c1');
   t.equal(cgroupPathIn(memory, 'sub/c1', 'c1', false), '/process_api/abc/sub/c1');
   t.equal(cgroupPathIn(memory, undefined, 'c1', false), '/process_api/abc/c1');
   t.equal(systemdPath('system.slice:docker:abc', 'abc'), '/system.slice/docker-abc.scope');
-  t.equal(systemdPath('machine-a-b.slice:libpod:xyz', 'xyz'), '/machine.slice/machine-a.slice/machine-a-b.slice/libpod-xyz.scope');
-  t.throws(() => cgroupPathIn(memory, '../../..', 'c1', false), { code: 'ERR_TSRUN_CONFIG' }, 'the hierarchy root itself is refused');
+  t.equal(
+    systemdPath('machine-a-b.slice:libpod:xyz', 'xyz'),
+    '/machine.slice/machine-a.slice/machine-a-b.slice/libpod-xyz.scope',
+  );
+  t.throws(
+    () => cgroupPathIn(memory, '../../..', 'c1', false),
+    { code: 'ERR_TSRUN_CONFIG' },
+    'the hierarchy root itself is refused',
+  );
   t.throws(() => systemdPath('nonsense', 'c1'), { code: 'ERR_TSRUN_CONFIG' });
 });
 
@@ -47,15 +70,36 @@ t.test('manager: creates nested dirs, seeds cpuset, joins, removes exactly what 
     { name: 'memory', files: { 'cgroup.procs': '' } },
   ]);
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
-  const hs: Hierarchy[] = ['cpuset', 'memory'].map((n) => ({ key: n, name: n, mountPoint: path.join(root, n), version: 1, controllers: [n], ownPath: '/' }));
+  const hs: Hierarchy[] = ['cpuset', 'memory'].map((n) => ({
+    key: n,
+    name: n,
+    mountPoint: path.join(root, n),
+    version: 1,
+    controllers: [n],
+    ownPath: '/',
+  }));
   fs.mkdirSync(path.join(root, 'memory', 'tsrun-test-shared'));
   const record = createCgroups(cgfs, hs, () => '/tsrun-test-shared/c1');
   t.equal(record.paths.cpuset, path.join(root, 'cpuset/tsrun-test-shared/c1'));
-  t.equal(fs.readFileSync(path.join(root, 'cpuset/tsrun-test-shared/c1/cpuset.cpus'), 'utf8'), '0-1', 'cpuset.cpus copied from the parent');
-  t.equal(fs.readFileSync(path.join(root, 'cpuset/tsrun-test-shared/cpuset.mems'), 'utf8'), '0', 'every created level is seeded');
-  t.notOk(record.created.includes(path.join(root, 'memory/tsrun-test-shared')), 'an existing parent is not ours to remove');
+  t.equal(
+    fs.readFileSync(path.join(root, 'cpuset/tsrun-test-shared/c1/cpuset.cpus'), 'utf8'),
+    '0-1',
+    'cpuset.cpus copied from the parent',
+  );
+  t.equal(
+    fs.readFileSync(path.join(root, 'cpuset/tsrun-test-shared/cpuset.mems'), 'utf8'),
+    '0',
+    'every created level is seeded',
+  );
+  t.notOk(
+    record.created.includes(path.join(root, 'memory/tsrun-test-shared')),
+    'an existing parent is not ours to remove',
+  );
   joinCgroups(cgfs, record, 4242);
-  t.same(writes.filter((w) => w.file.endsWith('cgroup.procs')).map((w) => w.value), ['4242', '4242']);
+  t.same(
+    writes.filter((w) => w.file.endsWith('cgroup.procs')).map((w) => w.value),
+    ['4242', '4242'],
+  );
   t.same(cgroupPids(cgfs, record), [4242]);
   fs.writeFileSync(path.join(record.paths.memory!, 'cgroup.procs'), '');
   fs.writeFileSync(path.join(record.paths.cpuset!, 'cgroup.procs'), '');
@@ -65,10 +109,28 @@ t.test('manager: creates nested dirs, seeds cpuset, joins, removes exactly what 
 });
 
 t.test('manager: a failed mkdir rolls back what was made', async (t) => {
-  const { root, cgfs } = fakeCgroupTree([{ name: 'a', files: {} }, { name: 'b', files: {} }]);
+  const { root, cgfs } = fakeCgroupTree([
+    { name: 'a', files: {} },
+    { name: 'b', files: {} },
+  ]);
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
-  const hs: Hierarchy[] = ['a', 'b'].map((n) => ({ key: n, name: n, mountPoint: path.join(root, n), version: 1, controllers: [n], ownPath: '/' }));
-  const failing = { ...cgfs, mkdir: (p: string) => (p.includes(`${root}/b`) ? (() => { throw Object.assign(new Error('EACCES'), { code: 'EACCES' }); })() : cgfs.mkdir(p)) };
+  const hs: Hierarchy[] = ['a', 'b'].map((n) => ({
+    key: n,
+    name: n,
+    mountPoint: path.join(root, n),
+    version: 1,
+    controllers: [n],
+    ownPath: '/',
+  }));
+  const failing = {
+    ...cgfs,
+    mkdir: (p: string) =>
+      p.includes(`${root}/b`)
+        ? (() => {
+            throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
+          })()
+        : cgfs.mkdir(p),
+  };
   t.throws(() => createCgroups(failing, hs, () => '/x/y'), { code: 'ERR_TSRUN_SYSCALL' });
   t.same(fs.readdirSync(path.join(root, 'a')), [], 'nothing left in the first hierarchy');
 });
@@ -82,13 +144,24 @@ t.test('devices v1: deny-all first, then the defaults and configured devices', a
 });
 
 t.test('manager: a parent made by someone else without cpus/mems is seeded too (v1 cpuset)', async (t) => {
-  const { root, cgfs } = fakeCgroupTree([{ name: 'cpuset', files: { 'cgroup.procs': '', 'cpuset.cpus': '0-1', 'cpuset.mems': '0' } }]);
+  const { root, cgfs } = fakeCgroupTree([
+    { name: 'cpuset', files: { 'cgroup.procs': '', 'cpuset.cpus': '0-1', 'cpuset.mems': '0' } },
+  ]);
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
   const parent = path.join(root, 'cpuset', 'theirs');
   fs.mkdirSync(parent);
   fs.writeFileSync(path.join(parent, 'cpuset.cpus'), '');
   fs.writeFileSync(path.join(parent, 'cpuset.mems'), '');
-  const hs: Hierarchy[] = [{ key: 'cpuset', name: 'cpuset', mountPoint: path.join(root, 'cpuset'), version: 1, controllers: ['cpuset'], ownPath: '/' }];
+  const hs: Hierarchy[] = [
+    {
+      key: 'cpuset',
+      name: 'cpuset',
+      mountPoint: path.join(root, 'cpuset'),
+      version: 1,
+      controllers: ['cpuset'],
+      ownPath: '/',
+    },
+  ];
   const record = createCgroups(cgfs, hs, () => '/theirs/c1');
   t.equal(fs.readFileSync(path.join(parent, 'cpuset.cpus'), 'utf8'), '0-1');
   t.equal(fs.readFileSync(path.join(record.paths.cpuset!, 'cpuset.mems'), 'utf8'), '0');

@@ -20,7 +20,9 @@ function layout(childSource: string, linkFlags: string[]): { objDir: string; cle
   const obj = path.join(childDir, 'x.o');
   const cc = spawnSync('gcc', ['-c', '-fPIC', '-O2', '-o', obj, src], { encoding: 'utf8' });
   if (cc.status !== 0) throw new Error(cc.stderr);
-  const so = spawnSync('gcc', ['-shared', ...linkFlags, '-o', path.join(top, 'Release', 'tsrun.node'), obj], { encoding: 'utf8' });
+  const so = spawnSync('gcc', ['-shared', ...linkFlags, '-o', path.join(top, 'Release', 'tsrun.node'), obj], {
+    encoding: 'utf8',
+  });
   if (so.status !== 0) throw new Error(so.stderr);
   return { objDir, cleanup: () => fs.rmSync(top, { recursive: true, force: true }) };
 }

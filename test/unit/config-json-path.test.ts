@@ -62,9 +62,16 @@ t.test('a required error names the missing property in the path', (t) => {
   t.equal(error.problem, 'is required');
   t.equal(error.message, 'config.json: mounts[1].destination: is required');
   t.equal(error.code, 'ERR_TSRUN_CONFIG');
-  const top = schemaErrorToConfigError({ instancePath: '', keyword: 'required', params: { missingProperty: 'ociVersion' } }, {});
+  const top = schemaErrorToConfigError(
+    { instancePath: '', keyword: 'required', params: { missingProperty: 'ociVersion' } },
+    {},
+  );
   t.equal(top.message, 'config.json: ociVersion: is required');
-  const prefixed = schemaErrorToConfigError({ instancePath: '/args', keyword: 'type', params: { type: 'array' } }, { args: 'sh' }, 'process');
+  const prefixed = schemaErrorToConfigError(
+    { instancePath: '/args', keyword: 'type', params: { type: 'array' } },
+    { args: 'sh' },
+    'process',
+  );
   t.equal(prefixed.message, 'config.json: process.args: must be array');
   t.end();
 });

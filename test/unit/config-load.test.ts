@@ -66,8 +66,14 @@ t.test('a relative bundle path is resolved', (t) => {
 
 t.test('malformed JSON names line and column', (t) => {
   const cases: [string, string][] = [
-    ['{\n  "ociVersion": "1.0.2",\n  "process": {\n    "cwd": "/",\n  }\n}', 'line 5, column 3: expected a property name in double quotes, got "}"'],
-    ['{"ociVersion": "1.0.2" "root": {}}', "line 1, column 24: expected ',' or '}' after a property value, got \"\\\"\""],
+    [
+      '{\n  "ociVersion": "1.0.2",\n  "process": {\n    "cwd": "/",\n  }\n}',
+      'line 5, column 3: expected a property name in double quotes, got "}"',
+    ],
+    [
+      '{"ociVersion": "1.0.2" "root": {}}',
+      "line 1, column 24: expected ',' or '}' after a property value, got \"\\\"\"",
+    ],
     ['{\n"a": [1, 2,, 3]}', 'line 2, column 12: expected a value, got ","'],
     ['{"a": tru}', 'line 1, column 7: expected a value, got "t"'],
     ['', 'line 1, column 1: expected a value, got end of file'],
@@ -87,12 +93,23 @@ t.test('malformed JSON names line and column', (t) => {
 });
 
 t.test('the syntax scanner accepts what JSON.parse accepts', (t) => {
-  const good = ['{}', '[]', '0', '-1.5e+3', '"\\u00e9\\n"', ' {"a": [true, false, null, {"b": []}]} ', JSON.stringify(baseConfig(), null, 2)];
+  const good = [
+    '{}',
+    '[]',
+    '0',
+    '-1.5e+3',
+    '"\\u00e9\\n"',
+    ' {"a": [true, false, null, {"b": []}]} ',
+    JSON.stringify(baseConfig(), null, 2),
+  ];
   for (const text of good) {
     JSON.parse(text);
     t.equal(findJsonSyntaxError(text), undefined, text.slice(0, 40));
   }
-  t.throws(() => parseConfigJson('{'), { message: 'config.json: invalid JSON at line 1, column 2: expected a property name in double quotes, got end of file' });
+  t.throws(() => parseConfigJson('{'), {
+    message:
+      'config.json: invalid JSON at line 1, column 2: expected a property name in double quotes, got end of file',
+  });
   t.end();
 });
 
@@ -132,8 +149,14 @@ t.test('loadProcessFile names the file it read', (t) => {
     'broken.json': '{"cwd": }',
   });
   t.same(loadProcessFile(path.join(dir, 'good.json')).args, ['true']);
-  t.equal(thrown(() => loadProcessFile(path.join(dir, 'bad.json'))).message, `${path.join(dir, 'bad.json')}: process.args: must not be empty`);
-  t.equal(thrown(() => loadProcessFile(path.join(dir, 'noCwd.json'))).message, `${path.join(dir, 'noCwd.json')}: process.cwd: is required`);
+  t.equal(
+    thrown(() => loadProcessFile(path.join(dir, 'bad.json'))).message,
+    `${path.join(dir, 'bad.json')}: process.args: must not be empty`,
+  );
+  t.equal(
+    thrown(() => loadProcessFile(path.join(dir, 'noCwd.json'))).message,
+    `${path.join(dir, 'noCwd.json')}: process.cwd: is required`,
+  );
   t.equal(
     thrown(() => loadProcessFile(path.join(dir, 'broken.json'))).message,
     `${path.join(dir, 'broken.json')}: invalid JSON at line 1, column 9: expected a value, got "}"`,

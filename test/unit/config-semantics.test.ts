@@ -25,22 +25,99 @@ const RULES: [string, Parameters<typeof variant>[0], string, string][] = [
   ['args missing', (s) => void delete s.process.args, 'process.args', 'must not be empty'],
   ['args empty', (s) => void (s.process.args = []), 'process.args', 'must not be empty'],
   ['cwd relative', (s) => void (s.process.cwd = 'home'), 'process.cwd', 'must be an absolute path, got "home"'],
-  ['unknown capability', (s) => void s.process.capabilities.bounding.push('CAP_FOO'), 'process.capabilities.bounding[3]', 'unknown capability "CAP_FOO"'],
-  ['capability without CAP_', (s) => void (s.process.capabilities.ambient = ['KILL']), 'process.capabilities.ambient[0]', 'unknown capability "KILL"'],
-  ['unknown rlimit', (s) => void s.process.rlimits.push({ type: 'RLIMIT_FOO', soft: 1, hard: 1 }), 'process.rlimits[1].type', 'unknown rlimit type "RLIMIT_FOO"'],
-  ['duplicate rlimit', (s) => void s.process.rlimits.push({ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }), 'process.rlimits[1].type', 'duplicate rlimit type "RLIMIT_NOFILE"'],
-  ['rlimit soft above hard', (s) => void (s.process.rlimits[0].soft = 2048), 'process.rlimits[0].soft', 'soft limit 2048 is above hard limit 1024'],
-  ['mount destination relative', (s) => void (s.mounts[2].destination = 'tmp'), 'mounts[2].destination', 'must be an absolute path, got "tmp"'],
-  ['bind mount without source', (s) => void s.mounts.push({ destination: '/data', type: 'bind', options: ['rbind'] }), 'mounts[4].source', 'is required for a bind mount'],
-  ['rbind option without source', (s) => void s.mounts.push({ destination: '/data', options: ['rbind', 'ro'] }), 'mounts[4].source', 'is required for a bind mount'],
+  [
+    'unknown capability',
+    (s) => void s.process.capabilities.bounding.push('CAP_FOO'),
+    'process.capabilities.bounding[3]',
+    'unknown capability "CAP_FOO"',
+  ],
+  [
+    'capability without CAP_',
+    (s) => void (s.process.capabilities.ambient = ['KILL']),
+    'process.capabilities.ambient[0]',
+    'unknown capability "KILL"',
+  ],
+  [
+    'unknown rlimit',
+    (s) => void s.process.rlimits.push({ type: 'RLIMIT_FOO', soft: 1, hard: 1 }),
+    'process.rlimits[1].type',
+    'unknown rlimit type "RLIMIT_FOO"',
+  ],
+  [
+    'duplicate rlimit',
+    (s) => void s.process.rlimits.push({ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }),
+    'process.rlimits[1].type',
+    'duplicate rlimit type "RLIMIT_NOFILE"',
+  ],
+  [
+    'rlimit soft above hard',
+    (s) => void (s.process.rlimits[0].soft = 2048),
+    'process.rlimits[0].soft',
+    'soft limit 2048 is above hard limit 1024',
+  ],
+  [
+    'mount destination relative',
+    (s) => void (s.mounts[2].destination = 'tmp'),
+    'mounts[2].destination',
+    'must be an absolute path, got "tmp"',
+  ],
+  [
+    'bind mount without source',
+    (s) => void s.mounts.push({ destination: '/data', type: 'bind', options: ['rbind'] }),
+    'mounts[4].source',
+    'is required for a bind mount',
+  ],
+  [
+    'rbind option without source',
+    (s) => void s.mounts.push({ destination: '/data', options: ['rbind', 'ro'] }),
+    'mounts[4].source',
+    'is required for a bind mount',
+  ],
   ['empty mount option', (s) => void s.mounts[1].options.push(''), 'mounts[1].options[4]', 'must not be empty'],
-  ['masked paths without a mount namespace', (s) => void ((s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== 'mount')), (s.linux.maskedPaths = ['/proc/kcore'])), 'linux.maskedPaths', 'unable to restrict sys entries without a private MNT namespace'],
-  ['unknown namespace type', (s) => void (s.linux.namespaces[1].type = 'foo'), 'linux.namespaces[1].type', 'unknown namespace type "foo"'],
-  ['duplicate namespace', (s) => void s.linux.namespaces.push({ type: 'pid' }), 'linux.namespaces[5].type', 'duplicate namespace type "pid"'],
-  ['namespace path relative', (s) => void (s.linux.namespaces[1].path = 'ns/net'), 'linux.namespaces[1].path', 'must be an absolute path, got "ns/net"'],
-  ['uid mappings without user ns', (s) => void (s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]), 'linux.uidMappings', 'uid mappings need a user namespace in linux.namespaces'],
-  ['gid mappings without user ns', (s) => void (s.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]), 'linux.gidMappings', 'gid mappings need a user namespace in linux.namespaces'],
-  ['new user ns without uid mappings', (s) => void s.linux.namespaces.push({ type: 'user' }), 'linux.uidMappings', 'user namespace enabled, but no uid mappings found'],
+  [
+    'masked paths without a mount namespace',
+    (s) =>
+      void ((s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== 'mount')),
+      (s.linux.maskedPaths = ['/proc/kcore'])),
+    'linux.maskedPaths',
+    'unable to restrict sys entries without a private MNT namespace',
+  ],
+  [
+    'unknown namespace type',
+    (s) => void (s.linux.namespaces[1].type = 'foo'),
+    'linux.namespaces[1].type',
+    'unknown namespace type "foo"',
+  ],
+  [
+    'duplicate namespace',
+    (s) => void s.linux.namespaces.push({ type: 'pid' }),
+    'linux.namespaces[5].type',
+    'duplicate namespace type "pid"',
+  ],
+  [
+    'namespace path relative',
+    (s) => void (s.linux.namespaces[1].path = 'ns/net'),
+    'linux.namespaces[1].path',
+    'must be an absolute path, got "ns/net"',
+  ],
+  [
+    'uid mappings without user ns',
+    (s) => void (s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]),
+    'linux.uidMappings',
+    'uid mappings need a user namespace in linux.namespaces',
+  ],
+  [
+    'gid mappings without user ns',
+    (s) => void (s.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]),
+    'linux.gidMappings',
+    'gid mappings need a user namespace in linux.namespaces',
+  ],
+  [
+    'new user ns without uid mappings',
+    (s) => void s.linux.namespaces.push({ type: 'user' }),
+    'linux.uidMappings',
+    'user namespace enabled, but no uid mappings found',
+  ],
   [
     'new user ns without gid mappings',
     (s) => {
@@ -50,7 +127,12 @@ const RULES: [string, Parameters<typeof variant>[0], string, string][] = [
     'linux.gidMappings',
     'user namespace enabled, but no gid mappings found',
   ],
-  ['hostname without uts ns', (s) => void s.linux.namespaces.splice(3, 1), 'hostname', 'unable to set hostname without a private UTS namespace'],
+  [
+    'hostname without uts ns',
+    (s) => void s.linux.namespaces.splice(3, 1),
+    'hostname',
+    'unable to set hostname without a private UTS namespace',
+  ],
   [
     'domainname without uts ns',
     (s) => {
@@ -61,7 +143,12 @@ const RULES: [string, Parameters<typeof variant>[0], string, string][] = [
     'domainname',
     'unable to set domainname without a private UTS namespace',
   ],
-  ['timeOffsets without time ns', (s) => void (s.linux.timeOffsets = { monotonic: { secs: 1 } }), 'linux.timeOffsets', 'needs a new time namespace'],
+  [
+    'timeOffsets without time ns',
+    (s) => void (s.linux.timeOffsets = { monotonic: { secs: 1 } }),
+    'linux.timeOffsets',
+    'needs a new time namespace',
+  ],
   [
     'timeOffsets with a joined time ns',
     (s) => {
@@ -71,17 +158,72 @@ const RULES: [string, Parameters<typeof variant>[0], string, string][] = [
     'linux.timeOffsets',
     'needs a new time namespace',
   ],
-  ['host-wide sysctl', (s) => void (s.linux.sysctl = { 'vm.foo': '1' }), 'linux.sysctl."vm.foo"', 'sysctl "vm.foo" is not in a separate kernel namespace'],
-  ['net sysctl without netns', (s) => void ((s.linux.namespaces.splice(1, 1), (s.linux.sysctl = { 'net.ipv4.ip_forward': '1' }))), 'linux.sysctl."net.ipv4.ip_forward"', 'sysctl "net.ipv4.ip_forward" is not allowed in the host\'s network namespace'],
-  ['ipc sysctl without ipc ns', (s) => void ((s.linux.namespaces.splice(2, 1), (s.linux.sysctl = { 'kernel.shmmax': '1' }))), 'linux.sysctl."kernel.shmmax"', 'sysctl "kernel.shmmax" is not allowed in the host\'s ipc namespace'],
-  ['mqueue sysctl without ipc ns', (s) => void ((s.linux.namespaces.splice(2, 1), (s.linux.sysctl = { 'fs.mqueue.msg_max': '1' }))), 'linux.sysctl."fs.mqueue.msg_max"', 'sysctl "fs.mqueue.msg_max" is not allowed in the host\'s ipc namespace'],
-  ['device type unknown', (s) => void (s.linux.devices = [{ type: 'x', path: '/dev/x', major: 1, minor: 1 }]), 'linux.devices[0].type', 'unknown device type "x", want one of "c", "b", "u", "p"'],
-  ['device path relative', (s) => void (s.linux.devices = [{ type: 'c', path: 'dev/null', major: 1, minor: 3 }]), 'linux.devices[0].path', 'must be an absolute path, got "dev/null"'],
-  ['char device without major', (s) => void (s.linux.devices = [{ type: 'c', path: '/dev/null', minor: 3 }]), 'linux.devices[0].major', 'is required for a "c" device'],
-  ['block device without minor', (s) => void (s.linux.devices = [{ type: 'b', path: '/dev/sda', major: 8 }]), 'linux.devices[0].minor', 'is required for a "b" device'],
-  ['fileMode type bits disagree', (s) => void (s.linux.devices = [{ type: 'c', path: '/dev/sda', major: 8, minor: 0, fileMode: 0o60660 }]), 'linux.devices[0].fileMode', 'file type bits 0o60000 do not match device type "c"'],
-  ['masked path relative', (s) => void s.linux.maskedPaths.push('proc/x'), 'linux.maskedPaths[2]', 'must be an absolute path, got "proc/x"'],
-  ['readonly path relative', (s) => void (s.linux.readonlyPaths[0] = 'proc/bus'), 'linux.readonlyPaths[0]', 'must be an absolute path, got "proc/bus"'],
+  [
+    'host-wide sysctl',
+    (s) => void (s.linux.sysctl = { 'vm.foo': '1' }),
+    'linux.sysctl."vm.foo"',
+    'sysctl "vm.foo" is not in a separate kernel namespace',
+  ],
+  [
+    'net sysctl without netns',
+    (s) => void (s.linux.namespaces.splice(1, 1), (s.linux.sysctl = { 'net.ipv4.ip_forward': '1' })),
+    'linux.sysctl."net.ipv4.ip_forward"',
+    'sysctl "net.ipv4.ip_forward" is not allowed in the host\'s network namespace',
+  ],
+  [
+    'ipc sysctl without ipc ns',
+    (s) => void (s.linux.namespaces.splice(2, 1), (s.linux.sysctl = { 'kernel.shmmax': '1' })),
+    'linux.sysctl."kernel.shmmax"',
+    'sysctl "kernel.shmmax" is not allowed in the host\'s ipc namespace',
+  ],
+  [
+    'mqueue sysctl without ipc ns',
+    (s) => void (s.linux.namespaces.splice(2, 1), (s.linux.sysctl = { 'fs.mqueue.msg_max': '1' })),
+    'linux.sysctl."fs.mqueue.msg_max"',
+    'sysctl "fs.mqueue.msg_max" is not allowed in the host\'s ipc namespace',
+  ],
+  [
+    'device type unknown',
+    (s) => void (s.linux.devices = [{ type: 'x', path: '/dev/x', major: 1, minor: 1 }]),
+    'linux.devices[0].type',
+    'unknown device type "x", want one of "c", "b", "u", "p"',
+  ],
+  [
+    'device path relative',
+    (s) => void (s.linux.devices = [{ type: 'c', path: 'dev/null', major: 1, minor: 3 }]),
+    'linux.devices[0].path',
+    'must be an absolute path, got "dev/null"',
+  ],
+  [
+    'char device without major',
+    (s) => void (s.linux.devices = [{ type: 'c', path: '/dev/null', minor: 3 }]),
+    'linux.devices[0].major',
+    'is required for a "c" device',
+  ],
+  [
+    'block device without minor',
+    (s) => void (s.linux.devices = [{ type: 'b', path: '/dev/sda', major: 8 }]),
+    'linux.devices[0].minor',
+    'is required for a "b" device',
+  ],
+  [
+    'fileMode type bits disagree',
+    (s) => void (s.linux.devices = [{ type: 'c', path: '/dev/sda', major: 8, minor: 0, fileMode: 0o60660 }]),
+    'linux.devices[0].fileMode',
+    'file type bits 0o60000 do not match device type "c"',
+  ],
+  [
+    'masked path relative',
+    (s) => void s.linux.maskedPaths.push('proc/x'),
+    'linux.maskedPaths[2]',
+    'must be an absolute path, got "proc/x"',
+  ],
+  [
+    'readonly path relative',
+    (s) => void (s.linux.readonlyPaths[0] = 'proc/bus'),
+    'linux.readonlyPaths[0]',
+    'must be an absolute path, got "proc/bus"',
+  ],
 ];
 
 t.test('the base config passes every rule', (t) => {
@@ -103,36 +245,58 @@ for (const [name, mutate, jsonPath, problem] of RULES) {
 
 t.test('what is accepted', (t) => {
   const accepted: [string, Parameters<typeof variant>[0]][] = [
-    ['net sysctl with a joined netns', (s) => void ((s.linux.namespaces[1].path = '/run/netns/x'), (s.linux.sysctl = { 'net.ipv4.ip_forward': '1' }))],
+    [
+      'net sysctl with a joined netns',
+      (s) => void ((s.linux.namespaces[1].path = '/run/netns/x'), (s.linux.sysctl = { 'net.ipv4.ip_forward': '1' })),
+    ],
     ['net sysctl written with slashes', (s) => void (s.linux.sysctl = { 'net/ipv4/ip_forward': '1' })],
     ['ipc sysctl with ipc ns', (s) => void (s.linux.sysctl = { 'kernel.msgmax': '1', 'kernel.sem': '1 2 3 4' })],
     ['kernel.hostname with uts ns', (s) => void (s.linux.sysctl = { 'kernel.hostname': 'x' })],
     ['joined user ns without mappings', (s) => void s.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' })],
-    ['new user ns with both mappings', (s) => {
-      s.linux.namespaces.push({ type: 'user' });
-      s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
-      s.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
-    }],
-    ['podman fileMode with S_IFCHR bits', (s) => void (s.linux.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229, fileMode: 8630 }])],
+    [
+      'new user ns with both mappings',
+      (s) => {
+        s.linux.namespaces.push({ type: 'user' });
+        s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+        s.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+      },
+    ],
+    [
+      'podman fileMode with S_IFCHR bits',
+      (s) => void (s.linux.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229, fileMode: 8630 }]),
+    ],
     ['fifo without major/minor', (s) => void (s.linux.devices = [{ type: 'p', path: '/dev/fifo' }])],
     ['every capability', (s) => void (s.process.capabilities.bounding = [...CAPABILITIES])],
-    ['every rlimit once', (s) => void (s.process.rlimits = Object.keys(RLIMITS).map((type) => ({ type, soft: 1, hard: 2 })))],
+    [
+      'every rlimit once',
+      (s) => void (s.process.rlimits = Object.keys(RLIMITS).map((type) => ({ type, soft: 1, hard: 2 }))),
+    ],
     ['hostname with a joined uts ns', (s) => void (s.linux.namespaces[3].path = '/proc/1/ns/uts')],
-    ['no hostname and no uts ns', (s) => void ((delete s.hostname, s.linux.namespaces.splice(3, 1)))],
+    ['no hostname and no uts ns', (s) => void (delete s.hostname, s.linux.namespaces.splice(3, 1))],
     ['ociVersion 1.3.0+dev', (s) => void (s.ociVersion = '1.3.0+dev')],
-    ['time ns with offsets is valid (refused later as unsupported)', (s) => {
-      s.linux.namespaces.push({ type: 'time' });
-      s.linux.timeOffsets = { boottime: { secs: 5 } };
-    }],
-    ['mountLabel, selinuxLabel and apparmorProfile are ignored', (s) => {
-      s.linux.mountLabel = 'system_u:object_r:container_file_t:s0';
-      s.process.selinuxLabel = 'system_u:system_r:container_t:s0';
-      s.process.apparmorProfile = 'docker-default';
-    }],
+    [
+      'time ns with offsets is valid (refused later as unsupported)',
+      (s) => {
+        s.linux.namespaces.push({ type: 'time' });
+        s.linux.timeOffsets = { boottime: { secs: 5 } };
+      },
+    ],
+    [
+      'mountLabel, selinuxLabel and apparmorProfile are ignored',
+      (s) => {
+        s.linux.mountLabel = 'system_u:object_r:container_file_t:s0';
+        s.process.selinuxLabel = 'system_u:system_r:container_t:s0';
+        s.process.apparmorProfile = 'docker-default';
+      },
+    ],
   ];
   for (const [name, mutate] of accepted) {
     const spec = variant(mutate);
-    t.same(findSpecErrors(spec).map((e) => e.message), [], name);
+    t.same(
+      findSpecErrors(spec).map((e) => e.message),
+      [],
+      name,
+    );
   }
   t.same(IGNORED_FIELDS, ['linux.mountLabel', 'process.selinuxLabel', 'process.apparmorProfile']);
   t.equal(findUnsupportedField(variant((s) => void (s.linux.mountLabel = 'x'))), undefined, 'mountLabel not refused');
@@ -156,21 +320,57 @@ const REFUSALS: [string, Parameters<typeof variant>[0], string][] = [
   ['scheduler', (s) => void (s.process.scheduler = { policy: 'SCHED_BATCH' }), 'process.scheduler'],
   ['ioPriority', (s) => void (s.process.ioPriority = { class: 'IOPRIO_CLASS_IDLE' }), 'process.ioPriority'],
   ['execCPUAffinity', (s) => void (s.process.execCPUAffinity = { initial: '0' }), 'process.execCPUAffinity'],
-  ['mount uidMappings', (s) => void (s.mounts[1].uidMappings = [{ containerID: 0, hostID: 1, size: 1 }]), 'mounts[1].uidMappings'],
-  ['mount gidMappings', (s) => void (s.mounts[3].gidMappings = [{ containerID: 0, hostID: 1, size: 1 }]), 'mounts[3].gidMappings'],
-  ['mount idmap option', (s) => void s.mounts.push({ destination: '/d', source: '/s', type: 'bind', options: ['rbind', 'idmap'] }), 'mounts[4].options[1]'],
-  ['timeOffsets', (s) => void ((s.linux.namespaces.push({ type: 'time' }), (s.linux.timeOffsets = { boottime: { secs: 1 } }))), 'linux.timeOffsets'],
+  [
+    'mount uidMappings',
+    (s) => void (s.mounts[1].uidMappings = [{ containerID: 0, hostID: 1, size: 1 }]),
+    'mounts[1].uidMappings',
+  ],
+  [
+    'mount gidMappings',
+    (s) => void (s.mounts[3].gidMappings = [{ containerID: 0, hostID: 1, size: 1 }]),
+    'mounts[3].gidMappings',
+  ],
+  [
+    'mount idmap option',
+    (s) => void s.mounts.push({ destination: '/d', source: '/s', type: 'bind', options: ['rbind', 'idmap'] }),
+    'mounts[4].options[1]',
+  ],
+  [
+    'timeOffsets',
+    (s) => void (s.linux.namespaces.push({ type: 'time' }), (s.linux.timeOffsets = { boottime: { secs: 1 } })),
+    'linux.timeOffsets',
+  ],
   ['netDevices', (s) => void (s.linux.netDevices = { eth1: { name: 'eth0' } }), 'linux.netDevices'],
   ['resources.memory', (s) => void (s.linux.resources.memory = { limit: 67108864 }), 'linux.resources.memory'],
   ['resources.cpu', (s) => void (s.linux.resources.cpu = { shares: 1024 }), 'linux.resources.cpu'],
   ['resources.blockIO', (s) => void (s.linux.resources.blockIO = { weight: 0 }), 'linux.resources.blockIO'],
-  ['resources.hugepageLimits', (s) => void (s.linux.resources.hugepageLimits = [{ pageSize: '2MB', limit: 0 }]), 'linux.resources.hugepageLimits'],
+  [
+    'resources.hugepageLimits',
+    (s) => void (s.linux.resources.hugepageLimits = [{ pageSize: '2MB', limit: 0 }]),
+    'linux.resources.hugepageLimits',
+  ],
   ['resources.network', (s) => void (s.linux.resources.network = { classID: 1 }), 'linux.resources.network'],
   ['resources.rdma', (s) => void (s.linux.resources.rdma = { mlx5_1: { hcaHandles: 3 } }), 'linux.resources.rdma'],
   ['resources.unified', (s) => void (s.linux.resources.unified = { 'memory.max': '1G' }), 'linux.resources.unified'],
-  ['seccomp listenerPath', (s) => void (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/notify.sock' }), 'linux.seccomp.listenerPath'],
-  ['seccomp notify action', (s) => void (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_NOTIFY' }] }), 'linux.seccomp.syscalls[0].action'],
-  ['seccomp notify default', (s) => void (s.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }), 'linux.seccomp.defaultAction'],
+  [
+    'seccomp listenerPath',
+    (s) => void (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/notify.sock' }),
+    'linux.seccomp.listenerPath',
+  ],
+  [
+    'seccomp notify action',
+    (s) =>
+      void (s.linux.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_NOTIFY' }],
+      }),
+    'linux.seccomp.syscalls[0].action',
+  ],
+  [
+    'seccomp notify default',
+    (s) => void (s.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }),
+    'linux.seccomp.defaultAction',
+  ],
   ['personality', (s) => void (s.linux.personality = { domain: 'LINUX32' }), 'linux.personality'],
   ['intelRdt', (s) => void (s.linux.intelRdt = { closID: 'x' }), 'linux.intelRdt'],
   ['memoryPolicy', (s) => void (s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }), 'linux.memoryPolicy'],
@@ -182,8 +382,14 @@ for (const [name, mutate, jsonPath] of REFUSALS) {
     t.same(findSpecErrors(spec), [], 'valid as far as the rules go');
     const error = findUnsupportedField(spec);
     t.equal(error?.message, `config.json: ${jsonPath}: not supported yet`);
-    const listed = jsonPath.replace(/\[\d+\]/g, '[]').replace(/^hooks\..*/, 'hooks').replace(/^(mounts\[\]\.options)\[\]$/, '$1');
-    t.ok(UNSUPPORTED_FIELDS.some((field) => field.startsWith(listed)), `${listed} is in UNSUPPORTED_FIELDS`);
+    const listed = jsonPath
+      .replace(/\[\d+\]/g, '[]')
+      .replace(/^hooks\..*/, 'hooks')
+      .replace(/^(mounts\[\]\.options)\[\]$/, '$1');
+    t.ok(
+      UNSUPPORTED_FIELDS.some((field) => field.startsWith(listed)),
+      `${listed} is in UNSUPPORTED_FIELDS`,
+    );
     t.end();
   });
 }
@@ -194,7 +400,10 @@ t.test('empty values ask for nothing and are accepted', (t) => {
     s.linux.resources.blockIO = {};
     s.linux.resources.hugepageLimits = [];
     s.linux.netDevices = {};
-    s.linux.resources.devices = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }];
+    s.linux.resources.devices = [
+      { allow: false, access: 'rwm' },
+      { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+    ];
   });
   t.equal(findUnsupportedField(spec), undefined);
   t.end();
@@ -209,29 +418,60 @@ t.test('checkSpec: rootfs on disk, order of checks', (t) => {
     message: `config.json: root.path: rootfs directory ${path.join(bundle, 'nope')} does not exist`,
   });
   fs.writeFileSync(path.join(bundle, 'afile'), '');
-  t.throws(() => checkSpec(variant((s) => void (s.root.path = 'afile')), bundle), {
-    message: `config.json: root.path: rootfs ${path.join(bundle, 'afile')} is not a directory`,
-  });
-  t.doesNotThrow(() => checkSpec(variant((s) => void (s.root.path = path.join(bundle, 'rootfs'))), '/'), 'absolute root.path');
+  t.throws(
+    () =>
+      checkSpec(
+        variant((s) => void (s.root.path = 'afile')),
+        bundle,
+      ),
+    {
+      message: `config.json: root.path: rootfs ${path.join(bundle, 'afile')} is not a directory`,
+    },
+  );
+  t.doesNotThrow(
+    () =>
+      checkSpec(
+        variant((s) => void (s.root.path = path.join(bundle, 'rootfs'))),
+        '/',
+      ),
+    'absolute root.path',
+  );
   const both = variant((s) => {
     s.root.path = 'nope';
     s.process.cwd = 'x';
     s.linux.personality = { domain: 'LINUX32' };
   });
-  t.throws(() => checkSpec(both, bundle), { message: 'config.json: process.cwd: must be an absolute path, got "x"' }, 'rules first');
+  t.throws(
+    () => checkSpec(both, bundle),
+    { message: 'config.json: process.cwd: must be an absolute path, got "x"' },
+    'rules first',
+  );
   const rootfsThenUnsupported = variant((s) => {
     s.root.path = 'nope';
     s.linux.personality = { domain: 'LINUX32' };
   });
-  t.throws(() => checkSpec(rootfsThenUnsupported, bundle), { message: /root\.path: rootfs directory/ }, 'rootfs before refusals');
+  t.throws(
+    () => checkSpec(rootfsThenUnsupported, bundle),
+    { message: /root\.path: rootfs directory/ },
+    'rootfs before refusals',
+  );
   try {
-    checkSpec(variant((s) => void (s.linux.personality = { domain: 'LINUX32' })), bundle);
+    checkSpec(
+      variant((s) => void (s.linux.personality = { domain: 'LINUX32' })),
+      bundle,
+    );
     t.fail('personality refused');
   } catch (error) {
     t.ok(error instanceof ConfigError, 'a ConfigError');
     t.equal((error as ConfigError).jsonPath, 'linux.personality');
   }
-  t.equal(checkRootfs(variant((s) => void delete s.root), bundle), undefined);
+  t.equal(
+    checkRootfs(
+      variant((s) => void delete s.root),
+      bundle,
+    ),
+    undefined,
+  );
   t.end();
 });
 
@@ -289,4 +529,3 @@ t.test('the capability and rlimit tables', (t) => {
   t.equal(Object.keys(RLIMITS).length, 16);
   t.end();
 });
-

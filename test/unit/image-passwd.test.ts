@@ -81,7 +81,10 @@ t.test('readFileInRoot: a FIFO is never opened (a writer waiting for a reader st
 });
 
 t.test('readFileInRoot: argument and rootfs errors', async (t) => {
-  t.throws(() => addon.readFileInRoot('/nonexistent-rootfs', 'etc/passwd', 64), { code: 'ERR_TSRUN_SYSCALL', message: /open \/nonexistent-rootfs: no such file or directory/ });
+  t.throws(() => addon.readFileInRoot('/nonexistent-rootfs', 'etc/passwd', 64), {
+    code: 'ERR_TSRUN_SYSCALL',
+    message: /open \/nonexistent-rootfs: no such file or directory/,
+  });
   t.throws(() => addon.readFileInRoot('/', 'etc/passwd', -1), TypeError);
   t.throws(() => addon.readFileInRoot('/', '', 1), TypeError);
 });

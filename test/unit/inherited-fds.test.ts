@@ -19,7 +19,10 @@ t.test("Node's event-loop fds in the range are not passed; the caller's are", as
 });
 
 t.test('holes and an empty range', async (t) => {
-  const open = new Map<number, string>([[4, '/a'], [7, '/b']]);
+  const open = new Map<number, string>([
+    [4, '/a'],
+    [7, '/b'],
+  ]);
   t.same(callerFds(10, open), [4, 7], 'closed numbers are skipped');
   t.same(callerFds(0, open), [], 'no range, nothing passed');
   t.same(callerFds(2, open), [4], 'only 3..3+N-1');

@@ -37,7 +37,12 @@ function ctx(spec: Spec, over: Partial<PlanContext> = {}): PlanContext {
 const base = (): Spec => ({
   ociVersion: '1.0.2',
   root: { path: 'rootfs' },
-  process: { args: ['sh'], cwd: '/', env: ['PATH=/usr/bin:/bin', 'A=1'], user: { uid: 1, gid: 2, additionalGids: [3] } },
+  process: {
+    args: ['sh'],
+    cwd: '/',
+    env: ['PATH=/usr/bin:/bin', 'A=1'],
+    user: { uid: 1, gid: 2, additionalGids: [3] },
+  },
   mounts: [],
   linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }] },
 });
@@ -50,41 +55,78 @@ t.test('mount options: flags set and cleared, propagation and data kept apart', 
 });
 
 t.test('mounts: bind source resolved against the bundle, remount carries ro', async (t) => {
-  const r = planMounts([{ destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nosuid'] }], { ...ctx(base()), sysfsNeedsBind: false, cgroup2Direct: false });
+  const r = planMounts([{ destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nosuid'] }], {
+    ...ctx(base()),
+    sysfsNeedsBind: false,
+    cgroup2Direct: false,
+  });
   const m = r.mounts[0]!;
   t.equal(m.source, '/b/data');
   t.equal(m.flags, K.MS_BIND | K.MS_REC);
   t.equal(m.remountFlags, K.MS_RDONLY | K.MS_NOSUID);
   t.ok(m.sourceIsPath);
-  const f = planMounts([{ destination: '/etc/x.txt', source: '/h/x.txt', options: ['bind'] }], { ...ctx(base()), sysfsNeedsBind: false, cgroup2Direct: false });
+  const f = planMounts([{ destination: '/etc/x.txt', source: '/h/x.txt', options: ['bind'] }], {
+    ...ctx(base()),
+    sysfsNeedsBind: false,
+    cgroup2Direct: false,
+  });
   t.equal(f.mounts[0]!.targetKind, MountTargetKind.File, 'a file source gets a file target');
   t.equal(f.mounts[0]!.remountFlags, -1, 'no remount when nothing but bind was asked');
 });
 
 t.test('mounts: a missing bind source names the mount entry', async (t) => {
-  t.throws(() => planMounts([{ destination: '/a', source: '/tmp' }, { destination: '/x', type: 'bind', source: '/missing', options: ['bind'] }], { ...ctx(base()), sysfsNeedsBind: false, cgroup2Direct: false }), {
-    code: 'ERR_TSRUN_CONFIG',
-    message: /^config\.json: mounts\[1\]\.source: /,
-  });
+  t.throws(
+    () =>
+      planMounts(
+        [
+          { destination: '/a', source: '/tmp' },
+          { destination: '/x', type: 'bind', source: '/missing', options: ['bind'] },
+        ],
+        { ...ctx(base()), sysfsNeedsBind: false, cgroup2Direct: false },
+      ),
+    {
+      code: 'ERR_TSRUN_CONFIG',
+      message: /^config\.json: mounts\[1\]\.source: /,
+    },
+  );
 });
 
 t.test('mounts: cgroup on v1 is a writable tmpfs with one read-only bind per hierarchy (as runc)', async (t) => {
-  const r = planMounts([{ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'ro'] }], { ...ctx(base()), sysfsNeedsBind: false, cgroup2Direct: false });
-  t.same(r.mounts.map((m) => [m.fstype, m.destination]), [['tmpfs', '/sys/fs/cgroup'], ['', '/sys/fs/cgroup/memory']]);
+  const r = planMounts(
+    [{ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'ro'] }],
+    { ...ctx(base()), sysfsNeedsBind: false, cgroup2Direct: false },
+  );
+  t.same(
+    r.mounts.map((m) => [m.fstype, m.destination]),
+    [
+      ['tmpfs', '/sys/fs/cgroup'],
+      ['', '/sys/fs/cgroup/memory'],
+    ],
+  );
   t.notOk(r.mounts[0]!.flags & K.MS_RDONLY, 'the tmpfs stays writable');
   t.ok(r.mounts[1]!.remountFlags & K.MS_RDONLY, 'each hierarchy bind is read-only');
 });
 
 t.test('namespaces: user first among joins, new ones as clone flags', async (t) => {
   const spec = base();
-  spec.linux!.namespaces = [{ type: 'network', path: '/proc/1/ns/net' }, { type: 'user', path: '/proc/1/ns/user' }, { type: 'uts' }];
+  spec.linux!.namespaces = [
+    { type: 'network', path: '/proc/1/ns/net' },
+    { type: 'user', path: '/proc/1/ns/user' },
+    { type: 'uts' },
+  ];
   const ns = planNamespaces(spec);
-  t.same(ns.joins.map((j) => [j.type, j.index]), [[K.CLONE_NEWUSER, 1], [K.CLONE_NEWNET, 0]]);
+  t.same(
+    ns.joins.map((j) => [j.type, j.index]),
+    [
+      [K.CLONE_NEWUSER, 1],
+      [K.CLONE_NEWNET, 0],
+    ],
+  );
   t.equal(ns.newNamespaces, K.CLONE_NEWUTS);
   t.notOk(ns.hasUserMappings);
   t.ok(entersNamespace(ns, K.CLONE_NEWNET), 'joined counts');
   t.ok(entersNamespace(ns, K.CLONE_NEWUTS), 'new counts');
-  t.notOk(entersNamespace(ns, K.CLONE_NEWPID), 'absent: the runtime\'s');
+  t.notOk(entersNamespace(ns, K.CLONE_NEWPID), "absent: the runtime's");
   t.equal(idMapText([{ containerID: 0, hostID: 100000, size: 65536 }]), '0 100000 65536\n');
 });
 
@@ -97,14 +139,26 @@ t.test('plan: defaults, devices, symlinks, credentials', async (t) => {
   const priv = base();
   priv.linux!.rootfsPropagation = 'rprivate';
   const pp = buildInitPlan(priv, ctx(priv)).plan;
-  t.same([pp.rootPropagation, pp.rootfsPropagation], [K.MS_REC | K.MS_PRIVATE, K.MS_REC | K.MS_PRIVATE], 'rprivate from the start');
+  t.same(
+    [pp.rootPropagation, pp.rootfsPropagation],
+    [K.MS_REC | K.MS_PRIVATE, K.MS_REC | K.MS_PRIVATE],
+    'rprivate from the start',
+  );
   t.equal(plan.umask, 0o022);
   t.same([plan.uid, plan.gid, plan.additionalGids], [1, 2, [3]]);
   t.same(plan.searchPath, ['/usr/bin', '/bin']);
-  t.equal(plan.devices.find((d) => d.path === '/dev/fuse')?.mode, 0o666, "podman's type bits are dropped from fileMode");
+  t.equal(
+    plan.devices.find((d) => d.path === '/dev/fuse')?.mode,
+    0o666,
+    "podman's type bits are dropped from fileMode",
+  );
   t.ok(plan.devices.some((d) => d.path === '/dev/null' && d.major === 1 && d.minor === 3));
   t.ok(plan.symlinks.some((s) => s.linkPath === '/dev/ptmx' && s.target === 'pts/ptmx'));
-  t.same(plan.capabilities, { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n }, 'no capabilities object: all five sets empty, as runc and crun');
+  t.same(
+    plan.capabilities,
+    { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n },
+    'no capabilities object: all five sets empty, as runc and crun',
+  );
 });
 
 t.test('plan: user namespace binds devices from the host instead of mknod', async (t) => {
@@ -129,18 +183,39 @@ t.test('plan: session keyring "_ses.<id>" unless --no-new-keyring; search bit as
   t.equal(buildInitPlan(userns, ctx(userns)).plan.sessionKeyringPerm, 0x08, 'KEY_OTH_SEARCH with a new user namespace');
   const joined = base();
   joined.linux!.namespaces!.push({ type: 'user', path: '/proc/1/ns/user' });
-  t.equal(buildInitPlan(joined, ctx(joined)).plan.sessionKeyringPerm, 0x08, 'KEY_OTH_SEARCH with a joined user namespace');
+  t.equal(
+    buildInitPlan(joined, ctx(joined)).plan.sessionKeyringPerm,
+    0x08,
+    'KEY_OTH_SEARCH with a joined user namespace',
+  );
 });
 
 t.test('capabilities: masks, unavailable ones reported, ambient needs inheritable', async (t) => {
   t.equal(capabilityMask(['CAP_CHOWN', 'CAP_KILL'], ALL).mask, 0b100001n);
   const noResource = ALL & ~(1n << 24n);
-  const r = planCapabilities({ args: [], cwd: '/', capabilities: { bounding: ['CAP_SYS_RESOURCE', 'CAP_KILL'], permitted: ['CAP_KILL'], effective: [], inheritable: [], ambient: ['CAP_KILL'] } }, noResource);
+  const r = planCapabilities(
+    {
+      args: [],
+      cwd: '/',
+      capabilities: {
+        bounding: ['CAP_SYS_RESOURCE', 'CAP_KILL'],
+        permitted: ['CAP_KILL'],
+        effective: [],
+        inheritable: [],
+        ambient: ['CAP_KILL'],
+      },
+    },
+    noResource,
+  );
   t.same(r.unavailable, ['CAP_SYS_RESOURCE']);
   t.equal(r.caps.bounding, 1n << 5n);
   t.equal(r.caps.ambient, 0n, 'ambient without inheritable is dropped, as runc and crun do');
   const none = planCapabilities({ args: [], cwd: '/' }, ALL);
-  t.same(none, { caps: { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n }, unavailable: [] }, 'no process.capabilities: nothing granted');
+  t.same(
+    none,
+    { caps: { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n }, unavailable: [] },
+    'no process.capabilities: nothing granted',
+  );
   const partial = planCapabilities({ args: [], cwd: '/', capabilities: { effective: ['CAP_KILL'] } }, ALL);
   t.same([partial.caps.bounding, partial.caps.effective], [0n, 1n << 5n], 'a set the object leaves out is empty');
 });

@@ -67,7 +67,10 @@ t.test('libseccomp numbers: x32 carries bit 30, unknown and foreign calls are ne
   t.equal(lib.resolveNameArch(SCMP_ARCH_X32, 'exit_group'), 0x40000000 + 231, 'x32 exit_group has the bit');
   t.equal(lib.resolveNameArch(SCMP_ARCH_X32, 'read'), 0x40000000, 'x32 read has the bit');
   t.equal(lib.resolveNameArch(SECCOMP_ARCHES.SCMP_ARCH_X86!, 'exit_group'), 252);
-  t.ok(lib.resolveNameArch(SECCOMP_ARCHES.SCMP_ARCH_X86_64!, 'socketcall') < -1, 'i386-only socketcall is a pseudo-number on x86_64');
+  t.ok(
+    lib.resolveNameArch(SECCOMP_ARCHES.SCMP_ARCH_X86_64!, 'socketcall') < -1,
+    'i386-only socketcall is a pseudo-number on x86_64',
+  );
   t.equal(lib.resolveNameArch(SECCOMP_ARCHES.SCMP_ARCH_X86_64!, 'no_such_syscall_tsrun'), -1);
   t.end();
 });
@@ -81,12 +84,27 @@ t.test('syscallLimits: largest known number per architecture and mode', (t) => {
   };
   const resolve = (arch: number, name: string) => table[arch]?.[name] ?? -1;
   const tokens = (names: string[]) => names.map((n) => SECCOMP_ARCHES[n]!);
-  t.same(syscallLimits(tokens(['SCMP_ARCH_X86', 'SCMP_ARCH_X86_64', 'SCMP_ARCH_X32', 'SCMP_ARCH_X86']), ['a', 'b', 'c', 'a'], resolve), [
-    { audit: AUDIT_ARCH_I386, native: 9 },
-    { audit: AUDIT_ARCH_X86_64, native: 300, x32: 0x40000007 },
-  ]);
-  t.same(syscallLimits(tokens(['SCMP_ARCH_X32']), ['a'], resolve), [{ audit: AUDIT_ARCH_X86_64, x32: 0x40000005 }], 'x32 alone');
-  t.same(syscallLimits(tokens(['SCMP_ARCH_ARM', 'SCMP_ARCH_X86_64']), ['a', 'b'], resolve), [{ audit: AUDIT_ARCH_X86_64, native: 300 }], 'an arch where no name exists has no limit');
+  t.same(
+    syscallLimits(
+      tokens(['SCMP_ARCH_X86', 'SCMP_ARCH_X86_64', 'SCMP_ARCH_X32', 'SCMP_ARCH_X86']),
+      ['a', 'b', 'c', 'a'],
+      resolve,
+    ),
+    [
+      { audit: AUDIT_ARCH_I386, native: 9 },
+      { audit: AUDIT_ARCH_X86_64, native: 300, x32: 0x40000007 },
+    ],
+  );
+  t.same(
+    syscallLimits(tokens(['SCMP_ARCH_X32']), ['a'], resolve),
+    [{ audit: AUDIT_ARCH_X86_64, x32: 0x40000005 }],
+    'x32 alone',
+  );
+  t.same(
+    syscallLimits(tokens(['SCMP_ARCH_ARM', 'SCMP_ARCH_X86_64']), ['a', 'b'], resolve),
+    [{ audit: AUDIT_ARCH_X86_64, native: 300 }],
+    'an arch where no name exists has no limit',
+  );
   t.same(syscallLimits(tokens(['SCMP_ARCH_X86_64']), ['c', 'zzz'], resolve), [], 'only negative numbers: nothing');
   const zero = syscallLimits(tokens(['SCMP_ARCH_X86_64']), ['read'], () => 0);
   t.same(zero, [{ audit: AUDIT_ARCH_X86_64, native: 0 }], 'syscall 0 is a limit like any other');
@@ -100,7 +118,11 @@ t.test('sock_filter encoding', (t) => {
     { code: 0x06, jt: 0, jf: 0, k: RET_ERRNO_ENOSYS },
   ];
   const bytes = encodeBpf(insns);
-  t.equal(bytes.toString('hex'), '2000000004000000' + '150001fa3e0000c0' + '0600000026000500', 'little-endian struct sock_filter');
+  t.equal(
+    bytes.toString('hex'),
+    '2000000004000000' + '150001fa3e0000c0' + '0600000026000500',
+    'little-endian struct sock_filter',
+  );
   t.same(decodeBpf(bytes), insns, 'decodes back');
   t.throws(() => decodeBpf(Buffer.alloc(12)), /not whole BPF instructions/);
   t.end();
@@ -156,7 +178,12 @@ t.test('the hand-made profile: exact stub and what the filter returns', (t) => {
 
 /** For every nr up to `top` in every mode: the filter returns ENOSYS above the mode's
  * limit (none: never) and exactly what libseccomp's program alone returns otherwise. */
-function sameAsProgramBelowLimits(t: any, profile: Seccomp, limits: { x86_64?: number; x32?: number; i386?: number }, top = 600): void {
+function sameAsProgramBelowLimits(
+  t: any,
+  profile: Seccomp,
+  limits: { x86_64?: number; x32?: number; i386?: number },
+  top = 600,
+): void {
   const { program, stub } = compileSeccompParts(profile);
   const { filter } = compileSeccomp(profile);
   t.ok(stub.length > 0, `a stub of ${stub.length} instructions`);
@@ -174,7 +201,11 @@ function sameAsProgramBelowLimits(t: any, profile: Seccomp, limits: { x86_64?: n
       const got = runFilter(filter, d);
       if (got !== want) wrong.push(`${n}: 0x${got.toString(16)} not 0x${want.toString(16)}`);
     }
-    t.same(wrong.slice(0, 5), [], `${mode}: 0..${top} as expected (limit ${limit === undefined ? 'none' : `0x${limit.toString(16)}`})`);
+    t.same(
+      wrong.slice(0, 5),
+      [],
+      `${mode}: 0..${top} as expected (limit ${limit === undefined ? 'none' : `0x${limit.toString(16)}`})`,
+    );
   }
 }
 
@@ -183,10 +214,18 @@ t.test("everywhere else the filter is libseccomp's program", (t) => {
   // A mode the profile does not list goes on to the program, whatever its number.
   sameAsProgramBelowLimits(t, { ...handMade, architectures: ['SCMP_ARCH_X86_64'] }, { x86_64: 231 });
   sameAsProgramBelowLimits(t, { ...handMade, architectures: ['SCMP_ARCH_X32'] }, { x32: 231 });
-  sameAsProgramBelowLimits(t, { ...handMade, architectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X32'] }, { x32: 231, i386: 252 });
+  sameAsProgramBelowLimits(
+    t,
+    { ...handMade, architectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X32'] },
+    { x32: 231, i386: 252 },
+  );
   // No architectures: the native one.
   sameAsProgramBelowLimits(t, { ...handMade, architectures: undefined }, { x86_64: 231 });
-  sameAsProgramBelowLimits(t, { ...handMade, defaultAction: 'SCMP_ACT_KILL_PROCESS' }, { x86_64: 231, x32: 231, i386: 252 });
+  sameAsProgramBelowLimits(
+    t,
+    { ...handMade, defaultAction: 'SCMP_ACT_KILL_PROCESS' },
+    { x86_64: 231, x32: 231, i386: 252 },
+  );
   t.end();
 });
 
@@ -202,12 +241,22 @@ t.test('a mode not listed reaches the program: the x32 test really branches', (t
 
 t.test('no stub: permissive defaults, ERRNO(ENOSYS), nothing named', (t) => {
   const cases: [string, Seccomp][] = [
-    ['ALLOW', { ...handMade, defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] }],
+    [
+      'ALLOW',
+      { ...handMade, defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] },
+    ],
     ['LOG', { ...handMade, defaultAction: 'SCMP_ACT_LOG' }],
     ['TRACE', { ...handMade, defaultAction: 'SCMP_ACT_TRACE' }],
     ['ERRNO(ENOSYS)', { ...handMade, defaultErrnoRet: 38 }],
     ['no syscalls', { defaultAction: 'SCMP_ACT_ERRNO', architectures: X86 }],
-    ['only unknown names', { defaultAction: 'SCMP_ACT_ERRNO', architectures: X86, syscalls: [{ names: ['no_such_syscall_tsrun'], action: 'SCMP_ACT_ALLOW' }] }],
+    [
+      'only unknown names',
+      {
+        defaultAction: 'SCMP_ACT_ERRNO',
+        architectures: X86,
+        syscalls: [{ names: ['no_such_syscall_tsrun'], action: 'SCMP_ACT_ALLOW' }],
+      },
+    ],
   ];
   for (const [what, profile] of cases) {
     const { program, stub } = compileSeccompParts(profile);
@@ -224,7 +273,10 @@ t.test('no stub: permissive defaults, ERRNO(ENOSYS), nothing named', (t) => {
 
 t.test('every rule counts, whatever its action', (t) => {
   // clone3 (435) only in a rule with the default action, which libseccomp never sees.
-  const profile: Seccomp = { ...handMade, syscalls: [...handMade.syscalls!, { names: ['clone3'], action: 'SCMP_ACT_ERRNO' }] };
+  const profile: Seccomp = {
+    ...handMade,
+    syscalls: [...handMade.syscalls!, { names: ['clone3'], action: 'SCMP_ACT_ERRNO' }],
+  };
   const { filter } = compileSeccomp(profile);
   t.equal(runFilter(filter, onX86_64(435)), EPERM, 'clone3 (435) is the limit now: the default');
   t.equal(runFilter(filter, onX86_64(300)), EPERM);
@@ -232,7 +284,8 @@ t.test('every rule counts, whatever its action', (t) => {
   t.end();
 });
 
-const configs = (name: string): Seccomp | undefined => JSON.parse(fs.readFileSync(path.join(REAL_CONFIGS, name), 'utf8')).linux?.seccomp;
+const configs = (name: string): Seccomp | undefined =>
+  JSON.parse(fs.readFileSync(path.join(REAL_CONFIGS, name), 'utf8')).linux?.seccomp;
 const haveConfigs = fs.existsSync(REAL_CONFIGS) ? false : `${REAL_CONFIGS} is absent`;
 const namesOf = (p: Seccomp) => new Set(p.syscalls!.flatMap((c) => c.names));
 
@@ -241,13 +294,23 @@ t.test("docker's default profile", { skip: haveConfigs }, (t) => {
   const names = namesOf(docker);
   const lib = libseccomp();
   // The limits: futex_waitv (449) on x86_64 and i386, pwritev2 (x32 547) on x32.
-  t.same(syscallLimits(docker.architectures!.map((a) => SECCOMP_ARCHES[a]!), [...names], lib.resolveNameArch), [
-    { audit: AUDIT_ARCH_X86_64, native: 449, x32: x32(547) },
-    { audit: AUDIT_ARCH_I386, native: 449 },
-  ]);
+  t.same(
+    syscallLimits(
+      docker.architectures!.map((a) => SECCOMP_ARCHES[a]!),
+      [...names],
+      lib.resolveNameArch,
+    ),
+    [
+      { audit: AUDIT_ARCH_X86_64, native: 449, x32: x32(547) },
+      { audit: AUDIT_ARCH_I386, native: 449 },
+    ],
+  );
   const { filter } = compileSeccomp(docker);
   checkFilter(decodeBpf(filter));
-  t.ok(!names.has('kexec_load') && !names.has('set_mempolicy_home_node'), 'kexec_load, set_mempolicy_home_node unlisted');
+  t.ok(
+    !names.has('kexec_load') && !names.has('set_mempolicy_home_node'),
+    'kexec_load, set_mempolicy_home_node unlisted',
+  );
   t.equal(runFilter(filter, onX86_64(0)), ALLOW, 'read');
   t.equal(runFilter(filter, onX86_64(1)), ALLOW, 'write');
   t.equal(runFilter(filter, onX86_64(449)), ALLOW, 'futex_waitv, the limit');
@@ -273,10 +336,17 @@ t.test("podman's default profile: ERRNO(ENOSYS) default, no stub", { skip: haveC
   const names = namesOf(podman);
   const lib = libseccomp();
   // Reported, not used: process_mrelease (448) on x86_64 and i386, pwritev2 on x32.
-  t.same(syscallLimits(podman.architectures!.map((a) => SECCOMP_ARCHES[a]!), [...names], lib.resolveNameArch), [
-    { audit: AUDIT_ARCH_X86_64, native: 448, x32: x32(547) },
-    { audit: AUDIT_ARCH_I386, native: 448 },
-  ]);
+  t.same(
+    syscallLimits(
+      podman.architectures!.map((a) => SECCOMP_ARCHES[a]!),
+      [...names],
+      lib.resolveNameArch,
+    ),
+    [
+      { audit: AUDIT_ARCH_X86_64, native: 448, x32: x32(547) },
+      { audit: AUDIT_ARCH_I386, native: 448 },
+    ],
+  );
   const { program, stub } = compileSeccompParts(podman);
   t.same(stub, []);
   const { filter } = compileSeccomp(podman);
@@ -334,7 +404,11 @@ t.test('the stub counts toward the kernel limit of 4096', (t) => {
     architectures: ['SCMP_ARCH_X86_64'],
     syscalls: [
       { names: ['read'], action: 'SCMP_ACT_ALLOW' },
-      ...Array.from({ length: n }, (_, i) => ({ names: ['personality'], action: 'SCMP_ACT_ALLOW' as const, args: [{ index: 0, value: i, op: 'SCMP_CMP_EQ' as const }] })),
+      ...Array.from({ length: n }, (_, i) => ({
+        names: ['personality'],
+        action: 'SCMP_ACT_ALLOW' as const,
+        args: [{ index: 0, value: i, op: 'SCMP_CMP_EQ' as const }],
+      })),
     ],
   });
   const size = (n: number) => {
@@ -352,18 +426,41 @@ t.test('the stub counts toward the kernel limit of 4096', (t) => {
     t.fail('expected a ConfigError');
   } catch (err) {
     t.ok(err instanceof ConfigError);
-    t.equal((err as Error).message, `config.json: linux.seccomp: the filter has ${s.program + s.stub} instructions (${s.stub} of them the ENOSYS stub), more than the kernel's limit of 4096`);
+    t.equal(
+      (err as Error).message,
+      `config.json: linux.seccomp: the filter has ${s.program + s.stub} instructions (${s.stub} of them the ENOSYS stub), more than the kernel's limit of 4096`,
+    );
   }
   t.end();
 });
 
 t.test('the interpreter refuses what the kernel refuses', (t) => {
   const ret = { code: 0x06, jt: 0, jf: 0, k: ALLOW };
-  t.throws(() => runFilter([{ code: 0x07, jt: 0, jf: 0, k: 0 }, ret], onX86_64(0)), /opcode 0x7 not handled/, 'unknown opcode (tax)');
-  t.throws(() => runFilter([{ code: 0x15, jt: 1, jf: 0, k: 0 }, ret], onX86_64(0)), /leaves the program/, 'jump past the end');
-  t.throws(() => runFilter([{ code: 0x05, jt: 0, jf: 0, k: 1 }, ret], onX86_64(0)), /leaves the program/, 'ja past the end');
-  t.throws(() => runFilter([{ code: 0x20, jt: 0, jf: 0, k: 64 }, ret], onX86_64(0)), /outside seccomp_data/, 'load past seccomp_data');
-  t.throws(() => runFilter([{ code: 0x20, jt: 0, jf: 0, k: 2 }, ret], onX86_64(0)), /outside seccomp_data/, 'unaligned load');
+  t.throws(
+    () => runFilter([{ code: 0x07, jt: 0, jf: 0, k: 0 }, ret], onX86_64(0)),
+    /opcode 0x7 not handled/,
+    'unknown opcode (tax)',
+  );
+  t.throws(
+    () => runFilter([{ code: 0x15, jt: 1, jf: 0, k: 0 }, ret], onX86_64(0)),
+    /leaves the program/,
+    'jump past the end',
+  );
+  t.throws(
+    () => runFilter([{ code: 0x05, jt: 0, jf: 0, k: 1 }, ret], onX86_64(0)),
+    /leaves the program/,
+    'ja past the end',
+  );
+  t.throws(
+    () => runFilter([{ code: 0x20, jt: 0, jf: 0, k: 64 }, ret], onX86_64(0)),
+    /outside seccomp_data/,
+    'load past seccomp_data',
+  );
+  t.throws(
+    () => runFilter([{ code: 0x20, jt: 0, jf: 0, k: 2 }, ret], onX86_64(0)),
+    /outside seccomp_data/,
+    'unaligned load',
+  );
   t.throws(() => runFilter([ret, { code: 0x20, jt: 0, jf: 0, k: 0 }], onX86_64(0)), /does not end in ret/);
   // ld args[0] low word, and #0xf0, jge #0x30 / jset #0x8.
   const prog: Insn[] = [

@@ -78,19 +78,24 @@ t.test('the hand-made profile on the kernel', { skip }, (t) => {
   t.end();
 });
 
-t.test("docker's default profile on the kernel", { skip: skip || (fs.existsSync(REAL_CONFIGS) ? false : `${REAL_CONFIGS} is absent`) }, (t) => {
-  const docker = JSON.parse(fs.readFileSync(path.join(REAL_CONFIGS, 'docker-default.json'), 'utf8')).linux.seccomp as Seccomp;
-  expect(t, docker, {
-    'x86_64:39': 'ok', // getpid
-    'x86_64:246': EPERM, // kexec_load: unlisted, below the limit (449)
-    'x86_64:435': ENOSYS, // clone3: the profile's own rule
-    'x86_64:450': ENOSYS, // set_mempolicy_home_node: above it
-    'x86_64:462': ENOSYS,
-    'x32:528': EPERM, // x32 kexec_load, below the x32 limit (547)
-    'x32:548': ENOSYS,
-    'i386:20': 'ok',
-    'i386:283': EPERM, // kexec_load
-    'i386:450': ENOSYS,
-  });
-  t.end();
-});
+t.test(
+  "docker's default profile on the kernel",
+  { skip: skip || (fs.existsSync(REAL_CONFIGS) ? false : `${REAL_CONFIGS} is absent`) },
+  (t) => {
+    const docker = JSON.parse(fs.readFileSync(path.join(REAL_CONFIGS, 'docker-default.json'), 'utf8')).linux
+      .seccomp as Seccomp;
+    expect(t, docker, {
+      'x86_64:39': 'ok', // getpid
+      'x86_64:246': EPERM, // kexec_load: unlisted, below the limit (449)
+      'x86_64:435': ENOSYS, // clone3: the profile's own rule
+      'x86_64:450': ENOSYS, // set_mempolicy_home_node: above it
+      'x86_64:462': ENOSYS,
+      'x32:528': EPERM, // x32 kexec_load, below the x32 limit (547)
+      'x32:548': ENOSYS,
+      'i386:20': 'ok',
+      'i386:283': EPERM, // kexec_load
+      'i386:450': ENOSYS,
+    });
+    t.end();
+  },
+);

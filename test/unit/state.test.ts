@@ -16,18 +16,39 @@ t.test('status: derived from the live process, its start time and the fifo', asy
   const alive = { startTime: 100, state: 'S' };
   t.equal(deriveStatus({ process: alive, recordedStartTime: 100, fifoExists: true }), 'created');
   t.equal(deriveStatus({ process: alive, recordedStartTime: 100, fifoExists: false }), 'running');
-  t.equal(deriveStatus({ process: alive, recordedStartTime: 99, fifoExists: false }), 'stopped', 'a reused pid is not the container');
-  t.equal(deriveStatus({ process: { startTime: 100, state: 'Z' }, recordedStartTime: 100, fifoExists: false }), 'stopped');
+  t.equal(
+    deriveStatus({ process: alive, recordedStartTime: 99, fifoExists: false }),
+    'stopped',
+    'a reused pid is not the container',
+  );
+  t.equal(
+    deriveStatus({ process: { startTime: 100, state: 'Z' }, recordedStartTime: 100, fifoExists: false }),
+    'stopped',
+  );
   t.equal(deriveStatus({ process: null, recordedStartTime: 100, fifoExists: true }), 'stopped');
 });
 
 t.test('proc: start time is field 22 even when the command has spaces and parens', async (t) => {
-  const stat = '4242 (a b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 987654 1000 10 18446744073709551615';
+  const stat =
+    '4242 (a b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 987654 1000 10 18446744073709551615';
   t.equal(parseStartTime(stat), 987654);
 });
 
 const record = (id: string): ContainerRecord => ({
-  version: STATE_VERSION, id, ociVersion: '1.3.0', bundle: '/b', rootfs: '/b/rootfs', pid: 7, startTime: 1, created: '2026-01-01T00:00:00.000Z', owner: '', annotations: {}, cgroup: { paths: {}, created: [] }, hasPidNamespace: true, hasProcess: true, hasMountNamespace: true,
+  version: STATE_VERSION,
+  id,
+  ociVersion: '1.3.0',
+  bundle: '/b',
+  rootfs: '/b/rootfs',
+  pid: 7,
+  startTime: 1,
+  created: '2026-01-01T00:00:00.000Z',
+  owner: '',
+  annotations: {},
+  cgroup: { paths: {}, created: [] },
+  hasPidNamespace: true,
+  hasProcess: true,
+  hasMountNamespace: true,
 });
 
 t.test('store: exclusive reserve, atomic save, list, not-found', async (t) => {
@@ -76,6 +97,12 @@ t.test('signals and errno text as runc spells them', async (t) => {
 
 t.test('mountinfo fields: octal escapes decoded; shared mounts under a rootfs, deepest first', async (t) => {
   t.equal(unescapeMountField('/a\\040b'), '/a b');
-  const info = ['1 0 0:1 / / rw - ext4 x rw', '2 1 0:2 / /b/rootfs/proc rw - proc proc rw', '3 1 0:3 / /b/rootfs/dev rw - tmpfs t rw', '4 3 0:4 / /b/rootfs/dev/pts rw - devpts d rw', '5 1 0:5 / /b/rootfs2/x rw - tmpfs t rw'].join('\n');
+  const info = [
+    '1 0 0:1 / / rw - ext4 x rw',
+    '2 1 0:2 / /b/rootfs/proc rw - proc proc rw',
+    '3 1 0:3 / /b/rootfs/dev rw - tmpfs t rw',
+    '4 3 0:4 / /b/rootfs/dev/pts rw - devpts d rw',
+    '5 1 0:5 / /b/rootfs2/x rw - tmpfs t rw',
+  ].join('\n');
   t.same(mountPointsUnder(info, '/b/rootfs'), ['/b/rootfs/dev/pts', '/b/rootfs/proc', '/b/rootfs/dev']);
 });

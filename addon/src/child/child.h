@@ -9,8 +9,8 @@ namespace tsrun {
 struct Child {
   const ChildPlan* plan;
   int sync_fd;
-  int parent_pid;  // the runtime's pid, taken before clone3, for the getppid check
-  int root_fd;     // O_PATH fd of the container root (rootfs before pivot, "/" after)
+  int parent_pid;         // the runtime's pid, taken before clone3, for the getppid check
+  int root_fd;            // O_PATH fd of the container root (rootfs before pivot, "/" after)
   bool ppid_may_be_zero;  // true in a forked init: its parent lives outside its pid ns
   bool setgroups_denied;  // the user namespace's setgroups file says "deny"
   int cwd_fd;             // O_PATH fd of process.cwd, resolved in the root before the filter

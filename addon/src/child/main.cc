@@ -1,8 +1,8 @@
 // The child's ordered steps, from clone3 to execve. Runs in a copy of the runtime
 // process with only this thread: async-signal-safe code only (DESIGN.md section 1).
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "../abi.h"
 #include "child.h"

@@ -22,7 +22,7 @@ inline sys::MountAttr attr_from_flags(uint64_t flags) {
   if (flags & MS_NODIRATIME) a.attr_set |= sys::kMountAttrNodiratime;
   if (flags & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)) {
     a.attr_clr |= sys::kMountAttrAtimeMask;
-    a.attr_set |= (flags & MS_NOATIME) ? sys::kMountAttrNoatime
+    a.attr_set |= (flags & MS_NOATIME)       ? sys::kMountAttrNoatime
                   : (flags & MS_STRICTATIME) ? sys::kMountAttrStrictatime
                                              : sys::kMountAttrRelatime;
   }

@@ -19,15 +19,24 @@ constexpr long kProcSuperMagic = 0x9fa0;
 
 const char* ns_name(int type) {
   switch (type) {
-    case CLONE_NEWUSER: return "user";
-    case CLONE_NEWNS: return "mnt";
-    case CLONE_NEWUTS: return "uts";
-    case CLONE_NEWIPC: return "ipc";
-    case CLONE_NEWNET: return "net";
-    case CLONE_NEWPID: return "pid";
-    case CLONE_NEWCGROUP: return "cgroup";
-    case CLONE_NEWTIME: return "time";
-    default: return "namespace";
+    case CLONE_NEWUSER:
+      return "user";
+    case CLONE_NEWNS:
+      return "mnt";
+    case CLONE_NEWUTS:
+      return "uts";
+    case CLONE_NEWIPC:
+      return "ipc";
+    case CLONE_NEWNET:
+      return "net";
+    case CLONE_NEWPID:
+      return "pid";
+    case CLONE_NEWCGROUP:
+      return "cgroup";
+    case CLONE_NEWTIME:
+      return "time";
+    default:
+      return "namespace";
   }
 }
 

@@ -24,7 +24,6 @@ namespace {
 
 using PathBuf = text::Buf<kMaxPathLen + 1>;
 
-
 // STATX_MNT_ID of an fd: which mount it is on.
 uint64_t mount_id(int fd) {
   struct statx stx {};
@@ -168,8 +167,9 @@ void rootfs_mount_all(const Child& c) {
       how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
       how.resolve = sys::kResolveInRoot | sys::kResolveNoSymlinks | sys::kResolveNoMagiclinks;
       Fd plain(sys::openat2(c.root_fd, m.destination, &how));
-      if (plain.get() < 0) fail(c, ChildStep::Mount, m.index, plain.get() == -ELOOP ? -ENOTDIR : plain.get(),
-                                "must be mounted on ordinary directory");
+      if (plain.get() < 0)
+        fail(c, ChildStep::Mount, m.index, plain.get() == -ELOOP ? -ENOTDIR : plain.get(),
+             "must be mounted on ordinary directory");
     }
 
     long r;

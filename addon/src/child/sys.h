@@ -140,7 +140,9 @@ inline long fstatat(int dirfd, const char* path, Stat* st, int flags) {
   return call(SYS_newfstatat, dirfd, path, st, flags);
 }
 template <typename Statfs>
-inline long fstatfs(int fd, Statfs* st) { return call(SYS_fstatfs, fd, st); }
+inline long fstatfs(int fd, Statfs* st) {
+  return call(SYS_fstatfs, fd, st);
+}
 inline long mkdirat(int dirfd, const char* path, unsigned mode) { return call(SYS_mkdirat, dirfd, path, mode); }
 inline long mknodat(int dirfd, const char* path, unsigned mode, uint64_t dev) {
   return call(SYS_mknodat, dirfd, path, mode, dev);

@@ -14,8 +14,7 @@ inline size_t length(const char* s) {
 }
 
 inline bool equal(const char* a, const char* b) {
-  for (; *a != '\0' && *a == *b; a++, b++) {
-  }
+  for (; *a != '\0' && *a == *b; a++, b++) {}
   return *a == *b;
 }
 
