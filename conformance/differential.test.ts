@@ -29,7 +29,9 @@ if (!other) {
       for (const k of Object.keys(q.namespaces)) q.namespaces[k] = q.namespaces[k] === null ? null : '<ns>';
     if (Array.isArray(q.mounts)) {
       const ids = new Map<number, number>();
-      q.mounts.forEach((m: Probe, i: number) => ids.set(m.id, i));
+      q.mounts.forEach((m: Probe, i: number) => {
+        ids.set(m.id, i);
+      });
       for (const m of q.mounts) {
         m.id = ids.get(m.id);
         m.parent = ids.has(m.parent) ? ids.get(m.parent) : '<outside>';

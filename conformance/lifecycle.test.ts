@@ -193,7 +193,7 @@ t.test('kill', async (t) => {
     `kill without an id fails ${spec('runtime.md', 'This operation MUST generate an error if it is not provided the container ID', ['kill'])}`,
   );
   t.not(
-    h.cli(['kill', 'no-such-container-' + process.pid, 'KILL']).code,
+    h.cli(['kill', `no-such-container-${process.pid}`, 'KILL']).code,
     0,
     `kill of a container that does not exist fails ${spec('runtime.md', 'Attempting to send a signal to a container that is neither created nor running MUST have no effect on the container and MUST generate an error', ['kill'])}`,
   );

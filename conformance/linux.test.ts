@@ -148,7 +148,8 @@ t.test('linux_readonly_paths', async (t) => {
     'readonlyPaths (array of strings, OPTIONAL) will set the provided paths as readonly inside the container',
     ['linux_readonly_paths'],
   );
-  writes.forEach((w, i) => t.same(lines[i], { ok: false, errno: 'EROFS' }, `write ${w} fails with EROFS ${phrase}`));
+  for (const [i, w] of writes.entries())
+    t.same(lines[i], { ok: false, errno: 'EROFS' }, `write ${w} fails with EROFS ${phrase}`);
   t.equal(lines.find((l) => l.path === '/readonly-file')?.bytes, 9, 'a read-only file is still readable');
   t.equal(
     lines.find((l) => l.path === '/readonly-dir/readonly-subdir/readonly-file')?.bytes,

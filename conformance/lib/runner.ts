@@ -241,7 +241,7 @@ export class Harness {
     const out = fs.openSync(outFile, 'a');
     const err = fs.openSync(errFile, 'w');
     const argv = [...(opts.wrap ?? []), bin, '--root', this.root, ...args];
-    let r;
+    let r: ReturnType<typeof spawnSync>;
     try {
       r = spawnSync(argv[0] as string, argv.slice(1), {
         cwd: opts.cwd ?? this.work,

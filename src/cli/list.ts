@@ -1,12 +1,12 @@
 // `list`: every container under --root, as runc's table, JSON array or bare IDs.
 import type { RuntimeContext } from '../container/context';
 import { containerStatus, stateDocument } from '../container/status';
-import { json, table } from './render';
+import { table } from './render';
 
 export function listContainers(ctx: RuntimeContext, format: 'table' | 'json', quiet: boolean): string {
   const docs: Record<string, unknown>[] = [];
   for (const id of ctx.store.list()) {
-    let record;
+    let record: ReturnType<typeof ctx.store.load>;
     try {
       record = ctx.store.load(id);
     } catch {

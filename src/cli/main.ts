@@ -115,7 +115,7 @@ async function dispatch(args: string[]): Promise<number> {
   if (parsed.positionals.length > cmd.positionals.length)
     throw usageError(`${cmd.name}: unexpected argument "${parsed.positionals[cmd.positionals.length]}"`);
   const positional: Record<string, string | undefined> = {};
-  cmd.positionals.forEach((p, i) => (positional[p.replace(/\?$/, '')] = parsed.positionals[i]));
+  for (const [i, p] of cmd.positionals.entries()) positional[p.replace(/\?$/, '')] = parsed.positionals[i];
   const ctx = makeContext(String(g.root), logger, g['systemd-cgroup'] === true, g.debug === true);
   return cmd.run(ctx, positional, parsed.values);
 }

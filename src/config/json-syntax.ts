@@ -48,10 +48,14 @@ class Scanner {
 
   private scanValue(): void {
     const c = this.text[this.offset];
-    if (c === '{') return this.scanObject();
-    if (c === '[') return this.scanArray();
-    if (c === '"') return this.scanString();
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.scanNumber();
+    if (c === '{') this.scanObject();
+    else if (c === '[') this.scanArray();
+    else if (c === '"') this.scanString();
+    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) this.scanNumber();
+    else this.scanWord();
+  }
+
+  private scanWord(): void {
     for (const word of ['true', 'false', 'null']) {
       if (this.text.startsWith(word, this.offset)) {
         this.offset += word.length;
@@ -120,14 +124,14 @@ class Scanner {
       }
       if (c < 0x20) this.fail('control character in string');
       if (c === 0x5c) {
-        const escape = this.text[this.offset + 1];
-        if (escape === 'u') {
+        const escaped = this.text[this.offset + 1];
+        if (escaped === 'u') {
           if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.offset + 2, this.offset + 6)))
             this.fail('invalid \\u escape');
           this.offset += 6;
           continue;
         }
-        if (escape === undefined || !'"\\/bfnrt'.includes(escape)) this.fail('invalid escape in string');
+        if (escaped === undefined || !'"\\/bfnrt'.includes(escaped)) this.fail('invalid escape in string');
         this.offset += 2;
         continue;
       }

@@ -241,7 +241,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       newKeyring: !opts.noNewKeyring,
       seccomp,
     });
-    warnings.forEach((w) => ctx.logger.warn(w));
+    for (const w of warnings) ctx.logger.warn(w);
     if (entersNamespace(namespaces, CLONE_NEWUSER)) prepareBindSources(plan.mounts, fds, addon);
 
     // 1: spawn. The child waits for Go, so it is placed in its cgroups before it runs.

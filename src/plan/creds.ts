@@ -33,7 +33,7 @@ export function planCapabilities(proc: Process, available: bigint): { caps: Capa
   for (const set of sets) {
     const r = capabilityMask(c[set], available);
     caps[set] = r.mask;
-    r.unavailable.forEach((u) => unavailable.add(u));
+    for (const u of r.unavailable) unavailable.add(u);
   }
   // The kernel raises an ambient capability only if it is permitted and inheritable;
   // runc and crun quietly skip the others, and so do we.

@@ -14,7 +14,7 @@ export interface NamespaceJoin {
   index: number;
 }
 
-export const enum MountTargetKind {
+export enum MountTargetKind {
   Directory = 0,
   File = 1,
 }
@@ -202,7 +202,7 @@ export interface InitPlan {
  *
  * Any child step may instead send Error {step, index, errno, detail} and _exit(1).
  */
-export const enum SyncType {
+export enum SyncType {
   Go = 1,
   NeedIdMaps = 2,
   IdMapsDone = 3,
@@ -216,7 +216,7 @@ export const enum SyncType {
 }
 
 /** Child steps, for errors: which part of the plan failed. Mirror of addon/src/abi.h. */
-export const enum ChildStep {
+export enum ChildStep {
   Setup = 1,
   Rlimit = 2,
   JoinNamespace = 3,

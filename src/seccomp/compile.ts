@@ -134,7 +134,11 @@ function condition(arg: SyscallArg, at: string): ScmpArgCmp {
 function ruleConditions(conds: ScmpArgCmp[]): ScmpArgCmp[][] {
   if (conds.length === 0) return [[]];
   const seen = new Set<number>();
-  const repeated = conds.some((c) => (seen.has(c.arg) ? true : (seen.add(c.arg), false)));
+  const repeated = conds.some((c) => {
+    if (seen.has(c.arg)) return true;
+    seen.add(c.arg);
+    return false;
+  });
   return repeated ? conds.map((c) => [c]) : [conds];
 }
 

@@ -113,7 +113,10 @@ export function syscallLimits(
     }
     if (max === undefined) continue;
     let limit = limits.find((l) => l.audit === audit);
-    if (!limit) limits.push((limit = { audit }));
+    if (!limit) {
+      limit = { audit };
+      limits.push(limit);
+    }
     if (x32) limit.x32 = max;
     else limit.native = max;
   }
@@ -211,7 +214,7 @@ export function enosysStub(limits: readonly ArchLimit[]): Insn[] {
   if (usable.length === 0) return [];
   const asm = new Assembler();
   asm.ld(SECCOMP_DATA_ARCH);
-  usable.forEach((limit, i) => section(asm, limit, i, i === usable.length - 1));
+  for (const [i, limit] of usable.entries()) section(asm, limit, i, i === usable.length - 1);
   asm.here(PROGRAM);
   return asm.finish();
 }

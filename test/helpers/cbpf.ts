@@ -60,7 +60,7 @@ function seccompData(d: SeccompData): Buffer {
   buf.writeUInt32LE(d.nr >>> 0, 0);
   buf.writeUInt32LE(d.arch >>> 0, 4);
   buf.writeBigUInt64LE(d.instructionPointer ?? 0n, 8);
-  (d.args ?? []).forEach((a, i) => buf.writeBigUInt64LE(BigInt.asUintN(64, a), 16 + 8 * i));
+  for (const [i, a] of (d.args ?? []).entries()) buf.writeBigUInt64LE(BigInt.asUintN(64, a), 16 + 8 * i);
   return buf;
 }
 

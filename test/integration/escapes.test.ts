@@ -98,7 +98,10 @@ t.test('--preserve-fds and LISTEN_FDS pass only what the caller passed', async (
     fs.writeFileSync(f, `${n}\n`);
     return fs.openSync(f, 'r');
   });
-  t.teardown(() => passed.forEach((fd) => fs.closeSync(fd)));
+  t.teardown(() => {
+    for (const fd of passed) fs.closeSync(fd);
+  });
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
   const list = 'for f in /proc/self/fd/*; do echo "${f##*/} $(readlink $f)"; done';
   const cases: [string, string[], NodeJS.ProcessEnv | undefined][] = [
     ['--preserve-fds 20', ['--preserve-fds', '20'], undefined],

@@ -221,6 +221,7 @@ t.test('capabilities: masks, unavailable ones reported, ambient needs inheritabl
 });
 
 t.test('rlimits: 2^64-1 from JSON is unlimited', async (t) => {
+  // biome-ignore lint/correctness/noPrecisionLoss: JSON.parse gives 2^64-1 as this double
   t.equal(rlimitValue(18446744073709551615), 0xffffffffffffffffn);
   t.equal(rlimitValue(1024), 1024n);
   t.same(searchPath(['PATH=/a:/b', 'PATH=/c']), ['/c'], 'the last PATH wins, as in the process environment');
