@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then echo "setup.sh: run as root" >&2; exit 1; fi
 need=()
-for p in busybox-static runc g++ make python3; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+for p in busybox-static runc g++ make python3 clang-format; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
