@@ -4,27 +4,20 @@
 
 namespace tsrun {
 
-// Go-style errno text: "operation not permitted".
-std::string errno_text(int err) {
-  const char* d = strerrordesc_np(err);
-  std::string s = d != nullptr ? d : "errno " + std::to_string(err);
-  if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z' && !(s.size() > 1 && s[1] >= 'A' && s[1] <= 'Z'))
-    s[0] = static_cast<char>(s[0] - 'A' + 'a');
-  return s;
-}
-
-// new SyscallError(op, errno, subject, "<op> <subject>: <reason>"), or a plain Error
-// when init() has not registered the class.
+// new SyscallError(op, errno, subject): the class (registered by init()) builds the
+// message "<op> <subject>: <text>" from the one errno table (src/errno.ts); the addon
+// produces no errno text. native() always registers it before any call; an addon used
+// without init() gets a plain Error that says so.
 Napi::Value syscall_error(Napi::Env env, const std::string& op, int err, const std::string& subject) {
-  std::string message = op + (subject.empty() ? "" : " " + subject) + ": " + errno_text(err);
   AddonData* data = env.GetInstanceData<AddonData>();
   if (data == nullptr || data->syscall_error.IsEmpty()) {
-    Napi::Error e = Napi::Error::New(env, message);
+    Napi::Error e = Napi::Error::New(
+        env, "tsrun addon: init() was not called (" + op + " failed with errno " + std::to_string(err) + ")");
     e.Set("errno", Napi::Number::New(env, err));
     return e.Value();
   }
-  return data->syscall_error.New({Napi::String::New(env, op), Napi::Number::New(env, err),
-                                  Napi::String::New(env, subject), Napi::String::New(env, message)});
+  return data->syscall_error.New(
+      {Napi::String::New(env, op), Napi::Number::New(env, err), Napi::String::New(env, subject)});
 }
 
 Napi::Value throw_syscall(Napi::Env env, const std::string& op, int err, const std::string& subject) {

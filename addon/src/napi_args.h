@@ -15,10 +15,9 @@ struct AddonData {
   Napi::FunctionReference syscall_error;
 };
 
-// Go-style errno text: "operation not permitted".
-std::string errno_text(int err);
-// new SyscallError(op, errno, subject, "<op> <subject>: <reason>"), or a plain Error
-// when init() has not registered the class.
+// new SyscallError(op, errno, subject); its message ("<op> <subject>: <text>") is built on
+// the TypeScript side from the one errno table. A plain Error when init() has not
+// registered the class.
 Napi::Value syscall_error(Napi::Env env, const std::string& op, int err, const std::string& subject);
 Napi::Value throw_syscall(Napi::Env env, const std::string& op, int err, const std::string& subject);
 Napi::Value throw_type(Napi::Env env, const std::string& message);

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsrunError } from '../errors';
-import { nodeErrorText } from '../sys/errno';
+import { nodeErrorText } from '../errno';
 import type { Hierarchy } from './hierarchies';
 
 /** The narrow file-system view the cgroup code needs; the real one is the host. */

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { specTemplate } from '../container/spec-template';
 import { TsrunError } from '../errors';
-import { nodeErrorText } from '../sys/errno';
+import { nodeErrorText } from '../errno';
 
 export function writeSpec(bundle: string, rootless: boolean): void {
   const file = path.join(bundle, 'config.json');

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, TsrunError } from '../errors';
-import { nodeErrorText } from '../sys/errno';
+import { nodeErrorText } from '../errno';
 import { findJsonSyntaxError } from './json-syntax';
 import { checkProcess, checkSpec } from './semantics';
 import type { Process, Spec } from './types';

@@ -20,7 +20,7 @@ import { loadSpec } from '../config/load';
 import type { Spec } from '../config/types';
 import { STATE_VERSION, type ContainerRecord } from '../state/types';
 import { writeFileAtomic } from '../sys/atomic-file';
-import { nodeErrorText } from '../sys/errno';
+import { nodeErrorText } from '../errno';
 import { native, type Native } from '../sys/native';
 import { pathKind } from '../sys/path-kind';
 import { readBoundingCapabilities, readProcessFacts } from '../sys/proc';

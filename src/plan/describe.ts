@@ -2,7 +2,7 @@
 // sentence naming the config entry, in runc's words where callers parse them.
 import { TsrunError } from '../errors';
 import type { Spec } from '../config/types';
-import { errnoText } from '../sys/errno';
+import { errnoText } from '../errno';
 import { ChildStep, type SyncMessage } from './types';
 
 function entry(index: number, array: string): string {

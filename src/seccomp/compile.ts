@@ -7,7 +7,7 @@
 // (enosys-stub.ts).
 import { ConfigError } from '../errors';
 import type { Seccomp, SyscallArg } from '../config/types';
-import { errnoText } from '../sys/errno';
+import { errnoText } from '../errno';
 import { encodeBpf, enosysStub, enosysStubApplies, type Insn, syscallLimits } from './enosys-stub';
 import {
   libseccomp,

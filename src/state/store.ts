@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsrunError } from '../errors';
-import { nodeErrorText } from '../sys/errno';
+import { nodeErrorText } from '../errno';
 import { STATE_VERSION, type ContainerRecord } from './types';
 
 const validId = /^[\w+\-.]+$/;

@@ -1,6 +1,7 @@
 // The addon's surface, typed (no `any` at the seam), and its lazy loader. Commands that
 // need no kernel help beyond what Node has (state, list, spec) never load it.
 import * as path from 'node:path';
+import { errnoText } from '../errno';
 import type { InitPlan, SyncMessage } from '../plan/types';
 
 export interface SpawnResult {
@@ -57,16 +58,18 @@ export interface Native {
   constants: Record<string, number>;
 }
 
-/** Raised by the addon for a failing syscall; registered with the addon at load. */
+/** Raised by the addon for a failing syscall; registered with the addon at load. The
+ * addon passes only the call, the errno and what it acted on: the message,
+ * "<op> <subject>: <text>" ("open /x: no such file or directory"), is built here from the
+ * one errno table, so runtime and addon errors read alike. */
 export class SyscallError extends Error {
   readonly code = 'ERR_TSRUN_SYSCALL';
   constructor(
     readonly op: string,
     readonly errno: number,
     readonly subject: string,
-    message: string,
   ) {
-    super(message);
+    super(`${op}${subject ? ` ${subject}` : ''}: ${errnoText(errno)}`);
   }
 }
 

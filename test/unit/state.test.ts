@@ -7,7 +7,7 @@ import { deriveStatus, stateDocument } from '../../src/container/status';
 import { formatRecord } from '../../src/log/logger';
 import { StateStore } from '../../src/state/store';
 import { STATE_VERSION, type ContainerRecord } from '../../src/state/types';
-import { errnoText } from '../../src/sys/errno';
+import { errnoText } from '../../src/errno';
 import { parseStartTime, unescapeMountField } from '../../src/sys/proc';
 import { mountPointsUnder } from '../../src/container/shared-mounts';
 import { parseSignal } from '../../src/sys/signals';
