@@ -9,7 +9,7 @@ import t from 'tap';
 const repo = path.resolve(__dirname, '../..');
 
 /** A throwaway git tree holding `files` and this repository's lint configuration. */
-function lintTree(t: Tap.Test, files: Record<string, string>): { code: number | null; output: string } {
+function lintTree(t: tap.Test, files: Record<string, string>): { code: number | null; output: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-lint-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   for (const config of ['biome.jsonc', '.clang-format'])
