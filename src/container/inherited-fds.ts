@@ -4,6 +4,7 @@
 // loop plumbing (epoll, eventfd, signalfd, timerfd, inotify: anonymous inodes, and the
 // self-pipes whose two ends Node holds). Every fd tsrun opens for the child is moved
 // above the range by the addon's spawn. A caller fd of those kinds is not passed on.
+// Socket activation (LISTEN_FDS) widens the range and tells the container so.
 import * as fs from 'node:fs';
 
 /** What /proc/self/fd/N links to, or null when N is not open. */
@@ -43,4 +44,15 @@ export function callerFds(preserveFds: number, open: Map<number, string>): numbe
 
 export function inheritedFds(preserveFds: number): number[] {
   return preserveFds > 0 ? callerFds(preserveFds, openFds()) : [];
+}
+
+/** systemd socket activation, as runc passes it on: the LISTEN_FDS fds (from 3) go to the
+ * container before the --preserve-fds ones, and its env says so, with the init as pid 1. */
+export function socketActivation(
+  preserveFds: number,
+  env: NodeJS.ProcessEnv = process.env,
+): { preserveFds: number; extraEnv: string[] } {
+  const listen = Number(env.LISTEN_FDS ?? '');
+  if (!Number.isInteger(listen) || listen <= 0) return { preserveFds, extraEnv: [] };
+  return { preserveFds: preserveFds + listen, extraEnv: [`LISTEN_FDS=${listen}`, 'LISTEN_PID=1'] };
 }

@@ -1,7 +1,7 @@
-// Which fds of the preserved range the caller passed: the rule of inherited-fds.ts on
-// made-up fd tables (no privileges).
+// Which fds of the preserved range the caller passed (the rule of inherited-fds.ts on
+// made-up fd tables, no privileges), and how socket activation widens that range.
 import t from 'tap';
-import { callerFds } from '../../src/container/inherited-fds';
+import { callerFds, socketActivation } from '../../src/container/inherited-fds';
 
 t.test("Node's event-loop fds in the range are not passed; the caller's are", async (t) => {
   const open = new Map<number, string>([
@@ -26,4 +26,11 @@ t.test('holes and an empty range', async (t) => {
   t.same(callerFds(10, open), [4, 7], 'closed numbers are skipped');
   t.same(callerFds(0, open), [], 'no range, nothing passed');
   t.same(callerFds(2, open), [4], 'only 3..3+N-1');
+});
+
+t.test('socket activation: LISTEN_FDS widens the preserved range and tells the container', async (t) => {
+  t.same(socketActivation(2, { LISTEN_FDS: '3' }), { preserveFds: 5, extraEnv: ['LISTEN_FDS=3', 'LISTEN_PID=1'] });
+  t.same(socketActivation(2, {}), { preserveFds: 2, extraEnv: [] }, 'none');
+  for (const bad of ['0', '-1', 'x', '1.5', ''])
+    t.same(socketActivation(1, { LISTEN_FDS: bad }), { preserveFds: 1, extraEnv: [] }, `LISTEN_FDS=${bad} ignored`);
 });

@@ -1,0 +1,62 @@
+// The fds the runtime opens for the child and hands over in the plan: exec.fifo, the
+// namespaces it joins by path, the console socket, and in a user namespace detached
+// copies of the bind sources. Each is pushed on `fds`, which the caller closes once the
+// child holds its copies. A failure names the config.json entry it came from.
+import * as fs from 'node:fs';
+import { TsrunError } from '../errors';
+import { MS_REC } from '../plan/constants';
+import type { NamespaceRequest } from '../plan/namespaces';
+import type { MountStep } from '../plan/types';
+import type { Native } from '../sys/native';
+
+/** Make exec.fifo (0600: only root releases it) and open it O_RDWR for the child, which
+ * blocks reading it until `start` writes. No directory fd of the host reaches the child. */
+export function openExecFifo(addon: Native, fifoPath: string, fds: number[]): number {
+  addon.mkfifo(fifoPath, 0o600);
+  const fd = fs.openSync(fifoPath, fs.constants.O_RDWR);
+  fds.push(fd);
+  return fd;
+}
+
+/** The namespace files of linux.namespaces entries with a path, in the joins' order. */
+export function openNamespaceJoins(addon: Native, joins: NamespaceRequest[], fds: number[]): number[] {
+  return joins.map((j) => {
+    try {
+      const fd = addon.openReadOnly(j.path);
+      fds.push(fd);
+      return fd;
+    } catch (err) {
+      throw new TsrunError(
+        'ERR_TSRUN_CONFIG',
+        `config.json: linux.namespaces[${j.index}].path: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  });
+}
+
+/** --console-socket, connected: the child sends the pty master over it. */
+export function connectConsoleSocket(addon: Native, socketPath: string, fds: number[]): number {
+  const fd = addon.connectUnix(socketPath);
+  fds.push(fd);
+  return fd;
+}
+
+/** In a user namespace the container's root may not reach a bind source the runtime can:
+ * give the child a detached copy made with the runtime's view (open_tree), its flags set,
+ * which the child uses where its own open is refused. Sets each mount's sourceTreeFd. */
+export function openBindSources(addon: Native, mounts: MountStep[], fds: number[]): void {
+  for (const m of mounts) {
+    if (!m.sourceIsPath) continue;
+    try {
+      m.sourceTreeFd = addon.openTree(m.source, (m.flags & MS_REC) !== 0, m.remountFlags);
+    } catch (err) {
+      throw new TsrunError('ERR_TSRUN_CONFIG', `config.json: mounts[${m.index}].source: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    fds.push(m.sourceTreeFd);
+  }
+}

@@ -1,0 +1,75 @@
+// The container's cgroups, from the runtime's side: made under linux.cgroupsPath (or the
+// default path for the id), given linux.resources and, on cgroup v1, the device rules;
+// and what the container's /sys/fs/cgroup shows of them.
+import { applyDeviceRules } from '../cgroups/devices-v1';
+import { cgroupVersion, type Hierarchy } from '../cgroups/hierarchies';
+import { createCgroups, hostCgroupFs, removeCgroups, type CgroupRecord } from '../cgroups/manager';
+import { cgroupPathIn } from '../cgroups/paths';
+import { applyResources, controllerDir } from '../cgroups/resources';
+import type { Spec } from '../config/types';
+import { TsrunError } from '../errors';
+import type { Logger } from '../log/logger';
+import type { CgroupMountSource } from '../plan/mounts';
+import { nodeErrorText } from '../errno';
+
+/** Make the container's cgroup in every hierarchy (nothing applied yet). */
+export function makeContainerCgroups(
+  spec: Spec,
+  id: string,
+  hierarchies: Hierarchy[],
+  systemdCgroup: boolean,
+): CgroupRecord {
+  return createCgroups(hostCgroupFs, hierarchies, (h) => cgroupPathIn(h, spec.linux?.cgroupsPath, id, systemdCgroup));
+}
+
+/** Remove what makeContainerCgroups made; throws naming the cgroups it could not remove. */
+export function removeContainerCgroups(record: CgroupRecord): void {
+  const left = removeCgroups(hostCgroupFs, record);
+  if (left.length > 0) throw new Error(`cgroups left: ${left.join(', ')}`);
+}
+
+/** linux.resources into the cgroup's files, and linux.resources.devices (with the
+ * devices of linux.devices) into the v1 devices controller. */
+export function applyContainerResources(
+  logger: Logger,
+  spec: Spec,
+  hierarchies: Hierarchy[],
+  record: CgroupRecord,
+): void {
+  try {
+    applyResources(hostCgroupFs, hierarchies, record, spec.linux?.resources);
+  } catch (err) {
+    throw new TsrunError('ERR_TSRUN_SYSCALL', `apply linux.resources: ${nodeErrorText(err)}`, { cause: err });
+  }
+  // The v1 devices controller; v2 has no devices files.
+  const devicesDir = cgroupVersion(hierarchies) === 1 ? controllerDir(hierarchies, record, 'devices') : undefined;
+  if (!devicesDir && (spec.linux?.resources?.devices?.length ?? 0) > 0) {
+    // cgroup v2 enforces device rules with an eBPF program, which tsrun does not load:
+    // the warning says so rather than pretend.
+    logger.warn('linux.resources.devices is not enforced on this host yet (cgroup v2 needs an eBPF device filter)');
+  }
+  if (!devicesDir) return;
+  try {
+    applyDeviceRules(hostCgroupFs, devicesDir, spec.linux?.resources?.devices ?? [], spec.linux?.devices ?? []);
+  } catch (err) {
+    throw new TsrunError('ERR_TSRUN_SYSCALL', `apply linux.resources.devices in ${devicesDir}: ${nodeErrorText(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+/** What the container's /sys/fs/cgroup shows of each v1 hierarchy. */
+export function cgroupMountSources(record: CgroupRecord, hierarchies: Hierarchy[]): CgroupMountSource[] {
+  return hierarchies
+    .filter((h) => h.version === 1 && record.paths[h.key])
+    .map((h) => ({
+      name: h.name,
+      hostDir: record.paths[h.key] as string,
+      aliases: h.name.includes(',') ? h.name.split(',') : [],
+    }));
+}
+
+/** On a v2 host every controller lives in the one directory: the container's. */
+export function cgroup2Dir(record: CgroupRecord, hierarchies: Hierarchy[]): string | null {
+  return cgroupVersion(hierarchies) === 2 ? (controllerDir(hierarchies, record, 'memory') ?? null) : null;
+}

@@ -1,0 +1,36 @@
+// What the runtime writes into the container init's /proc/PID from outside: its uid/gid
+// maps when it asks for them (NeedIdMaps), and process.oomScoreAdj once it is ready.
+import * as fs from 'node:fs';
+import type { Spec } from '../config/types';
+import { TsrunError } from '../errors';
+import { idMapText } from '../plan/namespaces';
+import { nodeErrorText } from '../errno';
+
+/** linux.uidMappings and linux.gidMappings for the process that made the user namespace. */
+export function writeIdMappings(pid: number, spec: Spec): void {
+  const uidMap = idMapText(spec.linux?.uidMappings ?? []);
+  const gidMap = idMapText(spec.linux?.gidMappings ?? []);
+  try {
+    fs.writeFileSync(`/proc/${pid}/uid_map`, uidMap);
+    if (gidMap) fs.writeFileSync(`/proc/${pid}/gid_map`, gidMap);
+  } catch (err) {
+    throw new TsrunError(
+      'ERR_TSRUN_SYSCALL',
+      `write uid/gid mappings (linux.uidMappings, linux.gidMappings) for pid ${pid}: ${nodeErrorText(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+/** process.oomScoreAdj, when the config sets it. */
+export function writeOomScoreAdj(pid: number, spec: Spec): void {
+  const value = spec.process?.oomScoreAdj;
+  if (value === undefined) return;
+  try {
+    fs.writeFileSync(`/proc/${pid}/oom_score_adj`, String(value));
+  } catch (err) {
+    throw new TsrunError('ERR_TSRUN_SYSCALL', `write process.oomScoreAdj ${value}: ${nodeErrorText(err)}`, {
+      cause: err,
+    });
+  }
+}
