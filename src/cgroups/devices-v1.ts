@@ -36,7 +36,7 @@ function num(n: number | null | undefined): string {
   return n === undefined || n === null || n < 0 ? '*' : String(n);
 }
 
-export function ruleText(rule: DeviceRule): string {
+function ruleText(rule: DeviceRule): string {
   const type = rule.type ?? 'a';
   if (type === 'a') return 'a';
   return `${type} ${num(rule.major)}:${num(rule.minor)} ${rule.access ?? 'rwm'}`;

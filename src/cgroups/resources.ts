@@ -6,14 +6,14 @@ import type { Resources } from '../config/types';
 import type { Hierarchy } from './hierarchies';
 import type { CgroupFs, CgroupRecord } from './manager';
 
-export interface ResourceWrite {
+interface ResourceWrite {
   /** The v1 controller whose hierarchy holds the file; v2 has them all in one. */
   controller: string;
   file: string;
   value: string;
 }
 
-export function resourceWrites(resources: Resources | undefined): ResourceWrite[] {
+function resourceWrites(resources: Resources | undefined): ResourceWrite[] {
   const writes: ResourceWrite[] = [];
   const limit = resources?.pids?.limit;
   // runc: a positive limit is written as is, anything else means no limit.
