@@ -59,7 +59,7 @@ export function planRlimits(proc: Process): RlimitStep[] {
   }));
 }
 
-/** The directories of PATH in the container's environment. */
+/** The directories of PATH in the container's environment; empty entries are dropped. */
 export function searchPath(env: string[]): string[] {
   const entry = [...env].reverse().find((e) => e.startsWith('PATH='));
   return entry

@@ -161,7 +161,8 @@ export interface InitPlan {
   args: string[];
   /** "KEY=value" strings. */
   env: string[];
-  /** The directories of the container's PATH, for the lookup of args[0] when it has no '/'. */
+  /** The directories of the container's PATH, for the lookup of args[0] when it has no '/'.
+   * Never an empty entry: searchPath() drops them and the addon's plan reader refuses one. */
   searchPath: string[];
 
   /** exec.fifo opened O_RDWR by the runtime: the child blocks reading it until `start`
