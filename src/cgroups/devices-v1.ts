@@ -1,6 +1,7 @@
 // The v1 devices controller: the config's linux.resources.devices rules, then the devices
 // every container gets (runc's default allow list) and the config's linux.devices.
-// v2 needs an eBPF program for this; that arrives with the cgroup resources issue.
+// On cgroup v2 the same rules need an eBPF device program, which tsrun does not load yet:
+// create warns there that linux.resources.devices is not enforced.
 import * as path from 'node:path';
 import type { CgroupFs } from './manager';
 

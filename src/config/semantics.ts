@@ -1,6 +1,6 @@
 // Cross-field and value rules that a JSON Schema cannot say clearly. One small function per
 // rule; each returns the first ConfigError it finds or undefined. checkSpec throws the first
-// error of all rules, in the order of RULES (roughly the order of config.md).
+// error of all rules, in the order of SPEC_RULES (roughly the order of config.md).
 //
 // Where runc is the reference, the rule says so. Refusals of valid-but-unimplemented fields
 // live in unsupported.ts.
@@ -97,7 +97,8 @@ const checkProcessRules: SpecRule = (spec) => (spec.process ? firstProcessError(
 
 // ---- mounts ---------------------------------------------------------------------------
 
-/** The issue asks to refuse relative destinations (runc 1.1 silently took them relative to /). */
+/** A mount destination must be absolute: runc 1.1 silently took a relative one as relative
+ * to /, tsrun refuses it. */
 const checkMountDestinations: SpecRule = (spec) => {
   const mounts = spec.mounts ?? [];
   for (let i = 0; i < mounts.length; i++) {
@@ -197,7 +198,6 @@ const checkHostnameNeedsUts: SpecRule = (spec) => {
   return undefined;
 };
 
-/** Offsets can only be written into a time namespace the runtime creates. */
 /** Without a mount namespace the container shares the runtime's: masking, read-only paths
  * and a read-only root would change the runtime's own mounts (runc refuses the first two). */
 const checkRestrictionsNeedMountNamespace: SpecRule = (spec) => {
@@ -210,6 +210,7 @@ const checkRestrictionsNeedMountNamespace: SpecRule = (spec) => {
   return undefined;
 };
 
+/** Offsets can only be written into a time namespace the runtime creates. */
 const checkTimeOffsetsNeedTimeNamespace: SpecRule = (spec) => {
   if (spec.linux?.timeOffsets === undefined) return undefined;
   const timens = namespaceOf(spec, 'time');

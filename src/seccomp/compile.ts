@@ -154,7 +154,8 @@ function kernelFlags(names: readonly string[] | undefined): number {
   return flags;
 }
 
-/** The parts refused before anything else (notify is the next issue). */
+/** The first notify part of a profile (listener, SCMP_ACT_NOTIFY, a flag that needs it), refused
+ * as not supported yet before anything is compiled: tsrun does not implement seccomp notify. */
 export function findUnsupportedSeccomp(seccomp: Seccomp): ConfigError | undefined {
   if (seccomp.listenerPath) return new ConfigError(`${AT}.listenerPath`, 'not supported yet');
   if (seccomp.listenerMetadata) return new ConfigError(`${AT}.listenerMetadata`, 'not supported yet');
