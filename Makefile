@@ -25,7 +25,7 @@ dist/validators.cjs: deps scripts/validators.mjs $(wildcard schemas/*.json)
 	node scripts/validators.mjs
 
 bundle: dist/tsrun.cjs
-dist/tsrun.cjs: deps validators scripts/bundle.mjs $(shell find src -name '*.ts')
+dist/tsrun.cjs: deps validators package.json scripts/bundle.mjs $(shell find src -name '*.ts')
 	node scripts/bundle.mjs
 
 bundles: build/probe build/rootfs/.done

@@ -1,5 +1,6 @@
 // One CommonJS file for fast start-up: every tsrun command starts a fresh Node.
-// The addon (.node) and koffi stay outside the bundle and are loaded by path.
+// The addon (.node) and koffi stay outside the bundle and are loaded by path. package.json's
+// version is inlined (src/container/version.ts imports the field; esbuild keeps only it).
 import { build } from 'esbuild';
 
 await build({

@@ -207,7 +207,7 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
   ok = r.field_bool(o, w, "noNewPrivileges", &d->no_new_privileges) && r.field_path(o, w, "cwd", &d->cwd) &&
        absolute(r, w + ".cwd", d->cwd) && r.field_str_array(o, w, "args", kMaxArgs, kMaxArgLen, false, &d->args) &&
        r.field_str_array(o, w, "env", kMaxArgs, kMaxArgLen, false, &d->env) &&
-       r.field_str_array(o, w, "searchPath", kMaxEntries, kMaxPathLen, false, &d->search_path) &&
+       r.field_str_array(o, w, "searchPath", kMaxEntries, kMaxPathLen, true, &d->search_path) &&
        r.field_num(o, w, "fifoFd", -1, kI32Max, &d->fifo_fd) &&
        r.field_num(o, w, "consoleSocketFd", -1, kI32Max, &d->console_socket_fd) &&
        r.field_num(o, w, "preserveFds", 0, 65536, &d->preserve_fds);

@@ -120,6 +120,7 @@ struct ChildPlan {
   char* const* argv;  // NULL-terminated
   uint32_t argc;
   char* const* envp;  // NULL-terminated
+  // PATH's directories, none empty (the reader refuses "").
   const char* const* search_path;
   uint32_t n_search_path;
 

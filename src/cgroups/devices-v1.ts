@@ -1,6 +1,7 @@
 // The v1 devices controller: the config's linux.resources.devices rules, then the devices
 // every container gets (runc's default allow list) and the config's linux.devices.
-// v2 needs an eBPF program for this; that arrives with the cgroup resources issue.
+// On cgroup v2 the same rules need an eBPF device program, which tsrun does not load yet:
+// create warns there that linux.resources.devices is not enforced.
 import * as path from 'node:path';
 import type { CgroupFs } from './manager';
 
@@ -36,7 +37,7 @@ function num(n: number | null | undefined): string {
   return n === undefined || n === null || n < 0 ? '*' : String(n);
 }
 
-export function ruleText(rule: DeviceRule): string {
+function ruleText(rule: DeviceRule): string {
   const type = rule.type ?? 'a';
   if (type === 'a') return 'a';
   return `${type} ${num(rule.major)}:${num(rule.minor)} ${rule.access ?? 'rwm'}`;

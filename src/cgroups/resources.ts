@@ -1,19 +1,20 @@
-// linux.resources -> writes into the container's cgroup, pure, per controller. Only what
-// this slice applies: pids (runtime-tools' delete_resources uses it); the rest of the
-// resources arrive with the cgroup issue. devices v1 is in devices-v1.ts.
+// linux.resources -> writes into the container's cgroup, pure, per controller. Only pids is
+// applied (runtime-tools' delete_resources uses it); memory, cpu, blockIO and the other
+// resources are refused as not supported yet (config/unsupported.ts). devices v1 is in
+// devices-v1.ts.
 import * as path from 'node:path';
 import type { Resources } from '../config/types';
 import type { Hierarchy } from './hierarchies';
 import type { CgroupFs, CgroupRecord } from './manager';
 
-export interface ResourceWrite {
+interface ResourceWrite {
   /** The v1 controller whose hierarchy holds the file; v2 has them all in one. */
   controller: string;
   file: string;
   value: string;
 }
 
-export function resourceWrites(resources: Resources | undefined): ResourceWrite[] {
+function resourceWrites(resources: Resources | undefined): ResourceWrite[] {
   const writes: ResourceWrite[] = [];
   const limit = resources?.pids?.limit;
   // runc: a positive limit is written as is, anything else means no limit.

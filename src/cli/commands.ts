@@ -1,5 +1,6 @@
 // runc's commands as data: flags, positionals and the handler that does the work.
-// Handlers load their modules lazily, so `state` never loads the addon or validators.
+// Handlers load their modules lazily, so `state` never loads the addon or validators. The
+// form `const { f }: typeof import(M) = require(M)` lets knip see which export is used.
 import * as fs from 'node:fs';
 import type { RuntimeContext } from '../container/context';
 import { TsrunError } from '../errors';
@@ -12,7 +13,7 @@ export interface FlagSpec {
   describe: string;
 }
 
-export type Flags = Record<string, string | boolean | undefined>;
+type Flags = Record<string, string | boolean | undefined>;
 
 export interface CommandSpec {
   name: string;
@@ -61,10 +62,8 @@ export const commands: CommandSpec[] = [
     positionals: ['container-id'],
     flags: createFlags,
     run(ctx, args, flags) {
-      (require('../container/create') as typeof import('../container/create')).createContainer(
-        ctx,
-        createOptions(args, flags),
-      );
+      const { createContainer }: typeof import('../container/create') = require('../container/create');
+      createContainer(ctx, createOptions(args, flags));
       return 0;
     },
   },
@@ -74,10 +73,8 @@ export const commands: CommandSpec[] = [
     positionals: ['container-id'],
     flags: {},
     run(ctx, args) {
-      (require('../container/start') as typeof import('../container/start')).startContainer(
-        ctx,
-        args['container-id'] as string,
-      );
+      const { startContainer }: typeof import('../container/start') = require('../container/start');
+      startContainer(ctx, args['container-id'] as string);
       return 0;
     },
   },
@@ -91,7 +88,7 @@ export const commands: CommandSpec[] = [
       keep: { type: 'boolean', default: false, describe: 'do not delete the container after it exits' },
     },
     run(ctx, args, flags) {
-      const { runContainer } = require('../container/run') as typeof import('../container/run');
+      const { runContainer }: typeof import('../container/run') = require('../container/run');
       return runContainer(ctx, {
         ...createOptions(args, flags),
         detach: flags.detach === true,
@@ -105,7 +102,8 @@ export const commands: CommandSpec[] = [
     positionals: ['container-id'],
     flags: {},
     run(ctx, args) {
-      write((require('./state') as typeof import('./state')).showState(ctx, args['container-id'] as string));
+      const { showState }: typeof import('./state') = require('./state');
+      write(showState(ctx, args['container-id'] as string));
       return 0;
     },
   },
@@ -122,12 +120,8 @@ export const commands: CommandSpec[] = [
       },
     },
     run(ctx, args, flags) {
-      (require('../container/kill') as typeof import('../container/kill')).killContainer(
-        ctx,
-        args['container-id'] as string,
-        args.signal ?? 'SIGTERM',
-        flags.all === true,
-      );
+      const { killContainer }: typeof import('../container/kill') = require('../container/kill');
+      killContainer(ctx, args['container-id'] as string, args.signal ?? 'SIGTERM', flags.all === true);
       return 0;
     },
   },
@@ -139,11 +133,8 @@ export const commands: CommandSpec[] = [
       force: { type: 'boolean', short: 'f', default: false, describe: 'kill the container first if it is running' },
     },
     run(ctx, args, flags) {
-      (require('../container/delete') as typeof import('../container/delete')).deleteContainer(
-        ctx,
-        args['container-id'] as string,
-        flags.force === true,
-      );
+      const { deleteContainer }: typeof import('../container/delete') = require('../container/delete');
+      deleteContainer(ctx, args['container-id'] as string, flags.force === true);
       return 0;
     },
   },
@@ -159,7 +150,8 @@ export const commands: CommandSpec[] = [
       const format = String(flags.format);
       if (format !== 'table' && format !== 'json')
         throw new TsrunError('ERR_TSRUN_USAGE', `invalid format option "${format}": table or json`);
-      write((require('./list') as typeof import('./list')).listContainers(ctx, format, flags.quiet === true));
+      const { listContainers }: typeof import('./list') = require('./list');
+      write(listContainers(ctx, format, flags.quiet === true));
       return 0;
     },
   },
@@ -172,7 +164,8 @@ export const commands: CommandSpec[] = [
       rootless: { type: 'boolean', default: false, describe: 'a config for a container run by an unprivileged user' },
     },
     run(_ctx, _args, flags) {
-      (require('./spec') as typeof import('./spec')).writeSpec(String(flags.bundle), flags.rootless === true);
+      const { writeSpec }: typeof import('./spec') = require('./spec');
+      writeSpec(String(flags.bundle), flags.rootless === true);
       return 0;
     },
   },
@@ -182,7 +175,8 @@ export const commands: CommandSpec[] = [
     positionals: [],
     flags: {},
     run() {
-      write(json((require('./features') as typeof import('./features')).features()));
+      const { features }: typeof import('./features') = require('./features');
+      write(json(features()));
       return 0;
     },
   },

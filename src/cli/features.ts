@@ -1,7 +1,7 @@
 // `features`: what this tsrun supports, in runc's `features` shape (runtime-spec
 // features.md). Only what is implemented is listed.
 import { capabilityNumbers, mountFlagOptions, propagationOptions } from '../plan/constants';
-import { OCI_VERSION } from '../container/version';
+import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
 import {
   SECCOMP_ACTIONS,
   SECCOMP_ARCHES,
@@ -33,6 +33,6 @@ export function features(): Record<string, unknown> {
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: false } },
     },
-    annotations: { 'org.opencontainers.runc.version': 'tsrun-0.1.0' },
+    annotations: { 'org.opencontainers.runc.version': `tsrun-${TSRUN_VERSION}` },
   };
 }

@@ -1,6 +1,6 @@
 // Cross-field and value rules that a JSON Schema cannot say clearly. One small function per
 // rule; each returns the first ConfigError it finds or undefined. checkSpec throws the first
-// error of all rules, in the order of RULES (roughly the order of config.md).
+// error of all rules, in the order of SPEC_RULES (roughly the order of config.md).
 //
 // Where runc is the reference, the rule says so. Refusals of valid-but-unimplemented fields
 // live in unsupported.ts.
@@ -13,8 +13,8 @@ import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS, S_
 import { findUnsupportedField, findUnsupportedProcessField } from './unsupported';
 import type { CapabilitySet, Namespace, Process, Spec } from './types';
 
-export type SpecRule = (spec: Spec) => ConfigError | undefined;
-export type ProcessRule = (process: Process, at: string) => ConfigError | undefined;
+type SpecRule = (spec: Spec) => ConfigError | undefined;
+type ProcessRule = (process: Process, at: string) => ConfigError | undefined;
 
 function quote(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
@@ -32,14 +32,14 @@ function namespaceOf(spec: Spec, type: string): Namespace | undefined {
 // ---- top level ----------------------------------------------------------------------
 
 /** ociVersion: a semantic version with major 1 ("1.0.2-dev", "1.3.0"). */
-export const checkOciVersion: SpecRule = (spec) => {
+const checkOciVersion: SpecRule = (spec) => {
   const match = /^(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(spec.ociVersion);
   if (!match) return new ConfigError('ociVersion', `invalid version ${quote(spec.ociVersion)}`);
   if (match[1] !== '1') return new ConfigError('ociVersion', `unsupported version ${quote(spec.ociVersion)}: need 1.x`);
   return undefined;
 };
 
-export const checkRootPresent: SpecRule = (spec) => {
+const checkRootPresent: SpecRule = (spec) => {
   if (!spec.root) return new ConfigError('root', 'is required');
   if (spec.root.path === '') return new ConfigError('root.path', 'must not be empty');
   return undefined;
@@ -48,12 +48,12 @@ export const checkRootPresent: SpecRule = (spec) => {
 // ---- process (shared with exec --process) -------------------------------------------
 
 /** runtime-spec: "at least one entry is REQUIRED" on Linux; runc: "args must not be empty". */
-export const checkArgs: ProcessRule = (process, at) =>
+const checkArgs: ProcessRule = (process, at) =>
   process.args && process.args.length > 0 ? undefined : new ConfigError(`${at}.args`, 'must not be empty');
 
-export const checkCwd: ProcessRule = (process, at) => mustBeAbsolute(`${at}.cwd`, process.cwd);
+const checkCwd: ProcessRule = (process, at) => mustBeAbsolute(`${at}.cwd`, process.cwd);
 
-export const checkCapabilityNames: ProcessRule = (process, at) => {
+const checkCapabilityNames: ProcessRule = (process, at) => {
   const caps = process.capabilities;
   if (!caps) return undefined;
   for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as CapabilitySet[]) {
@@ -68,7 +68,7 @@ export const checkCapabilityNames: ProcessRule = (process, at) => {
   return undefined;
 };
 
-export const checkRlimits: ProcessRule = (process, at) => {
+const checkRlimits: ProcessRule = (process, at) => {
   const rlimits = process.rlimits ?? [];
   const seen = new Set<string>();
   for (let i = 0; i < rlimits.length; i++) {
@@ -83,7 +83,7 @@ export const checkRlimits: ProcessRule = (process, at) => {
   return undefined;
 };
 
-export const PROCESS_RULES: readonly ProcessRule[] = [checkArgs, checkCwd, checkCapabilityNames, checkRlimits];
+const PROCESS_RULES: readonly ProcessRule[] = [checkArgs, checkCwd, checkCapabilityNames, checkRlimits];
 
 function firstProcessError(process: Process, at: string): ConfigError | undefined {
   for (const rule of PROCESS_RULES) {
@@ -93,13 +93,13 @@ function firstProcessError(process: Process, at: string): ConfigError | undefine
   return undefined;
 }
 
-export const checkProcessRules: SpecRule = (spec) =>
-  spec.process ? firstProcessError(spec.process, 'process') : undefined;
+const checkProcessRules: SpecRule = (spec) => (spec.process ? firstProcessError(spec.process, 'process') : undefined);
 
 // ---- mounts ---------------------------------------------------------------------------
 
-/** The issue asks to refuse relative destinations (runc 1.1 silently took them relative to /). */
-export const checkMountDestinations: SpecRule = (spec) => {
+/** A mount destination must be absolute: runc 1.1 silently took a relative one as relative
+ * to /, tsrun refuses it. */
+const checkMountDestinations: SpecRule = (spec) => {
   const mounts = spec.mounts ?? [];
   for (let i = 0; i < mounts.length; i++) {
     const error = mustBeAbsolute(`${appendIndex('mounts', i)}.destination`, mounts[i]!.destination);
@@ -109,7 +109,7 @@ export const checkMountDestinations: SpecRule = (spec) => {
 };
 
 /** Cheap sanity: a bind mount names its source; options are not empty strings. */
-export const checkMountOptions: SpecRule = (spec) => {
+const checkMountOptions: SpecRule = (spec) => {
   const mounts = spec.mounts ?? [];
   for (let i = 0; i < mounts.length; i++) {
     const mount = mounts[i]!;
@@ -125,7 +125,7 @@ export const checkMountOptions: SpecRule = (spec) => {
 
 // ---- namespaces and id mappings ------------------------------------------------------------
 
-export const checkNamespaceTypes: SpecRule = (spec) => {
+const checkNamespaceTypes: SpecRule = (spec) => {
   const namespaces = spec.linux?.namespaces ?? [];
   for (let i = 0; i < namespaces.length; i++) {
     const type: string = namespaces[i]!.type;
@@ -136,7 +136,7 @@ export const checkNamespaceTypes: SpecRule = (spec) => {
   return undefined;
 };
 
-export const checkNamespaceDuplicates: SpecRule = (spec) => {
+const checkNamespaceDuplicates: SpecRule = (spec) => {
   const namespaces = spec.linux?.namespaces ?? [];
   const seen = new Set<string>();
   for (let i = 0; i < namespaces.length; i++) {
@@ -149,7 +149,7 @@ export const checkNamespaceDuplicates: SpecRule = (spec) => {
   return undefined;
 };
 
-export const checkNamespacePaths: SpecRule = (spec) => {
+const checkNamespacePaths: SpecRule = (spec) => {
   const namespaces = spec.linux?.namespaces ?? [];
   for (let i = 0; i < namespaces.length; i++) {
     const nsPath = namespaces[i]!.path;
@@ -161,7 +161,7 @@ export const checkNamespacePaths: SpecRule = (spec) => {
 };
 
 /** runc: "user namespace mappings specified, but user namespace isn't enabled in the config". */
-export const checkMappingsNeedUserNamespace: SpecRule = (spec) => {
+const checkMappingsNeedUserNamespace: SpecRule = (spec) => {
   if (namespaceOf(spec, 'user')) return undefined;
   for (const [field, what] of [
     ['uidMappings', 'uid'],
@@ -175,7 +175,7 @@ export const checkMappingsNeedUserNamespace: SpecRule = (spec) => {
 };
 
 /** runc: a new user namespace needs both maps ("user namespaces enabled, but no uid mappings found"). */
-export const checkNewUserNamespaceMappings: SpecRule = (spec) => {
+const checkNewUserNamespaceMappings: SpecRule = (spec) => {
   const userns = namespaceOf(spec, 'user');
   if (!userns || userns.path !== undefined) return undefined;
   for (const [field, what] of [
@@ -190,7 +190,7 @@ export const checkNewUserNamespaceMappings: SpecRule = (spec) => {
 };
 
 /** runc: "unable to set hostname without a private UTS namespace" (a joined one counts). */
-export const checkHostnameNeedsUts: SpecRule = (spec) => {
+const checkHostnameNeedsUts: SpecRule = (spec) => {
   if (namespaceOf(spec, 'uts')) return undefined;
   for (const field of ['hostname', 'domainname'] as const) {
     if (spec[field]) return new ConfigError(field, `unable to set ${field} without a private UTS namespace`);
@@ -198,10 +198,9 @@ export const checkHostnameNeedsUts: SpecRule = (spec) => {
   return undefined;
 };
 
-/** Offsets can only be written into a time namespace the runtime creates. */
 /** Without a mount namespace the container shares the runtime's: masking, read-only paths
  * and a read-only root would change the runtime's own mounts (runc refuses the first two). */
-export const checkRestrictionsNeedMountNamespace: SpecRule = (spec) => {
+const checkRestrictionsNeedMountNamespace: SpecRule = (spec) => {
   if (namespaceOf(spec, 'mount')) return undefined;
   if ((spec.linux?.maskedPaths?.length ?? 0) > 0)
     return new ConfigError('linux.maskedPaths', 'unable to restrict sys entries without a private MNT namespace');
@@ -211,7 +210,8 @@ export const checkRestrictionsNeedMountNamespace: SpecRule = (spec) => {
   return undefined;
 };
 
-export const checkTimeOffsetsNeedTimeNamespace: SpecRule = (spec) => {
+/** Offsets can only be written into a time namespace the runtime creates. */
+const checkTimeOffsetsNeedTimeNamespace: SpecRule = (spec) => {
   if (spec.linux?.timeOffsets === undefined) return undefined;
   const timens = namespaceOf(spec, 'time');
   return timens && timens.path === undefined
@@ -244,7 +244,7 @@ export function sysctlNamespace(name: string): 'ipc' | 'network' | 'uts' | undef
 /** A sysctl is written inside the container, so it must belong to a namespace the container
  * does not share with the host (runc validate.go). Joined namespaces count as separate; runc
  * also refuses a net.* sysctl when the joined netns is the host's, which needs the filesystem. */
-export const checkSysctls: SpecRule = (spec) => {
+const checkSysctls: SpecRule = (spec) => {
   const sysctl = spec.linux?.sysctl ?? {};
   for (const name of Object.keys(sysctl)) {
     const at = appendKey('linux.sysctl', name);
@@ -259,7 +259,7 @@ export const checkSysctls: SpecRule = (spec) => {
 
 // ---- devices and paths ------------------------------------------------------------------
 
-export const checkDevices: SpecRule = (spec) => {
+const checkDevices: SpecRule = (spec) => {
   const devices = spec.linux?.devices ?? [];
   for (let i = 0; i < devices.length; i++) {
     const device = devices[i]!;
@@ -292,7 +292,7 @@ export const checkDevices: SpecRule = (spec) => {
   return undefined;
 };
 
-export const checkMaskedAndReadonlyPaths: SpecRule = (spec) => {
+const checkMaskedAndReadonlyPaths: SpecRule = (spec) => {
   for (const field of ['maskedPaths', 'readonlyPaths'] as const) {
     const paths = spec.linux?.[field] ?? [];
     for (let i = 0; i < paths.length; i++) {
@@ -306,7 +306,7 @@ export const checkMaskedAndReadonlyPaths: SpecRule = (spec) => {
 // ---- the whole spec ---------------------------------------------------------------------
 
 /** Rules that need nothing but the document, in reporting order. */
-export const SPEC_RULES: readonly SpecRule[] = [
+const SPEC_RULES: readonly SpecRule[] = [
   checkOciVersion,
   checkRootPresent,
   checkProcessRules,

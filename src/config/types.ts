@@ -4,15 +4,15 @@
 // uint64 values arrive through JSON.parse as JS numbers: above 2^53 they are rounded
 // (RLIM_INFINITY 18446744073709551615 reads as 2^64; consumers treat >= 2^64-1 as "unlimited").
 
-export type StringMap = Record<string, string>;
+type StringMap = Record<string, string>;
 
-export interface IDMapping {
+interface IDMapping {
   containerID: number;
   hostID: number;
   size: number;
 }
 
-export interface Root {
+interface Root {
   path: string;
   readonly?: boolean;
 }
@@ -26,12 +26,12 @@ export interface Mount {
   gidMappings?: IDMapping[];
 }
 
-export interface ConsoleSize {
+interface ConsoleSize {
   height: number;
   width: number;
 }
 
-export interface User {
+interface User {
   uid?: number;
   gid?: number;
   umask?: number;
@@ -39,7 +39,7 @@ export interface User {
   username?: string;
 }
 
-export interface Capabilities {
+interface Capabilities {
   bounding?: string[];
   effective?: string[];
   inheritable?: string[];
@@ -49,13 +49,13 @@ export interface Capabilities {
 
 export type CapabilitySet = keyof Capabilities;
 
-export interface Rlimit {
+interface Rlimit {
   type: string;
   soft: number;
   hard: number;
 }
 
-export type SchedulerPolicy =
+type SchedulerPolicy =
   | 'SCHED_OTHER'
   | 'SCHED_FIFO'
   | 'SCHED_RR'
@@ -64,7 +64,7 @@ export type SchedulerPolicy =
   | 'SCHED_IDLE'
   | 'SCHED_DEADLINE';
 
-export interface Scheduler {
+interface Scheduler {
   policy: SchedulerPolicy;
   nice?: number;
   priority?: number;
@@ -74,12 +74,12 @@ export interface Scheduler {
   period?: number;
 }
 
-export interface IOPriority {
+interface IOPriority {
   class: 'IOPRIO_CLASS_RT' | 'IOPRIO_CLASS_BE' | 'IOPRIO_CLASS_IDLE';
   priority?: number;
 }
 
-export interface ExecCPUAffinity {
+interface ExecCPUAffinity {
   initial?: string;
   final?: string;
 }
@@ -104,14 +104,14 @@ export interface Process {
   user?: User;
 }
 
-export interface Hook {
+interface Hook {
   path: string;
   args?: string[];
   env?: string[];
   timeout?: number;
 }
 
-export interface Hooks {
+interface Hooks {
   prestart?: Hook[];
   createRuntime?: Hook[];
   createContainer?: Hook[];
@@ -120,7 +120,7 @@ export interface Hooks {
   poststop?: Hook[];
 }
 
-export type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time';
+type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time';
 
 export interface Namespace {
   /** A string in the schema; semantics.ts checks it is a NamespaceType. */
@@ -128,12 +128,12 @@ export interface Namespace {
   path?: string;
 }
 
-export interface TimeOffset {
+interface TimeOffset {
   secs?: number;
   nanosecs?: number;
 }
 
-export type DeviceType = 'c' | 'b' | 'u' | 'p';
+type DeviceType = 'c' | 'b' | 'u' | 'p';
 
 export interface Device {
   type: DeviceType;
@@ -145,11 +145,11 @@ export interface Device {
   gid?: number;
 }
 
-export interface NetDevice {
+interface NetDevice {
   name?: string;
 }
 
-export interface DeviceCgroup {
+interface DeviceCgroup {
   allow: boolean;
   type?: string;
   major?: number;
@@ -157,7 +157,7 @@ export interface DeviceCgroup {
   access?: string;
 }
 
-export interface MemoryResources {
+interface MemoryResources {
   limit?: number;
   reservation?: number;
   swap?: number;
@@ -169,7 +169,7 @@ export interface MemoryResources {
   checkBeforeUpdate?: boolean;
 }
 
-export interface CPUResources {
+interface CPUResources {
   shares?: number;
   quota?: number;
   burst?: number;
@@ -181,21 +181,21 @@ export interface CPUResources {
   idle?: number;
 }
 
-export interface BlockIODevice {
+interface BlockIODevice {
   major: number;
   minor: number;
 }
 
-export interface BlockIOWeightDevice extends BlockIODevice {
+interface BlockIOWeightDevice extends BlockIODevice {
   weight?: number;
   leafWeight?: number;
 }
 
-export interface BlockIOThrottleDevice extends BlockIODevice {
+interface BlockIOThrottleDevice extends BlockIODevice {
   rate?: number;
 }
 
-export interface BlockIOResources {
+interface BlockIOResources {
   weight?: number;
   leafWeight?: number;
   weightDevice?: BlockIOWeightDevice[];
@@ -205,21 +205,21 @@ export interface BlockIOResources {
   throttleWriteIOPSDevice?: BlockIOThrottleDevice[];
 }
 
-export interface HugepageLimit {
+interface HugepageLimit {
   pageSize: string;
   limit: number;
 }
 
-export interface NetworkResources {
+interface NetworkResources {
   classID?: number;
   priorities?: { name: string; priority: number }[];
 }
 
-export interface PidsResources {
+interface PidsResources {
   limit: number;
 }
 
-export interface RdmaResource {
+interface RdmaResource {
   hcaHandles?: number;
   hcaObjects?: number;
 }
@@ -236,7 +236,7 @@ export interface Resources {
   unified?: StringMap;
 }
 
-export type SeccompAction =
+type SeccompAction =
   | 'SCMP_ACT_KILL'
   | 'SCMP_ACT_KILL_PROCESS'
   | 'SCMP_ACT_KILL_THREAD'
@@ -247,7 +247,7 @@ export type SeccompAction =
   | 'SCMP_ACT_LOG'
   | 'SCMP_ACT_NOTIFY';
 
-export type SeccompOperator =
+type SeccompOperator =
   | 'SCMP_CMP_NE'
   | 'SCMP_CMP_LT'
   | 'SCMP_CMP_LE'
@@ -263,7 +263,7 @@ export interface SyscallArg {
   op: SeccompOperator;
 }
 
-export interface Syscall {
+interface Syscall {
   names: string[];
   action: SeccompAction;
   errnoRet?: number;
@@ -280,12 +280,12 @@ export interface Seccomp {
   syscalls?: Syscall[];
 }
 
-export interface Personality {
+interface Personality {
   domain?: 'LINUX' | 'LINUX32';
   flags?: string[];
 }
 
-export interface IntelRdt {
+interface IntelRdt {
   closID?: string;
   schemata?: string[];
   l3CacheSchema?: string;
@@ -295,13 +295,13 @@ export interface IntelRdt {
   enableMBM?: boolean;
 }
 
-export interface MemoryPolicy {
+interface MemoryPolicy {
   mode?: string;
   nodes?: string;
   flags?: string[];
 }
 
-export type RootfsPropagation =
+type RootfsPropagation =
   | 'private'
   | 'shared'
   | 'slave'
@@ -311,7 +311,7 @@ export type RootfsPropagation =
   | 'rslave'
   | 'runbindable';
 
-export interface Linux {
+interface Linux {
   namespaces?: Namespace[];
   uidMappings?: IDMapping[];
   gidMappings?: IDMapping[];
@@ -342,17 +342,4 @@ export interface Spec {
   hooks?: Hooks;
   annotations?: StringMap;
   linux?: Linux;
-}
-
-/** The state object of runtime-spec "state" (plus runc's extras), schemas/state.schema.json. */
-export interface State {
-  ociVersion: string;
-  id: string;
-  status: 'creating' | 'created' | 'running' | 'stopped';
-  pid?: number;
-  bundle: string;
-  annotations?: StringMap;
-  rootfs?: string;
-  created?: string;
-  owner?: string;
 }

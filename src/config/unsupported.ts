@@ -1,48 +1,15 @@
 // Fields that are valid OCI but tsrun does not implement yet. Each is refused with one line,
 // `config.json: <path>: not supported yet`, before anything is created: silently ignoring a
 // seccomp profile or a memory limit would run the container with less confinement than asked.
-// The lists are data so that README and `tsrun features` can say the same thing.
+// A field counts only when it asks for something: `{}` and `[]` are accepted. README's "Not
+// supported yet" lists the same fields. linux.mountLabel, process.selinuxLabel and
+// process.apparmorProfile are accepted and ignored, as runc does on a host without SELinux
+// or AppArmor (this project's hosts have neither): a label or profile is not enforced.
 
 import { ConfigError } from '../errors';
 import { findUnsupportedSeccomp } from '../seccomp/compile';
 import { appendIndex, appendKey } from './json-path';
 import type { Process, Spec } from './types';
-
-/** Refused when present and not empty (`{}`, `[]` ask for nothing and are accepted). */
-export const UNSUPPORTED_FIELDS: readonly string[] = [
-  'hooks',
-  'process.scheduler',
-  'process.ioPriority',
-  'process.execCPUAffinity',
-  'mounts[].uidMappings',
-  'mounts[].gidMappings',
-  'mounts[].options "idmap", "ridmap"',
-  'linux.timeOffsets',
-  'linux.netDevices',
-  'linux.resources.memory',
-  'linux.resources.cpu',
-  'linux.resources.blockIO',
-  'linux.resources.hugepageLimits',
-  'linux.resources.network',
-  'linux.resources.rdma',
-  'linux.resources.unified',
-  'linux.seccomp.listenerPath',
-  'linux.seccomp.listenerMetadata',
-  'linux.seccomp.defaultAction "SCMP_ACT_NOTIFY"',
-  'linux.seccomp.syscalls[].action "SCMP_ACT_NOTIFY"',
-  'linux.seccomp.flags "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"',
-  'linux.personality',
-  'linux.intelRdt',
-  'linux.memoryPolicy',
-];
-
-/** Accepted and ignored, as runc does on a host without SELinux or AppArmor (this project's
- * hosts have neither); a label or profile is not enforced. */
-export const IGNORED_FIELDS: readonly string[] = [
-  'linux.mountLabel',
-  'process.selinuxLabel',
-  'process.apparmorProfile',
-];
 
 const HOOK_STAGES = [
   'prestart',
@@ -62,7 +29,7 @@ const LINUX_LATE_FIELDS = ['personality', 'intelRdt', 'memoryPolicy'] as const;
 const IDMAP_OPTIONS = ['idmap', 'ridmap'];
 
 /** True when a value asks for something: present, and not an empty object or array. */
-export function asksForSomething(value: unknown): boolean {
+function asksForSomething(value: unknown): boolean {
   if (value === undefined || value === null) return false;
   if (Array.isArray(value)) return value.length > 0;
   if (typeof value === 'object') return Object.keys(value).length > 0;

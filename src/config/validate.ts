@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { ConfigError, TsrunError } from '../errors';
 import { appendKey, pointerToJsonPath, valueAtPointer } from './json-path';
-import type { Process, Spec, State } from './types';
+import type { Process, Spec } from './types';
 
 /** The part of an ajv ErrorObject we read (generated with messages: false). */
 export interface SchemaError {
@@ -118,9 +118,4 @@ export function validateConfigSchema(doc: unknown): asserts doc is Spec {
 /** The same for an exec process object (`tsrun exec --process FILE`): paths start with `process`. */
 export function validateProcessSchema(doc: unknown): asserts doc is Process {
   check(loadValidators().validateProcess, doc, 'process');
-}
-
-/** A state.json we wrote ourselves should always pass; a failure means a corrupt file. */
-export function isValidState(doc: unknown): doc is State {
-  return loadValidators().validateState(doc);
 }

@@ -58,5 +58,5 @@ export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean)
   removeCgroupsRetrying(ctx, record);
   if (!record.hasMountNamespace) unmountUnder(record.rootfs);
   ctx.store.remove(id);
-  // poststop hooks run here (hooks issue).
+  // poststop hooks would run here; hooks are not implemented (a config with any is refused).
 }

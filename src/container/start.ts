@@ -29,5 +29,5 @@ export function startContainer(ctx: RuntimeContext, id: string): void {
   } catch {
     // a concurrent start removed it already
   }
-  // poststart hooks run here (hooks issue).
+  // poststart hooks would run here; hooks are not implemented (a config with any is refused).
 }

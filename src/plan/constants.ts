@@ -2,11 +2,8 @@
 // asm-generic/resource.h). Tables are data, as runc's specconv keeps them.
 import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS } from '../config/linux-names';
 
-export const CLONE_NEWTIME = 0x00000080;
 export const CLONE_NEWNS = 0x00020000;
-export const CLONE_NEWCGROUP = 0x02000000;
 export const CLONE_NEWUTS = 0x04000000;
-export const CLONE_NEWIPC = 0x08000000;
 export const CLONE_NEWUSER = 0x10000000;
 export const CLONE_NEWPID = 0x20000000;
 export const CLONE_NEWNET = 0x40000000;
@@ -18,23 +15,22 @@ export const MS_RDONLY = 0x1;
 export const MS_NOSUID = 0x2;
 export const MS_NODEV = 0x4;
 export const MS_NOEXEC = 0x8;
-export const MS_SYNCHRONOUS = 0x10;
+const MS_SYNCHRONOUS = 0x10;
 export const MS_REMOUNT = 0x20;
-export const MS_MANDLOCK = 0x40;
-export const MS_DIRSYNC = 0x80;
-export const MS_NOSYMFOLLOW = 0x100;
-export const MS_NOATIME = 0x400;
-export const MS_NODIRATIME = 0x800;
+const MS_MANDLOCK = 0x40;
+const MS_DIRSYNC = 0x80;
+const MS_NOSYMFOLLOW = 0x100;
+const MS_NOATIME = 0x400;
+const MS_NODIRATIME = 0x800;
 export const MS_BIND = 0x1000;
-export const MS_MOVE = 0x2000;
 export const MS_REC = 0x4000;
-export const MS_UNBINDABLE = 0x20000;
+const MS_UNBINDABLE = 0x20000;
 export const MS_PRIVATE = 0x40000;
 export const MS_SLAVE = 0x80000;
-export const MS_SHARED = 0x100000;
-export const MS_RELATIME = 0x200000;
-export const MS_STRICTATIME = 0x1000000;
-export const MS_LAZYTIME = 0x2000000;
+const MS_SHARED = 0x100000;
+const MS_RELATIME = 0x200000;
+const MS_STRICTATIME = 0x1000000;
+const MS_LAZYTIME = 0x2000000;
 
 /** Mount options that set or clear a flag (runc specconv's table). */
 export const mountFlagOptions: Record<string, { clear: boolean; flag: number }> = {

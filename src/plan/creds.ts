@@ -59,7 +59,7 @@ export function planRlimits(proc: Process): RlimitStep[] {
   }));
 }
 
-/** The directories of PATH in the container's environment. */
+/** The directories of PATH in the container's environment; empty entries are dropped. */
 export function searchPath(env: string[]): string[] {
   const entry = [...env].reverse().find((e) => e.startsWith('PATH='));
   return entry
@@ -72,7 +72,7 @@ export function searchPath(env: string[]): string[] {
 
 /** HOME for a process whose env has none, as runc sets it: the user's home directory from
  * the container's /etc/passwd, else "/". */
-export function homeFromPasswd(passwd: string | null, uid: number): string {
+function homeFromPasswd(passwd: string | null, uid: number): string {
   for (const line of (passwd ?? '').split('\n')) {
     const f = line.split(':');
     if (f.length >= 7 && Number(f[2]) === uid && f[2] !== '') return f[5] || '/';

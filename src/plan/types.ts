@@ -5,7 +5,7 @@
 // OCI types. Every field name is mirrored in addon/src/plan.cc.
 
 /** A namespace the child joins with setns() on an fd the runtime opened. */
-export interface NamespaceJoin {
+interface NamespaceJoin {
   /** CLONE_NEW* bit of the namespace type. */
   type: number;
   /** fd (in the runtime process) opened O_RDONLY|O_CLOEXEC on the namespace path. */
@@ -83,7 +83,7 @@ export interface RlimitStep {
   index: number;
 }
 
-export interface SysctlStep {
+interface SysctlStep {
   /** Path relative to /proc/sys, with dots already turned into slashes. */
   path: string;
   value: string;
@@ -161,7 +161,8 @@ export interface InitPlan {
   args: string[];
   /** "KEY=value" strings. */
   env: string[];
-  /** The directories of the container's PATH, for the lookup of args[0] when it has no '/'. */
+  /** The directories of the container's PATH, for the lookup of args[0] when it has no '/'.
+   * Never an empty entry: searchPath() drops them and the addon's plan reader refuses one. */
   searchPath: string[];
 
   /** exec.fifo opened O_RDWR by the runtime: the child blocks reading it until `start`
@@ -217,6 +218,7 @@ export enum SyncType {
 
 /** Child steps, for errors: which part of the plan failed. Mirror of addon/src/abi.h. */
 export enum ChildStep {
+  /** @public sent by the child (early prctl), described by describe.ts's default case */
   Setup = 1,
   Rlimit = 2,
   JoinNamespace = 3,
@@ -247,6 +249,7 @@ export enum ChildStep {
   ExecFifo = 28,
   Exec = 29,
   IdMaps = 30,
+  /** @public sent by the child (a sync message failed), described by the default case */
   Sync = 31,
   SessionKeyring = 32,
   Seccomp = 33,

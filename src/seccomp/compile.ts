@@ -31,10 +31,10 @@ export const SECCOMP_ACTIONS: Readonly<Record<string, number>> = {
 };
 
 /** Actions whose errnoRet is used (runc: EPERM when absent). */
-export const ACTIONS_WITH_ERRNO: readonly string[] = ['SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE'];
+const ACTIONS_WITH_ERRNO: readonly string[] = ['SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE'];
 
 /** Valid OCI, refused until seccomp notify is implemented. */
-export const UNSUPPORTED_ACTIONS: readonly string[] = ['SCMP_ACT_NOTIFY'];
+const UNSUPPORTED_ACTIONS: readonly string[] = ['SCMP_ACT_NOTIFY'];
 
 /** enum scmp_compare (seccomp.h). */
 export const SECCOMP_OPERATORS: Readonly<Record<string, number>> = {
@@ -87,7 +87,7 @@ export const SECCOMP_FLAGS: Readonly<Record<string, number>> = {
 export const UNSUPPORTED_FLAGS: readonly string[] = ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'];
 
 /** BPF_MAXINSNS: the kernel refuses a longer classic filter. */
-export const BPF_MAX_INSNS = 4096;
+const BPF_MAX_INSNS = 4096;
 /** sizeof(struct sock_filter). */
 export const BPF_INSN_SIZE = 8;
 
@@ -154,7 +154,8 @@ function kernelFlags(names: readonly string[] | undefined): number {
   return flags;
 }
 
-/** The parts refused before anything else (notify is the next issue). */
+/** The first notify part of a profile (listener, SCMP_ACT_NOTIFY, a flag that needs it), refused
+ * as not supported yet before anything is compiled: tsrun does not implement seccomp notify. */
 export function findUnsupportedSeccomp(seccomp: Seccomp): ConfigError | undefined {
   if (seccomp.listenerPath) return new ConfigError(`${AT}.listenerPath`, 'not supported yet');
   if (seccomp.listenerMetadata) return new ConfigError(`${AT}.listenerMetadata`, 'not supported yet');

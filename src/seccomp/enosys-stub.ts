@@ -35,16 +35,16 @@ export interface Insn {
 }
 
 /** Classic BPF opcodes the stub uses (linux/bpf_common.h combinations). */
-export const BPF_LD_W_ABS = 0x20;
-export const BPF_JMP_JA = 0x05;
-export const BPF_JMP_JEQ_K = 0x15;
-export const BPF_JMP_JGT_K = 0x25;
-export const BPF_JMP_JSET_K = 0x45;
-export const BPF_RET_K = 0x06;
+const BPF_LD_W_ABS = 0x20;
+const BPF_JMP_JA = 0x05;
+const BPF_JMP_JEQ_K = 0x15;
+const BPF_JMP_JGT_K = 0x25;
+const BPF_JMP_JSET_K = 0x45;
+const BPF_RET_K = 0x06;
 
 /** offsetof(struct seccomp_data, nr / arch). */
-export const SECCOMP_DATA_NR = 0;
-export const SECCOMP_DATA_ARCH = 4;
+const SECCOMP_DATA_NR = 0;
+const SECCOMP_DATA_ARCH = 4;
 
 /** linux/audit.h. x86_64 and x32 processes both report AUDIT_ARCH_X86_64. */
 export const AUDIT_ARCH_X86_64 = 0xc000003e;
@@ -238,20 +238,5 @@ export function encodeBpf(insns: readonly Insn[]): Buffer {
     out[at + 2] = insn.jt;
     out[at + 3] = insn.jf;
   });
-  return out;
-}
-
-/** The reverse of encodeBpf; `bytes` must hold whole instructions. */
-export function decodeBpf(bytes: Buffer): Insn[] {
-  if (bytes.length % INSN_SIZE !== 0) throw new Error(`${bytes.length} bytes are not whole BPF instructions`);
-  const out: Insn[] = [];
-  for (let at = 0; at < bytes.length; at += INSN_SIZE) {
-    out.push({
-      code: littleEndian ? bytes.readUInt16LE(at) : bytes.readUInt16BE(at),
-      jt: bytes[at + 2]!,
-      jf: bytes[at + 3]!,
-      k: littleEndian ? bytes.readUInt32LE(at + 4) : bytes.readUInt32BE(at + 4),
-    });
-  }
   return out;
 }

@@ -8,7 +8,7 @@ import { STATE_VERSION, type ContainerRecord } from './types';
 
 const validId = /^[\w+\-.]+$/;
 
-export function checkId(id: string): void {
+function checkId(id: string): void {
   if (!validId.test(id) || id === '.' || id === '..')
     throw new TsrunError('ERR_TSRUN_USAGE', `invalid container id format: ${id}`);
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { errnoText } from '../errno';
 import type { InitPlan, SyncMessage } from '../plan/types';
 
-export interface SpawnResult {
+interface SpawnResult {
   /** Pid of the cloned child (the container's init unless it forks again for a pid ns). */
   pid: number;
   /** pidfd of that child, CLOEXEC. */
@@ -13,7 +13,7 @@ export interface SpawnResult {
   syncFd: number;
 }
 
-export interface ExitStatus {
+interface ExitStatus {
   /** Exit code when exited normally, else -1. */
   code: number;
   /** Terminating signal number, else 0. */

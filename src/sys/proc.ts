@@ -12,7 +12,7 @@ export function parseStartTime(statText: string): number | null {
   return value === undefined ? null : Number(value);
 }
 
-export function parseState(statText: string): string | null {
+function parseState(statText: string): string | null {
   const close = statText.lastIndexOf(')');
   return close < 0 ? null : (statText[close + 2] ?? null);
 }

@@ -1,4 +1,4 @@
-// Signal names <-> numbers, accepted as runc accepts them: "KILL", "SIGKILL", "kill" or "9".
+// Signal names to numbers, accepted as runc accepts them: "KILL", "SIGKILL", "kill" or "9".
 import { constants } from 'node:os';
 import { TsrunError } from '../errors';
 
@@ -21,9 +21,4 @@ export function parseSignal(text: string): number {
   const n = byName[name];
   if (n === undefined) throw new TsrunError('ERR_TSRUN_USAGE', `unknown signal "${text}"`);
   return n;
-}
-
-export function signalName(n: number): string {
-  for (const [name, value] of Object.entries(byName)) if (value === n) return name;
-  return `signal ${n}`;
 }

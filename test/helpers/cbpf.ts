@@ -3,7 +3,8 @@
 // jset. Anything else throws, as do the kernel's static checks (bpf_check_classic and
 // seccomp_check_filter): a jump out of the program, a load outside struct seccomp_data,
 // a program that does not end in ret.
-import { decodeBpf, type Insn } from '../../src/seccomp/enosys-stub';
+import * as os from 'node:os';
+import type { Insn } from '../../src/seccomp/enosys-stub';
 
 /** struct seccomp_data, the input of a seccomp filter. */
 export interface SeccompData {
@@ -13,7 +14,10 @@ export interface SeccompData {
   args?: readonly bigint[];
 }
 
-export const SECCOMP_DATA_SIZE = 64;
+const SECCOMP_DATA_SIZE = 64;
+const LITTLE_ENDIAN = os.endianness() === 'LE';
+/** sizeof(struct sock_filter). */
+const INSN_SIZE = 8;
 const MAX_INSNS = 4096;
 
 const LD_W_ABS = 0x20;
@@ -115,4 +119,20 @@ export function disassemble(insns: readonly Insn[]): string[] {
     if (CONDITIONAL.includes(code)) return `${at}: ${name} #${hex(k)}, ${pc + 1 + jt}, ${pc + 1 + jf}`;
     return `${at}: ${name} #${hex(k)}`;
   });
+}
+
+/** The reverse of encodeBpf (src/seccomp/enosys-stub.ts): host byte order, `bytes` whole
+ * instructions. */
+export function decodeBpf(bytes: Buffer): Insn[] {
+  if (bytes.length % INSN_SIZE !== 0) throw new Error(`${bytes.length} bytes are not whole BPF instructions`);
+  const out: Insn[] = [];
+  for (let at = 0; at < bytes.length; at += INSN_SIZE) {
+    out.push({
+      code: LITTLE_ENDIAN ? bytes.readUInt16LE(at) : bytes.readUInt16BE(at),
+      jt: bytes[at + 2]!,
+      jf: bytes[at + 3]!,
+      k: LITTLE_ENDIAN ? bytes.readUInt32LE(at + 4) : bytes.readUInt32BE(at + 4),
+    });
+  }
+  return out;
 }

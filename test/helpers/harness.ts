@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Spec } from '../../src/config/types';
 
 export const repo = path.resolve(__dirname, '..', '..');
-export const tsrunBin = process.env.TSRUN_BIN ?? path.join(repo, 'bin', 'tsrun');
+const tsrunBin = process.env.TSRUN_BIN ?? path.join(repo, 'bin', 'tsrun');
 const rootfsSource = path.join(repo, 'build', 'rootfs');
 const probeConfig = path.join(repo, 'bundles', 'probe', 'config.json');
 
@@ -184,7 +184,7 @@ export function hostNamespace(type: string): number {
 }
 
 /** Host uid/gid that a user-namespaced test container's root maps to. */
-export const USERNS_HOST_ID = 100000;
+const USERNS_HOST_ID = 100000;
 
 /** Puts `s` in a new user namespace (0 -> USERNS_HOST_ID, 65536 ids), without the mounts
  * such a container may not make here (sysfs without its own network ns, cgroup, a devpts

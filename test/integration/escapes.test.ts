@@ -1,6 +1,6 @@
 // Attacks on the runtime as an attacker makes them: with the image's own files and the
-// config's own fields. Each case succeeded against the tsrun before the child was
-// hardened (the issue note says how each was seen to fail) and must fail now.
+// config's own fields. Each attack was seen to succeed against tsrun before the child was
+// hardened, and must fail now.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,5 +1,6 @@
 // scripts/lint.sh, the check `make lint` and CI run, proven able to fail: a tree with one
-// misformatted or lint-failing file is refused, the same tree made clean passes.
+// misformatted or lint-failing file, or one export nobody imports, is refused; the same tree
+// made clean passes.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -45,4 +46,22 @@ t.test('misformatted C++ fails', async (t) => {
   const r = lintTree(t, { 'a.ts': cleanTs, 'a.cc': 'int twice(int n)\n{\n    return n*2;\n}\n' });
   t.equal(r.code, 1);
   t.match(r.output, /a\.cc/);
+});
+
+const knipTree = {
+  'package.json': '{\n  "name": "lint-check",\n  "private": true\n}\n',
+  'knip.jsonc': '{ "entry": ["main.ts"], "project": ["*.ts"] }\n',
+  'main.ts': "import { twice } from './a';\n\nconsole.log(twice(2));\n",
+  'a.cc': cleanCc,
+};
+
+t.test('an export nobody imports fails (knip)', async (t) => {
+  const r = lintTree(t, { ...knipTree, 'a.ts': `${cleanTs}\nexport const unused = 1;\n` });
+  t.equal(r.code, 1, r.output);
+  t.match(r.output, /unused\s+a\.ts/);
+});
+
+t.test('the same tree with every export imported passes (knip)', async (t) => {
+  const r = lintTree(t, { ...knipTree, 'a.ts': cleanTs });
+  t.equal(r.code, 0, r.output);
 });

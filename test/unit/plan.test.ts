@@ -225,6 +225,7 @@ t.test('rlimits: 2^64-1 from JSON is unlimited', async (t) => {
   t.equal(rlimitValue(18446744073709551615), 0xffffffffffffffffn);
   t.equal(rlimitValue(1024), 1024n);
   t.same(searchPath(['PATH=/a:/b', 'PATH=/c']), ['/c'], 'the last PATH wins, as in the process environment');
+  t.same(searchPath(['PATH=:/a::/b:']), ['/a', '/b'], 'empty entries dropped (the addon refuses one)');
 });
 
 t.test('HOME from the container passwd when env has none (as runc), else kept', async (t) => {

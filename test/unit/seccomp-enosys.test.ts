@@ -11,7 +11,6 @@ import {
   type ArchLimit,
   AUDIT_ARCH_I386,
   AUDIT_ARCH_X86_64,
-  decodeBpf,
   encodeBpf,
   enosysStub,
   enosysStubApplies,
@@ -23,7 +22,7 @@ import {
 } from '../../src/seccomp/enosys-stub';
 import { libseccomp } from '../../src/seccomp/libseccomp';
 import type { Seccomp } from '../../src/config/types';
-import { checkFilter, disassemble, runFilter } from '../helpers/cbpf';
+import { checkFilter, decodeBpf, disassemble, runFilter } from '../helpers/cbpf';
 
 const REAL_CONFIGS = path.resolve(__dirname, '..', '..', '..', 'shared', 'configs');
 const X86 = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];

@@ -85,8 +85,7 @@ void exec_prepare(Child& c, char* out) {
       for (uint32_t i = 0; i < p.n_search_path && r < 0; i++) {
         const char* dir = p.search_path[i];
         PathBuf candidate;
-        // An empty PATH entry means the current directory (as Go's LookPath).
-        candidate.add(dir[0] == '\0' ? "." : dir).add("/").add(name);
+        candidate.add(dir).add("/").add(name);
         if (!candidate.ok()) continue;
         r = check_candidate(c, candidate.c_str());
         if (r == 0) copy_path(out, candidate.c_str());
