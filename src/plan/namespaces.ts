@@ -3,7 +3,7 @@
 import type { Spec } from '../config/types';
 import { CLONE_NEWUSER, namespaceFlags } from './constants';
 
-interface NamespaceRequest {
+export interface NamespaceRequest {
   type: number;
   path: string;
   index: number;

@@ -13,7 +13,7 @@ interface SpawnResult {
   syncFd: number;
 }
 
-interface ExitStatus {
+export interface ExitStatus {
   /** Exit code when exited normally, else -1. */
   code: number;
   /** Terminating signal number, else 0. */
