@@ -5,7 +5,10 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Harness, cgroupHierarchies, parseProbe, runcBehaviourKept, runcDeviation, spec } from './lib/runner';
+import { Harness } from './lib/harness';
+import { runcBehaviourKept, runcDeviation, spec } from './lib/expectations';
+import { cgroupHierarchies } from './lib/host';
+import { parseProbe } from './lib/probe';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());

@@ -4,7 +4,12 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { Harness, nsInode, probeLines, sleep, spec, type Bundle, type CliOpts, type Config } from './lib/runner';
+import { Harness, sleep } from './lib/harness';
+import type { Bundle, Config } from './lib/bundle';
+import type { CliOpts } from './lib/cli';
+import { spec } from './lib/expectations';
+import { nsInode } from './lib/host';
+import { probeLines } from './lib/probe';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());
