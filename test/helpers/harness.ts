@@ -167,6 +167,15 @@ export async function waitFor(what: () => boolean, timeoutMs = 10_000): Promise<
   return true;
 }
 
+/** Whether process `pid` exists and has not exited (a zombie has: it only waits to be reaped). */
+export function isRunning(pid: number): boolean {
+  try {
+    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z');
+  } catch {
+    return false;
+  }
+}
+
 /** Whether a process has a handler for a signal (SigCgt in /proc/PID/status). */
 export function catchesSignal(pid: number, signal: number): boolean {
   try {
@@ -187,12 +196,18 @@ export function hostNamespace(type: string): number {
 export const USERNS_HOST_ID = 100000;
 
 /** Puts `s` in a new user namespace (0 -> USERNS_HOST_ID, 65536 ids), without the mounts
- * such a container may not make here (sysfs without its own network ns, cgroup, a devpts
- * gid that is not mapped). The caller chowns the rootfs (chownForUserns). */
+ * such a container may not make here (userNamespaceMounts). The caller chowns the rootfs
+ * (chownForUserns). */
 export function inUserNamespace(s: Spec): void {
   s.linux!.namespaces!.push({ type: 'user' });
   s.linux!.uidMappings = [{ containerID: 0, hostID: USERNS_HOST_ID, size: 65536 }];
   s.linux!.gidMappings = [{ containerID: 0, hostID: USERNS_HOST_ID, size: 65536 }];
+  userNamespaceMounts(s);
+}
+
+/** Drops the mounts a container in a user namespace may not make here: sysfs (without its
+ * own network namespace) and cgroup; devpts loses gid=5, which may not be mapped. */
+export function userNamespaceMounts(s: Spec): void {
   s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup' && m.destination !== '/sys');
   const pts = s.mounts!.find((m) => m.destination === '/dev/pts');
   if (pts) pts.options = ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'];
