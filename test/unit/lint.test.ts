@@ -4,12 +4,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 
 const repo = path.resolve(__dirname, '../..');
 
 /** A throwaway git tree holding `files` and this repository's lint configuration. */
-function lintTree(t: Tap.Test, files: Record<string, string>): { code: number | null; output: string } {
+function lintTree(t: Test, files: Record<string, string>): { code: number | null; output: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-lint-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   for (const config of ['biome.jsonc', '.clang-format'])
