@@ -6,7 +6,10 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Harness, runtime, type Bundle, type Config, type Probe } from './lib/runner';
+import { Harness } from './lib/harness';
+import type { Bundle, Config } from './lib/bundle';
+import type { Probe } from './lib/probe';
+import { runtime } from './lib/runtime';
 
 const other = process.env.COMPARE_WITH;
 if (!other) {

@@ -2,13 +2,29 @@
 // delete must (and must not) remove.
 // runtime-tools: create, start, kill, kill_no_effect, killsig, delete, delete_resources,
 // delete_only_create_resources, config_updates_without_affect, pidfile.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Harness, cgroupHierarchies, parseProbe, runcBehaviourKept, runcDeviation, spec } from './lib/runner';
+import type { Bundle } from './lib/bundle';
+import { Harness } from './lib/harness';
+import { runcBehaviourKept, runcDeviation, spec } from './lib/expectations';
+import { cgroupHierarchies } from './lib/host';
+import { parseProbe } from './lib/probe';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());
+
+/** A probe container created and started (both asserted), then waited for until it is
+ * stopped (the probe exits 0) or running (it sleeps 30s). */
+async function started(t: Test, until: 'stopped' | 'running'): Promise<Bundle> {
+  const b = h.makeBundle((c) => {
+    c.process.args = until === 'stopped' ? ['/probe', 'exit', '0'] : ['/probe', 'sleep', '30'];
+  });
+  t.equal(h.create(b).code, 0, 'create');
+  t.equal(h.cli(['start', b.id]).code, 0, 'start');
+  t.equal(await h.waitStatus(b.id, [until]), until, until);
+  return b;
+}
 
 const OUT = '/output';
 const appendOutput = ['sh', '-c', `echo 'process called' >> ${OUT}`];
@@ -120,12 +136,7 @@ t.test('start', async (t) => {
 });
 
 t.test('state after delete, and operations on missing containers', async (t) => {
-  const b = h.makeBundle((c) => {
-    c.process.args = ['/probe', 'exit', '0'];
-  });
-  t.equal(h.create(b).code, 0, 'create');
-  t.equal(h.cli(['start', b.id]).code, 0, 'start');
-  t.equal(await h.waitStatus(b.id, ['stopped']), 'stopped', 'stopped');
+  const b = await started(t, 'stopped');
   const d = h.cli(['delete', b.id]);
   t.equal(
     d.code,
@@ -169,12 +180,7 @@ t.test('delete', async (t) => {
   h.cli(['delete', '--force', cb.id]);
 
   // running
-  const rb = h.makeBundle((c) => {
-    c.process.args = ['/probe', 'sleep', '30'];
-  });
-  t.equal(h.create(rb).code, 0, 'create');
-  t.equal(h.cli(['start', rb.id]).code, 0, 'start');
-  t.equal(await h.waitStatus(rb.id, ['running']), 'running', 'running');
+  const rb = await started(t, 'running');
   t.not(
     h.cli(['delete', rb.id]).code,
     0,
@@ -214,12 +220,7 @@ t.test('kill', async (t) => {
   t.equal(h.cli(['delete', cb.id]).code, 0, 'delete');
 
   // stopped
-  const sb = h.makeBundle((c) => {
-    c.process.args = ['/probe', 'exit', '0'];
-  });
-  t.equal(h.create(sb).code, 0, 'create');
-  t.equal(h.cli(['start', sb.id]).code, 0, 'start');
-  t.equal(await h.waitStatus(sb.id, ['stopped']), 'stopped', 'stopped');
+  const sb = await started(t, 'stopped');
   t.not(
     h.cli(['kill', sb.id, 'KILL']).code,
     0,
@@ -228,12 +229,7 @@ t.test('kill', async (t) => {
   h.cli(['delete', '--force', sb.id]);
 
   // running
-  const rb = h.makeBundle((c) => {
-    c.process.args = ['/probe', 'sleep', '30'];
-  });
-  t.equal(h.create(rb).code, 0, 'create');
-  t.equal(h.cli(['start', rb.id]).code, 0, 'start');
-  t.equal(await h.waitStatus(rb.id, ['running']), 'running', 'running');
+  const rb = await started(t, 'running');
   const kr = h.cli(['kill', rb.id, 'KILL']);
   t.equal(
     kr.code,
@@ -246,12 +242,7 @@ t.test('kill', async (t) => {
 });
 
 t.test('kill_no_effect', async (t) => {
-  const b = h.makeBundle((c) => {
-    c.process.args = ['/probe', 'exit', '0'];
-  });
-  t.equal(h.create(b).code, 0, 'create');
-  t.equal(h.cli(['start', b.id]).code, 0, 'start');
-  t.equal(await h.waitStatus(b.id, ['stopped']), 'stopped', 'stopped');
+  const b = await started(t, 'stopped');
   const before = h.state(b.id);
   h.cli(['kill', b.id, 'KILL']);
   const after = h.state(b.id);

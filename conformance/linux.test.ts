@@ -5,7 +5,10 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Harness, mountAt, probeLines, runcDeviation, spec, type Bundle } from './lib/runner';
+import { Harness } from './lib/harness';
+import type { Bundle } from './lib/bundle';
+import { runcDeviation, spec } from './lib/expectations';
+import { mountAt, probeLines } from './lib/probe';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());

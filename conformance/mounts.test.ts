@@ -3,7 +3,9 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Harness, mountAt, probeLines, runcDeviation, spec } from './lib/runner';
+import { Harness } from './lib/harness';
+import { runcDeviation, spec } from './lib/expectations';
+import { mountAt, probeLines } from './lib/probe';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());

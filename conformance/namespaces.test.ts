@@ -4,7 +4,12 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { Harness, nsInode, probeLines, sleep, spec, type Bundle, type CliOpts, type Config } from './lib/runner';
+import { Harness, sleep } from './lib/harness';
+import type { Bundle, Config } from './lib/bundle';
+import type { CliOpts } from './lib/cli';
+import { spec } from './lib/expectations';
+import { nsInode } from './lib/host';
+import { probeLines } from './lib/probe';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());
@@ -40,6 +45,18 @@ async function unshareHelper(opts: string[], ns: string): Promise<{ c: ChildProc
     await sleep(30);
   }
   throw new Error(`unshare ${opts.join(' ')} did not make a new ${ns} namespace`);
+}
+
+/** Container ids 0.. map to host ids 100000.. (65536 of them), users and groups alike. */
+function mapIds(c: Config): void {
+  c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+}
+
+/** chown -R 100000:100000 the bundle's rootfs: the mapped root owns it, as an image
+ * prepared for that user namespace would be. */
+function giveRootfsToMappedRoot(b: Bundle): void {
+  spawnSync('chown', ['-R', '100000:100000', b.rootfs]);
 }
 
 /** create; read the container init's namespaces from the host; then kill + delete. */
@@ -87,11 +104,10 @@ t.test('linux_ns_itype', async (t) => {
 t.test('linux_ns_nopath', async (t) => {
   const b = h.makeBundle((c) => {
     for (const n of ['cgroup', 'user']) c.linux.namespaces.push({ type: n });
-    c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    mapIds(c);
     c.process.args = ['/probe', 'sleep', '30'];
   });
-  spawnSync('chown', ['-R', '100000:100000', b.rootfs]);
+  giveRootfsToMappedRoot(b);
   const r = await outsideNamespaces(b);
   t.equal(r.code, 0, 'create with every namespace type and no paths', { stderr: r.stderr });
   const phrase = spec(
@@ -147,8 +163,7 @@ t.test('linux_ns_path_type', async (t) => {
       c.linux.namespaces = c.linux.namespaces.filter((x: Config) => x.type !== CFG_TYPE[n]);
       c.linux.namespaces.push({ type: CFG_TYPE[n], path: `/proc/${process.pid}/ns/${wrong}` });
       if (n === 'user') {
-        c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-        c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        mapIds(c);
       }
       c.process.args = ['/probe', 'write', '/ran', 'yes'];
     });
@@ -172,15 +187,14 @@ t.test('linux_ns_path_type', async (t) => {
 t.test('linux_uid_mappings', async (t) => {
   const b = h.makeBundle((c) => {
     c.linux.namespaces.push({ type: 'user' });
-    c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    mapIds(c);
     c.process.args = [
       'sh',
       '-c',
       'cat /proc/self/uid_map /proc/self/gid_map; /probe; /probe stat /probe; /probe write /owned x',
     ];
   });
-  spawnSync('chown', ['-R', '100000:100000', b.rootfs]);
+  giveRootfsToMappedRoot(b);
   const { output, result } = await h.runProbe(undefined, { bundle: b });
   t.equal(result.code, 0, 'run in a user namespace', { stderr: result.stderr });
   const maps = output
@@ -212,11 +226,10 @@ t.test('linux_uid_mappings', async (t) => {
   // The host view of the created container's init.
   const b2 = h.makeBundle((c) => {
     c.linux.namespaces.push({ type: 'user' });
-    c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    mapIds(c);
     c.process.args = ['/probe', 'sleep', '30'];
   });
-  spawnSync('chown', ['-R', '100000:100000', b2.rootfs]);
+  giveRootfsToMappedRoot(b2);
   t.equal(h.create(b2).code, 0, 'create in a user namespace');
   const pid = h.state(b2.id)?.pid;
   const hostMap = pid ? fs.readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim().split(/\s+/).map(Number) : [];

@@ -5,7 +5,11 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Harness, capMask, mountAt, nsInode, runcDeviation, spec, type Config, type Probe } from './lib/runner';
+import { Harness } from './lib/harness';
+import type { Config } from './lib/bundle';
+import { runcDeviation, spec } from './lib/expectations';
+import { nsInode } from './lib/host';
+import { capMask, mountAt, type Probe } from './lib/probe';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());

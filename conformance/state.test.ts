@@ -2,7 +2,8 @@
 // runtime-tools: state, create (its 'state MUST return the state' checks).
 import t from 'tap';
 import * as fs from 'node:fs';
-import { Harness, spec } from './lib/runner';
+import { Harness } from './lib/harness';
+import { spec } from './lib/expectations';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());

@@ -3,12 +3,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Hierarchy } from '../../src/cgroups/hierarchies';
 import type { CgroupFs } from '../../src/cgroups/manager';
 
+/** A tmpdir with a directory a hierarchy, each holding its `files`; `hierarchies` describes them as v1
+ * hierarchies of one controller each (named as the directory), the runtime at their root. */
 export function fakeCgroupTree(hierarchies: { name: string; files: Record<string, string> }[]): {
   root: string;
   cgfs: CgroupFs;
   writes: { file: string; value: string }[];
+  hierarchies: Hierarchy[];
 } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-fake-cg-'));
   const writes: { file: string; value: string }[] = [];
@@ -34,5 +38,13 @@ export function fakeCgroupTree(hierarchies: { name: string; files: Record<string
       fs.writeFileSync(p, value);
     },
   };
-  return { root, cgfs, writes };
+  const described: Hierarchy[] = hierarchies.map(({ name }) => ({
+    key: name,
+    name,
+    mountPoint: path.join(root, name),
+    version: 1,
+    controllers: [name],
+    ownPath: '/',
+  }));
+  return { root, cgfs, writes, hierarchies: described };
 }

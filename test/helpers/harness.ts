@@ -1,6 +1,6 @@
 // Integration-test harness: a private --root, cgroups under a tsrun-test-* parent, bundles
 // in a tmpdir with a fresh rootfs copy, and a cleanup that proves nothing was left behind.
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -167,6 +167,15 @@ export async function waitFor(what: () => boolean, timeoutMs = 10_000): Promise<
   return true;
 }
 
+/** Whether process `pid` exists and has not exited (a zombie has: it only waits to be reaped). */
+export function isRunning(pid: number): boolean {
+  try {
+    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z');
+  } catch {
+    return false;
+  }
+}
+
 /** Whether a process has a handler for a signal (SigCgt in /proc/PID/status). */
 export function catchesSignal(pid: number, signal: number): boolean {
   try {
@@ -187,12 +196,18 @@ export function hostNamespace(type: string): number {
 const USERNS_HOST_ID = 100000;
 
 /** Puts `s` in a new user namespace (0 -> USERNS_HOST_ID, 65536 ids), without the mounts
- * such a container may not make here (sysfs without its own network ns, cgroup, a devpts
- * gid that is not mapped). The caller chowns the rootfs (chownForUserns). */
+ * such a container may not make here (userNamespaceMounts). The caller chowns the rootfs
+ * (chownForUserns). */
 export function inUserNamespace(s: Spec): void {
   s.linux!.namespaces!.push({ type: 'user' });
   s.linux!.uidMappings = [{ containerID: 0, hostID: USERNS_HOST_ID, size: 65536 }];
   s.linux!.gidMappings = [{ containerID: 0, hostID: USERNS_HOST_ID, size: 65536 }];
+  userNamespaceMounts(s);
+}
+
+/** Drops the mounts a container in a user namespace may not make here: sysfs (without its
+ * own network namespace) and cgroup; devpts loses gid=5, which may not be mapped. */
+export function userNamespaceMounts(s: Spec): void {
   s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup' && m.destination !== '/sys');
   const pts = s.mounts!.find((m) => m.destination === '/dev/pts');
   if (pts) pts.options = ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'];
@@ -202,18 +217,15 @@ export function chownForUserns(bundle: string): void {
   spawnSync('chown', ['-R', `${USERNS_HOST_ID}:${USERNS_HOST_ID}`, path.join(bundle, 'rootfs')]);
 }
 
-/** create with --console-socket served by test/helpers/console-receiver.py, then start;
- * resolves with what the receiver wrote (the pty's output) once the pty closed, or with
- * "create failed: ..." when create failed. */
-export async function runWithConsole(
-  h: Harness,
-  bundle: string,
-  id: string,
-  t: { teardown(fn: () => void): void; equal(a: any, b: any, m: string): unknown },
-): Promise<string> {
-  const { spawn } = await import('node:child_process');
-  const sock = path.join(bundle, 'console.sock');
-  const received = path.join(bundle, 'console.out');
+/** Starts test/helpers/console-receiver.py on the unix socket `sock`, killed at the end of
+ * the test if still running: it takes the pty master sent over the socket (Node cannot take
+ * SCM_RIGHTS) and copies what the container writes on its terminal into `received`. Resolves
+ * once it listens; `done` resolves with its exit code once the pty closed. */
+export async function startConsoleReceiver(
+  sock: string,
+  received: string,
+  t: { teardown(fn: () => void): void },
+): Promise<{ receiver: ChildProcess; done: Promise<number | null> }> {
   const receiver = spawn('python3', [path.join(__dirname, 'console-receiver.py'), sock, received], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -221,7 +233,25 @@ export async function runWithConsole(
   t.teardown(() => {
     if (receiver.exitCode === null) receiver.kill('SIGKILL');
   });
-  await new Promise((r) => receiver.stdout.once('data', r));
+  await new Promise<void>((resolve, reject) => {
+    receiver.stdout!.once('data', () => resolve());
+    receiver.once('exit', () => reject(new Error('console receiver exited early')));
+  });
+  return { receiver, done };
+}
+
+/** create with --console-socket served by startConsoleReceiver, then start; resolves with
+ * what the receiver wrote (the pty's output) once the pty closed, or with
+ * "create failed: ..." when create failed. */
+export async function runWithConsole(
+  h: Harness,
+  bundle: string,
+  id: string,
+  t: { teardown(fn: () => void): void; equal(a: any, b: any, m: string): unknown },
+): Promise<string> {
+  const sock = path.join(bundle, 'console.sock');
+  const received = path.join(bundle, 'console.out');
+  const { receiver, done } = await startConsoleReceiver(sock, received, t);
   const c = h.cli(['create', '--console-socket', sock, '--bundle', bundle, id]);
   if (c.code !== 0) {
     receiver.kill('SIGKILL');

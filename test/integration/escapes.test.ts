@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { chownForUserns, Harness, inUserNamespace, runWithConsole } from '../helpers/harness';
+import { chownForUserns, Harness, inUserNamespace, runWithConsole, userNamespaceMounts } from '../helpers/harness';
 import type { Spec } from '../../src/config/types';
 
 const h = new Harness();
@@ -244,14 +244,9 @@ t.test('a joined user namespace whose setgroups is "deny" works without addition
   t.equal(fs.readFileSync(`/proc/${holder.pid}/setgroups`, 'utf8').trim(), 'deny');
   const { result } = shell((s) => {
     s.linux!.namespaces = [{ type: 'user', path: ns }, { type: 'mount' }, { type: 'pid' }, { type: 'uts' }];
-    s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup' && m.destination !== '/sys' && m.type !== 'mqueue');
-    s.mounts!.find((m) => m.destination === '/dev/pts')!.options = [
-      'nosuid',
-      'noexec',
-      'newinstance',
-      'ptmxmode=0666',
-      'mode=0620',
-    ];
+    userNamespaceMounts(s);
+    // No ipc namespace of its own: the host's mqueue is not the user namespace's to mount.
+    s.mounts = s.mounts!.filter((m) => m.type !== 'mqueue');
     delete s.linux!.resources;
   }, 'id -u; cat /proc/self/setgroups');
   t.equal(result.code, 0, result.stderr);

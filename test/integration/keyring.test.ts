@@ -3,12 +3,10 @@
 // KEY_OTH_SEARCH with a user namespace). /proc/keys lists the keys the reader can view,
 // its session keyring among them. Where runc is installed, the same bundle under runc
 // must show the same thing.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import t from 'tap';
 import type { Spec } from '../../src/config/types';
-import { Harness, type CliResult } from '../helpers/harness';
+import { chownForUserns, Harness, inUserNamespace, type CliResult } from '../helpers/harness';
 
 const h = new Harness();
 t.teardown(() => h.cleanup());
@@ -58,20 +56,6 @@ function keysBundle(harness: Harness, id: string, edit?: (s: Spec) => void): str
   });
 }
 
-function userns(s: Spec): void {
-  s.linux!.namespaces!.push({ type: 'user' });
-  s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-  s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-  s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup' && m.destination !== '/sys');
-  s.mounts!.find((m) => m.destination === '/dev/pts')!.options = [
-    'nosuid',
-    'noexec',
-    'newinstance',
-    'ptmxmode=0666',
-    'mode=0620',
-  ];
-}
-
 /** Runs `cat /proc/keys` in a container and returns what it printed, parsed. */
 function containerKeys(
   harness: Harness,
@@ -81,7 +65,7 @@ function containerKeys(
   chownRoot = false,
 ): { r: CliResult; keys: KeyLine[] } {
   const bundle = keysBundle(harness, id, edit);
-  if (chownRoot) spawnSync('chown', ['-R', '100000:100000', path.join(bundle, 'rootfs')]);
+  if (chownRoot) chownForUserns(bundle);
   const r = harness.cli(['run', ...extra, '--bundle', bundle, id]);
   // runc's `run` deletes the container when it exits; force it anyway for a failed run.
   harness.cli(['delete', '-f', id]);
@@ -140,7 +124,7 @@ t.test('with a user namespace the keyring gets KEY_OTH_SEARCH', async (t) => {
     id,
     [],
     (s) => {
-      userns(s);
+      inUserNamespace(s);
       s.process!.user = { uid: 1000, gid: 1000 };
     },
     true,
@@ -164,7 +148,7 @@ t.test(
         name: 'user namespace',
         flags: [],
         edit: (s) => {
-          userns(s);
+          inUserNamespace(s);
           s.process!.user = { uid: 1000, gid: 1000 };
         },
         chown: true,

@@ -22,9 +22,9 @@ const hybridCgroup = `9:name=systemd:/
 const v2Mountinfo = `25 1 0:23 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot`;
 
 t.test('hierarchies: a hybrid host has v1 controllers and a cgroup2 tree', async (t) => {
-  const hs = parseHierarchies(hybridMountinfo, hybridCgroup);
+  const hierarchies = parseHierarchies(hybridMountinfo, hybridCgroup);
   t.same(
-    hs.map((h) => [h.key, h.name, h.version]),
+    hierarchies.map((h) => [h.key, h.name, h.version]),
     [
       ['cpu', 'cpu', 1],
       ['cpuset', 'cpuset', 1],
@@ -33,9 +33,9 @@ t.test('hierarchies: a hybrid host has v1 controllers and a cgroup2 tree', async
       ['', 'unified', 2],
     ],
   );
-  t.equal(hs.find((h) => h.key === 'memory')?.ownPath, '/process_api/abc');
-  t.same(hs.find((h) => h.key === 'name=systemd')?.controllers, []);
-  t.equal(cgroupMode(hs), 'hybrid');
+  t.equal(hierarchies.find((h) => h.key === 'memory')?.ownPath, '/process_api/abc');
+  t.same(hierarchies.find((h) => h.key === 'name=systemd')?.controllers, []);
+  t.equal(cgroupMode(hierarchies), 'hybrid');
   t.equal(cgroupMode(parseHierarchies(v2Mountinfo, '0::/user.slice\n')), 'unified');
 });
 
@@ -65,21 +65,13 @@ t.test('paths: absolute, relative to our own cgroup, default is the id, systemd 
 });
 
 t.test('manager: creates nested dirs, seeds cpuset, joins, removes exactly what it made', async (t) => {
-  const { root, cgfs, writes } = fakeCgroupTree([
+  const { root, cgfs, writes, hierarchies } = fakeCgroupTree([
     { name: 'cpuset', files: { 'cgroup.procs': '', 'cpuset.cpus': '0-1', 'cpuset.mems': '0' } },
     { name: 'memory', files: { 'cgroup.procs': '' } },
   ]);
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
-  const hs: Hierarchy[] = ['cpuset', 'memory'].map((n) => ({
-    key: n,
-    name: n,
-    mountPoint: path.join(root, n),
-    version: 1,
-    controllers: [n],
-    ownPath: '/',
-  }));
   fs.mkdirSync(path.join(root, 'memory', 'tsrun-test-shared'));
-  const record = createCgroups(cgfs, hs, () => '/tsrun-test-shared/c1');
+  const record = createCgroups(cgfs, hierarchies, () => '/tsrun-test-shared/c1');
   t.equal(record.paths.cpuset, path.join(root, 'cpuset/tsrun-test-shared/c1'));
   t.equal(
     fs.readFileSync(path.join(root, 'cpuset/tsrun-test-shared/c1/cpuset.cpus'), 'utf8'),
@@ -109,19 +101,11 @@ t.test('manager: creates nested dirs, seeds cpuset, joins, removes exactly what 
 });
 
 t.test('manager: a failed mkdir rolls back what was made', async (t) => {
-  const { root, cgfs } = fakeCgroupTree([
+  const { root, cgfs, hierarchies } = fakeCgroupTree([
     { name: 'a', files: {} },
     { name: 'b', files: {} },
   ]);
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
-  const hs: Hierarchy[] = ['a', 'b'].map((n) => ({
-    key: n,
-    name: n,
-    mountPoint: path.join(root, n),
-    version: 1,
-    controllers: [n],
-    ownPath: '/',
-  }));
   const failing = {
     ...cgfs,
     mkdir: (p: string) =>
@@ -131,7 +115,7 @@ t.test('manager: a failed mkdir rolls back what was made', async (t) => {
           })()
         : cgfs.mkdir(p),
   };
-  t.throws(() => createCgroups(failing, hs, () => '/x/y'), { code: 'ERR_TSRUN_SYSCALL' });
+  t.throws(() => createCgroups(failing, hierarchies, () => '/x/y'), { code: 'ERR_TSRUN_SYSCALL' });
   t.same(fs.readdirSync(path.join(root, 'a')), [], 'nothing left in the first hierarchy');
 });
 
@@ -144,7 +128,7 @@ t.test('devices v1: deny-all first, then the defaults and configured devices', a
 });
 
 t.test('manager: a parent made by someone else without cpus/mems is seeded too (v1 cpuset)', async (t) => {
-  const { root, cgfs } = fakeCgroupTree([
+  const { root, cgfs, hierarchies } = fakeCgroupTree([
     { name: 'cpuset', files: { 'cgroup.procs': '', 'cpuset.cpus': '0-1', 'cpuset.mems': '0' } },
   ]);
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -152,17 +136,7 @@ t.test('manager: a parent made by someone else without cpus/mems is seeded too (
   fs.mkdirSync(parent);
   fs.writeFileSync(path.join(parent, 'cpuset.cpus'), '');
   fs.writeFileSync(path.join(parent, 'cpuset.mems'), '');
-  const hs: Hierarchy[] = [
-    {
-      key: 'cpuset',
-      name: 'cpuset',
-      mountPoint: path.join(root, 'cpuset'),
-      version: 1,
-      controllers: ['cpuset'],
-      ownPath: '/',
-    },
-  ];
-  const record = createCgroups(cgfs, hs, () => '/theirs/c1');
+  const record = createCgroups(cgfs, hierarchies, () => '/theirs/c1');
   t.equal(fs.readFileSync(path.join(parent, 'cpuset.cpus'), 'utf8'), '0-1');
   t.equal(fs.readFileSync(path.join(record.paths.cpuset!, 'cpuset.mems'), 'utf8'), '0');
   t.same(record.created, [path.join(parent, 'c1')], 'only the leaf is ours');
