@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO } from './runtime';
 
-export const ROOTFS = path.join(REPO, 'build', 'rootfs');
-export const BASE_CONFIG = path.join(REPO, 'bundles', 'probe', 'config.json');
+const ROOTFS = path.join(REPO, 'build', 'rootfs');
+const BASE_CONFIG = path.join(REPO, 'bundles', 'probe', 'config.json');
 
 export type Config = any;
 

@@ -40,7 +40,7 @@ export function mountAt(p: Probe | undefined, mountPoint: string): Probe | undef
 }
 
 /** Capability name -> bit number (linux/capability.h). */
-export const CAPS: Record<string, number> = {
+const CAPS: Record<string, number> = {
   CAP_CHOWN: 0,
   CAP_DAC_OVERRIDE: 1,
   CAP_DAC_READ_SEARCH: 2,

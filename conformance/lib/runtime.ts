@@ -13,7 +13,7 @@ export function runtime(): string {
 
 let versionCache: string | undefined;
 /** First line of `RUNTIME --version` ('' if it does not answer). */
-export function runtimeVersion(bin = runtime()): string {
+function runtimeVersion(bin = runtime()): string {
   if (bin === runtime() && versionCache !== undefined) return versionCache;
   const r = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 20000 });
   const v = `${r.stdout ?? ''}`.split('\n')[0] ?? '';

@@ -193,7 +193,7 @@ export function hostNamespace(type: string): number {
 }
 
 /** Host uid/gid that a user-namespaced test container's root maps to. */
-const USERNS_HOST_ID = 100000;
+export const USERNS_HOST_ID = 100000;
 
 /** Puts `s` in a new user namespace (0 -> USERNS_HOST_ID, 65536 ids), without the mounts
  * such a container may not make here (userNamespaceMounts). The caller chowns the rootfs
