@@ -16,16 +16,16 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 addon: addon/build/Release/tsrun.node
-addon/build/Release/tsrun.node: deps $(wildcard addon/src/*.cc addon/src/*.h addon/src/child/*.cc addon/src/child/*.h) addon/binding.gyp
+addon/build/Release/tsrun.node: node_modules/.package-lock.json $(wildcard addon/src/*.cc addon/src/*.h addon/src/child/*.cc addon/src/child/*.h) addon/binding.gyp
 	cd addon && ../node_modules/.bin/node-gyp rebuild $(NODE_GYP_FLAGS) >/dev/null
 	scripts/check-child.sh
 
 validators: dist/validators.cjs
-dist/validators.cjs: deps scripts/validators.mjs $(wildcard schemas/*.json)
+dist/validators.cjs: node_modules/.package-lock.json scripts/validators.mjs $(wildcard schemas/*.json)
 	node scripts/validators.mjs
 
 bundle: dist/tsrun.cjs
-dist/tsrun.cjs: deps validators package.json scripts/bundle.mjs $(shell find src -name '*.ts')
+dist/tsrun.cjs: node_modules/.package-lock.json dist/validators.cjs package.json scripts/bundle.mjs $(shell find src -name '*.ts')
 	node scripts/bundle.mjs
 
 bundles: build/probe build/rootfs/.done

@@ -13,6 +13,10 @@ import { sleepMs } from '../sys/sleep';
 /** How long the child may take between two messages. */
 export const SYNC_TIMEOUT_MS = 60_000;
 
+/** How long the undo waits for a killed child to be gone. Its exit tears down its
+ * namespaces and mounts, which takes seconds on a loaded host (2 s was seen to be short). */
+const KILL_WAIT_MS = 10_000;
+
 /** What the ladder needs of the child's socket and process. Errors are thrown as the
  * addon throws them: SyscallError with `op` and `errno`. */
 export interface LadderTransport {
@@ -177,8 +181,8 @@ export class InitLadder {
     this.phase = 'detached';
   }
 
-  /** Undo: SIGKILL the child (or the init it forked), wait up to 2 s for it to be gone
-   * (its cgroup cannot be removed while it lives), close its pidfd. */
+  /** Undo: SIGKILL the child (or the init it forked), wait for it to be gone (its cgroup
+   * cannot be removed while it lives), close its pidfd. */
   kill(): void {
     try {
       this.transport.signal(this.currentPidfd, 9);
@@ -186,8 +190,12 @@ export class InitLadder {
       // already gone
     }
     try {
-      for (let i = 0; i < 2000 && !this.reaped && this.transport.reapNoHang(this.currentPidfd) === null; i++)
-        sleepMs(1);
+      const deadline = performance.now() + KILL_WAIT_MS;
+      for (let pause = 1; !this.reaped && this.transport.reapNoHang(this.currentPidfd) === null; pause *= 2) {
+        if (performance.now() >= deadline)
+          throw new Error(`container init ${this.currentPid} still runs ${KILL_WAIT_MS / 1000} s after SIGKILL`);
+        sleepMs(Math.min(pause, 50));
+      }
     } finally {
       this.transport.close(this.currentPidfd);
     }

@@ -13,7 +13,8 @@
 //   passes) and it throws `recv sync socket: connection timed out` (ETIMEDOUT). A pidfd
 //   that is not open throws EBADF (poll's POLLNVAL).
 // * send: no process holds the child's end: `send sync socket: broken pipe` (EPIPE).
-// * reapNoHang: the exit status once, null while running, ECHILD once reaped.
+// * reapNoHang: the exit status once, null while running (or still dying after SIGKILL,
+//   see dyingMs), ECHILD once reaped.
 // * pidfdOpen: ESRCH for a pid that is not a child (or was reaped).
 //
 // The child's side is a script: what it does on each message from the parent. A message
@@ -38,6 +39,8 @@ interface FakeProcess {
   holdsSocket: boolean;
   /** A background reap waits for it. */
   reapPending: boolean;
+  /** Killed, exiting at `until`. */
+  dying?: { until: number; status: ExitStatus };
 }
 
 type QueuedRecord = { kind: 'message'; msg: SyncMessage } | { kind: 'short' };
@@ -82,6 +85,9 @@ export class FakeSyncChannel implements LadderTransport {
   /** The timeout of each recv. */
   readonly recvTimeouts: number[] = [];
   readonly signals: { pid: number; signal: number }[] = [];
+  /** How long (real time) a SIGKILLed process takes to exit: tearing down its namespaces
+   * can take seconds on a loaded host. */
+  dyingMs = 0;
   private readonly queue: QueuedRecord[] = [];
   private readonly processes = new Map<number, FakeProcess>();
   private readonly pidfds = new Map<number, FakeProcess>();
@@ -143,6 +149,7 @@ export class FakeSyncChannel implements LadderTransport {
     const p = this.pidfds.get(pidfd);
     if (!p) throw syscallError('waitid', EBADF, '');
     if (p.reaped) throw syscallError('waitid', ECHILD, '');
+    if (p.dying && performance.now() >= p.dying.until) this.end(p, p.dying.status);
     if (!p.exit) return null;
     p.reaped = true;
     return p.exit;
@@ -168,7 +175,8 @@ export class FakeSyncChannel implements LadderTransport {
     if (!p) throw syscallError('pidfd_send_signal', EBADF, '');
     if (p.exit) throw syscallError('pidfd_send_signal', ESRCH, '');
     this.signals.push({ pid: p.pid, signal });
-    if (signal === 9) this.end(p, { code: -1, signal });
+    if (signal === 9 && this.dyingMs === 0) this.end(p, { code: -1, signal });
+    else if (signal === 9) p.dying = { until: performance.now() + this.dyingMs, status: { code: -1, signal } };
   }
 
   close(fd: number): void {

@@ -271,6 +271,16 @@ t.test("the child's own complaint at step Sync carries an errno: described, not 
   });
 });
 
+t.test('the undo waits for a killed init that takes seconds to exit, not 2 s', async (t) => {
+  const { ch, ladder, handlers } = setup(normalChild({ userNamespace: false, pidNamespace: false }));
+  ladder.release();
+  ladder.followUntilReady(handlers);
+  ch.dyingMs = 3000;
+  ladder.kill();
+  t.ok(ch.process(100)?.reaped, 'reaped once it exited');
+  t.notOk(ch.isOpen(ch.spawned.pidfd), 'its pidfd closed');
+});
+
 t.test('a silent child: the wait runs out, naming what was awaited', async (t) => {
   const { ch, ladder, handlers } = setup(
     { ...normalChild({ userNamespace: true, pidNamespace: true }), [SyncType.IdMapsDone]: () => undefined },
