@@ -1,5 +1,5 @@
 # make            everything: npm deps, addon, validators, bundle, probe, rootfs and bundles
-# make test       all tests (unit + integration as root), ends with "N passed, N failed"
+# make test       lint, then all tests (unit, integration and conformance, as root); ends with "N passed, N failed"
 # make conformance   RUNTIME=/path/to/runtime, our spec scenarios
 # make bench      tsrun beside runc and crun (hyperfine)
 # make lint       formatting and lint (Biome, clang-format); `make format` fixes
@@ -49,8 +49,9 @@ format: deps
 	node_modules/.bin/biome check --write .
 	clang-format -i $(shell git ls-files '*.c' '*.cc' '*.h')
 
+# Conformance scenarios run one file at a time, as `make conformance` runs them.
 test: all lint
-	scripts/run-tests.sh test/unit test/integration
+	scripts/run-tests.sh test/unit test/integration --jobs 1 conformance
 
 unit: deps validators
 	scripts/run-tests.sh test/unit
