@@ -6,9 +6,9 @@ import t, { type Test } from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Bundle } from './lib/bundle';
-import { Harness } from './lib/harness';
+import { Harness, waitUntil } from './lib/harness';
 import { runcBehaviourKept, runcDeviation, spec } from './lib/expectations';
-import { cgroupHierarchies } from './lib/host';
+import { catchesSignal, cgroupHierarchies } from './lib/host';
 import { parseProbe } from './lib/probe';
 
 const h = new Harness();
@@ -270,8 +270,9 @@ t.test('killsig', async (t) => {
     t.equal(c.code, 0, `create (${name})`);
     t.equal(h.cli(['start', b.id]).code, 0, 'start');
     t.equal(await h.waitStatus(b.id, ['running']), 'running', 'running');
-    // give the probe time to install its handlers
-    await new Promise((r) => setTimeout(r, 200));
+    // The probe installs its handlers after exec: until then the signal would kill it.
+    const pid = h.state(b.id)?.pid;
+    await waitUntil(() => catchesSignal(pid, num));
     const k = h.cli(['kill', b.id, name]);
     t.equal(k.code, 0, `kill ${name} succeeds`, { stderr: k.stderr });
     t.equal(await h.waitStatus(b.id, ['stopped']), 'stopped', 'the process exited on the signal');
@@ -289,7 +290,8 @@ t.test('killsig', async (t) => {
   t.equal(h.create(d).code, 0, 'create (default signal)');
   t.equal(h.cli(['start', d.id]).code, 0, 'start');
   await h.waitStatus(d.id, ['running']);
-  await new Promise((r) => setTimeout(r, 200));
+  const pid = h.state(d.id)?.pid;
+  await waitUntil(() => catchesSignal(pid, 15));
   t.equal(h.cli(['kill', d.id]).code, 0, 'kill without a signal succeeds');
   t.equal(await h.waitStatus(d.id, ['stopped']), 'stopped', 'stopped');
   t.same(

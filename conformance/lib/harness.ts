@@ -19,6 +19,17 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Poll `what` until it holds or `timeoutMs` passes; whether it held. For what can be
+ * observed (a handler installed, a file written), never a fixed sleep. */
+export async function waitUntil(what: () => boolean, timeoutMs = 10000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (!what()) {
+    if (Date.now() > end) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
 /**
  * One test file's session: a private state root, bundles, containers, helper processes and cgroups,
  * all removed by cleanup(). Use `const h = new Harness(); t.teardown(() => h.cleanup())`.

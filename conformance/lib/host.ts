@@ -1,5 +1,5 @@
 // The host's side of containers: the cgroup hierarchies (and removing a container's
-// cgroup trees from them), a process's namespaces.
+// cgroup trees from them), a process's namespaces and signal handlers.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -48,5 +48,17 @@ export function nsInode(pid: number | string, name: string): number | undefined 
     return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether process `pid` has a handler for signal number `signal` (SigCgt in /proc/PID/status);
+ * false when it is gone or unknown. */
+export function catchesSignal(pid: number | undefined, signal: number): boolean {
+  if (!pid) return false;
+  try {
+    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m !== null && (BigInt(`0x${m[1]}`) & (1n << BigInt(signal - 1))) !== 0n;
+  } catch {
+    return false;
   }
 }

@@ -1,10 +1,27 @@
 // Integration-test harness: a private --root, cgroups under a tsrun-test-* parent, bundles
-// in a tmpdir with a fresh rootfs copy, and a cleanup that proves nothing was left behind.
+// in a tmpdir with a fresh rootfs copy; checkers for what a test can leave behind
+// (processes, cgroups, mounts, state directories: test/helpers/leftovers.ts finds them) and
+// a cleanup that removes it. harness(t) checks after every test that nothing was left.
 import { type ChildProcess, spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Test } from 'tap';
 import type { Spec } from '../../src/config/types';
+import {
+  alive,
+  cgroupMountPoints,
+  cgroupProcs,
+  cgroupsBelow,
+  inCgroup,
+  killProcesses,
+  liveProcesses,
+  mountPointsUnder,
+  namesRoot,
+  removeCgroups,
+  selfAndAncestors,
+  unmount,
+} from './leftovers';
 
 export const repo = path.resolve(__dirname, '..', '..');
 const tsrunBin = process.env.TSRUN_BIN ?? path.join(repo, 'bin', 'tsrun');
@@ -24,7 +41,8 @@ let counter = 0;
 export class Harness {
   readonly root: string;
   readonly cgroupParent: string;
-  private readonly tmp: string;
+  readonly tmp: string;
+  private readonly extraCgroups: string[] = [];
 
   constructor(readonly binary = tsrunBin) {
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-it-'));
@@ -109,53 +127,151 @@ export class Harness {
     return fs.existsSync(path.join(this.root, id));
   }
 
-  /** cgroup directories of this harness still on the host. */
+  /** A cgroup outside the tsrun-test-* parent that a test makes on purpose (a path from the
+   * hierarchy root, its last component named tsrun-test-*): checked and removed as the
+   * harness's own. */
+  ownCgroup(rel: string): void {
+    this.extraCgroups.push(rel);
+  }
+
+  /** The container state directories left in --root. */
+  stateDirsLeft(): string[] {
+    return fs.existsSync(this.root) ? fs.readdirSync(this.root).sort() : [];
+  }
+
+  /** The harness's cgroups in every hierarchy, v1 and v2: with `id`, that container's cgroup
+   * wherever it exists; without, every cgroup below the tsrun-test-* parent (the bare parent
+   * is none: tsrun leaves a parent it found when the container that made it goes first)
+   * and the cgroups of ownCgroup. Deepest first. */
   cgroupsLeft(id?: string): string[] {
     const left: string[] = [];
-    for (const h of fs.readdirSync('/sys/fs/cgroup')) {
-      const p = path.join('/sys/fs/cgroup', h, this.cgroupParent, id ?? '');
-      if (fs.existsSync(p) && (id !== undefined || fs.readdirSync(p).some((e) => !e.includes('.')))) left.push(p);
+    for (const mount of cgroupMountPoints()) {
+      if (id !== undefined) {
+        const dir = path.join(mount, this.cgroupParent, id);
+        if (fs.existsSync(dir)) left.push(dir);
+        continue;
+      }
+      left.push(...cgroupsBelow(path.join(mount, this.cgroupParent)));
+      for (const rel of this.extraCgroups) {
+        const dir = path.join(mount, rel);
+        if (fs.existsSync(dir)) left.push(...cgroupsBelow(dir), dir);
+      }
     }
     return left;
   }
 
-  /** Mounts on the host that mention this harness's files. */
+  /** Mount points under this harness's tmpdir (bundles, rootfs copies) in the test's mount
+   * namespace. */
   mountsLeft(): string[] {
-    return fs
-      .readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .filter((l) => l.includes(this.tmp));
+    return mountPointsUnder(this.tmp);
   }
 
-  /** Processes whose root or cwd lies in this harness's tmpdir. */
+  /** Processes left by this harness's containers, alive (not zombies), never the test process
+   * or its ancestors: the members of its cgroups (cgroup.procs of the tsrun-test-* parent and
+   * every cgroup below it, every hierarchy); the runtime's processes and its cloned children
+   * that have not exec'd (their command line names this --root); the test process's own live
+   * children (what it spawned or cloned itself). */
   processesLeft(): number[] {
-    const pids: number[] = [];
-    for (const e of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(e)) continue;
-      for (const link of ['root', 'cwd']) {
-        try {
-          if (fs.readlinkSync(`/proc/${e}/${link}`).startsWith(this.tmp)) pids.push(Number(e));
-        } catch {
-          // gone or not ours to read
-        }
+    const pids = new Set<number>();
+    for (const mount of cgroupMountPoints())
+      for (const rel of [this.cgroupParent, ...this.extraCgroups]) {
+        const top = path.join(mount, rel);
+        for (const dir of [top, ...cgroupsBelow(top)]) for (const pid of cgroupProcs(dir)) pids.add(pid);
       }
-    }
-    return [...new Set(pids)];
+    for (const p of liveProcesses()) if (p.ppid === process.pid || namesRoot(p.pid, this.root)) pids.add(p.pid);
+    const mine = selfAndAncestors();
+    return [...pids].filter((pid) => !mine.has(pid) && alive(pid)).sort((a, b) => a - b);
   }
 
-  cleanup(): void {
-    const ids = fs.existsSync(this.root) ? fs.readdirSync(this.root) : [];
-    for (const id of ids) this.cli(['delete', '--force', id]);
-    for (const h of fs.existsSync('/sys/fs/cgroup') ? fs.readdirSync('/sys/fs/cgroup') : []) {
-      const parent = path.join('/sys/fs/cgroup', h, this.cgroupParent);
-      if (!fs.existsSync(parent)) continue;
-      for (const child of fs.readdirSync(parent, { withFileTypes: true }))
-        if (child.isDirectory()) fs.rmdirSync(path.join(parent, child.name));
-      fs.rmdirSync(parent);
+  /** Whether a process still carries one of processesLeft's marks (checked again right
+   * before it is killed). */
+  private marked(pid: number): boolean {
+    return (
+      [this.cgroupParent, ...this.extraCgroups].some((rel) => inCgroup(pid, `/${rel.replace(/^\/+/, '')}`)) ||
+      namesRoot(pid, this.root) ||
+      liveProcesses().some((p) => p.pid === pid && p.ppid === process.pid)
+    );
+  }
+
+  /** Everything this harness has left on the host. */
+  leftovers(): Leftovers {
+    return {
+      processes: this.processesLeft(),
+      cgroups: this.cgroupsLeft(),
+      mounts: this.mountsLeft(),
+      stateDirs: this.stateDirsLeft(),
+    };
+  }
+
+  /** leftovers(), once they are all gone or after `timeoutMs`: a killed process takes a
+   * moment to exit. */
+  async settledLeftovers(timeoutMs = 5_000): Promise<Leftovers> {
+    let left = this.leftovers();
+    await waitFor(() => isEmpty((left = this.leftovers())), timeoutMs);
+    return left;
+  }
+
+  /** Remove what this harness left, keeping its tmpdir: each container through `delete
+   * --force` (and its state directory by hand if that fails), then what is still there by
+   * pid and by path: processes killed (SIGKILL, waited for), cgroups removed deepest first
+   * (the parent last), mounts under the tmpdir unmounted. Returns what was there before. */
+  removeLeftovers(): Leftovers {
+    const before = this.leftovers();
+    for (const id of before.stateDirs) {
+      this.cli(['delete', '--force', id]);
+      fs.rmSync(path.join(this.root, id), { recursive: true, force: true });
     }
+    killProcesses(this.processesLeft(), (pid) => this.marked(pid));
+    const parents = cgroupMountPoints().map((m) => path.join(m, this.cgroupParent));
+    removeCgroups([...this.cgroupsLeft(), ...parents]);
+    unmount(this.mountsLeft());
+    return before;
+  }
+
+  /** removeLeftovers(), then the tmpdir (not while a mount is left under it: rm would reach
+   * into what is mounted). Returns what was left before. */
+  cleanup(): Leftovers {
+    const before = this.removeLeftovers();
+    const mounts = this.mountsLeft();
+    if (mounts.length > 0) throw new Error(`mounts still under ${this.tmp}: ${mounts.join(', ')}`);
     fs.rmSync(this.tmp, { recursive: true, force: true });
+    return before;
   }
 }
+
+/** What a harness left behind. */
+export interface Leftovers {
+  processes: number[];
+  cgroups: string[];
+  mounts: string[];
+  stateDirs: string[];
+}
+
+export function isEmpty(left: Leftovers): boolean {
+  return Object.values(left).every((v: unknown[]) => v.length === 0);
+}
+
+/** A Harness whose leftovers are checked after every test of `t` (a direct subtest): the
+ * check asserts nothing is left, and removes what is, so the next test starts clean; at the
+ * end of the file it checks once more and cleans up (a leftover there fails the file). */
+export function harness(t: Test, binary?: string): Harness {
+  const h = new Harness(binary);
+  t.afterEach(async (sub) => {
+    if (sub.parent !== t) return; // a nested test is checked with its parent
+    const left = await h.settledLeftovers();
+    if (!isEmpty(left)) h.removeLeftovers();
+    const whose = h.binary === tsrunBin ? '' : ` (${path.basename(h.binary)})`;
+    t.same(left, NOTHING_LEFT, `nothing left after "${sub.name}"${whose}`);
+  });
+  t.teardown(async () => {
+    const left = await h.settledLeftovers();
+    h.cleanup();
+    if (!isEmpty(left)) throw new Error(`left behind at the end: ${JSON.stringify(left)}`);
+  });
+  return h;
+}
+
+const NOTHING_LEFT: Leftovers = { processes: [], cgroups: [], mounts: [], stateDirs: [] };
 
 /** Wait (bounded) until a condition holds; fixed sleeps flake on a loaded machine. */
 export async function waitFor(what: () => boolean, timeoutMs = 10_000): Promise<boolean> {
@@ -168,13 +284,7 @@ export async function waitFor(what: () => boolean, timeoutMs = 10_000): Promise<
 }
 
 /** Whether process `pid` exists and has not exited (a zombie has: it only waits to be reaped). */
-export function isRunning(pid: number): boolean {
-  try {
-    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z');
-  } catch {
-    return false;
-  }
-}
+export const isRunning = alive;
 
 /** Whether a process has a handler for a signal (SigCgt in /proc/PID/status). */
 export function catchesSignal(pid: number, signal: number): boolean {

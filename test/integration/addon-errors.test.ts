@@ -6,8 +6,11 @@ import t from 'tap';
 import type { InitPlan } from '../../src/plan/types';
 import { SyscallError } from '../../src/sys/native';
 import { basePlan, caught, ENOENT, N, requireRoot, sandbox } from '../helpers/addon-child';
+import { harness } from '../helpers/harness';
 
 t.before(requireRoot);
+// Checks after every test that no child it cloned is left running.
+harness(t);
 
 t.test('spawn: a bad plan is a TypeError naming the field, with no child', async (t) => {
   const sb = sandbox(t);

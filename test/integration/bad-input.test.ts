@@ -4,10 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import type { Spec } from '../../src/config/types';
-import { Harness } from '../helpers/harness';
+import { harness } from '../helpers/harness';
 
-const h = new Harness();
-t.teardown(() => h.cleanup());
+const h = harness(t);
 
 function expectClean(t: any, id: string, r: { code: number; stderr: string }, pattern: RegExp): void {
   t.equal(r.code, 1, 'exit status 1');

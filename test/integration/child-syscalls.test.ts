@@ -6,12 +6,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { Harness, repo } from '../helpers/harness';
+import { harness, repo } from '../helpers/harness';
 import { AFTER_EARLY_FILTER, AFTER_LATE_FILTER, CONDITIONAL } from '../../src/seccomp/child-syscalls';
 import type { Seccomp, Spec } from '../../src/config/types';
 
-const h = new Harness();
-t.teardown(() => h.cleanup());
+const h = harness(t);
 
 const tiny = path.join(path.dirname(h.root), 'tiny');
 const built =

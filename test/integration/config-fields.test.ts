@@ -2,10 +2,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { chownForUserns, Harness, hostNamespace, inUserNamespace, waitFor, type Probe } from '../helpers/harness';
+import {
+  chownForUserns,
+  type Harness,
+  harness,
+  hostNamespace,
+  inUserNamespace,
+  waitFor,
+  type Probe,
+} from '../helpers/harness';
 
-const h = new Harness();
-t.teardown(() => h.cleanup());
+const h = harness(t);
 
 function probe(t: any, edit?: Parameters<Harness['probe']>[0], args: string[] = []): Probe {
   const { result, probe } = h.probe(edit, args);

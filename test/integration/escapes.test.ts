@@ -5,11 +5,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { chownForUserns, Harness, inUserNamespace, runWithConsole, userNamespaceMounts } from '../helpers/harness';
+import { chownForUserns, harness, inUserNamespace, runWithConsole, userNamespaceMounts } from '../helpers/harness';
 import type { Spec } from '../../src/config/types';
 
-const h = new Harness();
-t.teardown(() => h.cleanup());
+const h = harness(t);
 
 const TOKEN = `escaped-${process.pid}`;
 /** A host program outside every rootfs: busybox named `echo`, so running it prints its

@@ -6,10 +6,9 @@
 import * as fs from 'node:fs';
 import t from 'tap';
 import type { Spec } from '../../src/config/types';
-import { chownForUserns, Harness, inUserNamespace, type CliResult } from '../helpers/harness';
+import { chownForUserns, type Harness, harness, inUserNamespace, type CliResult } from '../helpers/harness';
 
-const h = new Harness();
-t.teardown(() => h.cleanup());
+const h = harness(t);
 
 const KEY_USR_SEARCH = 0x080000;
 const KEY_OTH_SEARCH = 0x08;
@@ -17,8 +16,7 @@ const KEY_OTH_SEARCH = 0x08;
 const runc = ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc'].find((p) =>
   fs.existsSync(p),
 );
-const runcHarness = runc ? new Harness(runc) : null;
-if (runcHarness) t.teardown(() => runcHarness.cleanup());
+const runcHarness = runc ? harness(t, runc) : null;
 
 interface KeyLine {
   serial: string;

@@ -3,10 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { loadValidators } from '../../src/config/validate';
-import { catchesSignal, Harness, isRunning, runWithConsole, waitFor } from '../helpers/harness';
+import { catchesSignal, harness, isRunning, runWithConsole, waitFor } from '../helpers/harness';
 
-const h = new Harness();
-t.teardown(() => h.cleanup());
+const h = harness(t);
 
 function state(id: string): Record<string, any> {
   const r = h.cli(['state', id]);
@@ -363,10 +362,7 @@ t.test('--systemd-cgroup reads cgroupsPath as slice:prefix:name', async (t) => {
   // The root slice keeps the scope itself named tsrun-test-*, as tests' cgroups must be.
   const scope = `tsrun-test-${id}.scope`;
   const bundle = h.bundle(id, (s) => (s.linux!.cgroupsPath = `-.slice:tsrun-test:${id}`));
-  t.teardown(() => {
-    for (const hier of fs.readdirSync('/sys/fs/cgroup'))
-      fs.rmSync(`/sys/fs/cgroup/${hier}/${scope}`, { recursive: false, force: true });
-  });
+  h.ownCgroup(scope); // the check after each test finds it if delete leaves it
   t.equal(h.cli(['--systemd-cgroup', 'create', '--bundle', bundle, id]).code, 0);
   t.ok(fs.existsSync(`/sys/fs/cgroup/pids/${scope}/cgroup.procs`), 'the scope in the root slice');
   t.equal(h.cli(['delete', '--force', id]).code, 0);

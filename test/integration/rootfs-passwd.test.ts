@@ -4,10 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
-import { Harness } from '../helpers/harness';
+import { harness } from '../helpers/harness';
 
-const h = new Harness();
-t.teardown(() => h.cleanup());
+const h = harness(t);
 const tmp = path.dirname(h.root);
 
 /** Runs the probe as uid 1000 (tester, HOME /home/tester in the stock image) after

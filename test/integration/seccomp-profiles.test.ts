@@ -11,11 +11,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { Harness, repo } from '../helpers/harness';
+import { harness, repo } from '../helpers/harness';
 import type { Seccomp } from '../../src/config/types';
 
-const h = new Harness();
-t.teardown(() => h.cleanup());
+const h = harness(t);
 
 const shared = path.resolve(repo, '..', 'shared', 'configs');
 const fixtures = path.join(repo, 'test', 'fixtures', 'seccomp');

@@ -4,11 +4,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { Harness, repo, type Probe } from '../helpers/harness';
+import { harness, repo, type Probe } from '../helpers/harness';
 import type { Seccomp, Spec } from '../../src/config/types';
 
-const h = new Harness();
-t.teardown(() => h.cleanup());
+const h = harness(t);
 
 const X86 = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];
 const denyMkdir: Seccomp = {

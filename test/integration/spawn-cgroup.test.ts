@@ -4,8 +4,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { basePlan, N, requireRoot, SIGKILL, sandbox } from '../helpers/addon-child';
+import { harness } from '../helpers/harness';
 
 t.before(requireRoot);
+// Checks after every test that no child it cloned, and no cgroup, is left.
+const h = harness(t);
 
 const V2_ROOT = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find(
   (d) => fs.existsSync(path.join(d, 'cgroup.procs')) && !fs.existsSync(path.join(d, 'tasks')),
@@ -16,9 +19,9 @@ t.test(
   { skip: V2_ROOT ? false : 'no cgroup v2 hierarchy' },
   async (t) => {
     const v2root = V2_ROOT ?? '';
-    const name = `tsrun-test-addon-${process.pid}`;
+    const name = `${h.cgroupParent}/addon`;
     const dir = path.join(v2root, name);
-    fs.mkdirSync(dir);
+    fs.mkdirSync(dir, { recursive: true });
     t.teardown(() => fs.rmdirSync(dir));
     // Teardowns run last first: the child is killed and reaped before its cgroup goes.
     const sb = sandbox(t);

@@ -5,9 +5,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { basePlan, c, describe, drive, N, readOut, requireRoot, sandbox, waitExit } from '../helpers/addon-child';
-import { startConsoleReceiver } from '../helpers/harness';
+import { harness, startConsoleReceiver } from '../helpers/harness';
 
 t.before(requireRoot);
+// Checks after every test that no child it cloned is left running.
+harness(t);
 
 t.test('spawn: a console socket gets the pty master; the pty is stdio and /dev/console', async (t) => {
   const sb = sandbox(t);

@@ -3,8 +3,11 @@
 import * as fs from 'node:fs';
 import t from 'tap';
 import { basePlan, c, describe, drive, N, requireRoot, sandbox, TIMEOUT_MS, waitExit } from '../helpers/addon-child';
+import { harness } from '../helpers/harness';
 
 t.before(requireRoot);
+// Checks after every test that no child it cloned is left running.
+harness(t);
 
 t.test(
   'spawn: every fd the plan names is lifted above the preserved range; runtime fds in it are closed',

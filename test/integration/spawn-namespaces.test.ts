@@ -17,8 +17,11 @@ import {
   statusField,
   USERNS_BASE,
 } from '../helpers/addon-child';
+import { harness } from '../helpers/harness';
 
 t.before(requireRoot);
+// Checks after every test that no child it cloned is left running.
+harness(t);
 
 t.test('spawn: a container with new namespaces runs through the whole ladder', async (t) => {
   const sb = sandbox(t);

@@ -21,8 +21,11 @@ import {
   TIMEOUT_MS,
   waitExit,
 } from '../helpers/addon-child';
+import { harness } from '../helpers/harness';
 
 t.before(requireRoot);
+// Checks after every test that no child it cloned is left running.
+harness(t);
 
 t.test('spawn: a missing cwd is created by root and entered by the user', async (t) => {
   const sb = sandbox(t);

@@ -21,8 +21,11 @@ import {
   sandbox,
   waitExit,
 } from '../helpers/addon-child';
+import { harness } from '../helpers/harness';
 
 t.before(requireRoot);
+// Checks after every test that no child it cloned is left running.
+harness(t);
 
 t.test('spawn: a mount whose source is missing fails at Mount with its index and ENOENT', async (t) => {
   const sb = sandbox(t);

@@ -2,8 +2,11 @@
 // filter the kernel refuses is reported in place of Detached, while create still listens.
 import t from 'tap';
 import { basePlan, c, drive, requireRoot, sandbox } from '../helpers/addon-child';
+import { harness } from '../helpers/harness';
 
 t.before(requireRoot);
+// Checks after every test that no child it cloned is left running.
+harness(t);
 
 t.test(
   'spawn: with noNewPrivileges a filter the kernel refuses fails before Detached, while create listens',
