@@ -2,8 +2,11 @@
 // says deleting a container that is not stopped MUST fail, but runc deletes a created one
 // and engines rely on it (containerd deletes a created, never started task with a plain
 // `delete`). A running one only with --force. Then its cgroups and state directory go.
+// The container's lock is held throughout, so a racing delete finds nothing left and a
+// racing start finds no container.
 import { hostCgroupFs, removeCgroups } from '../cgroups/manager';
 import { TsrunError } from '../errors';
+import { lockContainer } from '../state/lock';
 import type { ContainerRecord } from '../state/types';
 import { sleepMs } from '../sys/sleep';
 import type { RuntimeContext } from './context';
@@ -33,15 +36,26 @@ function removeCgroupsRetrying(ctx: RuntimeContext, record: ContainerRecord): vo
 }
 
 export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean): void {
-  let record: ContainerRecord | null;
+  let lock: ReturnType<typeof lockContainer>;
   try {
-    record = ctx.store.load(id);
+    lock = lockContainer(ctx.store, id, 'exclusive');
   } catch (err) {
+    // Not there, or deleted by the command we waited for.
     if (force && (err as TsrunError).code === 'ERR_TSRUN_NOT_FOUND') return;
     throw err;
   }
+  try {
+    deleteLocked(ctx, id, force);
+  } finally {
+    lock.release();
+  }
+}
+
+function deleteLocked(ctx: RuntimeContext, id: string, force: boolean): void {
+  const record = ctx.store.load(id);
   if (!record) {
-    // A create that died half-way left only a directory: nothing runs from it.
+    // No state.json under the lock: a create died half-way. Its child died with it (it
+    // outlives create only once recorded).
     if (!force) throw new TsrunError('ERR_TSRUN_STATE', `container ${id} is still being created`);
     ctx.store.remove(id);
     return;

@@ -1,5 +1,6 @@
-// The state directory: ROOT/ID holds state.json and, until `start`, exec.fifo.
-// The directory is made with an exclusive mkdir, so a duplicate ID touches nothing.
+// The state directory: ROOT/ID holds state.json and, until `start`, exec.fifo; the
+// directory itself is the container's lock (lock.ts). It is made with an exclusive mkdir,
+// so a duplicate ID touches nothing.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsrunError } from '../errors';
@@ -8,7 +9,7 @@ import { STATE_VERSION, type ContainerRecord } from './types';
 
 const validId = /^[\w+\-.]+$/;
 
-function checkId(id: string): void {
+export function checkId(id: string): void {
   if (!validId.test(id) || id === '.' || id === '..')
     throw new TsrunError('ERR_TSRUN_USAGE', `invalid container id format: ${id}`);
 }
