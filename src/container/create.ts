@@ -1,8 +1,8 @@
-// `create`: validate, reserve the state directory and lock it, make the cgroup, clone the
-// child and follow it up the sync ladder (init-ladder.ts) until it is Ready and blocked on
-// exec.fifo, record it, let it detach. Any failure rolls back everything made so far, in
-// reverse (the undo stack). The lock is held throughout: a delete, start or kill of the
-// same id waits for the create to end.
+// `create`: validate, reserve the state directory and lock it, make the cgroup (and record
+// it in cleanup.json), clone the child and follow it up the sync ladder (init-ladder.ts)
+// until it is Ready and blocked on exec.fifo, record it, let it detach. Any failure rolls
+// back everything made so far, in reverse (the undo stack). The lock is held throughout:
+// a delete, start or kill of the same id waits for the create to end.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { joinCgroups, hostCgroupFs } from '../cgroups/manager';
@@ -35,6 +35,7 @@ import { inheritedFds, socketActivation } from './inherited-fds';
 import { readImagePasswd } from './image-passwd';
 import { addonTransport, InitLadder } from './init-ladder';
 import { writeIdMappings, writeOomScoreAdj } from './init-proc';
+import { cleanupRecord } from './recover';
 import { unmountUnder } from './shared-mounts';
 import { checkTerminalOptions } from './terminal-options';
 import { Undo } from './undo';
@@ -92,6 +93,8 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     const hierarchies = readHostHierarchies();
     const cgroups = makeContainerCgroups(spec, opts.id, hierarchies, ctx.systemdCgroup);
     undo.push('remove cgroups', () => removeContainerCgroups(cgroups));
+    // Before anything can run in them: what delete --force removes if state.json is lost.
+    ctx.store.saveCleanup(cleanupRecord(opts.id, cgroups, rootfs, hasMountNamespace));
     applyContainerResources(ctx.logger, spec, hierarchies, cgroups);
     mark('cgroups made');
 

@@ -3,13 +3,14 @@
 // and engines rely on it (containerd deletes a created, never started task with a plain
 // `delete`). A running one only with --force. Then its cgroups and state directory go.
 // The container's lock is held throughout, so a racing delete finds nothing left and a
-// racing start finds no container.
-import { hostCgroupFs, removeCgroups } from '../cgroups/manager';
+// racing start finds no container. With --force, a state.json that cannot be read does not
+// keep the container: recover.ts removes what its records still name.
 import { TsrunError } from '../errors';
 import { lockContainer } from '../state/lock';
 import type { ContainerRecord } from '../state/types';
-import { sleepMs } from '../sys/sleep';
+import { removeCgroupsPatiently } from './container-cgroups';
 import type { RuntimeContext } from './context';
+import { recoverAndDelete } from './recover';
 import { unmountUnder } from './shared-mounts';
 import { signalAll, signalInit, waitStopped } from './signal';
 import { containerStatus } from './status';
@@ -23,16 +24,6 @@ function killAndWait(record: ContainerRecord): void {
     if (!waitStopped(record, 5_000))
       throw new TsrunError('ERR_TSRUN_STATE', `container ${record.id}: processes still running after SIGKILL`);
   }
-}
-
-function removeCgroupsRetrying(ctx: RuntimeContext, record: ContainerRecord): void {
-  let left: string[] = [];
-  for (let attempt = 0; attempt < 50; attempt++) {
-    left = removeCgroups(hostCgroupFs, record.cgroup);
-    if (left.length === 0) return;
-    sleepMs(10);
-  }
-  ctx.logger.warn(`container ${record.id}: could not remove cgroups ${left.join(', ')}`);
 }
 
 export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean): void {
@@ -52,12 +43,21 @@ export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean)
 }
 
 function deleteLocked(ctx: RuntimeContext, id: string, force: boolean): void {
-  const record = ctx.store.load(id);
+  let record: ContainerRecord | null;
+  try {
+    record = ctx.store.load(id);
+  } catch (err) {
+    if (force && (err as TsrunError).code === 'ERR_TSRUN_CORRUPT_STATE') {
+      recoverAndDelete(ctx, id, (err as Error).message);
+      return;
+    }
+    throw err;
+  }
   if (!record) {
     // No state.json under the lock: a create died half-way. Its child died with it (it
-    // outlives create only once recorded).
+    // outlives create only once recorded); its cgroups may be left.
     if (!force) throw new TsrunError('ERR_TSRUN_STATE', `container ${id} is still being created`);
-    ctx.store.remove(id);
+    recoverAndDelete(ctx, id, null);
     return;
   }
   const status = containerStatus(ctx.store, record);
@@ -69,7 +69,7 @@ function deleteLocked(ctx: RuntimeContext, id: string, force: boolean): void {
     signalAll(record, 9);
     waitStopped(record, 5_000);
   }
-  removeCgroupsRetrying(ctx, record);
+  removeCgroupsPatiently(ctx.logger, id, record.cgroup);
   if (!record.hasMountNamespace) unmountUnder(record.rootfs);
   ctx.store.remove(id);
   // poststop hooks would run here; hooks are not implemented (a config with any is refused).
