@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'ERR_TSRUN_CONFIG' // config.json is missing, malformed, invalid or asks for what we lack
   | 'ERR_TSRUN_NOT_FOUND' // container, bundle or file does not exist
   | 'ERR_TSRUN_STATE' // the operation does not fit the container's status
+  | 'ERR_TSRUN_CORRUPT_STATE' // ROOT/ID/state.json is not JSON, or lacks a field or its type
   | 'ERR_TSRUN_USAGE' // bad command line (unknown signal, missing argument)
   | 'ERR_TSRUN_SYSCALL' // the kernel refused something
   | 'ERR_TSRUN_CHILD'; // the container's child failed a step before execve

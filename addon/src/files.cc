@@ -7,6 +7,7 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -180,6 +181,24 @@ Napi::Value OpenTree(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(fd));
 }
 
+// tryLock(fd, exclusive): flock(fd, LOCK_EX or LOCK_SH | LOCK_NB). true when the lock is
+// taken, false when another open file holds a conflicting one; it lasts until every copy
+// of the fd is closed. The container's lock (src/state/lock.ts) is its state directory's.
+Napi::Value TryLock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = -1;
+  if (!arg_fd(info, 0, "tryLock", "fd", &fd)) return env.Undefined();
+  if (!info[1].IsBoolean()) return throw_type(env, "tryLock: exclusive must be a boolean");
+  int op = (info[1].As<Napi::Boolean>().Value() ? LOCK_EX : LOCK_SH) | LOCK_NB;
+  int r;
+  do {
+    r = flock(fd, op);
+  } while (r < 0 && errno == EINTR);
+  if (r == 0) return Napi::Boolean::New(env, true);
+  if (errno == EWOULDBLOCK) return Napi::Boolean::New(env, false);
+  return throw_syscall(env, "flock", errno, std::to_string(fd));
+}
+
 Napi::Value Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = -1;
@@ -197,6 +216,7 @@ void register_files(Napi::Env env, Napi::Object exports) {
   exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot, "readFileInRoot"));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix, "connectUnix"));
   exports.Set("openTree", Napi::Function::New(env, OpenTree, "openTree"));
+  exports.Set("tryLock", Napi::Function::New(env, TryLock, "tryLock"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));
 }
 

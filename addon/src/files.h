@@ -1,5 +1,6 @@
 // The runtime process's calls on files and mounts (files.cc): mkfifo, open, reading a
-// file of the image inside its root, the console socket, detached copies of bind sources.
+// file of the image inside its root, the console socket, detached copies of bind sources,
+// flock for the container's lock.
 #pragma once
 
 #include <napi.h>

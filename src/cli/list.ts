@@ -1,6 +1,8 @@
-// `list`: every container under --root, as runc's table, JSON array or bare IDs.
+// `list`: every container under --root, as runc's table, JSON array or bare IDs. One it
+// cannot load is skipped with a warning, as runc does ("load container ID: ...").
 import type { RuntimeContext } from '../container/context';
 import { containerStatus, stateDocument } from '../container/status';
+import type { TsrunError } from '../errors';
 import { table } from './render';
 
 export function listContainers(ctx: RuntimeContext, format: 'table' | 'json', quiet: boolean): string {
@@ -9,8 +11,11 @@ export function listContainers(ctx: RuntimeContext, format: 'table' | 'json', qu
     let record: ReturnType<typeof ctx.store.load>;
     try {
       record = ctx.store.load(id);
-    } catch {
-      continue; // removed meanwhile, or unreadable: not a container to show
+    } catch (err) {
+      // Removed meanwhile: nothing to say. Unreadable: say so.
+      if ((err as TsrunError).code !== 'ERR_TSRUN_NOT_FOUND')
+        ctx.logger.warn(`load container ${id}: ${(err as Error).message}`);
+      continue;
     }
     if (record) docs.push(stateDocument(record, containerStatus(ctx.store, record)));
   }

@@ -11,6 +11,7 @@ import { TsrunError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { CgroupMountSource } from '../plan/mounts';
 import { nodeErrorText } from '../errno';
+import { sleepMs } from '../sys/sleep';
 
 /** Make the container's cgroup in every hierarchy (nothing applied yet). */
 export function makeContainerCgroups(
@@ -20,6 +21,19 @@ export function makeContainerCgroups(
   systemdCgroup: boolean,
 ): CgroupRecord {
   return createCgroups(hostCgroupFs, hierarchies, (h) => cgroupPathIn(h, spec.linux?.cgroupsPath, id, systemdCgroup));
+}
+
+/** Remove the cgroups tsrun made for a container whose processes were just killed: their
+ * last exits may take a moment to reach the cgroup, so retry for about half a second, then
+ * warn about what is left. */
+export function removeCgroupsPatiently(logger: Logger, id: string, record: CgroupRecord): void {
+  let left: string[] = [];
+  for (let attempt = 0; attempt < 50; attempt++) {
+    left = removeCgroups(hostCgroupFs, record);
+    if (left.length === 0) return;
+    sleepMs(10);
+  }
+  logger.warn(`container ${id}: could not remove cgroups ${left.join(', ')}`);
 }
 
 /** Remove what makeContainerCgroups made; throws naming the cgroups it could not remove. */

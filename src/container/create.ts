@@ -1,7 +1,9 @@
-// `create`: validate, reserve the state directory, make the cgroup, clone the child and
-// follow it up the sync ladder (init-ladder.ts) until it is Ready and blocked on
-// exec.fifo, record it, let it detach. Any failure rolls back everything made so far, in
-// reverse (the undo stack).
+// `create`: validate, reserve the state directory and lock it, make the cgroup (and record
+// it in cleanup.json), clone the child and follow it up the sync ladder (init-ladder.ts)
+// until it is Ready and blocked on exec.fifo, record it, let it detach. Any failure rolls
+// back everything made so far, in reverse (the undo stack). The lock is held throughout:
+// a delete, start or kill of the same id waits for the create to end.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { joinCgroups, hostCgroupFs } from '../cgroups/manager';
 import { cgroupVersion, readHostHierarchies } from '../cgroups/hierarchies';
@@ -13,6 +15,7 @@ import { entersNamespace, planNamespaces } from '../plan/namespaces';
 import { compileSeccomp } from '../seccomp/compile';
 import { loadSpec } from '../config/load';
 import type { Spec } from '../config/types';
+import { lockContainer, type ContainerLock } from '../state/lock';
 import { STATE_VERSION, type ContainerRecord } from '../state/types';
 import { writeFileAtomic } from '../sys/atomic-file';
 import { nodeErrorText } from '../errno';
@@ -32,6 +35,7 @@ import { inheritedFds, socketActivation } from './inherited-fds';
 import { readImagePasswd } from './image-passwd';
 import { addonTransport, InitLadder } from './init-ladder';
 import { writeIdMappings, writeOomScoreAdj } from './init-proc';
+import { cleanupRecord } from './recover';
 import { unmountUnder } from './shared-mounts';
 import { checkTerminalOptions } from './terminal-options';
 import { Undo } from './undo';
@@ -69,24 +73,32 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
   if (seccomp) mark('seccomp compiled');
   const rootfs = path.resolve(bundle, spec.root?.path ?? 'rootfs');
+  // Which fds the caller passed, before this process opens any of its own (the lock, the
+  // fifo): one of those landing in the preserved range would look passed.
+  const activation = socketActivation(opts.preserveFds);
+  const inheritFds = inheritedFds(activation.preserveFds);
   const undo = new Undo(ctx.logger);
+  let lock: ContainerLock | null = null;
   // The fds opened for the child: closed here once it holds its copies, whatever happens.
   const fds: number[] = [];
   const addon = native();
   try {
     // The state directory, exclusively: a duplicate ID fails here, touching nothing.
     ctx.store.reserve(opts.id);
+    lock = lockReservation(ctx, opts.id);
     undo.push('remove state directory', () => ctx.store.remove(opts.id));
 
+    const namespaces = planNamespaces(spec);
+    const hasMountNamespace = entersNamespace(namespaces, CLONE_NEWNS);
     const hierarchies = readHostHierarchies();
     const cgroups = makeContainerCgroups(spec, opts.id, hierarchies, ctx.systemdCgroup);
     undo.push('remove cgroups', () => removeContainerCgroups(cgroups));
+    // Before anything can run in them: what delete --force removes if state.json is lost.
+    ctx.store.saveCleanup(cleanupRecord(opts.id, cgroups, rootfs, hasMountNamespace));
     applyContainerResources(ctx.logger, spec, hierarchies, cgroups);
     mark('cgroups made');
 
     const fifoFd = openExecFifo(addon, ctx.store.fifoPath(opts.id), fds);
-    const namespaces = planNamespaces(spec);
-    const hasMountNamespace = entersNamespace(namespaces, CLONE_NEWNS);
     if (!hasMountNamespace) {
       ctx.logger.warn(
         `container ${opts.id} has no mount namespace: its mounts are made in the runtime's and removed at delete`,
@@ -96,7 +108,6 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     const joinFds = openNamespaceJoins(addon, namespaces.joins, fds);
     const consoleSocketFd = opts.consoleSocket ? connectConsoleSocket(addon, opts.consoleSocket, fds) : -1;
 
-    const activation = socketActivation(opts.preserveFds);
     const cgroupV = cgroupVersion(hierarchies);
     const { plan, warnings } = buildInitPlan(spec, {
       bundle,
@@ -112,7 +123,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       fifoFd,
       consoleSocketFd,
       ...activation,
-      inheritFds: inheritedFds(activation.preserveFds),
+      inheritFds,
       noPivot: opts.noPivot,
       containerId: opts.id,
       newKeyring: !opts.noNewKeyring,
@@ -190,5 +201,22 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
         // closing is best effort
       }
     }
+    lock?.release();
   }
+}
+
+/** The lock on the directory just reserved. Only a delete that came in the instant
+ * between mkdir and flock can have removed it first (and another create made it again:
+ * then it is not empty, as ours is until we write in it). */
+function lockReservation(ctx: RuntimeContext, id: string): ContainerLock {
+  const deleted = new TsrunError('ERR_TSRUN_STATE', `container ${id} was deleted while it was being created`);
+  let lock: ContainerLock;
+  try {
+    lock = lockContainer(ctx.store, id, 'exclusive');
+  } catch (err) {
+    throw (err as TsrunError).code === 'ERR_TSRUN_NOT_FOUND' ? deleted : err;
+  }
+  if (fs.readdirSync(ctx.store.dir(id)).length === 0) return lock;
+  lock.release();
+  throw deleted;
 }

@@ -2,11 +2,15 @@
 // says deleting a container that is not stopped MUST fail, but runc deletes a created one
 // and engines rely on it (containerd deletes a created, never started task with a plain
 // `delete`). A running one only with --force. Then its cgroups and state directory go.
-import { hostCgroupFs, removeCgroups } from '../cgroups/manager';
+// The container's lock is held throughout, so a racing delete finds nothing left and a
+// racing start finds no container. With --force, a state.json that cannot be read does not
+// keep the container: recover.ts removes what its records still name.
 import { TsrunError } from '../errors';
+import { lockContainer } from '../state/lock';
 import type { ContainerRecord } from '../state/types';
-import { sleepMs } from '../sys/sleep';
+import { removeCgroupsPatiently } from './container-cgroups';
 import type { RuntimeContext } from './context';
+import { recoverAndDelete } from './recover';
 import { unmountUnder } from './shared-mounts';
 import { signalAll, signalInit, waitStopped } from './signal';
 import { containerStatus } from './status';
@@ -22,28 +26,38 @@ function killAndWait(record: ContainerRecord): void {
   }
 }
 
-function removeCgroupsRetrying(ctx: RuntimeContext, record: ContainerRecord): void {
-  let left: string[] = [];
-  for (let attempt = 0; attempt < 50; attempt++) {
-    left = removeCgroups(hostCgroupFs, record.cgroup);
-    if (left.length === 0) return;
-    sleepMs(10);
+export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean): void {
+  let lock: ReturnType<typeof lockContainer>;
+  try {
+    lock = lockContainer(ctx.store, id, 'exclusive');
+  } catch (err) {
+    // Not there, or deleted by the command we waited for.
+    if (force && (err as TsrunError).code === 'ERR_TSRUN_NOT_FOUND') return;
+    throw err;
   }
-  ctx.logger.warn(`container ${record.id}: could not remove cgroups ${left.join(', ')}`);
+  try {
+    deleteLocked(ctx, id, force);
+  } finally {
+    lock.release();
+  }
 }
 
-export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean): void {
+function deleteLocked(ctx: RuntimeContext, id: string, force: boolean): void {
   let record: ContainerRecord | null;
   try {
     record = ctx.store.load(id);
   } catch (err) {
-    if (force && (err as TsrunError).code === 'ERR_TSRUN_NOT_FOUND') return;
+    if (force && (err as TsrunError).code === 'ERR_TSRUN_CORRUPT_STATE') {
+      recoverAndDelete(ctx, id, (err as Error).message);
+      return;
+    }
     throw err;
   }
   if (!record) {
-    // A create that died half-way left only a directory: nothing runs from it.
+    // No state.json under the lock: a create died half-way. Its child died with it (it
+    // outlives create only once recorded); its cgroups may be left.
     if (!force) throw new TsrunError('ERR_TSRUN_STATE', `container ${id} is still being created`);
-    ctx.store.remove(id);
+    recoverAndDelete(ctx, id, null);
     return;
   }
   const status = containerStatus(ctx.store, record);
@@ -55,7 +69,7 @@ export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean)
     signalAll(record, 9);
     waitStopped(record, 5_000);
   }
-  removeCgroupsRetrying(ctx, record);
+  removeCgroupsPatiently(ctx.logger, id, record.cgroup);
   if (!record.hasMountNamespace) unmountUnder(record.rootfs);
   ctx.store.remove(id);
   // poststop hooks would run here; hooks are not implemented (a config with any is refused).

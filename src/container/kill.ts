@@ -1,5 +1,7 @@
-// `kill`: one signal to the init, or with --all to every process of the cgroup.
+// `kill`: one signal to the init, or with --all to every process of the cgroup. It holds
+// the container's lock shared: it waits while a create, start or delete is under way.
 import { TsrunError } from '../errors';
+import { lockContainer } from '../state/lock';
 import { parseSignal } from '../sys/signals';
 import type { RuntimeContext } from './context';
 import { signalAll, signalInit } from './signal';
@@ -7,6 +9,15 @@ import { containerStatus } from './status';
 
 export function killContainer(ctx: RuntimeContext, id: string, signalText: string, all: boolean): void {
   // The container first, as runc: an unknown ID is the error even with a bad signal.
+  const lock = lockContainer(ctx.store, id, 'shared');
+  try {
+    killLocked(ctx, id, signalText, all);
+  } finally {
+    lock.release();
+  }
+}
+
+function killLocked(ctx: RuntimeContext, id: string, signalText: string, all: boolean): void {
   const record = ctx.store.require(id);
   const signal = parseSignal(signalText);
   const status = containerStatus(ctx.store, record);

@@ -6,8 +6,11 @@ import { native } from '../sys/native';
 import { isSameLiveProcess, readProcessFacts } from '../sys/proc';
 import { sleepMs } from '../sys/sleep';
 
+/** The init as state.json names it: its pid and its start time prove it is the same process. */
+type InitRecord = Pick<ContainerRecord, 'pid' | 'startTime'>;
+
 /** pidfd of the container's init, or null when it is no longer running. */
-export function openInit(record: ContainerRecord): number | null {
+export function openInit(record: InitRecord): number | null {
   const addon = native();
   let pidfd: number;
   try {
@@ -22,7 +25,7 @@ export function openInit(record: ContainerRecord): number | null {
   return pidfd;
 }
 
-export function signalInit(record: ContainerRecord, signal: number): boolean {
+export function signalInit(record: InitRecord, signal: number): boolean {
   const pidfd = openInit(record);
   if (pidfd === null) return false;
   try {

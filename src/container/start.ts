@@ -1,6 +1,9 @@
-// `start`: release the child blocked on exec.fifo so it execs the user process.
+// `start`: release the child blocked on exec.fifo so it execs the user process. Under the
+// container's lock: of two racing starts the second finds it running, and a start that
+// waited for a delete finds no container.
 import * as fs from 'node:fs';
 import { TsrunError } from '../errors';
+import { lockContainer } from '../state/lock';
 import { native } from '../sys/native';
 import type { RuntimeContext } from './context';
 import { openInit } from './signal';
@@ -9,6 +12,15 @@ import { containerStatus } from './status';
 const START_TIMEOUT_MS = 60_000;
 
 export function startContainer(ctx: RuntimeContext, id: string): void {
+  const lock = lockContainer(ctx.store, id, 'exclusive');
+  try {
+    startLocked(ctx, id);
+  } finally {
+    lock.release();
+  }
+}
+
+function startLocked(ctx: RuntimeContext, id: string): void {
   const record = ctx.store.require(id);
   const status = containerStatus(ctx.store, record);
   if (status === 'stopped') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');

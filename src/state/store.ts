@@ -1,14 +1,20 @@
-// The state directory: ROOT/ID holds state.json and, until `start`, exec.fifo.
-// The directory is made with an exclusive mkdir, so a duplicate ID touches nothing.
+// The state directory: ROOT/ID holds state.json, cleanup.json and, until `start`,
+// exec.fifo; the directory itself is the container's lock (lock.ts). It is made with an
+// exclusive mkdir, so a duplicate ID touches nothing. Files are replaced by rename, so a
+// reader never sees half of one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsrunError } from '../errors';
 import { nodeErrorText } from '../errno';
-import { STATE_VERSION, type ContainerRecord } from './types';
+import { writeFileAtomic } from '../sys/atomic-file';
+import { parseCleanup, parseRecord, salvageRecord } from './record';
+import type { CleanupRecord, ContainerRecord } from './types';
 
 const validId = /^[\w+\-.]+$/;
 
-function checkId(id: string): void {
+const ownSuffix = (): string => String(process.pid);
+
+export function checkId(id: string): void {
   if (!validId.test(id) || id === '.' || id === '..')
     throw new TsrunError('ERR_TSRUN_USAGE', `invalid container id format: ${id}`);
 }
@@ -39,32 +45,66 @@ export class StateStore {
     return dir;
   }
 
-  /** Write state.json atomically (temp file + rename). */
-  save(record: ContainerRecord): void {
-    const file = path.join(this.dir(record.id), 'state.json');
-    const tmp = `${file}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
-    fs.renameSync(tmp, file);
+  statePath(id: string): string {
+    return path.join(this.dir(id), 'state.json');
   }
 
-  /** The record, or null while the container is still being created. Throws NOT_FOUND. */
+  cleanupPath(id: string): string {
+    return path.join(this.dir(id), 'cleanup.json');
+  }
+
+  /** Write state.json atomically (temp file + rename). Only root writes in the state
+   * directory, under the container's lock: the temporary name needs no random part. */
+  save(record: ContainerRecord): void {
+    writeFileAtomic(this.statePath(record.id), JSON.stringify(record), ownSuffix, 0o600);
+  }
+
+  /** Write cleanup.json atomically. */
+  saveCleanup(record: CleanupRecord): void {
+    writeFileAtomic(this.cleanupPath(record.id), JSON.stringify(record), ownSuffix, 0o600);
+  }
+
+  /** The record, or null while the container is still being created. Throws NOT_FOUND,
+   * and CORRUPT_STATE naming the file when it is not a whole, well-typed record. */
   load(id: string): ContainerRecord | null {
     checkId(id);
-    let text: string;
+    const text = this.read(this.statePath(id));
+    if (text !== null) return parseRecord(text, this.statePath(id), id);
+    if (fs.existsSync(this.dir(id))) return null;
+    throw new TsrunError('ERR_TSRUN_NOT_FOUND', `container does not exist: ${id}`);
+  }
+
+  /** What delete --force can still use when load() fails: the fields of state.json that
+   * kept their type, and cleanup.json if it is whole (else why not). */
+  remains(id: string): {
+    partial: Partial<ContainerRecord>;
+    cleanup: CleanupRecord | null;
+    cleanupProblem: string | null;
+  } {
+    let partial: Partial<ContainerRecord> = {};
     try {
-      text = fs.readFileSync(path.join(this.dir(id), 'state.json'), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      if (fs.existsSync(this.dir(id))) return null;
-      throw new TsrunError('ERR_TSRUN_NOT_FOUND', `container does not exist: ${id}`);
+      const stateText = this.read(this.statePath(id));
+      if (stateText !== null) partial = salvageRecord(stateText, id);
+    } catch {
+      // unreadable: nothing to salvage
     }
-    const record = JSON.parse(text) as ContainerRecord;
-    if (record.version !== STATE_VERSION)
-      throw new TsrunError(
-        'ERR_TSRUN_STATE',
-        `container ${id}: state written by an incompatible tsrun (version ${record.version})`,
-      );
-    return record;
+    try {
+      const cleanupText = this.read(this.cleanupPath(id));
+      if (cleanupText === null) return { partial, cleanup: null, cleanupProblem: `${this.cleanupPath(id)}: missing` };
+      return { partial, cleanup: parseCleanup(cleanupText, this.cleanupPath(id), id), cleanupProblem: null };
+    } catch (err) {
+      return { partial, cleanup: null, cleanupProblem: (err as Error).message };
+    }
+  }
+
+  /** A file's text, or null when it does not exist. */
+  private read(file: string): string | null {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new TsrunError('ERR_TSRUN_CORRUPT_STATE', `${file}: ${nodeErrorText(err)}`, { cause: err });
+    }
   }
 
   /** Load, and fail as runc does for a container still being created. */
@@ -87,8 +127,8 @@ export class StateStore {
     }
   }
 
-  /** The directory holds only files tsrun wrote (state.json, exec.fifo, temp files):
-   * unlink them and rmdir, cheaper than a recursive rm. */
+  /** The directory holds only files tsrun wrote (state.json, cleanup.json, exec.fifo,
+   * temp files): unlink them and rmdir, cheaper than a recursive rm. */
   remove(id: string): void {
     const dir = this.dir(id);
     let entries: string[];

@@ -29,3 +29,18 @@ export interface ContainerRecord {
   /** config.json had a process: without one, create works and start fails (config.md). */
   hasProcess: boolean;
 }
+
+export const CLEANUP_VERSION = 1;
+
+/** ROOT/ID/cleanup.json: what `delete --force` must undo when state.json cannot be read.
+ * Written by create as soon as the container's cgroups exist, before its child does. */
+export interface CleanupRecord {
+  version: number;
+  id: string;
+  cgroup: CgroupRecord;
+  /** Inode number (decimal) of each directory of cgroup.created when create made it: a
+   * cgroup removed and made again by someone else is not the container's. */
+  cgroupInodes: Record<string, string>;
+  rootfs: string;
+  hasMountNamespace: boolean;
+}

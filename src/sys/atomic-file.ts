@@ -1,23 +1,25 @@
 // Replace a file with new contents in one rename, in a directory others may write to
-// (--pid-file goes where the caller says).
-import { randomBytes } from 'node:crypto';
+// (--pid-file goes where the caller says), and the state directory's files: a reader sees
+// the old file or the new one, never a part.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+
+/** Loaded only here: node:crypto costs a fresh Node about 8 ms, more than `state` may. */
+function randomSuffix(): string {
+  const { randomBytes }: typeof import('node:crypto') = require('node:crypto');
+  return randomBytes(6).toString('hex');
+}
 
 /** Writes `text` to a new temporary file beside `file`, then renames it over `file`. The
  * temporary name has a random part and is created with O_CREAT|O_EXCL|O_NOFOLLOW, so a
  * symlink (or anything else) planted in the directory cannot redirect the write: the open
  * fails instead. rename replaces `file` itself, a symlink there included, never its target
  * (as runc). On any failure the temporary file is removed. */
-export function writeFileAtomic(
-  file: string,
-  text: string,
-  suffix: () => string = () => randomBytes(6).toString('hex'),
-): void {
+export function writeFileAtomic(file: string, text: string, suffix: () => string = randomSuffix, mode = 0o666): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${suffix()}.tmp`);
-  const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o666);
+  const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
   try {
     try {
       fs.writeFileSync(fd, text);

@@ -53,6 +53,9 @@ export interface Native {
    * regular file: a FIFO, socket or device node is never opened for reading. Other
    * failures throw SyscallError. */
   readFileInRoot(rootfs: string, relativePath: string, maxBytes: number): Buffer | null;
+  /** flock(fd, LOCK_EX or LOCK_SH | LOCK_NB): true when taken, false when a conflicting
+   * lock is held elsewhere. Released when every copy of the fd is closed. */
+  tryLock(fd: number, exclusive: boolean): boolean;
   close(fd: number): void;
   /** The ABI constants (SyncType, ChildStep values, struct sizes) for the agreement test. */
   constants: Record<string, number>;

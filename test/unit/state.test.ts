@@ -2,11 +2,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { deriveStatus, stateDocument } from '../../src/container/status';
 import { formatRecord } from '../../src/log/logger';
 import { StateStore } from '../../src/state/store';
-import { STATE_VERSION, type ContainerRecord } from '../../src/state/types';
+import { CLEANUP_VERSION, STATE_VERSION, type ContainerRecord } from '../../src/state/types';
 import { errnoText } from '../../src/errno';
 import { parseStartTime, unescapeMountField } from '../../src/sys/proc';
 import { mountPointsUnder } from '../../src/container/shared-mounts';
@@ -66,6 +66,79 @@ t.test('store: exclusive reserve, atomic save, list, not-found', async (t) => {
   t.throws(() => store.reserve('../x'), { code: 'ERR_TSRUN_USAGE' });
   store.remove('a');
   t.same(store.list(), []);
+});
+
+function storeIn(t: Test): StateStore {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-store-'));
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  return new StateStore(path.join(root, 'state'));
+}
+
+t.test('store: a state.json that is not a whole record is one error naming the file', async (t) => {
+  const store = storeIn(t);
+  store.reserve('a');
+  const file = store.statePath('a');
+  const whole = JSON.stringify(record('a'));
+  const cases: [text: string, message: string][] = [
+    [whole.slice(0, 40), `${file}: invalid JSON at line 1, column 41: unterminated string`],
+    ['', `${file}: invalid JSON at line 1, column 1: expected a value, got end of file`],
+    ['[1]', `${file}: must hold a JSON object`],
+    [JSON.stringify({ version: 1, id: 'a' }), `${file}: ociVersion: must be a string`],
+    [JSON.stringify({ ...record('a'), pid: 0 }), `${file}: pid: must be a positive integer`],
+    [JSON.stringify({ ...record('a'), startTime: '1' }), `${file}: startTime: must be a non-negative integer`],
+    [
+      JSON.stringify({ ...record('a'), cgroup: { paths: {}, created: [1] } }),
+      `${file}: cgroup: must be {"paths": {KEY: DIR}, "created": [DIR]}`,
+    ],
+    [JSON.stringify({ ...record('a'), hasProcess: 'yes' }), `${file}: hasProcess: must be true or false`],
+    [JSON.stringify(record('b')), `${file}: id: is "b", not the directory's name "a"`],
+    [JSON.stringify({ ...record('a'), version: 9 }), `${file}: written by an incompatible tsrun (version 9)`],
+  ];
+  for (const [text, message] of cases) {
+    fs.writeFileSync(file, text);
+    t.throws(() => store.load('a'), { code: 'ERR_TSRUN_CORRUPT_STATE', message }, message);
+  }
+  fs.writeFileSync(file, whole);
+  t.same(store.load('a'), record('a'), 'a whole record loads');
+});
+
+t.test('store: remains keeps the fields that still have their type, and a whole cleanup.json', async (t) => {
+  const store = storeIn(t);
+  store.reserve('a');
+  t.same(store.remains('a'), {
+    partial: {},
+    cleanup: null,
+    cleanupProblem: `${store.cleanupPath('a')}: missing`,
+  });
+  fs.writeFileSync(store.statePath('a'), JSON.stringify({ ...record('a'), pid: 'x', cgroup: null, bundle: 3 }));
+  const { partial } = store.remains('a');
+  t.equal(partial.startTime, 1);
+  t.equal(partial.rootfs, '/b/rootfs');
+  t.notOk('pid' in partial || 'cgroup' in partial || 'bundle' in partial, 'the bad fields are dropped');
+  fs.writeFileSync(store.statePath('a'), JSON.stringify(record('b')));
+  t.same(store.remains('a').partial, {}, "another container's record gives nothing");
+  fs.writeFileSync(store.statePath('a'), JSON.stringify(record('a')).slice(0, 60));
+  t.same(store.remains('a').partial, {}, 'nothing from text that is not JSON');
+
+  const cleanup = {
+    version: CLEANUP_VERSION,
+    id: 'a',
+    cgroup: { paths: { pids: '/sys/fs/cgroup/pids/a' }, created: ['/sys/fs/cgroup/pids/a'] },
+    cgroupInodes: { '/sys/fs/cgroup/pids/a': '4242' },
+    rootfs: '/b/rootfs',
+    hasMountNamespace: true,
+  };
+  store.saveCleanup(cleanup);
+  t.same(store.remains('a').cleanup, cleanup);
+  t.same(
+    fs.readdirSync(store.dir('a')).sort(),
+    ['cleanup.json', 'state.json'],
+    'written through a temporary file, none left',
+  );
+  fs.writeFileSync(store.cleanupPath('a'), '{"version":1');
+  t.match(store.remains('a'), { cleanup: null, cleanupProblem: /cleanup\.json: invalid JSON at line 1, column 13/ });
+  store.remove('a');
+  t.same(store.list(), [], 'remove takes cleanup.json too');
 });
 
 t.test('state document: pid 0 once stopped, annotations only when present', async (t) => {
