@@ -1,5 +1,5 @@
 # make            everything: npm deps, addon, validators, bundle, probe, rootfs and bundles
-# make test       all tests (unit + integration as root), ends with "N passed, N failed"
+# make test       all tests (unit, integration as root, the OCI validation suite), ends with "N passed, N failed"
 # make conformance   RUNTIME=/path/to/runtime, our spec scenarios
 # make bench      tsrun beside runc and crun (hyperfine)
 # make oci-validation   RUNTIME=/path/to/runtime, the OCI runtime-tools validation suite
@@ -53,7 +53,7 @@ format: deps
 	clang-format -i $(shell git ls-files '*.c' '*.cc' '*.h')
 
 test: all lint
-	scripts/run-tests.sh test/unit test/integration
+	scripts/run-tests.sh test/unit test/integration test/oci
 
 unit: deps validators
 	scripts/run-tests.sh test/unit
