@@ -71,9 +71,9 @@ function unescapeMount(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 }
 
-function mountTable(): MountEntry[] {
+function mountTable(mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8')): MountEntry[] {
   const entries: MountEntry[] = [];
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+  for (const line of mountinfo.split('\n')) {
     if (!line) continue;
     const [left, right] = line.split(' - ');
     const f = (left ?? '').split(' ');
@@ -91,19 +91,23 @@ function mountTable(): MountEntry[] {
 /**
  * Every cgroup hierarchy (v1 and v2 mounts) with the places a suite cgroup name can be
  * relative to: the hierarchy's root (absolute cgroupsPath) and this process's own cgroup in
- * it (a relative cgroupsPath is relative to the runtime's cgroup, which is ours).
+ * it (a relative cgroupsPath is relative to the runtime's cgroup, which is ours). Reads
+ * /proc/self/cgroup and /proc/self/mountinfo unless given their text.
  */
-function cgroupBases(): string[] {
-  const own = fs
-    .readFileSync('/proc/self/cgroup', 'utf8')
+export function cgroupBases(
+  selfCgroup = fs.readFileSync('/proc/self/cgroup', 'utf8'),
+  mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8'),
+): string[] {
+  // "ID:controller,controller:/path"; cgroup2's line has no controllers.
+  const own = selfCgroup
     .split('\n')
     .filter(Boolean)
     .map((l) => {
-      const [, controllers = '', p = '/'] = /^(\d+):([^:]*):(.*)$/.exec(l) ?? [];
+      const [, , controllers = '', p = '/'] = /^(\d+):([^:]*):(.*)$/.exec(l) ?? [];
       return { controllers: controllers ? controllers.split(',') : [], path: p };
     });
   const bases = new Set<string>();
-  for (const m of mountTable()) {
+  for (const m of mountTable(mountinfo)) {
     if (m.fsType !== 'cgroup' && m.fsType !== 'cgroup2') continue;
     bases.add(m.mountPoint);
     const mine = own.find((o) =>
@@ -112,7 +116,8 @@ function cgroupBases(): string[] {
         : o.controllers.length > 0 && o.controllers.every((c) => m.superOptions.includes(c)),
     );
     if (!mine) continue;
-    const rel = isUnder(mine.path, m.root) && m.root !== '/' ? mine.path.slice(m.root.length) : mine.path;
+    // A mount of a subtree (m.root) shows our cgroup relative to that subtree.
+    const rel = m.root !== '/' && isUnder(mine.path, m.root) ? mine.path.slice(m.root.length) : mine.path;
     if (rel !== '/' && rel !== '') bases.add(path.join(m.mountPoint, rel));
   }
   return [...bases];
