@@ -1,12 +1,16 @@
 # make            everything: npm deps, addon, validators, bundle, probe, rootfs and bundles
-# make test       lint, then all tests (unit, integration and conformance, as root); ends with "N passed, N failed"
+# make test       lint, then every test as root: unit, integration, the conformance scenarios and
+#                 the OCI validation suite; ends with "N passed, N failed"
 # make conformance   RUNTIME=/path/to/runtime, our spec scenarios
 # make bench      tsrun beside runc and crun (hyperfine)
+# make oci-validation   RUNTIME=/path/to/runtime, the OCI runtime-tools validation suite
+#                 (../shared/runtime-tools, built once into build/runtime-tools), compared
+#                 with conformance/oci-expected when RUNTIME is bin/tsrun
 # make lint       formatting and lint (Biome, clang-format); `make format` fixes
 SHELL := /bin/bash
 NODE_GYP_FLAGS := $(if $(wildcard /usr/include/node/node_api.h),--nodedir=/usr,)
 
-.PHONY: all deps addon validators bundle bundles test unit integration conformance bench typecheck lint format clean
+.PHONY: all deps addon validators bundle bundles test unit integration conformance oci-validation bench typecheck lint format clean
 
 all: deps addon validators bundle bundles
 
@@ -49,9 +53,10 @@ format: deps
 	node_modules/.bin/biome check --write .
 	clang-format -i $(shell git ls-files '*.c' '*.cc' '*.h')
 
-# Conformance scenarios run one file at a time, as `make conformance` runs them.
+# The conformance scenarios and the OCI suite (fixed cgroup names, the runtime's default
+# root) run one file at a time, after the rest.
 test: all lint
-	scripts/run-tests.sh test/unit test/integration --jobs 1 conformance
+	scripts/run-tests.sh test/unit test/integration --jobs 1 conformance test/oci
 
 unit: deps validators
 	scripts/run-tests.sh test/unit
@@ -61,6 +66,11 @@ integration: all
 
 conformance: all
 	RUNTIME=$${RUNTIME:-$(CURDIR)/bin/tsrun} node_modules/.bin/tap --disable-coverage --jobs=1 --timeout=600 conformance/*.test.ts
+
+# The harness is TypeScript (conformance/oci/), bundled to one CommonJS file to run under Node.
+oci-validation: deps addon bundle
+	node_modules/.bin/esbuild conformance/oci/main.ts --bundle --platform=node --target=node20 --format=cjs --log-level=warning --outfile=build/oci-validation.cjs
+	node build/oci-validation.cjs $(OCI_FILES)
 
 bench: all
 	bench/run.sh

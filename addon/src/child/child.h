@@ -65,6 +65,7 @@ void rootfs_readonly_root(const Child& c);
 void devices_create_all(const Child& c);
 void devices_symlinks(const Child& c);
 
+void session_start(const Child& c);
 void console_setup(const Child& c);
 void creds_apply(const Child& c);
 

@@ -125,6 +125,15 @@ long open_console_target(const Child& c) {
 
 }  // namespace
 
+// The init leads a new session and process group, with or without a terminal, as runc's
+// init does: signals for the caller's process group or terminal (Ctrl-C, a supervisor
+// killing its group) do not reach the container. A console becomes its controlling
+// terminal later (console_setup).
+void session_start(const Child& c) {
+  long r = sys::setsid();
+  if (r < 0) fail(c, ChildStep::Setup, -1, r, "setsid");
+}
+
 void console_setup(const Child& c) {
   const ChildPlan& p = *c.plan;
   if (p.console_socket_fd < 0) return;
@@ -147,8 +156,7 @@ void console_setup(const Child& c) {
   sys::close(static_cast<int>(master));
   sys::close(p.console_socket_fd);  // done with it: the container never sees the socket
 
-  r = sys::setsid();
-  if (r < 0) fail(c, ChildStep::Console, -1, r, "setsid");
+  // session_start made this process a session leader without a controlling terminal.
   r = sys::ioctl(static_cast<int>(peer), TIOCSCTTY, 0);
   if (r < 0) fail(c, ChildStep::Console, -1, r, "TIOCSCTTY");
   for (int fd = 0; fd < 3; fd++) {

@@ -66,6 +66,7 @@ void child_non_dumpable(const Child& c) {
     c.ppid_may_be_zero = true;
     child_guard_parent(c, true);
   }
+  session_start(c);  // the init, whichever process that is now
   ns_read_setgroups(c);
   // In the container's namespaces, still root there, before the mounts (runc's place).
   keyring_join_session(c);
