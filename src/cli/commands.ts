@@ -21,8 +21,16 @@ export interface CommandSpec {
   /** Positional names; a trailing "?" marks an optional one. */
   positionals: string[];
   flags: Record<string, FlagSpec>;
+  /** Flags are read only before the first positional; the arguments after it are passed
+   * through as `extra` (runc's StopOnNthArg: `ps ID -aux`). */
+  passThrough?: boolean;
   /** Returns the exit status. */
-  run(ctx: RuntimeContext, args: Record<string, string | undefined>, flags: Flags): number | Promise<number>;
+  run(
+    ctx: RuntimeContext,
+    args: Record<string, string | undefined>,
+    flags: Flags,
+    extra: string[],
+  ): number | Promise<number>;
 }
 
 const createFlags: Record<string, FlagSpec> = {
@@ -122,6 +130,46 @@ export const commands: CommandSpec[] = [
     run(ctx, args, flags) {
       const { killContainer }: typeof import('../container/kill') = require('../container/kill');
       killContainer(ctx, args['container-id'] as string, args.signal ?? 'SIGTERM', flags.all === true);
+      return 0;
+    },
+  },
+  {
+    name: 'pause',
+    summary: 'pause suspends all processes inside the container',
+    positionals: ['container-id'],
+    flags: {},
+    run(ctx, args) {
+      const { pauseContainer }: typeof import('../container/pause') = require('../container/pause');
+      pauseContainer(ctx, args['container-id'] as string);
+      return 0;
+    },
+  },
+  {
+    name: 'resume',
+    summary: 'resumes all processes that have been previously paused',
+    positionals: ['container-id'],
+    flags: {},
+    run(ctx, args) {
+      const { resumeContainer }: typeof import('../container/pause') = require('../container/pause');
+      resumeContainer(ctx, args['container-id'] as string);
+      return 0;
+    },
+  },
+  {
+    name: 'ps',
+    summary: 'ps displays the processes running inside a container',
+    positionals: ['container-id', 'ps options?'],
+    flags: {
+      format: { type: 'string', short: 'f', default: 'table', describe: 'select one of: table or json' },
+    },
+    passThrough: true,
+    run(ctx, args, flags, extra) {
+      const { containerPids, pidsJson, psTable }: typeof import('../container/ps') = require('../container/ps');
+      const pids = containerPids(ctx, args['container-id'] as string);
+      const format = String(flags.format);
+      if (format === 'json') write(pidsJson(pids));
+      else if (format === 'table') write(psTable(pids, extra));
+      else throw new TsrunError('ERR_TSRUN_USAGE', 'invalid format option');
       return 0;
     },
   },

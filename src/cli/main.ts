@@ -79,6 +79,21 @@ function splitCommand(args: string[]): { globals: string[]; name: string | undef
   return { globals: args.slice(0, i), name: args[i], rest: args.slice(i + 1) };
 }
 
+/** runc's StopOnNthArg(1): the command's flags end at its first positional; what follows
+ * it is not parsed. Returns the tokens to parse and the rest. */
+function splitAtFirstPositional(tokens: string[], flags: Record<string, FlagSpec>): [string[], string[]] {
+  let i = 0;
+  while (i < tokens.length) {
+    const a = tokens[i]!;
+    if (a === '--') return [tokens.slice(0, i + 2), tokens.slice(i + 2)];
+    if (!a.startsWith('-') || a === '-') return [tokens.slice(0, i + 1), tokens.slice(i + 1)];
+    const name = a.replace(/^--?/, '').split('=')[0]!;
+    const spec = flags[name] ?? Object.values(flags).find((f) => f.short === name);
+    i += spec?.type === 'string' && !a.includes('=') ? 2 : 1;
+  }
+  return [tokens, []];
+}
+
 async function dispatch(args: string[]): Promise<number> {
   const { globals, name, rest } = splitCommand(args);
   const g = parseOptions(globals, globalFlags, false).values;
@@ -100,8 +115,9 @@ async function dispatch(args: string[]): Promise<number> {
     report(usageError(`unknown command "${name}" (see tsrun --help)`));
     return 3;
   }
+  const [own, extra] = cmd.passThrough ? splitAtFirstPositional(rest, cmd.flags) : [rest, []];
   const parsed = parseOptions(
-    rest,
+    own,
     { ...cmd.flags, help: { type: 'boolean', short: 'h', describe: 'show help' } },
     true,
   );
@@ -117,7 +133,7 @@ async function dispatch(args: string[]): Promise<number> {
   const positional: Record<string, string | undefined> = {};
   for (const [i, p] of cmd.positionals.entries()) positional[p.replace(/\?$/, '')] = parsed.positionals[i];
   const ctx = makeContext(String(g.root), logger, g['systemd-cgroup'] === true, g.debug === true);
-  return cmd.run(ctx, positional, parsed.values);
+  return cmd.run(ctx, positional, parsed.values, extra);
 }
 
 function report(err: unknown): void {

@@ -10,6 +10,7 @@ import { lockContainer } from '../state/lock';
 import type { ContainerRecord } from '../state/types';
 import { removeCgroupsPatiently } from './container-cgroups';
 import type { RuntimeContext } from './context';
+import { thawIfFrozen } from './pause';
 import { recoverAndDelete } from './recover';
 import { unmountUnder } from './shared-mounts';
 import { signalAll, signalInit, waitStopped } from './signal';
@@ -19,6 +20,8 @@ function killAndWait(record: ContainerRecord): void {
   signalInit(record, 9);
   // Without its own pid namespace the init's death does not end the others.
   if (!record.hasPidNamespace) signalAll(record, 9);
+  // A paused container's processes die only once thawed (cgroup v1).
+  thawIfFrozen(record);
   if (!waitStopped(record, 10_000)) {
     signalAll(record, 9);
     if (!waitStopped(record, 5_000))
@@ -61,12 +64,13 @@ function deleteLocked(ctx: RuntimeContext, id: string, force: boolean): void {
     return;
   }
   const status = containerStatus(ctx.store, record);
-  if (status === 'running' && !force)
-    throw new TsrunError('ERR_TSRUN_STATE', `cannot delete container ${id} that is not stopped: running`);
+  if ((status === 'running' || status === 'paused') && !force)
+    throw new TsrunError('ERR_TSRUN_STATE', `cannot delete container ${id} that is not stopped: ${status}`);
   if (status !== 'stopped') killAndWait(record);
   else if (!record.hasPidNamespace) {
     // The init is gone but, sharing the host's pid namespace, its children may live on.
     signalAll(record, 9);
+    thawIfFrozen(record);
     waitStopped(record, 5_000);
   }
   removeCgroupsPatiently(ctx.logger, id, record.cgroup);

@@ -25,6 +25,7 @@ function startLocked(ctx: RuntimeContext, id: string): void {
   const status = containerStatus(ctx.store, record);
   if (status === 'stopped') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
   if (status === 'running') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start an already running container');
+  if (status === 'paused') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container in the paused state');
   if (!record.hasProcess)
     throw new TsrunError('ERR_TSRUN_CONFIG', 'config.json: process: is required to start the container');
   const pidfd = openInit(record);

@@ -1,4 +1,5 @@
-// Signal names to numbers, accepted as runc accepts them: "KILL", "SIGKILL", "kill" or "9".
+// Signal names to numbers, accepted as runc accepts them: "KILL", "SIGKILL", "kill" or "9";
+// "0" too, which checks that the init is alive and delivers nothing (kill(2)).
 import { constants } from 'node:os';
 import { TsrunError } from '../errors';
 
@@ -7,7 +8,7 @@ const byName: Record<string, number> = constants.signals as unknown as Record<st
 export function parseSignal(text: string): number {
   if (/^[0-9]+$/.test(text)) {
     const n = Number(text);
-    if (n > 0 && n <= 64) return n;
+    if (n >= 0 && n <= 64) return n;
     throw new TsrunError('ERR_TSRUN_USAGE', `unknown signal "${text}"`);
   }
   const upper = text.toUpperCase();

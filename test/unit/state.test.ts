@@ -14,18 +14,29 @@ import { parseSignal } from '../../src/sys/signals';
 
 t.test('status: derived from the live process, its start time and the fifo', async (t) => {
   const alive = { startTime: 100, state: 'S' };
-  t.equal(deriveStatus({ process: alive, recordedStartTime: 100, fifoExists: true }), 'created');
-  t.equal(deriveStatus({ process: alive, recordedStartTime: 100, fifoExists: false }), 'running');
+  t.equal(deriveStatus({ process: alive, recordedStartTime: 100, fifoExists: true, frozen: false }), 'created');
+  t.equal(deriveStatus({ process: alive, recordedStartTime: 100, fifoExists: false, frozen: false }), 'running');
   t.equal(
-    deriveStatus({ process: alive, recordedStartTime: 99, fifoExists: false }),
+    deriveStatus({ process: alive, recordedStartTime: 99, fifoExists: false, frozen: false }),
     'stopped',
     'a reused pid is not the container',
   );
   t.equal(
-    deriveStatus({ process: { startTime: 100, state: 'Z' }, recordedStartTime: 100, fifoExists: false }),
+    deriveStatus({ process: { startTime: 100, state: 'Z' }, recordedStartTime: 100, fifoExists: false, frozen: false }),
     'stopped',
   );
-  t.equal(deriveStatus({ process: null, recordedStartTime: 100, fifoExists: true }), 'stopped');
+  t.equal(deriveStatus({ process: null, recordedStartTime: 100, fifoExists: true, frozen: false }), 'stopped');
+  t.equal(deriveStatus({ process: alive, recordedStartTime: 100, fifoExists: false, frozen: true }), 'paused');
+  t.equal(
+    deriveStatus({ process: alive, recordedStartTime: 100, fifoExists: true, frozen: true }),
+    'paused',
+    'a frozen created container is paused, as in runc',
+  );
+  t.equal(
+    deriveStatus({ process: alive, recordedStartTime: 99, fifoExists: false, frozen: true }),
+    'stopped',
+    'a dead init is stopped even with a frozen cgroup',
+  );
 });
 
 t.test('proc: start time is field 22 even when the command has spaces and parens', async (t) => {
@@ -161,6 +172,7 @@ t.test('signals and errno text as runc spells them', async (t) => {
   t.equal(parseSignal('SIGTERM'), 15);
   t.equal(parseSignal('usr1'), 10);
   t.equal(parseSignal('9'), 9);
+  t.equal(parseSignal('0'), 0, 'signal 0: a liveness check, as in runc');
   t.equal(parseSignal('RTMIN+2'), 36);
   t.throws(() => parseSignal('SIGFOO'), { code: 'ERR_TSRUN_USAGE', message: 'unknown signal "SIGFOO"' });
   t.throws(() => parseSignal('99'), { code: 'ERR_TSRUN_USAGE' });
