@@ -2,7 +2,7 @@
 // v1: memory.limit_in_bytes, memory.memsw.limit_in_bytes (memory + swap), soft_limit,
 // swappiness, oom_control. v2: memory.max, memory.swap.max (swap alone), memory.low.
 // As in runc: 0 means "not set", -1 means unlimited; kernel and kernelTCP are deprecated
-// and ignored (runc >= 1.2); checkBeforeUpdate matters only to `update`.
+// and ignored (runc >= 1.1); checkBeforeUpdate matters only to `update`.
 import { ConfigError } from '../../errors';
 import type { Resources } from '../../config/types';
 import { collector, type HostView, type Translation, v2Value } from './types';
@@ -13,7 +13,7 @@ const AT = 'linux.resources.memory';
 function ignoredNotes(memory: Memory, note: (text: string) => void): void {
   for (const field of ['kernel', 'kernelTCP'] as const)
     if (memory[field] !== undefined && memory[field] !== 0)
-      note(`${AT}.${field} is deprecated and ignored (as runc >= 1.2 does)`);
+      note(`${AT}.${field} is deprecated and ignored (as runc >= 1.1 does)`);
   if (memory.useHierarchy !== undefined)
     note(`${AT}.useHierarchy is ignored (the kernel's memory cgroups are always hierarchical)`);
 }
