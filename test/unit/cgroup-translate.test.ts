@@ -132,7 +132,7 @@ t.test('cpu v2: weight from shares, cpu.max, burst, idle; realtime refused', asy
   ]);
   t.same(lines(cpuWrites({ period: 100000 }, v2)), ['cpu/cpu.max=max 100000'], 'a period alone: no quota');
   t.same(lines(cpuWrites({ quota: -1, period: 50000 }, v2)), ['cpu/cpu.max=max 50000']);
-  t.same(lines(cpuWrites({ quota: 20000 }, v2)), ['cpu/cpu.max=20000']);
+  t.same(lines(cpuWrites({ quota: 20000 }, v2)), ['cpu/cpu.max=20000 100000'], 'the default period, as runc');
   t.equal(sharesToWeight(0), 0);
   t.equal(sharesToWeight(2), 1);
   t.equal(sharesToWeight(1024), 39);

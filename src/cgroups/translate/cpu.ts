@@ -41,13 +41,10 @@ function v2(cpu: Cpu): Translation {
   if (cpu.idle !== undefined) out.write('cpu', 'cpu.idle', String(cpu.idle), `${AT}.idle`);
   if (cpu.shares) out.write('cpu', 'cpu.weight', String(sharesToWeight(cpu.shares)), `${AT}.shares`);
   if (cpu.quota || cpu.period) {
+    // runc always writes the period, the kernel's default (100000) when none is given.
     const quota = cpu.quota && cpu.quota > 0 ? String(cpu.quota) : 'max';
-    out.write(
-      'cpu',
-      'cpu.max',
-      cpu.period ? `${quota} ${cpu.period}` : quota,
-      cpu.quota ? `${AT}.quota` : `${AT}.period`,
-    );
+    const at = cpu.quota ? `${AT}.quota` : `${AT}.period`;
+    out.write('cpu', 'cpu.max', `${quota} ${cpu.period || 100000}`, at);
   }
   if (cpu.burst !== undefined) out.write('cpu', 'cpu.max.burst', String(cpu.burst), `${AT}.burst`, cpu.burst === 0);
   cpusets(cpu, out);
