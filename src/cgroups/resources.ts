@@ -123,5 +123,7 @@ export function applyResources(
         },
       );
     }
+    const problem = w.check?.(cgfs.read(file));
+    if (problem) throw new ConfigError(w.at, problem);
   }
 }

@@ -120,7 +120,7 @@ t.test(
   },
 );
 
-t.test('what this host lacks fails create with one line naming the entry, leaving nothing', async (t) => {
+t.test('what this host lacks or refuses fails create with one line naming the entry, leaving nothing', async (t) => {
   const cases: [Resources, RegExp][] =
     version === 1
       ? [
@@ -130,6 +130,10 @@ t.test('what this host lacks fails create with one line naming the entry, leavin
           ],
           [{ unified: { 'memory.high': '1G' } }, /config\.json: linux\.resources\.unified: needs cgroup v2/],
           [{ memory: { swappiness: 101 } }, /config\.json: linux\.resources\.memory\.swappiness: invalid value 101/],
+          [
+            { cpu: { shares: 1000000 } },
+            /config\.json: linux\.resources\.cpu\.shares: the maximum allowed cpu-shares is 262144/,
+          ],
         ]
       : [[{ network: { classID: 1 } }, /config\.json: linux\.resources\.network\.classID: cgroup v2 has no net_cls/]];
   if (version === 1 && !hierarchies.some((x) => x.version === 1 && x.controllers.includes('hugetlb')))

@@ -121,6 +121,19 @@ t.test('v1: a kernel refusal names the entry, the value and the file', async (t)
   });
 });
 
+t.test('v1: shares the kernel clamps fail naming the bound, as runc', async (t) => {
+  const { cgfs, hierarchies } = v1Tree(t);
+  const record = createCgroups(cgfs, hierarchies, () => '/tsrun-test-res/c4');
+  const clamping = {
+    ...cgfs,
+    write: (p: string, v: string) => cgfs.write(p, p.endsWith('cpu.shares') ? String(Math.min(Number(v), 262144)) : v),
+  };
+  t.throws(() => applyResources(clamping, hierarchies, record, { cpu: { shares: 500000 } }), {
+    message: 'config.json: linux.resources.cpu.shares: the maximum allowed cpu-shares is 262144',
+  });
+  t.doesNotThrow(() => applyResources(clamping, hierarchies, record, { cpu: { shares: 1024 } }));
+});
+
 t.test('v2: every value in the one directory, converted', async (t) => {
   const fake = fakeCgroup2Tree();
   t.teardown(() => fs.rmSync(fake.root, { recursive: true, force: true }));

@@ -116,6 +116,10 @@ t.test('cpu v1: shares, period before quota, burst, realtime, cpuset', async (t)
   ]);
   t.same(lines(cpuWrites({ shares: 0, quota: 0, period: 0, cpus: '', mems: '' }, v1)), [], 'zeros are not set');
   t.same(lines(cpuWrites({ quota: -1 }, v1)), ['cpu/cpu.cfs_quota_us=-1']);
+  const shares = cpuWrites({ shares: 1000000 }, v1).writes[0];
+  t.equal(shares?.check?.('262144\n'), 'the maximum allowed cpu-shares is 262144', 'the kernel clamped it');
+  t.equal(cpuWrites({ shares: 1 }, v1).writes[0]?.check?.('2'), 'the minimum allowed cpu-shares is 2');
+  t.equal(shares?.check?.('1000000'), undefined, 'kept as written');
   t.same(lines(cpuWrites({ burst: 0 }, v1)), ['cpu/cpu.cfs_burst_us=0 (optional)'], 'burst 0 without the file passes');
   const idle = cpuWrites({ idle: 1 }, v1);
   t.same(idle.writes, []);

@@ -15,6 +15,14 @@ export function sharesToWeight(shares: number): number {
   return 1 + Math.floor(((shares - 2) * 9999) / 262142);
 }
 
+function sharesKept(shares: number): (kept: string) => string | undefined {
+  return (kept) => {
+    const n = Number(kept.trim());
+    if (!Number.isFinite(n) || n === shares) return undefined;
+    return `the ${shares > n ? 'maximum' : 'minimum'} allowed cpu-shares is ${n}`;
+  };
+}
+
 function cpusets(cpu: Cpu, out: ReturnType<typeof collector>): void {
   if (cpu.cpus) out.write('cpuset', 'cpuset.cpus', cpu.cpus, `${AT}.cpus`);
   if (cpu.mems) out.write('cpuset', 'cpuset.mems', cpu.mems, `${AT}.mems`);
@@ -22,7 +30,8 @@ function cpusets(cpu: Cpu, out: ReturnType<typeof collector>): void {
 
 function v1(cpu: Cpu): Translation {
   const out = collector();
-  if (cpu.shares) out.write('cpu', 'cpu.shares', String(cpu.shares), `${AT}.shares`);
+  // The kernel clamps shares to [2, 262144]: runc reads them back and names the bound.
+  if (cpu.shares) out.checked('cpu', 'cpu.shares', String(cpu.shares), `${AT}.shares`, sharesKept(cpu.shares));
   if (cpu.period) out.write('cpu', 'cpu.cfs_period_us', String(cpu.period), `${AT}.period`);
   if (cpu.quota) out.write('cpu', 'cpu.cfs_quota_us', String(cpu.quota), `${AT}.quota`);
   // After the quota (burst may not exceed it); a kernel without burst lets "0" pass.

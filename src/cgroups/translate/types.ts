@@ -15,6 +15,8 @@ interface CgroupWrite {
   at: string;
   /** A write runc makes only when the kernel shows the file: skipped with a debug note. */
   optional?: boolean;
+  /** Checks the value the kernel kept (read back after the write): a problem, or undefined. */
+  check?: (kept: string) => string | undefined;
 }
 
 export interface Translation {
@@ -34,6 +36,7 @@ export interface HostView {
 /** A translation collected write by write. */
 export function collector(): Translation & {
   write(controller: string, file: string, value: string, at: string, optional?: boolean): void;
+  checked(controller: string, file: string, value: string, at: string, check: CgroupWrite['check']): void;
   note(text: string): void;
 } {
   const writes: CgroupWrite[] = [];
@@ -43,6 +46,9 @@ export function collector(): Translation & {
     notes,
     write: (controller, file, value, at, optional) => {
       writes.push(optional ? { controller, file, value, at, optional } : { controller, file, value, at });
+    },
+    checked: (controller, file, value, at, check) => {
+      writes.push({ controller, file, value, at, check });
     },
     note: (text) => {
       notes.push(text);
