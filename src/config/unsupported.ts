@@ -8,7 +8,7 @@
 
 import { ConfigError } from '../errors';
 import { findUnsupportedSeccomp } from '../seccomp/compile';
-import { appendIndex, appendKey } from './json-path';
+import { appendIndex } from './json-path';
 import type { Process, Spec } from './types';
 
 const HOOK_STAGES = [
@@ -21,9 +21,7 @@ const HOOK_STAGES = [
 ] as const;
 const PROCESS_FIELDS = ['scheduler', 'ioPriority', 'execCPUAffinity'] as const;
 const LINUX_FIELDS = ['timeOffsets', 'netDevices'] as const;
-// linux.resources.devices and .pids are applied (runc's spec writes a deny-all devices rule;
-// runtime-tools' delete_resources sets a pids limit).
-const RESOURCE_FIELDS = ['memory', 'cpu', 'blockIO', 'hugepageLimits', 'network', 'rdma', 'unified'] as const;
+// Every linux.resources field is applied (cgroups/resources.ts): none is refused here.
 // linux.seccomp is compiled (seccomp/compile.ts); only its notify parts are refused here.
 const LINUX_LATE_FIELDS = ['personality', 'intelRdt', 'memoryPolicy'] as const;
 const IDMAP_OPTIONS = ['idmap', 'ridmap'];
@@ -75,9 +73,6 @@ export function findUnsupportedField(spec: Spec): ConfigError | undefined {
   if (!linux) return undefined;
   for (const field of LINUX_FIELDS) {
     if (asksForSomething(linux[field])) return notSupported(`linux.${field}`);
-  }
-  for (const field of RESOURCE_FIELDS) {
-    if (asksForSomething(linux.resources?.[field])) return notSupported(appendKey('linux.resources', field));
   }
   if (linux.seccomp) {
     const seccompError = findUnsupportedSeccomp(linux.seccomp);

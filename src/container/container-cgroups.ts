@@ -50,11 +50,8 @@ export function applyContainerResources(
   hierarchies: Hierarchy[],
   record: CgroupRecord,
 ): void {
-  try {
-    applyResources(hostCgroupFs, hierarchies, record, spec.linux?.resources);
-  } catch (err) {
-    throw new TsrunError('ERR_TSRUN_SYSCALL', `apply linux.resources: ${nodeErrorText(err)}`, { cause: err });
-  }
+  // Errors name the config entry (a missing controller or file, a kernel refusal).
+  applyResources(hostCgroupFs, hierarchies, record, spec.linux?.resources, (msg) => logger.debug(msg));
   // The v1 devices controller; v2 has no devices files.
   const devicesDir = cgroupVersion(hierarchies) === 1 ? controllerDir(hierarchies, record, 'devices') : undefined;
   if (!devicesDir && (spec.linux?.resources?.devices?.length ?? 0) > 0) {

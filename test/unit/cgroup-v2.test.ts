@@ -100,8 +100,11 @@ t.test("a parent shared by two containers stays until the last is gone, and is n
 t.test('a pids limit on a host without the pids controller fails', async (t) => {
   const { cgfs, hierarchies } = tree(t, { controllers: ['cpu', 'memory'] });
   const record = createCgroups(cgfs, hierarchies, () => '/tsrun-test-v2/c1');
-  // As a real host without it answers: "apply linux.resources: permission denied".
-  t.throws(() => applyResources(cgfs, hierarchies, record, { pids: { limit: 42 } }), { code: 'EACCES' });
+  // The leaf's cgroup.controllers does not list it: one line naming the config entry.
+  t.throws(() => applyResources(cgfs, hierarchies, record, { pids: { limit: 42 } }), {
+    code: 'ERR_TSRUN_CONFIG',
+    message: `config.json: linux.resources.pids.limit: the pids controller is not enabled in ${record.paths['']}`,
+  });
   t.same(removeCgroups(cgfs, record), []);
 });
 
