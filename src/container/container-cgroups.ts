@@ -3,7 +3,8 @@
 // and what the container's /sys/fs/cgroup shows of them.
 import { applyDeviceRules } from '../cgroups/devices-v1';
 import { cgroupVersion, type Hierarchy } from '../cgroups/hierarchies';
-import { createCgroups, hostCgroupFs, removeCgroups, type CgroupRecord } from '../cgroups/manager';
+import { freezerOf, isFrozen } from '../cgroups/freezer';
+import { cgroupPids, createCgroups, hostCgroupFs, removeCgroups, type CgroupRecord } from '../cgroups/manager';
 import { cgroupPathIn } from '../cgroups/paths';
 import { applyResources, controllerDir } from '../cgroups/resources';
 import type { Spec } from '../config/types';
@@ -21,6 +22,17 @@ export function makeContainerCgroups(
   systemdCgroup: boolean,
 ): CgroupRecord {
   return createCgroups(hostCgroupFs, hierarchies, (h) => cgroupPathIn(h, spec.linux?.cgroupsPath, id, systemdCgroup));
+}
+
+/** A cgroup that already existed may be frozen or hold processes. Frozen, the child (and
+ * nothing of the runtime's) would hang in it: refuse, as runc does. Processes in it are
+ * someone else's: warn, as runc does, and go on. */
+export function checkExistingCgroups(logger: Logger, id: string, record: CgroupRecord): void {
+  const freezer = freezerOf(record);
+  if (freezer && isFrozen(hostCgroupFs, freezer))
+    throw new TsrunError('ERR_TSRUN_STATE', "container's cgroup unexpectedly frozen");
+  const pids = cgroupPids(hostCgroupFs, record);
+  if (pids.length > 0) logger.warn(`container ${id}: its cgroup is not empty: ${pids.length} process(es) found`);
 }
 
 /** Remove the cgroups tsrun made for a container whose processes were just killed: their

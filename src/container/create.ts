@@ -25,6 +25,7 @@ import { readBoundingCapabilities, readProcessFacts } from '../sys/proc';
 import { connectConsoleSocket, openBindSources, openExecFifo, openNamespaceJoins } from './child-fds';
 import {
   applyContainerResources,
+  checkExistingCgroups,
   cgroup2Dir,
   cgroupMountSources,
   makeContainerCgroups,
@@ -93,6 +94,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     const hierarchies = readHostHierarchies();
     const cgroups = makeContainerCgroups(spec, opts.id, hierarchies, ctx.systemdCgroup);
     undo.push('remove cgroups', () => removeContainerCgroups(cgroups));
+    checkExistingCgroups(ctx.logger, opts.id, cgroups);
     // Before anything can run in them: what delete --force removes if state.json is lost.
     ctx.store.saveCleanup(cleanupRecord(opts.id, cgroups, rootfs, hasMountNamespace));
     applyContainerResources(ctx.logger, spec, hierarchies, cgroups);
