@@ -5,6 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseHierarchies } from '../../src/cgroups/hierarchies';
+import { parseMountinfo } from '../../src/sys/proc';
+import { sleepMs } from '../../src/sys/sleep';
 import { killGroup } from './run-file';
 
 /** The suite's fixed cgroup names (cgroups.AbsCgroupPath, cgroups.RelCgroupPath), deepest first. */
@@ -59,35 +62,6 @@ function removeNewContainers(runtime: string, before: Map<string, string>, tmpdi
   return notes;
 }
 
-interface MountEntry {
-  root: string;
-  mountPoint: string;
-  fsType: string;
-  superOptions: string[];
-}
-
-/** mountinfo's octal escapes (\040 for a space, ...) decoded. */
-function unescapeMount(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
-}
-
-function mountTable(mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8')): MountEntry[] {
-  const entries: MountEntry[] = [];
-  for (const line of mountinfo.split('\n')) {
-    if (!line) continue;
-    const [left, right] = line.split(' - ');
-    const f = (left ?? '').split(' ');
-    const g = (right ?? '').split(' ');
-    entries.push({
-      root: unescapeMount(f[3] ?? ''),
-      mountPoint: unescapeMount(f[4] ?? ''),
-      fsType: g[0] ?? '',
-      superOptions: (g[2] ?? '').split(','),
-    });
-  }
-  return entries;
-}
-
 /**
  * Every cgroup hierarchy (v1 and v2 mounts) with the places a suite cgroup name can be
  * relative to: the hierarchy's root (absolute cgroupsPath) and this process's own cgroup in
@@ -98,33 +72,12 @@ export function cgroupBases(
   selfCgroup = fs.readFileSync('/proc/self/cgroup', 'utf8'),
   mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8'),
 ): string[] {
-  // "ID:controller,controller:/path"; cgroup2's line has no controllers.
-  const own = selfCgroup
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [, , controllers = '', p = '/'] = /^(\d+):([^:]*):(.*)$/.exec(l) ?? [];
-      return { controllers: controllers ? controllers.split(',') : [], path: p };
-    });
   const bases = new Set<string>();
-  for (const m of mountTable(mountinfo)) {
-    if (m.fsType !== 'cgroup' && m.fsType !== 'cgroup2') continue;
-    bases.add(m.mountPoint);
-    const mine = own.find((o) =>
-      m.fsType === 'cgroup2'
-        ? o.controllers.length === 0
-        : o.controllers.length > 0 && o.controllers.every((c) => m.superOptions.includes(c)),
-    );
-    if (!mine) continue;
-    // A mount of a subtree (m.root) shows our cgroup relative to that subtree.
-    const rel = m.root !== '/' && isUnder(mine.path, m.root) ? mine.path.slice(m.root.length) : mine.path;
-    if (rel !== '/' && rel !== '') bases.add(path.join(m.mountPoint, rel));
+  for (const h of parseHierarchies(mountinfo, selfCgroup)) {
+    bases.add(h.mountPoint);
+    if (h.ownPath !== '/') bases.add(path.join(h.mountPoint, h.ownPath));
   }
   return [...bases];
-}
-
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Kills the processes in one cgroup directory by pid and removes it (its children first). */
@@ -172,7 +125,7 @@ function removeSuiteCgroups(): string[] {
 
 /** Mount points at or under `dir`, deepest first. */
 function mountsUnder(dir: string): string[] {
-  return mountTable()
+  return parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'))
     .map((m) => m.mountPoint)
     .filter((p) => isUnder(p, dir))
     .sort((a, b) => b.split('/').length - a.split('/').length || b.length - a.length);

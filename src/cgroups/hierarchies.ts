@@ -2,7 +2,7 @@
 // /proc/self/cgroup. Parsing is pure so hybrid, v1 and v2 hosts can be tested from text;
 // readHostHierarchies reads this host.
 import * as fs from 'node:fs';
-import { unescapeMountField } from '../sys/proc';
+import { parseMountinfo } from '../sys/proc';
 
 export interface Hierarchy {
   /** "cpu", "cpu,cpuacct", "name=systemd", or "" for the cgroup2 hierarchy. */
@@ -35,19 +35,6 @@ const v1Options = new Set([
   'favordynmods',
 ]);
 
-/** One line of mountinfo: "36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices". */
-function parseLine(line: string): { root: string; mountPoint: string; fstype: string; superOptions: string[] } | null {
-  const parts = line.split(' ');
-  const dash = parts.indexOf('-');
-  if (dash < 0 || parts.length < dash + 4) return null;
-  return {
-    root: parts[3] ?? '/',
-    mountPoint: unescapeMountField(parts[4] ?? ''),
-    fstype: parts[dash + 1] ?? '',
-    superOptions: (parts[dash + 3] ?? '').split(','),
-  };
-}
-
 export function parseHierarchies(mountinfo: string, procCgroup: string): Hierarchy[] {
   const own = new Map<string, string>();
   for (const line of procCgroup.split('\n')) {
@@ -56,9 +43,8 @@ export function parseHierarchies(mountinfo: string, procCgroup: string): Hierarc
   }
   const result: Hierarchy[] = [];
   const seen = new Set<string>();
-  for (const line of mountinfo.split('\n')) {
-    const mount = parseLine(line);
-    if (!mount || (mount.fstype !== 'cgroup' && mount.fstype !== 'cgroup2')) continue;
+  for (const mount of parseMountinfo(mountinfo)) {
+    if (mount.fstype !== 'cgroup' && mount.fstype !== 'cgroup2') continue;
     const version = mount.fstype === 'cgroup2' ? 2 : 1;
     const keyParts =
       version === 1 ? mount.superOptions.filter((o) => !v1Options.has(o) && !o.startsWith('release_agent=')) : [];

@@ -45,6 +45,36 @@ export function unescapeMountField(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }
 
+export interface MountinfoLine {
+  /** The mounted subtree of its filesystem ("/" for the whole). */
+  root: string;
+  mountPoint: string;
+  fstype: string;
+  superOptions: string[];
+}
+
+/** One line of /proc/PID/mountinfo ("36 31 0:33 / /sys/fs/cgroup/devices rw - cgroup cgroup
+ * rw,devices"), its paths unescaped; null for a line that is not one. */
+function parseMountinfoLine(line: string): MountinfoLine | null {
+  const parts = line.split(' ');
+  const dash = parts.indexOf('-', 6);
+  if (dash < 0 || parts.length < dash + 4) return null;
+  return {
+    root: unescapeMountField(parts[3] ?? '/'),
+    mountPoint: unescapeMountField(parts[4] ?? ''),
+    fstype: parts[dash + 1] ?? '',
+    superOptions: (parts[dash + 3] ?? '').split(','),
+  };
+}
+
+/** Every line of a mountinfo text, parsed. */
+export function parseMountinfo(text: string): MountinfoLine[] {
+  return text
+    .split('\n')
+    .map(parseMountinfoLine)
+    .filter((m): m is MountinfoLine => m !== null);
+}
+
 /** The runtime's bounding set: the capabilities it can hand to a container. */
 export function readBoundingCapabilities(): bigint {
   const status = fs.readFileSync('/proc/self/status', 'utf8');

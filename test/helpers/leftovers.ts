@@ -8,41 +8,18 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { native } from '../../src/sys/native';
+import { parseMountinfo } from '../../src/sys/proc';
+import { sleepMs } from '../../src/sys/sleep';
 
 const SIGKILL = 9;
 
 /** Sleep without returning to the event loop (cleanup runs in synchronous teardowns). */
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** A mountinfo field with its octal escapes (\040 for a space) decoded. */
-function decodeMountField(field: string): string {
-  return field.replace(/\\([0-7]{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-}
-
-interface MountLine {
-  mountPoint: string;
-  fstype: string;
-}
-
-function mounts(mountinfo: string): MountLine[] {
-  const result: MountLine[] = [];
-  for (const line of mountinfo.split('\n')) {
-    const fields = line.split(' ');
-    const dash = fields.indexOf('-', 6);
-    if (dash < 0 || fields.length < 5) continue;
-    result.push({ mountPoint: decodeMountField(fields[4]!), fstype: fields[dash + 1] ?? '' });
-  }
-  return result;
-}
-
 /** Where every cgroup hierarchy is mounted, v1 and v2 alike: cgroup2 is /sys/fs/cgroup/unified
  * on a hybrid host and /sys/fs/cgroup itself on a pure v2 one. */
 export function cgroupMountPoints(mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8')): string[] {
   return [
     ...new Set(
-      mounts(mountinfo)
+      parseMountinfo(mountinfo)
         .filter((m) => m.fstype === 'cgroup' || m.fstype === 'cgroup2')
         .map((m) => m.mountPoint),
     ),
@@ -51,7 +28,7 @@ export function cgroupMountPoints(mountinfo = fs.readFileSync('/proc/self/mounti
 
 /** Mount points at or below `dir` in this process's mount namespace, in mount order. */
 export function mountPointsUnder(dir: string): string[] {
-  return mounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'))
+  return parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'))
     .map((m) => m.mountPoint)
     .filter((p) => p === dir || p.startsWith(`${dir}/`));
 }
@@ -109,7 +86,7 @@ export function removeCgroups(dirs: string[], timeoutMs = 10_000): string[] {
       }
     });
     if (left.length === 0 || Date.now() > deadline) return left;
-    pause(20);
+    sleepMs(20);
   }
 }
 
@@ -211,6 +188,6 @@ export function killProcesses(pids: number[], stillOurs: (pid: number) => boolea
   }
   const deadline = Date.now() + timeoutMs;
   let left = killed;
-  while ((left = left.filter(alive)).length > 0 && Date.now() < deadline) pause(10);
+  while ((left = left.filter(alive)).length > 0 && Date.now() < deadline) sleepMs(10);
   return left;
 }
