@@ -103,8 +103,10 @@ export function createCgroups(
   return record;
 }
 
-export function joinCgroups(cgfs: CgroupFs, record: CgroupRecord, pid: number): void {
+/** Write the pid into the container's cgroup of every hierarchy but those it was born in. */
+export function joinCgroups(cgfs: CgroupFs, record: CgroupRecord, pid: number, bornIn: string[] = []): void {
   for (const dir of Object.values(record.paths)) {
+    if (bornIn.includes(dir)) continue;
     const file = path.join(dir, 'cgroup.procs');
     try {
       cgfs.write(file, String(pid));
@@ -114,17 +116,22 @@ export function joinCgroups(cgfs: CgroupFs, record: CgroupRecord, pid: number): 
   }
 }
 
-/** Pids in the container's cgroup (from the first hierarchy that can tell). */
-export function cgroupPids(cgfs: CgroupFs, record: CgroupRecord): number[] {
+/** The pids listed in these cgroups' cgroup.procs (a directory already gone lists none). */
+export function pidsIn(cgfs: CgroupFs, dirs: string[]): Set<number> {
   const pids = new Set<number>();
-  for (const dir of Object.values(record.paths)) {
+  for (const dir of dirs) {
     try {
       for (const line of cgfs.read(path.join(dir, 'cgroup.procs')).split('\n')) if (line) pids.add(Number(line));
     } catch {
-      // a hierarchy already removed says nothing
+      // removed: empty
     }
   }
-  return [...pids];
+  return pids;
+}
+
+/** Pids in the container's cgroup, in any hierarchy. */
+export function cgroupPids(cgfs: CgroupFs, record: CgroupRecord): number[] {
+  return [...pidsIn(cgfs, Object.values(record.paths))];
 }
 
 /** Remove the directories tsrun created. A parent shared with other containers is busy:

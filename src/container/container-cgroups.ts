@@ -54,16 +54,29 @@ export function removeContainerCgroups(record: CgroupRecord): void {
   if (left.length > 0) throw new Error(`cgroups left: ${left.join(', ')}`);
 }
 
+/** The container's cgroup2 directory, where the child is cloned (CLONE_INTO_CGROUP), so
+ * it never runs an instruction outside it; on a hybrid host the v1 hierarchies are then
+ * joined by pid before the child is released. Undefined on a host without cgroup2. */
+export function cgroup2BirthDir(record: CgroupRecord, hierarchies: Hierarchy[]): string | undefined {
+  const v2 = hierarchies.find((h) => h.version === 2);
+  return v2 ? record.paths[v2.key] : undefined;
+}
+
 /** linux.resources into the cgroup's files, and linux.resources.devices (with the
- * devices of linux.devices) into the v1 devices controller. */
+ * devices of linux.devices) into the v1 devices controller. The pids limit waits for
+ * applyPidsLimit: until the init is forked into its pid namespace, the child and the init
+ * are two tasks in the cgroup, and `pids.limit: 1` (podman --pids-limit 1) must work. */
 export function applyContainerResources(
   logger: Logger,
   spec: Spec,
   hierarchies: Hierarchy[],
   record: CgroupRecord,
 ): void {
+  const resources = spec.linux?.resources;
   // Errors name the config entry (a missing controller or file, a kernel refusal).
-  applyResources(hostCgroupFs, hierarchies, record, spec.linux?.resources, (msg) => logger.debug(msg));
+  applyResources(hostCgroupFs, hierarchies, record, resources && { ...resources, pids: undefined }, (msg) =>
+    logger.debug(msg),
+  );
   // The v1 devices controller; v2 has no devices files.
   const devicesDir = cgroupVersion(hierarchies) === 1 ? controllerDir(hierarchies, record, 'devices') : undefined;
   if (!devicesDir && (spec.linux?.resources?.devices?.length ?? 0) > 0) {
@@ -79,6 +92,13 @@ export function applyContainerResources(
       cause: err,
     });
   }
+}
+
+/** linux.resources.pids, once the init is the container's only task (before it runs an
+ * instruction of its own: it waits for `start`). */
+export function applyPidsLimit(logger: Logger, spec: Spec, hierarchies: Hierarchy[], record: CgroupRecord): void {
+  const pids = spec.linux?.resources?.pids;
+  if (pids) applyResources(hostCgroupFs, hierarchies, record, { pids }, (msg) => logger.debug(msg));
 }
 
 /** What the container's /sys/fs/cgroup shows of each v1 hierarchy. */

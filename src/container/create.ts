@@ -25,6 +25,8 @@ import { readBoundingCapabilities, readProcessFacts } from '../sys/proc';
 import { connectConsoleSocket, openBindSources, openExecFifo, openNamespaceJoins } from './child-fds';
 import {
   applyContainerResources,
+  applyPidsLimit,
+  cgroup2BirthDir,
   checkExistingCgroups,
   cgroup2Dir,
   cgroupMountSources,
@@ -111,6 +113,9 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     const consoleSocketFd = opts.consoleSocket ? connectConsoleSocket(addon, opts.consoleSocket, fds) : -1;
 
     const cgroupV = cgroupVersion(hierarchies);
+    const birthDir = cgroup2BirthDir(cgroups, hierarchies);
+    const cgroupFd = birthDir ? addon.openReadOnly(birthDir) : -1;
+    if (cgroupFd >= 0) fds.push(cgroupFd);
     const { plan, warnings } = buildInitPlan(spec, {
       bundle,
       rootfs,
@@ -121,6 +126,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       cgroupSources: cgroupV === 1 ? cgroupMountSources(cgroups, hierarchies) : [],
       cgroupVersion: cgroupV,
       cgroup2HostDir: cgroup2Dir(cgroups, hierarchies),
+      cgroupFd,
       availableCaps: readBoundingCapabilities(),
       fifoFd,
       consoleSocketFd,
@@ -135,7 +141,8 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     if (entersNamespace(namespaces, CLONE_NEWUSER)) openBindSources(addon, plan.mounts, fds);
     mark('plan built');
 
-    // The child waits for Go, so it is placed in its cgroups before it runs.
+    // Born in its cgroup2 directory; the child waits for Go, so it is placed in the v1
+    // hierarchies before it runs.
     const child = addon.spawn(plan);
     fds.push(child.syncFd);
     const ladder = new InitLadder(addonTransport(addon, child.syncFd), child, {
@@ -144,7 +151,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     });
     undo.push('kill the container init', () => ladder.kill());
     mark(`child ${child.pid} spawned`);
-    joinCgroups(hostCgroupFs, cgroups, child.pid);
+    joinCgroups(hostCgroupFs, cgroups, child.pid, birthDir ? [birthDir] : []);
     mark('child placed in its cgroups');
     ladder.release();
     ladder.followUntilReady({
@@ -157,6 +164,8 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     });
 
     // Ready: the child blocks on exec.fifo until `start`.
+    applyPidsLimit(ctx.logger, spec, hierarchies, cgroups);
+    mark('pids limit applied');
     const pid = ladder.pid;
     const facts = readProcessFacts(pid);
     if (!facts) throw new TsrunError('ERR_TSRUN_CHILD', `container init ${pid} vanished after it was ready`);

@@ -11,17 +11,15 @@
 // the cgroup record when cleanup.json is unusable. A cgroup tsrun did not create (a
 // cgroupsPath that existed already) may be shared: its processes are left.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { type CgroupRecord, hostCgroupFs } from '../cgroups/manager';
+import { type CgroupRecord, hostCgroupFs, pidsIn } from '../cgroups/manager';
 import { TsrunError } from '../errors';
 import { CLEANUP_VERSION, type CleanupRecord } from '../state/types';
-import { native } from '../sys/native';
 import { isSameLiveProcess, readProcessFacts } from '../sys/proc';
 import { sleepMs } from '../sys/sleep';
 import { removeCgroupsPatiently } from './container-cgroups';
 import type { RuntimeContext } from './context';
 import { unmountUnder } from './shared-mounts';
-import { signalInit } from './signal';
+import { signalCgroupProcesses, signalInit } from './signal';
 
 const KILL_WAIT_MS = 10_000;
 
@@ -54,52 +52,14 @@ function ownedCgroups(cgroup: CgroupRecord, inodes: Record<string, string> | nul
   );
 }
 
-function pidsIn(dir: string): Set<number> {
-  try {
-    return new Set(
-      hostCgroupFs
-        .read(path.join(dir, 'cgroup.procs'))
-        .split('\n')
-        .filter((l) => l !== '')
-        .map(Number),
-    );
-  } catch {
-    return new Set(); // removed: empty
-  }
-}
-
-/** SIGKILL every process of the cgroup `dir`: each pid is opened as a pidfd first, and
- * signalled only if it is still listed in the cgroup once the pidfd pins it. */
-function killCgroup(dir: string): void {
-  const addon = native();
-  const pidfds = new Map<number, number>();
-  for (const pid of pidsIn(dir)) {
-    try {
-      pidfds.set(pid, addon.pidfdOpen(pid));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const still = pidsIn(dir);
-  for (const [pid, fd] of pidfds) {
-    try {
-      if (still.has(pid)) addon.pidfdSignal(fd, 9);
-    } catch {
-      // exited meanwhile
-    } finally {
-      addon.close(fd);
-    }
-  }
-}
-
 /** Kill the init (if known) and everything in the owned cgroups, until all are gone. */
 function killAll(init: { pid: number; startTime: number } | null, owned: string[]): boolean {
   const deadline = Date.now() + KILL_WAIT_MS;
   for (;;) {
     if (init) signalInit(init, 9);
-    for (const dir of owned) killCgroup(dir);
+    signalCgroupProcesses(owned, 9);
     const initGone = !init || !isSameLiveProcess(readProcessFacts(init.pid), init.startTime);
-    if (initGone && owned.every((dir) => pidsIn(dir).size === 0)) return true;
+    if (initGone && owned.every((dir) => pidsIn(hostCgroupFs, [dir]).size === 0)) return true;
     if (Date.now() > deadline) return false;
     sleepMs(5);
   }
@@ -122,7 +82,7 @@ export function recoverAndDelete(ctx: RuntimeContext, id: string, problem: strin
   const left: string[] = [];
   if (cgroup) {
     for (const dir of new Set(Object.values(cgroup.paths)))
-      if (!owned.includes(dir) && pidsIn(dir).size > 0)
+      if (!owned.includes(dir) && pidsIn(hostCgroupFs, [dir]).size > 0)
         left.push(`processes are left in cgroup ${dir}, which tsrun did not create for the container`);
     // Not a created directory made again by someone else since.
     const created = cgroup.created.filter((dir) => {

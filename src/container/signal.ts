@@ -1,6 +1,8 @@
 // Signalling a container's processes without ever hitting a reused pid: the pidfd is
 // opened first, then the pid is checked to still be the recorded process.
-import { cgroupPids, hostCgroupFs } from '../cgroups/manager';
+import * as path from 'node:path';
+import { freeze, freezerOf, isFrozen, thaw } from '../cgroups/freezer';
+import { cgroupPids, hostCgroupFs, pidsIn } from '../cgroups/manager';
 import type { ContainerRecord } from '../state/types';
 import { native } from '../sys/native';
 import { isSameLiveProcess, readProcessFacts } from '../sys/proc';
@@ -38,20 +40,65 @@ export function signalInit(record: InitRecord, signal: number): boolean {
   }
 }
 
-/** Signal every process in the container's cgroup (kill --all). */
-export function signalAll(record: ContainerRecord, signal: number): void {
+/** Signal every process of the cgroups `dirs` once: each pid is opened as a pidfd first,
+ * and signalled only if the cgroups still list it once the pidfd pins it, so a pid reused
+ * by a process outside the container is never hit. */
+export function signalCgroupProcesses(dirs: string[], signal: number): void {
   const addon = native();
-  for (const pid of cgroupPids(hostCgroupFs, record.cgroup)) {
+  const pidfds = new Map<number, number>();
+  for (const pid of pidsIn(hostCgroupFs, dirs)) {
     try {
-      const fd = addon.pidfdOpen(pid);
-      try {
-        addon.pidfdSignal(fd, signal);
-      } finally {
-        addon.close(fd);
-      }
+      pidfds.set(pid, addon.pidfdOpen(pid));
     } catch {
       // exited meanwhile
     }
+  }
+  const still = pidsIn(hostCgroupFs, dirs);
+  for (const [pid, fd] of pidfds) {
+    try {
+      if (still.has(pid)) addon.pidfdSignal(fd, signal);
+    } catch {
+      // exited meanwhile
+    } finally {
+      addon.close(fd);
+    }
+  }
+}
+
+/** SIGKILL through cgroup v2's cgroup.kill (Linux 5.14), which reaches every process of the
+ * cgroup at once, forks in flight included. False when the host has no such file. */
+function killThroughCgroup(record: ContainerRecord): boolean {
+  const dir = record.cgroup.paths[''];
+  if (!dir) return false;
+  try {
+    hostCgroupFs.write(path.join(dir, 'cgroup.kill'), '1');
+    return true;
+  } catch {
+    return false; // no cgroup.kill (older kernel), or the cgroup is gone: the pid walk decides
+  }
+}
+
+/** Signal every process in the container's cgroup (kill --all), in nested pid namespaces
+ * too (cgroup.procs lists host pids). SIGKILL goes through cgroup.kill where the host has
+ * it; otherwise the cgroup is frozen while its pids are signalled, so that no process
+ * forks past the walk (as runc), and left as it was found. */
+export function signalAll(record: ContainerRecord, signal: number): void {
+  if (signal === 9 && killThroughCgroup(record)) return;
+  const dirs = [...new Set(Object.values(record.cgroup.paths))];
+  const freezer = freezerOf(record.cgroup);
+  let froze = false;
+  if (freezer && !isFrozen(hostCgroupFs, freezer)) {
+    try {
+      freeze(hostCgroupFs, freezer);
+      froze = true;
+    } catch {
+      // a freezer that fails leaves the walk racing forks, as runc warns and goes on
+    }
+  }
+  try {
+    signalCgroupProcesses(dirs, signal);
+  } finally {
+    if (froze && freezer) thaw(hostCgroupFs, freezer);
   }
 }
 

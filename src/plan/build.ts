@@ -22,6 +22,8 @@ export interface PlanContext {
   cgroupVersion: 1 | 2;
   /** The container's cgroup directory on a cgroup v2 host. */
   cgroup2HostDir: string | null;
+  /** Host fd of the container's cgroup2 directory the child is cloned into (CLONE_INTO_CGROUP), or -1. */
+  cgroupFd: number;
   /** Capabilities the runtime process can grant (its bounding set). */
   availableCaps: bigint;
   /** exec.fifo opened O_RDWR. */
@@ -87,7 +89,7 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     joins: ctx.namespaces.joins.map((j, i) => ({ type: j.type, fd: ctx.joinFds[i] ?? -1, index: j.index })),
     newNamespaces: ctx.namespaces.newNamespaces,
     hasUserMappings: ctx.namespaces.hasUserMappings,
-    cgroupFd: -1,
+    cgroupFd: ctx.cgroupFd,
     rootfs: ctx.rootfs,
     rootPropagation: propagation.before,
     rootfsPropagation: propagation.after,

@@ -21,6 +21,7 @@ function ctx(spec: Spec, over: Partial<PlanContext> = {}): PlanContext {
     cgroupSources: [{ name: 'memory', hostDir: '/sys/fs/cgroup/memory/x', aliases: [] }],
     cgroupVersion: 1,
     cgroup2HostDir: null,
+    cgroupFd: -1,
     availableCaps: ALL,
     fifoFd: 7,
     consoleSocketFd: -1,
