@@ -1,5 +1,9 @@
 // `features`: what this tsrun supports, in runc's `features` shape (runtime-spec
-// features.md). Only what is implemented is listed.
+// features.md). Only what is implemented is listed; the cgroup entry says what it can do
+// on this host (cgroupFeatures).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cgroupMode, type Hierarchy, readHostHierarchies } from '../cgroups/hierarchies';
 import { capabilityNumbers, mountFlagOptions, propagationOptions } from '../plan/constants';
 import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
 import {
@@ -10,6 +14,33 @@ import {
   UNSUPPORTED_FLAGS,
 } from '../seccomp/compile';
 
+/** Which cgroup drivers apply on a host with these hierarchies: v1 where it has v1
+ * controllers (hybrid too: tsrun drives those), v2 where cgroup2 alone holds them. No
+ * systemd manager: --systemd-cgroup only maps "slice:prefix:name" to a cgroupfs path. rdma
+ * where the host has the controller (`v2Controllers` is the cgroup2 root's
+ * cgroup.controllers). */
+export function cgroupFeatures(hierarchies: Hierarchy[], v2Controllers: string): Record<string, boolean> {
+  const mode = cgroupMode(hierarchies);
+  const v1 = hierarchies.some((h) => h.version === 1 && h.controllers.length > 0);
+  const v2 = mode === 'unified' && hierarchies.some((h) => h.version === 2);
+  const rdma =
+    hierarchies.some((h) => h.version === 1 && h.controllers.includes('rdma')) ||
+    (v2 && v2Controllers.split(/\s+/).includes('rdma'));
+  return { v1, v2, systemd: false, systemdUser: false, rdma };
+}
+
+function hostCgroupFeatures(): Record<string, boolean> {
+  const hierarchies = readHostHierarchies();
+  const v2 = hierarchies.find((h) => h.version === 2);
+  let controllers = '';
+  try {
+    if (v2) controllers = fs.readFileSync(path.join(v2.mountPoint, 'cgroup.controllers'), 'utf8');
+  } catch {
+    // none readable: no rdma through v2
+  }
+  return cgroupFeatures(hierarchies, controllers);
+}
+
 export function features(): Record<string, unknown> {
   return {
     ociVersionMin: '1.0.0',
@@ -19,7 +50,7 @@ export function features(): Record<string, unknown> {
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: Object.keys(capabilityNumbers),
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
+      cgroup: hostCgroupFeatures(),
       seccomp: {
         enabled: true,
         actions: Object.keys(SECCOMP_ACTIONS),

@@ -7,7 +7,9 @@ import { nodeErrorText } from '../errno';
 
 export function writeSpec(bundle: string, rootless: boolean): void {
   const file = path.join(bundle, 'config.json');
-  const spec = specTemplate(rootless, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+  // cgroup2 mounted at /sys/fs/cgroup: a pure v2 host (runc checks the same with statfs).
+  const unified = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+  const spec = specTemplate(rootless, process.getuid?.() ?? 0, process.getgid?.() ?? 0, unified);
   try {
     fs.writeFileSync(file, `${JSON.stringify(spec, null, '\t')}\n`, { flag: 'wx', mode: 0o666 });
   } catch (err) {

@@ -12,7 +12,7 @@ import { TsrunError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { CgroupMountSource } from '../plan/mounts';
 import { nodeErrorText } from '../errno';
-import { sleepMs } from '../sys/sleep';
+import { waitUntil } from '../sys/sleep';
 
 /** Make the container's cgroup in every hierarchy (nothing applied yet). */
 export function makeContainerCgroups(
@@ -35,22 +35,34 @@ export function checkExistingCgroups(logger: Logger, id: string, record: CgroupR
   if (pids.length > 0) logger.warn(`container ${id}: its cgroup is not empty: ${pids.length} process(es) found`);
 }
 
-/** Remove the cgroups tsrun made for a container whose processes were just killed: their
- * last exits may take a moment to reach the cgroup, so retry for about half a second, then
- * warn about what is left. */
-export function removeCgroupsPatiently(logger: Logger, id: string, record: CgroupRecord): void {
+/** How long removal waits for the kernel to let a cgroup go: its last processes' exits
+ * (and on v1 a zombie's release) reach the cgroup a little after they die. */
+const CGROUP_RELEASE_WAIT_MS = 2_000;
+
+/** Remove the cgroups tsrun made for a container whose processes were just killed,
+ * retrying while the kernel still holds them; returns what is left after the wait. */
+function removeWhenReleased(record: CgroupRecord): string[] {
   let left: string[] = [];
-  for (let attempt = 0; attempt < 50; attempt++) {
-    left = removeCgroups(hostCgroupFs, record);
-    if (left.length === 0) return;
-    sleepMs(10);
-  }
-  logger.warn(`container ${id}: could not remove cgroups ${left.join(', ')}`);
+  waitUntil(
+    () => {
+      left = removeCgroups(hostCgroupFs, record);
+      return left.length === 0;
+    },
+    CGROUP_RELEASE_WAIT_MS,
+    100,
+  );
+  return left;
 }
 
-/** Remove what makeContainerCgroups made; throws naming the cgroups it could not remove. */
+/** delete: what cannot be removed is a warning (the container is gone all the same). */
+export function removeCgroupsPatiently(logger: Logger, id: string, record: CgroupRecord): void {
+  const left = removeWhenReleased(record);
+  if (left.length > 0) logger.warn(`container ${id}: could not remove cgroups ${left.join(', ')}`);
+}
+
+/** create's rollback: throws naming the cgroups it could not remove. */
 export function removeContainerCgroups(record: CgroupRecord): void {
-  const left = removeCgroups(hostCgroupFs, record);
+  const left = removeWhenReleased(record);
   if (left.length > 0) throw new Error(`cgroups left: ${left.join(', ')}`);
 }
 

@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import { TsrunError } from '../errors';
 import { ChildStep, SyncType, type SyncMessage } from '../plan/types';
 import type { ExitStatus, Native } from '../sys/native';
-import { sleepMs } from '../sys/sleep';
+import { waitUntil } from '../sys/sleep';
 
 /** How long the child may take between two messages. */
 export const SYNC_TIMEOUT_MS = 60_000;
@@ -190,12 +190,9 @@ export class InitLadder {
       // already gone
     }
     try {
-      const deadline = performance.now() + KILL_WAIT_MS;
-      for (let pause = 1; !this.reaped && this.transport.reapNoHang(this.currentPidfd) === null; pause *= 2) {
-        if (performance.now() >= deadline)
-          throw new Error(`container init ${this.currentPid} still runs ${KILL_WAIT_MS / 1000} s after SIGKILL`);
-        sleepMs(Math.min(pause, 50));
-      }
+      const gone = () => this.reaped || this.transport.reapNoHang(this.currentPidfd) !== null;
+      if (!waitUntil(gone, KILL_WAIT_MS, 50))
+        throw new Error(`container init ${this.currentPid} still runs ${KILL_WAIT_MS / 1000} s after SIGKILL`);
     } finally {
       this.transport.close(this.currentPidfd);
     }

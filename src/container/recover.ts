@@ -15,7 +15,7 @@ import { type CgroupRecord, hostCgroupFs, pidsIn } from '../cgroups/manager';
 import { TsrunError } from '../errors';
 import { CLEANUP_VERSION, type CleanupRecord } from '../state/types';
 import { isSameLiveProcess, readProcessFacts } from '../sys/proc';
-import { sleepMs } from '../sys/sleep';
+import { waitUntil } from '../sys/sleep';
 import { removeCgroupsPatiently } from './container-cgroups';
 import type { RuntimeContext } from './context';
 import { unmountUnder } from './shared-mounts';
@@ -54,15 +54,16 @@ function ownedCgroups(cgroup: CgroupRecord, inodes: Record<string, string> | nul
 
 /** Kill the init (if known) and everything in the owned cgroups, until all are gone. */
 function killAll(init: { pid: number; startTime: number } | null, owned: string[]): boolean {
-  const deadline = Date.now() + KILL_WAIT_MS;
-  for (;;) {
-    if (init) signalInit(init, 9);
-    signalCgroupProcesses(owned, 9);
-    const initGone = !init || !isSameLiveProcess(readProcessFacts(init.pid), init.startTime);
-    if (initGone && owned.every((dir) => pidsIn(hostCgroupFs, [dir]).size === 0)) return true;
-    if (Date.now() > deadline) return false;
-    sleepMs(5);
-  }
+  return waitUntil(
+    () => {
+      if (init) signalInit(init, 9);
+      signalCgroupProcesses(owned, 9);
+      const initGone = !init || !isSameLiveProcess(readProcessFacts(init.pid), init.startTime);
+      return initGone && pidsIn(hostCgroupFs, owned).size === 0;
+    },
+    KILL_WAIT_MS,
+    5,
+  );
 }
 
 /** Delete container `id` (locked by the caller) from what its records still say.

@@ -6,7 +6,7 @@ import { cgroupPids, hostCgroupFs, pidsIn } from '../cgroups/manager';
 import type { ContainerRecord } from '../state/types';
 import { native } from '../sys/native';
 import { isSameLiveProcess, readProcessFacts } from '../sys/proc';
-import { sleepMs } from '../sys/sleep';
+import { waitUntil } from '../sys/sleep';
 
 /** The init as state.json names it: its pid and its start time prove it is the same process. */
 type InitRecord = Pick<ContainerRecord, 'pid' | 'startTime'>;
@@ -104,11 +104,11 @@ export function signalAll(record: ContainerRecord, signal: number): void {
 
 /** Wait until the init and every process of the cgroup are gone (bounded). */
 export function waitStopped(record: ContainerRecord, timeoutMs: number): boolean {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const initGone = !isSameLiveProcess(readProcessFacts(record.pid), record.startTime);
-    if (initGone && cgroupPids(hostCgroupFs, record.cgroup).length === 0) return true;
-    if (Date.now() > deadline) return false;
-    sleepMs(2);
-  }
+  return waitUntil(
+    () =>
+      !isSameLiveProcess(readProcessFacts(record.pid), record.startTime) &&
+      cgroupPids(hostCgroupFs, record.cgroup).length === 0,
+    timeoutMs,
+    10,
+  );
 }

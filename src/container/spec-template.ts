@@ -1,10 +1,11 @@
-// `spec`: the starting config.json runc writes, adjusted for a rootless user when asked.
+// `spec`: the starting config.json runc writes, adjusted for a rootless user when asked. As
+// runc's, it has a cgroup namespace only on a host whose /sys/fs/cgroup is cgroup2 alone.
 import type { Spec } from '../config/types';
 import { OCI_VERSION } from './version';
 
 const caps = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
-export function specTemplate(rootless: boolean, uid: number, gid: number): Spec {
+export function specTemplate(rootless: boolean, uid: number, gid: number, cgroupNamespace: boolean): Spec {
   const spec: Spec = {
     ociVersion: OCI_VERSION,
     process: {
@@ -50,14 +51,7 @@ export function specTemplate(rootless: boolean, uid: number, gid: number): Spec 
     ],
     linux: {
       resources: { devices: [{ allow: false, access: 'rwm' }] },
-      namespaces: [
-        { type: 'pid' },
-        { type: 'network' },
-        { type: 'ipc' },
-        { type: 'uts' },
-        { type: 'mount' },
-        { type: 'cgroup' },
-      ],
+      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
       maskedPaths: [
         '/proc/acpi',
         '/proc/asound',
@@ -75,14 +69,7 @@ export function specTemplate(rootless: boolean, uid: number, gid: number): Spec 
   };
   if (rootless) {
     const linux = spec.linux!;
-    linux.namespaces = [
-      { type: 'pid' },
-      { type: 'ipc' },
-      { type: 'uts' },
-      { type: 'mount' },
-      { type: 'cgroup' },
-      { type: 'user' },
-    ];
+    linux.namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'user' }];
     linux.uidMappings = [{ containerID: 0, hostID: uid, size: 1 }];
     linux.gidMappings = [{ containerID: 0, hostID: gid, size: 1 }];
     delete linux.resources;
@@ -106,5 +93,6 @@ export function specTemplate(rootless: boolean, uid: number, gid: number): Spec 
       options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
     });
   }
+  if (cgroupNamespace) spec.linux!.namespaces!.push({ type: 'cgroup' });
   return spec;
 }

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { TsrunError } from '../errors';
 import { nodeErrorText } from '../errno';
 import { native } from '../sys/native';
-import { sleepMs } from '../sys/sleep';
+import { waitUntil } from '../sys/sleep';
 import { checkId, type StateStore } from './store';
 
 export type LockMode = 'exclusive' | 'shared';
@@ -34,7 +34,6 @@ export function lockContainer(store: StateStore, id: string, mode: LockMode, wai
   const dir = store.dir(id);
   const addon = native();
   const deadline = Date.now() + waitMs;
-  let pause = 1;
   for (;;) {
     let fd: number;
     try {
@@ -45,15 +44,11 @@ export function lockContainer(store: StateStore, id: string, mode: LockMode, wai
       throw new TsrunError('ERR_TSRUN_SYSCALL', `open ${dir}: ${nodeErrorText(err)}`, { cause: err });
     }
     try {
-      while (!addon.tryLock(fd, mode === 'exclusive')) {
-        if (Date.now() > deadline)
-          throw new TsrunError(
-            'ERR_TSRUN_STATE',
-            `container ${id} is busy: another tsrun command has held its lock for ${waitMs / 1000} s`,
-          );
-        sleepMs(pause);
-        pause = Math.min(pause * 2, 20);
-      }
+      if (!waitUntil(() => addon.tryLock(fd, mode === 'exclusive'), deadline - Date.now()))
+        throw new TsrunError(
+          'ERR_TSRUN_STATE',
+          `container ${id} is busy: another tsrun command has held its lock for ${waitMs / 1000} s`,
+        );
       // Removed while we waited, and perhaps made again by a new create: look again.
       if (sameDirectory(fd, dir)) return { release: () => fs.closeSync(fd) };
     } catch (err) {

@@ -293,6 +293,13 @@ t.test('spec writes a config tsrun accepts; --rootless adds a user namespace', a
   t.equal(h.cli(['spec', '--bundle', dir]).code, 0);
   const spec = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   t.equal(spec.root.path, 'rootfs');
+  // As runc's: a cgroup namespace only where /sys/fs/cgroup is cgroup2 (this host: hybrid).
+  const unified = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+  t.equal(
+    spec.linux.namespaces.some((n: any) => n.type === 'cgroup'),
+    unified,
+    `cgroup namespace ${unified ? 'on a pure v2 host' : 'absent on a v1 or hybrid host'}`,
+  );
   t.equal(h.cli(['spec', '--bundle', dir]).code, 1, 'never overwrites');
   fs.rmSync(path.join(dir, 'config.json'));
   t.equal(h.cli(['spec', '--rootless', '--bundle', dir]).code, 0);

@@ -6,6 +6,7 @@ import { deviceWrites } from '../../src/cgroups/devices-v1';
 import { cgroupMode, parseHierarchies, type Hierarchy } from '../../src/cgroups/hierarchies';
 import { cgroupPids, createCgroups, joinCgroups, removeCgroups } from '../../src/cgroups/manager';
 import { cgroupPathIn, systemdPath } from '../../src/cgroups/paths';
+import { cgroupFeatures } from '../../src/cli/features';
 import { fakeCgroupTree } from '../fakes/cgroup-fs';
 
 const hybridMountinfo = `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
@@ -140,4 +141,23 @@ t.test('manager: a parent made by someone else without cpus/mems is seeded too (
   t.equal(fs.readFileSync(path.join(parent, 'cpuset.cpus'), 'utf8'), '0-1');
   t.equal(fs.readFileSync(path.join(record.paths.cpuset!, 'cpuset.mems'), 'utf8'), '0');
   t.same(record.created, [path.join(parent, 'c1')], 'only the leaf is ours');
+});
+
+t.test('features: the cgroup drivers that apply on a v1, hybrid and v2 host', async (t) => {
+  const hybrid = parseHierarchies(hybridMountinfo, hybridCgroup);
+  t.same(cgroupFeatures(hybrid, ''), { v1: true, v2: false, systemd: false, systemdUser: false, rdma: false });
+  const v2 = parseHierarchies(v2Mountinfo, '0::/user.slice\n');
+  t.same(cgroupFeatures(v2, 'cpuset cpu io memory hugetlb pids rdma misc'), {
+    v1: false,
+    v2: true,
+    systemd: false,
+    systemdUser: false,
+    rdma: true,
+  });
+  t.equal(cgroupFeatures(v2, 'cpu memory pids').rdma, false, 'no rdma controller: false');
+  const withRdma = parseHierarchies(
+    `${hybridMountinfo}\n42 31 0:39 / /sys/fs/cgroup/rdma rw,relatime - cgroup cgroup rw,rdma`,
+    hybridCgroup,
+  );
+  t.equal(cgroupFeatures(withRdma, '').rdma, true, 'a v1 rdma hierarchy');
 });
