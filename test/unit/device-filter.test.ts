@@ -17,6 +17,7 @@ import {
   type Insn,
   Op,
 } from '../../src/cgroups/device-filter/bpf-abi';
+import { verifierMessage } from '../../src/cgroups/device-filter/attach';
 import { deviceFilter, deviceRuleProblem } from '../../src/cgroups/device-filter/generate';
 import { containerDeviceRules, type DeviceNode, type DeviceRule } from '../../src/cgroups/device-rules';
 import { checkProgram, type DeviceAccess, runDeviceProgram } from '../helpers/ebpf';
@@ -238,4 +239,15 @@ t.test('rules the program cannot express', async (t) => {
   );
   t.throws(() => deviceFilter(many), /too many/);
   t.doesNotThrow(() => deviceFilter(many.slice(0, 500)), '500 rules fit');
+});
+
+t.test('the verifier log line that says what is wrong', async (t) => {
+  t.equal(verifierMessage('unreachable insn 7\nprocessed 0 insns (limit 1000000)\n'), 'unreachable insn 7');
+  t.equal(
+    verifierMessage(
+      'func#0 @0\n0: R1=ctx() R10=fp0\n0: (b7) r2 = 0\n1: (95) exit\nR0 !read_ok\nprocessed 2 insns (limit 1000000) max_states_per_insn 0\n',
+    ),
+    'R0 !read_ok',
+  );
+  t.equal(verifierMessage(''), '');
 });
