@@ -8,7 +8,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t, { type Test } from 'tap';
-import { encodeInsns, Op } from '../../src/cgroups/device-filter/bpf-abi';
+import {
+  BPF_CGROUP_DEVICE,
+  BPF_F_ALLOW_MULTI,
+  BPF_PROG_ATTACH,
+  encodeInsns,
+  Op,
+} from '../../src/cgroups/device-filter/bpf-abi';
 import {
   attachDeviceProgram,
   attachedDevicePrograms,
@@ -23,6 +29,7 @@ import type { Spec } from '../../src/config/types';
 import { applyContainerResources } from '../../src/container/container-cgroups';
 import { ConfigError, TsrunError } from '../../src/errors';
 import { Logger } from '../../src/log/logger';
+import { bpf } from '../../src/sys/bpf';
 
 const REAL_CONFIGS = path.resolve(__dirname, '..', '..', '..', 'shared', 'configs');
 
@@ -96,6 +103,35 @@ function onCgroup2(unified: Hierarchy): void {
     }
     t.equal(open(dir, '<', '/dev/null'), 'ok', 'the replacement allows reading /dev/null');
     t.match(open(dir, '<', '/dev/zero'), EPERM, 'and denies /dev/zero');
+  });
+
+  t.test('programs stacked by someone else are all replaced by one', async (t) => {
+    const dir = cgroup(t);
+    const cgroupFd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    t.teardown(() => fs.closeSync(cgroupFd));
+    for (const rules of [[{ allow: true }], [{ allow: true, type: 'c' }]] as DeviceRule[][]) {
+      const fd = loadDeviceProgram(deviceFilter(rules));
+      const attr = Buffer.alloc(128);
+      attr.writeUInt32LE(cgroupFd, 0);
+      attr.writeUInt32LE(fd, 4);
+      attr.writeUInt32LE(BPF_CGROUP_DEVICE, 8);
+      attr.writeUInt32LE(BPF_F_ALLOW_MULTI, 12);
+      bpf('bpf BPF_PROG_ATTACH', BPF_PROG_ATTACH, attr);
+      fs.closeSync(fd);
+    }
+    const stacked = attachedDevicePrograms(dir);
+    t.equal(stacked.length, 2, 'two programs attached side by side');
+    const fd = loadDeviceProgram(deviceFilter([{ allow: true, type: 'c', major: 1, minor: 3 }]));
+    try {
+      attachDeviceProgram(dir, fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const after = attachedDevicePrograms(dir);
+    t.equal(after.length, 1, 'one program left');
+    t.notOk(stacked.includes(after[0]!), 'the new one');
+    t.equal(open(dir, '<', '/dev/null'), 'ok', '/dev/null opens');
+    t.match(open(dir, '<', '/dev/zero'), EPERM, '/dev/zero does not: the new rules alone decide');
   });
 
   t.test("applyContainerResources on a cgroup v2 host: docker's rules, the defaults, linux.devices", async (t) => {
