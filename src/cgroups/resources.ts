@@ -2,7 +2,7 @@
 // (translate/*.ts) say what to write, in order, for cgroup v1 or v2; this file finds the
 // directory of each write's controller and writes it. A controller or file the host lacks
 // fails with one line naming the config entry; a write runc makes only where the kernel
-// shows the file is skipped with a debug note. devices v1 is in devices-v1.ts.
+// shows the file is skipped with a debug note. Device rules: devices-v1.ts and devices-v2.ts.
 import * as path from 'node:path';
 import type { Resources } from '../config/types';
 import { nodeErrorText } from '../errno';

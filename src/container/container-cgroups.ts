@@ -1,7 +1,9 @@
 // The container's cgroups, from the runtime's side: made under linux.cgroupsPath (or the
-// default path for the id), given linux.resources and, on cgroup v1, the device rules;
-// and what the container's /sys/fs/cgroup shows of them.
+// default path for the id), given linux.resources and the device rules (the v1 devices
+// controller, or an eBPF program on cgroup v2); and what the container's /sys/fs/cgroup
+// shows of them.
 import { applyDeviceRules } from '../cgroups/devices-v1';
+import { applyDeviceFilter } from '../cgroups/devices-v2';
 import { cgroupVersion, type Hierarchy } from '../cgroups/hierarchies';
 import { freezerOf, isFrozen } from '../cgroups/freezer';
 import { cgroupPids, createCgroups, hostCgroupFs, removeCgroups, type CgroupRecord } from '../cgroups/manager';
@@ -75,9 +77,11 @@ export function cgroup2BirthDir(record: CgroupRecord, hierarchies: Hierarchy[]):
 }
 
 /** linux.resources into the cgroup's files, and linux.resources.devices (with the
- * devices of linux.devices) into the v1 devices controller. The pids limit waits for
- * applyPidsLimit: until the init is forked into its pid namespace, the child and the init
- * are two tasks in the cgroup, and `pids.limit: 1` (podman --pids-limit 1) must work. */
+ * devices of linux.devices) into the v1 devices controller or, on cgroup v2, an eBPF
+ * device filter. On a hybrid host the v1 controller enforces them, as runc's fs driver.
+ * The pids limit waits for applyPidsLimit: until the init is forked into its pid
+ * namespace, the child and the init are two tasks in the cgroup, and `pids.limit: 1`
+ * (podman --pids-limit 1) must work. */
 export function applyContainerResources(
   logger: Logger,
   spec: Spec,
@@ -89,16 +93,20 @@ export function applyContainerResources(
   applyResources(hostCgroupFs, hierarchies, record, resources && { ...resources, pids: undefined }, (msg) =>
     logger.debug(msg),
   );
-  // The v1 devices controller; v2 has no devices files.
-  const devicesDir = cgroupVersion(hierarchies) === 1 ? controllerDir(hierarchies, record, 'devices') : undefined;
-  if (!devicesDir && (spec.linux?.resources?.devices?.length ?? 0) > 0) {
-    // cgroup v2 enforces device rules with an eBPF program, which tsrun does not load:
-    // the warning says so rather than pretend.
-    logger.warn('linux.resources.devices is not enforced on this host yet (cgroup v2 needs an eBPF device filter)');
+  const rules = resources?.devices ?? [];
+  const nodes = spec.linux?.devices ?? [];
+  const v2Dir = cgroup2Dir(record, hierarchies);
+  if (v2Dir) {
+    applyDeviceFilter(v2Dir, rules, nodes);
+    return;
   }
-  if (!devicesDir) return;
+  const devicesDir = controllerDir(hierarchies, record, 'devices');
+  if (!devicesDir) {
+    if (rules.length > 0) logger.warn('linux.resources.devices is not enforced: no devices controller on this host');
+    return;
+  }
   try {
-    applyDeviceRules(hostCgroupFs, devicesDir, spec.linux?.resources?.devices ?? [], spec.linux?.devices ?? []);
+    applyDeviceRules(hostCgroupFs, devicesDir, rules, nodes);
   } catch (err) {
     throw new TsrunError('ERR_TSRUN_SYSCALL', `apply linux.resources.devices in ${devicesDir}: ${nodeErrorText(err)}`, {
       cause: err,
