@@ -1,11 +1,13 @@
 // `events`: the container's cgroup statistics as runc prints them (event-json.ts), once
 // (--stats) or every --interval, with an "oom" line as soon as the kernel OOM-kills one of
 // its processes. The stream ends (exit 0) when the container's cgroup holds no process any
-// more or is gone. Errors are runc's: an unknown container, a stopped one, a bad interval.
+// more or is gone (cgroup/oom-notify.ts listens for OOMs). Errors are runc's: an unknown container, a stopped one, a bad interval.
 import * as fs from 'node:fs';
+import { constants } from 'node:os';
 import { readHostHierarchies } from '../cgroups/hierarchies';
 import { hostCgroupFs } from '../cgroups/manager';
-import { cgroupPopulated, memoryCgroupOf, oomKills } from '../cgroups/oom';
+import { cgroupPopulated, memoryCgroupOf } from '../cgroups/oom';
+import { watchOom } from '../cgroups/oom-notify';
 import { hugePageSizes } from '../cgroups/stats/hugetlb';
 import { readCgroupStats, type StatsSource } from '../cgroups/stats/read';
 import type { CgroupStats } from '../cgroups/stats/types';
@@ -15,9 +17,9 @@ import type { RuntimeContext } from './context';
 import { oomEventLine, statsEventLine } from './event-json';
 import { containerStatus } from './status';
 
-/** runc is told of an OOM kill by an eventfd (v1) or inotify (v2), neither of which Node
- * offers; the kill counter is polled instead, this often. One path for both versions. */
-const OOM_POLL_MS = 100;
+/** How often the stream looks whether the cgroup still holds a process (and, on v2, at
+ * the OOM-kill counter, in case inotify missed a change). */
+const POLL_MS = 100;
 /** Node's timers take at most 2^31 - 1 ms (about 24.8 days); a longer interval waits that. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -54,44 +56,56 @@ function print(line: string): void {
 function stream(ctx: RuntimeContext, record: ContainerRecord, src: StatsSource, intervalMs: number): Promise<number> {
   const memory = memoryCgroupOf(src.hierarchies, record.cgroup);
   if (!memory) throw new TsrunError('ERR_TSRUN_STATE', 'memory controller missing');
-  let kills = oomKills(src.cgfs, memory) ?? 0n;
   return new Promise((resolve, reject) => {
     const timers: NodeJS.Timeout[] = [];
+    let done = false;
     const stop = () => {
+      done = true;
       for (const timer of timers) clearInterval(timer);
+      oom.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     };
+    const finish = (err?: Error) => {
+      if (done) return;
+      stop();
+      if (err) reject(err);
+      else resolve(0);
+    };
     const guarded = (work: () => void) => () => {
       try {
-        work();
+        if (!done) work();
       } catch (err) {
-        stop();
-        reject(err);
+        finish(err as Error);
       }
     };
     function onSignal(signal: NodeJS.Signals): void {
       stop();
-      process.kill(process.pid, signal);
+      // Raised again once Node has handed the signal back to its default action (its
+      // handle closes within this turn of the loop); the exit status says it all the same
+      // should the process outlive it.
+      process.exitCode = 128 + (constants.signals[signal] ?? 0);
+      setImmediate(() => process.kill(process.pid, signal));
     }
+    const oom = watchOom(src.cgfs, memory, {
+      oom: guarded(() => print(oomEventLine(record.id))),
+      gone: () => finish(),
+      failed: (err) => finish(err),
+    });
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // Empty twice in a row ends the stream: an OOM the kernel reported just before the last
+    // process left has been printed by then.
+    let emptyBefore = false;
     timers.push(
       setInterval(
         guarded(() => {
-          // Populated first: a kill counted before the last process left is still seen below.
           const populated = cgroupPopulated(src.cgfs, memory);
-          const now = oomKills(src.cgfs, memory);
-          if (now !== undefined && now > kills) {
-            kills = now;
-            print(oomEventLine(record.id));
-          }
-          if (!populated) {
-            stop();
-            resolve(0);
-          }
+          oom.check();
+          if (!populated && emptyBefore) finish();
+          emptyBefore = !populated;
         }),
-        OOM_POLL_MS,
+        POLL_MS,
       ),
       setInterval(
         guarded(() => {

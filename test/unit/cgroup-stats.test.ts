@@ -9,6 +9,7 @@ import t from 'tap';
 import type { Hierarchy } from '../../src/cgroups/hierarchies';
 import { hostCgroupFs } from '../../src/cgroups/manager';
 import { cgroupPopulated, memoryCgroupOf, oomKills, parseOomKills } from '../../src/cgroups/oom';
+import { watchOom } from '../../src/cgroups/oom-notify';
 import { parseCpuList } from '../../src/cgroups/stats/cpuset';
 import { hugePageSizes } from '../../src/cgroups/stats/hugetlb';
 import { readCgroupStats, type StatsSource } from '../../src/cgroups/stats/read';
@@ -372,6 +373,38 @@ t.test('the OOM-kill counter and the populated check (v1 and v2)', async (t) => 
   t.notOk(cgroupPopulated(hostCgroupFs, m2), 'gone is not populated');
   t.equal(memoryCgroupOf(v1Host(t, { pids: {} }).src.hierarchies, { paths: {}, created: [] }), undefined);
 });
+
+t.test(
+  'v2 OOM watch: an oom_kill count above the one at the start is an OOM, seen by inotify or check()',
+  async (t) => {
+    const { src, dir } = v2Host(t, { ...V2_FULL, 'memory.events': 'oom 1\noom_kill 1\n' });
+    const m = memoryCgroupOf(src.hierarchies, src.record)!;
+    let ooms = 0;
+    const watch = watchOom(hostCgroupFs, m, { oom: () => ooms++, gone: () => t.fail('gone'), failed: t.error });
+    t.teardown(() => watch.close());
+    watch.check();
+    t.equal(ooms, 0, 'a kill before the watch began is not reported');
+    fs.writeFileSync(path.join(dir, 'memory.events'), 'oom 2\noom_kill 2\n');
+    const deadline = Date.now() + 5000;
+    while (ooms === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    t.equal(ooms, 1, 'inotify saw the change');
+    watch.check();
+    t.equal(ooms, 1, 'the same count again is no new OOM');
+    fs.writeFileSync(path.join(dir, 'memory.events'), 'oom 3\noom_kill 3\n');
+    watch.check();
+    t.ok(ooms >= 2, 'check() reads the counter itself');
+    watch.close();
+    const after = ooms;
+    fs.writeFileSync(path.join(dir, 'memory.events'), 'oom 4\noom_kill 4\n');
+    watch.check();
+    await new Promise((r) => setTimeout(r, 50));
+    t.equal(ooms, after, 'nothing after close()');
+    t.throws(
+      () => watchOom(hostCgroupFs, { version: 2, dir: path.join(dir, 'gone') }, { oom() {}, gone() {}, failed() {} }),
+      /^unable to add inotify watch: no such file or directory$/,
+    );
+  },
+);
 
 t.test('--interval: Go duration syntax and words', async (t) => {
   const cases: [string, number][] = [
