@@ -1,7 +1,8 @@
 // What the `events` stream watches besides statistics, in the container's memory cgroup:
 // its count of OOM kills (v1 memory.oom_control, v2 memory.events: "oom_kill N") and
 // whether it still holds a process (v2 cgroup.events "populated", v1 cgroup.procs).
-// Plain reads: the stream polls them (container/events.ts says why).
+// Plain reads: oom-notify.ts reads the counter when memory.events changes, the stream's
+// poll looks at both.
 import * as path from 'node:path';
 import { cgroupVersion, type Hierarchy } from './hierarchies';
 import type { CgroupFs, CgroupRecord } from './manager';

@@ -1,7 +1,8 @@
 // `events`: the container's cgroup statistics as runc prints them (event-json.ts), once
 // (--stats) or every --interval, with an "oom" line as soon as the kernel OOM-kills one of
-// its processes. The stream ends (exit 0) when the container's cgroup holds no process any
-// more or is gone (cgroup/oom-notify.ts listens for OOMs). Errors are runc's: an unknown container, a stopped one, a bad interval.
+// its processes (cgroups/oom-notify.ts listens for them). The stream ends (exit 0) when the
+// container's cgroup holds no process any more or is gone. Errors are runc's: an unknown
+// container, a stopped one, a bad interval.
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
 import { readHostHierarchies } from '../cgroups/hierarchies';
