@@ -174,6 +174,31 @@ export const commands: CommandSpec[] = [
     },
   },
   {
+    name: 'events',
+    summary: 'display container events such as OOM notifications, cpu, memory, and IO usage statistics',
+    positionals: ['container-id'],
+    flags: {
+      interval: { type: 'string', default: '5s', describe: 'set the stats collection interval' },
+      stats: { type: 'boolean', default: false, describe: "display the container's stats then exit" },
+    },
+    run(ctx, args, flags) {
+      const { parseGoDuration }: typeof import('./duration') = require('./duration');
+      const text = String(flags.interval);
+      let intervalNs: number;
+      try {
+        intervalNs = parseGoDuration(text);
+      } catch (err) {
+        // urfave/cli's words, as runc prints them
+        throw new TsrunError(
+          'ERR_TSRUN_USAGE',
+          `invalid value "${text}" for flag -interval: ${(err as Error).message}`,
+        );
+      }
+      const { containerEvents }: typeof import('../container/events') = require('../container/events');
+      return containerEvents(ctx, args['container-id'] as string, { stats: flags.stats === true, intervalNs });
+    },
+  },
+  {
     name: 'delete',
     summary: 'delete a container and what it holds',
     positionals: ['container-id'],
