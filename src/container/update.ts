@@ -5,13 +5,12 @@
 // the container's resources after a success, so the next update pairs memory with swap and
 // quota with period from them. A state.json from before tsrun kept resources has none: the
 // update then starts from nothing known.
-import * as path from 'node:path';
-import { cgroupVersion, readHostHierarchies, type Hierarchy } from '../cgroups/hierarchies';
-import { hostCgroupFs, type CgroupRecord } from '../cgroups/manager';
-import { applyResources, CgroupWriteError, controllerDir } from '../cgroups/resources';
+import { readHostHierarchies } from '../cgroups/hierarchies';
+import { hostCgroupFs } from '../cgroups/manager';
+import { checkMemoryUsage } from '../cgroups/memory-usage-check';
+import { applyResources, CgroupWriteError } from '../cgroups/resources';
 import { planUpdate } from '../cgroups/update-merge';
 import { journaled } from '../cgroups/write-journal';
-import type { Resources } from '../config/types';
 import { ConfigError, TsrunError } from '../errors';
 import type { UpdateRequest } from '../cli/update-request';
 import { lockContainer } from '../state/lock';
@@ -23,23 +22,6 @@ const AT = 'linux.resources.';
 /** `linux.resources.memory.limit` -> what the user gave it as (`--memory`). */
 function relabel(request: UpdateRequest, at: string): string {
   return at.startsWith(AT) ? request.label(at.slice(AT.length)) : at;
-}
-
-/** cgroup v2 lowers memory.max below the usage by reclaiming and OOM-killing; with
- * memory.checkBeforeUpdate runc refuses such a limit instead (fs2's CheckMemoryUsage). */
-function checkMemoryUsage(hierarchies: Hierarchy[], record: CgroupRecord, memory: Resources['memory']): void {
-  if (!memory?.checkBeforeUpdate || cgroupVersion(hierarchies) !== 2) return;
-  const dir = controllerDir(hierarchies, record, 'memory');
-  let usage: number;
-  try {
-    usage = Number(hostCgroupFs.read(path.join(dir ?? '', 'memory.current')).trim());
-  } catch {
-    return; // best effort, as runc
-  }
-  if (memory.swap !== undefined && memory.swap > 0 && memory.swap <= usage)
-    throw new TsrunError('ERR_TSRUN_STATE', `rejecting memory+swap limit ${memory.swap} <= usage ${usage}`);
-  if (memory.limit !== undefined && memory.limit > 0 && memory.limit <= usage)
-    throw new TsrunError('ERR_TSRUN_STATE', `rejecting memory limit ${memory.limit} <= usage ${usage}`);
 }
 
 export function updateContainer(ctx: RuntimeContext, id: string, readRequest: () => UpdateRequest): void {
@@ -54,7 +36,7 @@ export function updateContainer(ctx: RuntimeContext, id: string, readRequest: ()
     if (plan.kernelMemory) ctx.logger.warn('Kernel memory settings are ignored and will be removed');
     for (const field of plan.unused) ctx.logger.debug(`${request.label(field)}: not changed by update (as runc)`);
     const hierarchies = readHostHierarchies();
-    checkMemoryUsage(hierarchies, record.cgroup, plan.writes.memory);
+    checkMemoryUsage(hostCgroupFs, hierarchies, record.cgroup, plan.writes.memory);
     const journal = journaled(hostCgroupFs);
     try {
       applyResources(journal.cgfs, hierarchies, record.cgroup, plan.writes, (msg) => ctx.logger.debug(msg));

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import t from 'tap';
 import type { CgroupFs } from '../../src/cgroups/manager';
 import { createCgroups } from '../../src/cgroups/manager';
+import { checkMemoryUsage } from '../../src/cgroups/memory-usage-check';
 import { applyResources, CgroupWriteError } from '../../src/cgroups/resources';
 import { planUpdate, updatableResources } from '../../src/cgroups/update-merge';
 import { journaled } from '../../src/cgroups/write-journal';
@@ -256,4 +257,37 @@ t.test('v2: a new limit with the kept swap rewrites memory.swap.max as swap - li
   applyResources(cgfs, hierarchies, record, plan.writes);
   t.equal(fs.readFileSync(path.join(dir, 'memory.max'), 'utf8'), String(200 * MiB));
   t.equal(fs.readFileSync(path.join(dir, 'memory.swap.max'), 'utf8'), String(100 * MiB));
+});
+
+t.test('v2 checkBeforeUpdate: a limit at or below memory.current is refused before any write', async (t) => {
+  const fake = fakeCgroup2Tree({ controllers: ['memory'] });
+  t.teardown(() => fs.rmSync(fake.root, { recursive: true, force: true }));
+  const { cgfs, hierarchies } = fake;
+  const record = createCgroups(cgfs, hierarchies, () => '/tsrun-test-upd/c1');
+  fs.writeFileSync(path.join(record.paths['']!, 'memory.current'), String(10 * MiB));
+  const check = (memory: Resources['memory']) => () => checkMemoryUsage(cgfs, hierarchies, record, memory);
+  t.throws(check({ limit: 10 * MiB, checkBeforeUpdate: true }), {
+    message: `rejecting memory limit ${10 * MiB} <= usage ${10 * MiB}`,
+  });
+  t.throws(check({ limit: 20 * MiB, swap: 5 * MiB, checkBeforeUpdate: true }), {
+    message: `rejecting memory+swap limit ${5 * MiB} <= usage ${10 * MiB}`,
+  });
+  t.doesNotThrow(check({ limit: 11 * MiB, checkBeforeUpdate: true }), 'above the usage');
+  t.doesNotThrow(check({ limit: 5 * MiB }), 'without the flag, as runc');
+  t.doesNotThrow(check({ limit: -1, checkBeforeUpdate: true }), 'unlimited');
+  const v1 = fakeCgroupTree([{ name: 'memory', files: { 'memory.current': String(10 * MiB) } }]);
+  t.teardown(() => fs.rmSync(v1.root, { recursive: true, force: true }));
+  t.doesNotThrow(
+    () =>
+      checkMemoryUsage(
+        v1.cgfs,
+        v1.hierarchies,
+        { paths: { memory: path.join(v1.root, 'memory') }, created: [] },
+        {
+          limit: MiB,
+          checkBeforeUpdate: true,
+        },
+      ),
+    'v1 refuses by itself (EBUSY)',
+  );
 });
