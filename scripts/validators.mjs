@@ -4,8 +4,8 @@
 // dist/validators.cjs is one self-contained CommonJS file. The runtime never compiles
 // a schema (ajv's compiler costs tens of ms at every start; the generated code, ~1 ms).
 //
-// Exports: validateConfig, validateProcess (an exec --process object), validateState,
-// validateFeatures; each is ajv's (data) => boolean with .errors.
+// Exports: validateConfig, validateProcess (an exec --process object), validateResources
+// (an update --resources object), validateState, validateFeatures; each is ajv's (data) => boolean with .errors.
 import { readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,7 @@ ajv.addSchema([config, state, features]);
 const source = standaloneCode(ajv, {
   validateConfig: config.$id,
   validateProcess: `${config.$id}#/definitions/Process`,
+  validateResources: `${config.$id}#/definitions/Resources`,
   validateState: state.$id,
   validateFeatures: features.$id,
 });

@@ -19,6 +19,17 @@ import { rdmaWrites } from './translate/rdma';
 import type { HostView, Translation } from './translate/types';
 import { unifiedWrites } from './translate/unified';
 
+/** The kernel refused a write: `at` names the config entry, `detail` the file and errno. */
+export class CgroupWriteError extends TsrunError {
+  constructor(
+    readonly at: string,
+    readonly detail: string,
+    cause: unknown,
+  ) {
+    super('ERR_TSRUN_SYSCALL', `${at}: ${detail}`, { cause });
+  }
+}
+
 /** Every write linux.resources asks for, in runc's order (unified last, so it wins). */
 function resourceWrites(resources: Resources | undefined, host: HostView): Translation {
   const parts = [
@@ -115,13 +126,7 @@ export function applyResources(
     try {
       cgfs.write(file, w.value);
     } catch (err) {
-      throw new TsrunError(
-        'ERR_TSRUN_SYSCALL',
-        `${w.at}: write ${JSON.stringify(w.value)} to ${file}: ${nodeErrorText(err)}`,
-        {
-          cause: err,
-        },
-      );
+      throw new CgroupWriteError(w.at, `write ${JSON.stringify(w.value)} to ${file}: ${nodeErrorText(err)}`, err);
     }
     const problem = w.check?.(cgfs.read(file));
     if (problem) throw new ConfigError(w.at, problem);

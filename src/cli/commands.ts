@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import type { RuntimeContext } from '../container/context';
 import { TsrunError } from '../errors';
 import { json } from './render';
+import { updateFlags } from './update-flags';
 
 export interface FlagSpec {
   type: 'boolean' | 'string';
@@ -196,6 +197,19 @@ export const commands: CommandSpec[] = [
       }
       const { containerEvents }: typeof import('../container/events') = require('../container/events');
       return containerEvents(ctx, args['container-id'] as string, { stats: flags.stats === true, intervalNs });
+    },
+  },
+  {
+    name: 'update',
+    summary: 'update container resource constraints',
+    positionals: ['container-id'],
+    flags: updateFlags,
+    run(ctx, args, flags) {
+      const { updateRequest }: typeof import('./update-request') = require('./update-request');
+      const { updateContainer }: typeof import('../container/update') = require('../container/update');
+      // Read once the container is found (runc's order: an unknown ID is the error first).
+      updateContainer(ctx, args['container-id'] as string, () => updateRequest(flags));
+      return 0;
     },
   },
   {

@@ -47,6 +47,23 @@ function help(cmd?: CommandSpec): string {
   return `tsrun - a runc-compatible OCI container runtime\n\nUsage: tsrun [global options] <command> [options] [arguments]\n\nCommands:\n${list}\nGlobal options:\n${flagLines(globalFlags)}`;
 }
 
+/** runc (urfave/cli) takes the token after a flag with a value as that value even when it
+ * starts with "-" (`update --memory -1`); node's parseArgs takes it only as `--memory=-1`. */
+function attachValues(tokens: string[], flags: Record<string, FlagSpec>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const a = tokens[i]!;
+    if (a === '--') return [...out, ...tokens.slice(i)];
+    const long = /^--([^=]+)$/.exec(a)?.[1];
+    const short = /^-([^-=])$/.exec(a)?.[1];
+    const name = long ?? Object.keys(flags).find((k) => short !== undefined && flags[k]!.short === short);
+    if (name !== undefined && flags[name]?.type === 'string' && i + 1 < tokens.length)
+      out.push(`--${name}=${tokens[++i]}`);
+    else out.push(a);
+  }
+  return out;
+}
+
 function parseOptions(tokens: string[], flags: Record<string, FlagSpec>, allowPositionals: boolean) {
   const options: Record<string, { type: 'boolean' | 'string'; short?: string; default?: string | boolean }> = {};
   for (const [name, f] of Object.entries(flags))
@@ -56,7 +73,7 @@ function parseOptions(tokens: string[], flags: Record<string, FlagSpec>, allowPo
       ...(f.default !== undefined ? { default: f.default } : {}),
     };
   try {
-    return parseArgs({ args: tokens, options, strict: true, allowPositionals });
+    return parseArgs({ args: attachValues(tokens, flags), options, strict: true, allowPositionals });
   } catch (err) {
     throw usageError((err as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, ''));
   }

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { ConfigError, TsrunError } from '../errors';
 import { appendKey, pointerToJsonPath, valueAtPointer } from './json-path';
-import type { Process, Spec } from './types';
+import type { Process, Resources, Spec } from './types';
 
 /** The part of an ajv ErrorObject we read (generated with messages: false). */
 export interface SchemaError {
@@ -22,6 +22,7 @@ export interface ValidateFunction {
 export interface Validators {
   validateConfig: ValidateFunction;
   validateProcess: ValidateFunction;
+  validateResources: ValidateFunction;
   validateState: ValidateFunction;
   validateFeatures: ValidateFunction;
 }
@@ -118,4 +119,15 @@ export function validateConfigSchema(doc: unknown): asserts doc is Spec {
 /** The same for an exec process object (`tsrun exec --process FILE`): paths start with `process`. */
 export function validateProcessSchema(doc: unknown): asserts doc is Process {
   check(loadValidators().validateProcess, doc, 'process');
+}
+
+/** A linux.resources object given on the command line (`update --resources FILE`): the
+ * problem reads `--resources: memory.limit: must be integer`, naming the flag, not config.json. */
+export function validateResourcesSchema(doc: unknown, flag: string): asserts doc is Resources {
+  const validate = loadValidators().validateResources;
+  if (validate(doc)) return;
+  const first = validate.errors?.[0];
+  if (!first) throw new TsrunError('ERR_TSRUN_CONFIG', `${flag}: is invalid`);
+  const { jsonPath, problem } = schemaErrorToConfigError(first, doc);
+  throw new TsrunError('ERR_TSRUN_CONFIG', jsonPath ? `${flag}: ${jsonPath}: ${problem}` : `${flag}: ${problem}`);
 }

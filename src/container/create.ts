@@ -16,6 +16,7 @@ import { compileSeccomp } from '../seccomp/compile';
 import { loadSpec } from '../config/load';
 import type { Spec } from '../config/types';
 import { lockContainer, type ContainerLock } from '../state/lock';
+import { updatableResources } from '../cgroups/update-merge';
 import { STATE_VERSION, type ContainerRecord } from '../state/types';
 import { writeFileAtomic } from '../sys/atomic-file';
 import { nodeErrorText } from '../errno';
@@ -185,6 +186,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       hasPidNamespace: entersNamespace(namespaces, CLONE_NEWPID),
       hasProcess: spec.process !== undefined,
       hasMountNamespace,
+      resources: updatableResources(spec.linux?.resources),
     };
     if (opts.pidFile) {
       try {

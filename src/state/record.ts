@@ -41,6 +41,9 @@ const recordFields: Field<ContainerRecord>[] = [
   ['hasProcess', isBoolean, BOOLEAN],
 ];
 
+/** Fields a record may lack (written by an older tsrun), checked when present. */
+const optionalObjects = ['resources'];
+
 const cleanupFields: Field<CleanupRecord>[] = [
   ['version', isCount, 'must be a number'],
   ['id', isString, STRING],
@@ -77,6 +80,8 @@ function checked<T>(text: string, file: string, id: string, version: number, fie
     throw corrupt(file, `written by an incompatible tsrun (version ${String(doc.version)})`);
   for (const [name, check, rule] of fields) if (!check(doc[name])) throw corrupt(file, `${name}: ${rule}`);
   if (doc.id !== id) throw corrupt(file, `id: is "${String(doc.id)}", not the directory's name "${id}"`);
+  for (const name of optionalObjects)
+    if (doc[name] !== undefined && !isObject(doc[name])) throw corrupt(file, `${name}: must be an object`);
   return doc as T;
 }
 

@@ -1,6 +1,7 @@
 // What tsrun keeps about a container in ROOT/ID/state.json. Status is not stored: it is
 // derived from the live process each time it is asked for.
 import type { CgroupRecord } from '../cgroups/manager';
+import type { Resources } from '../config/types';
 
 export const STATE_VERSION = 1;
 
@@ -28,6 +29,9 @@ export interface ContainerRecord {
   hasMountNamespace: boolean;
   /** config.json had a process: without one, create works and start fails (config.md). */
   hasProcess: boolean;
+  /** The part of linux.resources `update` can change, as last applied (create, then each
+   * update). Absent in a state.json written before tsrun kept it. */
+  resources?: Resources;
 }
 
 export const CLEANUP_VERSION = 1;

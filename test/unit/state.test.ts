@@ -104,13 +104,17 @@ t.test('store: a state.json that is not a whole record is one error naming the f
     [JSON.stringify({ ...record('a'), hasProcess: 'yes' }), `${file}: hasProcess: must be true or false`],
     [JSON.stringify(record('b')), `${file}: id: is "b", not the directory's name "a"`],
     [JSON.stringify({ ...record('a'), version: 9 }), `${file}: written by an incompatible tsrun (version 9)`],
+    [JSON.stringify({ ...record('a'), resources: [] }), `${file}: resources: must be an object`],
   ];
   for (const [text, message] of cases) {
     fs.writeFileSync(file, text);
     t.throws(() => store.load('a'), { code: 'ERR_TSRUN_CORRUPT_STATE', message }, message);
   }
   fs.writeFileSync(file, whole);
-  t.same(store.load('a'), record('a'), 'a whole record loads');
+  t.same(store.load('a'), record('a'), 'a whole record loads (one from before resources were kept)');
+  const withResources = { ...record('a'), resources: { pids: { limit: 5 } } };
+  fs.writeFileSync(file, JSON.stringify(withResources));
+  t.same(store.load('a'), withResources, 'the resources update keeps');
 });
 
 t.test('store: remains keeps the fields that still have their type, and a whole cleanup.json', async (t) => {
