@@ -1,6 +1,8 @@
 #!/bin/bash
 # bench/run.sh: tsrun beside runc and crun, timed by hyperfine (one invocation, --warmup 3 --runs 20).
 #   scenarios: run      foreground `run` of a bundle whose process is /bin/true (no terminal)
+#              limits   the same with linux.resources: memory 64 MiB (swap too), cpu quota 50000/100000,
+#                       pids 64 (what `podman run --memory 64m --cpus 0.5 --pids-limit 64` asks for)
 #              cycle    create X && start X && delete -f X   (process: /probe sleep 10)
 #              state    `state` of a created container
 #   floor:     node -e 0
@@ -58,18 +60,19 @@ in_ns() {
 
 # One shared rootfs; one config per (runtime, scenario) so cgroupsPaths never collide.
 cp -a "$repo/build/rootfs" "$work/rootfs"
-mkbundle() { # rt scenario args-json
-    local dir=$work/b-$1-$2
+mkbundle() { # rt scenario args-json [resources-json]
+    local dir=$work/b-$1-$2 resources=${4:-'{}'}
     mkdir -p "$dir"
     node -e '
         const fs = require("fs");
-        const [base, out, rootfs, cg, args] = process.argv.slice(1);
+        const [base, out, rootfs, cg, args, resources] = process.argv.slice(1);
         const c = JSON.parse(fs.readFileSync(base, "utf8"));
         c.root.path = rootfs;
         c.process.args = JSON.parse(args);
         c.linux.cgroupsPath = cg;
+        c.linux.resources = { ...c.linux.resources, ...JSON.parse(resources) };
         fs.writeFileSync(out, JSON.stringify(c, null, 2));
-    ' "$repo/bundles/probe/config.json" "$dir/config.json" "$work/rootfs" "/$CG/$1-$2" "$3"
+    ' "$repo/bundles/probe/config.json" "$dir/config.json" "$work/rootfs" "/$CG/$1-$2" "$3" "$resources"
     echo "$dir"
 }
 
@@ -95,12 +98,15 @@ for rt in "${runtimes[@]}"; do
     bin=${BIN[$rt]}
     R="$work/root-$rt"
     brun=$(mkbundle "$rt" run '["/bin/true"]')
+    blim=$(mkbundle "$rt" limits '["/bin/true"]' \
+        '{"memory":{"limit":67108864,"swap":67108864},"cpu":{"quota":50000,"period":100000},"pids":{"limit":64}}')
     bcyc=$(mkbundle "$rt" cycle '["/probe","sleep","10"]')
     bst=$(mkbundle "$rt" state '["/probe","sleep","10"]')
     "$bin" --root "$R" delete -f "st-$rt" >/dev/null 2>&1 || true
     in_ns "$bin" --root "$R" create --bundle "$bst" "st-$rt" </dev/null >/dev/null 2>&1 \
         || { echo "bench: $rt: create for the state scenario failed" >&2; }
     names+=("$rt: run"); cmds+=("$bin --root $R run --bundle $brun run-$rt </dev/null >/dev/null")
+    names+=("$rt: limits"); cmds+=("$bin --root $R run --bundle $blim lim-$rt </dev/null >/dev/null")
     names+=("$rt: cycle"); cmds+=("$bin --root $R create --bundle $bcyc cyc-$rt </dev/null >/dev/null && $bin --root $R start cyc-$rt && $bin --root $R delete -f cyc-$rt")
     names+=("$rt: state"); cmds+=("$bin --root $R state st-$rt >/dev/null")
 done

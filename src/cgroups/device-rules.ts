@@ -21,6 +21,26 @@ export interface DeviceNode {
   minor?: number;
 }
 
+/** The largest major or minor a rule can name: the eBPF filter compares it as a signed
+ * 32-bit immediate (real ones are 12 and 20 bits wide). */
+const MAX_NUMBER = 0x7fffffff;
+
+/** Why a linux.resources.devices rule cannot be enforced (the field and the problem), or
+ * null when it can. config/semantics.ts refuses such a config before anything is made. */
+export function deviceRuleProblem(rule: DeviceRule): { field: string; problem: string } | null {
+  const type = rule.type ?? 'a';
+  if (!['a', 'b', 'c'].includes(type))
+    return { field: 'type', problem: `unknown device type "${type}" (want a, b or c)` };
+  for (const field of ['major', 'minor'] as const) {
+    const n = rule[field];
+    if (n !== undefined && n !== null && (!Number.isInteger(n) || n > MAX_NUMBER))
+      return { field, problem: `${n} is not a device number` };
+  }
+  const access = rule.access ?? 'rwm';
+  if (!/^[rwm]*$/.test(access)) return { field: 'access', problem: `"${access}" has a letter other than r, w and m` };
+  return null;
+}
+
 const defaultAllowed: DeviceRule[] = [
   { allow: true, type: 'c', access: 'm' },
   { allow: true, type: 'b', access: 'm' },

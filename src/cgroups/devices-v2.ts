@@ -6,8 +6,8 @@ import { appendIndex } from '../config/json-path';
 import { nodeErrorText } from '../errno';
 import { ConfigError, TsrunError } from '../errors';
 import { attachDeviceProgram, loadDeviceProgram } from './device-filter/attach';
-import { deviceFilter, deviceRuleProblem } from './device-filter/generate';
-import { containerDeviceRules, type DeviceNode, type DeviceRule } from './device-rules';
+import { deviceFilter } from './device-filter/generate';
+import { containerDeviceRules, type DeviceNode, type DeviceRule, deviceRuleProblem } from './device-rules';
 import { SyscallError } from '../sys/native';
 
 const WHERE = 'linux.resources.devices';

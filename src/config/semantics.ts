@@ -7,6 +7,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { deviceRuleProblem } from '../cgroups/device-rules';
 import { ConfigError } from '../errors';
 import { appendIndex, appendKey } from './json-path';
 import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS, S_IFMT } from './linux-names';
@@ -303,6 +304,17 @@ const checkMaskedAndReadonlyPaths: SpecRule = (spec) => {
   return undefined;
 };
 
+/** linux.resources.devices: a rule neither cgroup version can enforce (runc: "invalid
+ * cgroup device type"), refused before anything is made. */
+const checkDeviceRules: SpecRule = (spec) => {
+  const rules = spec.linux?.resources?.devices ?? [];
+  for (let i = 0; i < rules.length; i++) {
+    const bad = deviceRuleProblem(rules[i]!);
+    if (bad) return new ConfigError(`${appendIndex('linux.resources.devices', i)}.${bad.field}`, bad.problem);
+  }
+  return undefined;
+};
+
 // ---- the whole spec ---------------------------------------------------------------------
 
 /** Rules that need nothing but the document, in reporting order. */
@@ -322,6 +334,7 @@ const SPEC_RULES: readonly SpecRule[] = [
   checkTimeOffsetsNeedTimeNamespace,
   checkSysctls,
   checkDevices,
+  checkDeviceRules,
   checkMaskedAndReadonlyPaths,
 ];
 

@@ -21,6 +21,11 @@ function expectClean(t: any, id: string, r: { code: number; stderr: string }, pa
 
 const cases: { name: string; edit?: (s: Spec) => void; bundle?: (dir: string) => void; pattern: RegExp }[] = [
   {
+    name: 'unknown device type in linux.resources.devices',
+    edit: (s) => void s.linux!.resources!.devices!.push({ allow: true, type: 'x', major: 1, minor: 3, access: 'rwm' }),
+    pattern: /^tsrun: .*config\.json: linux\.resources\.devices\[\d+\]\.type: unknown device type "x" \(want a, b or c\)$/,
+  },
+  {
     name: 'missing config.json',
     bundle: (d) => fs.rmSync(path.join(d, 'config.json')),
     pattern: /config\.json.*(no such file|not found)/,

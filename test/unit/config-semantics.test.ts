@@ -224,6 +224,30 @@ const RULES: [string, Parameters<typeof variant>[0], string, string][] = [
     'linux.readonlyPaths[0]',
     'must be an absolute path, got "proc/bus"',
   ],
+  [
+    'unknown device rule type',
+    (s) =>
+      void (s.linux.resources = {
+        devices: [
+          { allow: false, access: 'rwm' },
+          { allow: true, type: 'x', access: 'r' },
+        ],
+      }),
+    'linux.resources.devices[1].type',
+    'unknown device type "x" (want a, b or c)',
+  ],
+  [
+    'device rule access letter',
+    (s) => void (s.linux.resources = { devices: [{ allow: true, type: 'c', major: 1, minor: 3, access: 'rx' }] }),
+    'linux.resources.devices[0].access',
+    '"rx" has a letter other than r, w and m',
+  ],
+  [
+    'device rule major not a number',
+    (s) => void (s.linux.resources = { devices: [{ allow: true, type: 'c', major: 1.5, access: 'r' }] }),
+    'linux.resources.devices[0].major',
+    '1.5 is not a device number',
+  ],
 ];
 
 t.test('the base config passes every rule', (t) => {

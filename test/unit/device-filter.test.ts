@@ -18,7 +18,8 @@ import {
   Op,
 } from '../../src/cgroups/device-filter/bpf-abi';
 import { verifierMessage } from '../../src/cgroups/device-filter/attach';
-import { deviceFilter, deviceRuleProblem } from '../../src/cgroups/device-filter/generate';
+import { deviceFilter } from '../../src/cgroups/device-filter/generate';
+import { deviceRuleProblem } from '../../src/cgroups/device-rules';
 import { containerDeviceRules, type DeviceNode, type DeviceRule } from '../../src/cgroups/device-rules';
 import { checkProgram, type DeviceAccess, runDeviceProgram } from '../helpers/ebpf';
 

@@ -17,7 +17,7 @@
 //               no rule: goto deny
 //   r0 = 1; exit
 //   deny: r0 = 0; exit
-import type { DeviceRule } from '../device-rules';
+import { type DeviceRule, deviceRuleProblem } from '../device-rules';
 import {
   CTX_ACCESS_TYPE,
   CTX_MAJOR,
@@ -55,24 +55,6 @@ const LETTERS: ReadonlyArray<readonly [letter: string, bit: number]> = [
 ];
 
 const TYPES: Record<string, number | undefined> = { a: undefined, b: DEVCG_DEV_BLOCK, c: DEVCG_DEV_CHAR };
-
-/** The largest major or minor a rule can name: the program compares it as a signed
- * 32-bit immediate (real ones are 12 and 20 bits wide). */
-const MAX_NUMBER = 0x7fffffff;
-
-/** Why the kernel could not enforce a rule, or null when it can. */
-export function deviceRuleProblem(rule: DeviceRule): { field: string; problem: string } | null {
-  const type = rule.type ?? 'a';
-  if (!(type in TYPES)) return { field: 'type', problem: `unknown device type "${type}" (want a, b or c)` };
-  for (const field of ['major', 'minor'] as const) {
-    const n = rule[field];
-    if (n !== undefined && n !== null && (!Number.isInteger(n) || n > MAX_NUMBER))
-      return { field, problem: `${n} is not a device number` };
-  }
-  const access = rule.access ?? 'rwm';
-  if (!/^[rwm]*$/.test(access)) return { field: 'access', problem: `"${access}" has a letter other than r, w and m` };
-  return null;
-}
 
 /** A jump whose target is a label, resolved once every instruction is placed. */
 type Draft = Insn & { target?: Label };
