@@ -23,7 +23,8 @@ const cases: { name: string; edit?: (s: Spec) => void; bundle?: (dir: string) =>
   {
     name: 'unknown device type in linux.resources.devices',
     edit: (s) => void s.linux!.resources!.devices!.push({ allow: true, type: 'x', major: 1, minor: 3, access: 'rwm' }),
-    pattern: /^tsrun: .*config\.json: linux\.resources\.devices\[\d+\]\.type: unknown device type "x" \(want a, b or c\)$/,
+    pattern:
+      /^tsrun: .*config\.json: linux\.resources\.devices\[\d+\]\.type: unknown device type "x" \(want a, b or c\)$/,
   },
   {
     name: 'missing config.json',
