@@ -2,6 +2,7 @@
 // first use, so only a create whose config has linux.seccomp pays for koffi (DESIGN §5).
 // Every function returns what the C function returns (0 or -errno for the int ones).
 import * as fs from 'node:fs';
+import { ffi } from '../sys/libc';
 
 /** struct scmp_arg_cmp (seccomp.h). */
 export interface ScmpArgCmp {
@@ -49,10 +50,8 @@ let loaded: Libseccomp | null = null;
  * be loaded. */
 export function libseccomp(): Libseccomp {
   if (loaded) return loaded;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const koffi = require('koffi') as typeof import('koffi');
+  const { koffi, libc } = ffi();
   const lib = koffi.load('libseccomp.so.2');
-  const libc = koffi.load('libc.so.6');
   // Anonymous types: koffi's type names are global to the process.
   const cmp = koffi.struct({ arg: 'unsigned int', op: 'int', datum_a: 'uint64_t', datum_b: 'uint64_t' });
   const ctxType = koffi.pointer(koffi.opaque());

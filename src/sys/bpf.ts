@@ -1,5 +1,6 @@
 // bpf(2) from the runtime process, through koffi and libc's syscall(): the one file that
 // calls it. Loaded on first use, so only a create on a cgroup v2 host pays for koffi.
+import { ffi } from './libc';
 import { SyscallError } from './native';
 
 /** __NR_bpf per Node architecture. */
@@ -13,9 +14,8 @@ function bindings(): NonNullable<typeof loaded> {
   if (loaded) return loaded;
   const nr = SYS_BPF[process.arch];
   if (nr === undefined) throw new Error(`bpf(2): no syscall number known for ${process.arch}`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const koffi = require('koffi') as typeof import('koffi');
-  const syscall = koffi.load('libc.so.6').func('long syscall(long number, ...)');
+  const { koffi, libc } = ffi();
+  const syscall = libc.func('long syscall(long number, ...)');
   loaded = {
     call: (cmd, attr) => {
       const result = Number(syscall(nr, 'int', cmd, 'void *', attr, 'unsigned int', attr.length));

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import { errnoText } from '../errno';
 import { TsrunError } from '../errors';
+import { ffi } from './libc';
 
 const EFD_CLOEXEC = 0o2000000;
 
@@ -11,8 +12,8 @@ let libc: { eventfd(initval: number, flags: number): number; errno(): number } |
 /** A new eventfd (counter 0, CLOEXEC, blocking reads). */
 export function eventfd(): number {
   if (!libc) {
-    const koffi = require('koffi') as typeof import('koffi');
-    const call = koffi.load('libc.so.6').func('eventfd', 'int', ['unsigned int', 'int']);
+    const { koffi, libc: lib } = ffi();
+    const call = lib.func('eventfd', 'int', ['unsigned int', 'int']);
     libc = { eventfd: (initval, flags) => call(initval, flags) as number, errno: () => koffi.errno() };
   }
   const fd = libc.eventfd(0, EFD_CLOEXEC);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Test } from 'tap';
+import { cgroupVersion, readHostHierarchies } from '../../src/cgroups/hierarchies';
 import type { Spec } from '../../src/config/types';
 import {
   alive,
@@ -50,6 +51,23 @@ export class Harness {
     fs.chmodSync(this.tmp, 0o755);
     this.root = path.join(this.tmp, 'state');
     this.cgroupParent = `tsrun-test-${process.pid}-${path.basename(this.tmp).slice(-6)}`;
+  }
+
+  /** The host directory that holds `controller`'s files for harness container `id` (the
+   * v1 hierarchy of the controller, or the one cgroup2 directory on a pure v2 host). */
+  cgroupDir(controller: string, id: string): string {
+    const hierarchies = readHostHierarchies();
+    const hier =
+      cgroupVersion(hierarchies) === 1
+        ? hierarchies.find((x) => x.version === 1 && x.controllers.includes(controller))
+        : hierarchies.find((x) => x.version === 2);
+    if (!hier) throw new Error(`no ${controller} hierarchy`);
+    return path.join(hier.mountPoint, this.cgroupParent, id);
+  }
+
+  /** A cgroup file of harness container `id`, read from the host, trimmed. */
+  cgroupFile(controller: string, id: string, file: string): string {
+    return fs.readFileSync(path.join(this.cgroupDir(controller, id), file), 'utf8').trim();
   }
 
   id(prefix = 'c'): string {

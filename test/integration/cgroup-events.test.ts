@@ -14,14 +14,7 @@ const h = harness(t);
 const hierarchies = readHostHierarchies();
 const version = cgroupVersion(hierarchies);
 
-function hostFile(controller: string, id: string, file: string): string {
-  const hier =
-    version === 1
-      ? hierarchies.find((x) => x.version === 1 && x.controllers.includes(controller))
-      : hierarchies.find((x) => x.version === 2);
-  if (!hier) throw new Error(`no ${controller} hierarchy`);
-  return fs.readFileSync(path.join(hier.mountPoint, h.cgroupParent, id, file), 'utf8').trim();
-}
+const hostFile = (controller: string, id: string, file: string) => h.cgroupFile(controller, id, file);
 
 /** The container's CPU time in ns, from the host's files. */
 function hostCpuNs(id: string): bigint {

@@ -16,16 +16,7 @@ const version = cgroupVersion(hierarchies);
 const REAL_CONFIGS = path.resolve(__dirname, '../../../shared/configs');
 
 /** The host directory of `controller` for a harness container. */
-function hostDir(controller: string, id: string): string {
-  const hier =
-    version === 1
-      ? hierarchies.find((x) => x.version === 1 && x.controllers.includes(controller))
-      : hierarchies.find((x) => x.version === 2);
-  if (!hier) throw new Error(`no ${controller} hierarchy`);
-  return path.join(hier.mountPoint, h.cgroupParent, id);
-}
-const hostFile = (controller: string, id: string, file: string) =>
-  fs.readFileSync(path.join(hostDir(controller, id), file), 'utf8').trim();
+const hostFile = (controller: string, id: string, file: string) => h.cgroupFile(controller, id, file);
 
 const resources: Resources = {
   memory: { limit: 64 << 20, reservation: 32 << 20, swappiness: 10 },

@@ -16,16 +16,7 @@ const hierarchies = readHostHierarchies();
 const version = cgroupVersion(hierarchies);
 const MiB = 2 ** 20;
 
-function hostDir(controller: string, id: string): string {
-  const hier =
-    version === 1
-      ? hierarchies.find((x) => x.version === 1 && x.controllers.includes(controller))
-      : hierarchies.find((x) => x.version === 2);
-  if (!hier) throw new Error(`no ${controller} hierarchy`);
-  return path.join(hier.mountPoint, h.cgroupParent, id);
-}
-const hostFile = (controller: string, id: string, file: string) =>
-  fs.readFileSync(path.join(hostDir(controller, id), file), 'utf8').trim();
+const hostFile = (controller: string, id: string, file: string) => h.cgroupFile(controller, id, file);
 
 /** The memory limit and pids files, named as on this host's cgroup version. */
 const LIMIT = version === 1 ? 'memory.limit_in_bytes' : 'memory.max';
