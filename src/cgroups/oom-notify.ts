@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nodeErrorText } from '../errno';
 import { TsrunError } from '../errors';
-import { eventfd, signalEventfd } from '../sys/eventfd';
+import { eventfd, eventfdPending, signalEventfd } from '../sys/eventfd';
 import type { CgroupFs } from './manager';
 import { type MemoryCgroup, oomKills } from './oom';
 
@@ -25,6 +25,16 @@ export interface OomListener {
   gone(): void;
   /** Reading the eventfd failed. */
   failed(err: Error): void;
+}
+
+/** What a wake-up of the v1 eventfd means. The kernel adds 1 for each OOM and 1 when the
+ * cgroup is removed; `run` removes the cgroup milliseconds after an OOM kill, so the read
+ * that carried an OOM may be handled only once the cgroup is gone. `read` is what the read
+ * returned, `pending` what the eventfd counted since: with the cgroup gone, one of all
+ * those is the removal and any other an OOM (runc looks only at the cgroup, and loses it). */
+export function v1Wake(read: bigint, controlExists: boolean, pending: bigint): { oom: boolean; gone: boolean } {
+  if (controlExists) return { oom: true, gone: false };
+  return { oom: read + pending >= 2n, gone: true };
 }
 
 function watchV1(m: MemoryCgroup, listener: OomListener): OomWatch {
@@ -57,8 +67,10 @@ function watchV1(m: MemoryCgroup, listener: OomListener): OomWatch {
         release();
         return listener.failed(err);
       }
-      if (!fs.existsSync(control)) {
+      const wake = v1Wake(counter.readBigUInt64LE(0), fs.existsSync(control), eventfdPending(efd));
+      if (wake.gone) {
         release();
+        if (wake.oom) listener.oom();
         return listener.gone();
       }
       listener.oom();

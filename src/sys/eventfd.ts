@@ -21,6 +21,12 @@ export function eventfd(): number {
   return fd;
 }
 
+/** What an eventfd has counted and nobody has read yet (its fdinfo says, in hex). */
+export function eventfdPending(fd: number): bigint {
+  const m = /^eventfd-count:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+  return m ? BigInt(`0x${m[1]}`) : 0n;
+}
+
 /** Add 1 to an eventfd's counter, which ends a read waiting on it. */
 export function signalEventfd(fd: number): void {
   fs.writeSync(fd, new Uint8Array(new BigUint64Array([1n]).buffer));

@@ -174,6 +174,44 @@ t.test('a memory hog under a 16 MiB limit: the stream prints an oom line, then e
   t.notOk(run.proc.pid !== undefined && isRunning(run.proc.pid));
 });
 
+t.test(
+  'an OOM the stream reads only after the cgroup is gone is still reported (v1)',
+  { skip: version !== 1 && 'the v1 eventfd; v2 reads memory.events, gone with the cgroup' },
+  async (t) => {
+    // The stream is stopped while the hog is killed and `run` removes the cgroup, so its
+    // one read returns the OOM and the removal together (it reported only the removal before).
+    const id = h.id('ev');
+    const bundle = h.bundle(
+      id,
+      withResources({ memory: { limit: 16 << 20, swap: 16 << 20 } }, [
+        '/bin/sh',
+        '-c',
+        'while [ ! -e /go ]; do usleep 20000; done; exec dd if=/dev/zero of=/dev/null bs=64M count=1',
+      ]),
+    );
+    const run = background(t, ['run', '--bundle', bundle, id]);
+    t.ok(
+      await waitFor(() => {
+        const r = h.cli(['state', id]);
+        return r.code === 0 && JSON.parse(r.stdout).status === 'running';
+      }),
+      'running',
+    );
+    const stream = background(t, ['events', '--interval', '100ms', id]);
+    t.ok(await waitFor(() => stream.lines.length >= 1), 'the stream is watching');
+    process.kill(stream.proc.pid!, 'SIGSTOP');
+    fs.writeFileSync(path.join(bundle, 'rootfs', 'go'), '');
+    t.same(await run.exit, { code: 137, signal: null }, 'the init died by SIGKILL and run removed the container');
+    process.kill(stream.proc.pid!, 'SIGCONT');
+    t.same(await stream.exit, { code: 0, signal: null }, 'the stream ends');
+    t.same(
+      parsed(stream.lines).filter((e) => e.type === 'oom'),
+      [{ type: 'oom', id }],
+      'one oom line',
+    );
+  },
+);
+
 t.test('errors in runc words: no container, a stopped one, a bad interval', async (t) => {
   failsWith(t, h.cli(['events', 'nope']), /^tsrun: container does not exist: nope$/m, 'unknown container');
   const id = h.id('ev');

@@ -9,7 +9,8 @@ import t from 'tap';
 import type { Hierarchy } from '../../src/cgroups/hierarchies';
 import { hostCgroupFs } from '../../src/cgroups/manager';
 import { cgroupPopulated, memoryCgroupOf, oomKills, parseOomKills } from '../../src/cgroups/oom';
-import { watchOom } from '../../src/cgroups/oom-notify';
+import { v1Wake, watchOom } from '../../src/cgroups/oom-notify';
+import { eventfd, eventfdPending, signalEventfd } from '../../src/sys/eventfd';
 import { parseCpuList } from '../../src/cgroups/stats/cpuset';
 import { hugePageSizes } from '../../src/cgroups/stats/hugetlb';
 import { readCgroupStats, type StatsSource } from '../../src/cgroups/stats/read';
@@ -426,4 +427,22 @@ t.test('--interval: Go duration syntax and words', async (t) => {
   t.throws(() => parseGoDuration('.s'), /^time: invalid duration "\.s"$/);
   t.throws(() => parseGoDuration('5'), /^time: missing unit in duration "5"$/);
   t.throws(() => parseGoDuration('5x'), /^time: unknown unit "x" in duration "5x"$/);
+});
+
+t.test('v1 OOM wake-ups: an OOM read late, after the cgroup went, is still an OOM', async (t) => {
+  t.same(v1Wake(1n, true, 0n), { oom: true, gone: false }, 'the cgroup is there: an OOM');
+  t.same(v1Wake(1n, false, 0n), { oom: false, gone: true }, 'gone, nothing else counted: the removal');
+  t.same(v1Wake(1n, false, 1n), { oom: true, gone: true }, 'gone, the removal still pending: the read was an OOM');
+  t.same(v1Wake(2n, false, 0n), { oom: true, gone: true }, 'an OOM and the removal in one read');
+});
+
+t.test('eventfdPending reads what an eventfd counted from its fdinfo', async (t) => {
+  const fd = eventfd();
+  t.teardown(() => fs.closeSync(fd));
+  t.equal(eventfdPending(fd), 0n);
+  signalEventfd(fd);
+  signalEventfd(fd);
+  t.equal(eventfdPending(fd), 2n);
+  for (let i = 0; i < 15; i++) signalEventfd(fd);
+  t.equal(eventfdPending(fd), 17n, 'printed in hex by the kernel (0x11)');
 });
