@@ -135,10 +135,11 @@ t.test('a stream ends, exit 0 and no oom line, when the container is killed', as
   t.equal(h.cli(['delete', id]).code, 0);
 });
 
-t.test('a memory hog under a 16 MiB limit: the stream prints an oom line, then ends', async (t) => {
+/** A memory hog under a 16 MiB limit, run in the background, and an events stream
+ * watching it. The init waits for /go (call `go`), then becomes dd with a 64 MiB buffer:
+ * anonymous memory it touches at once; swap equals the limit, so it cannot swap out. */
+async function hogWatched(t: Test) {
   const id = h.id('ev');
-  // The init waits for /go, then becomes dd with a 64 MiB buffer: anonymous memory it
-  // touches at once; swap equals the limit, so it cannot swap out.
   const bundle = h.bundle(
     id,
     withResources({ memory: { limit: 16 << 20, swap: 16 << 20 } }, [
@@ -157,7 +158,12 @@ t.test('a memory hog under a 16 MiB limit: the stream prints an oom line, then e
   );
   const stream = background(t, ['events', '--interval', '100ms', id]);
   t.ok(await waitFor(() => stream.lines.length >= 1), 'the stream is watching');
-  fs.writeFileSync(path.join(bundle, 'rootfs', 'go'), '');
+  return { id, run, stream, go: () => fs.writeFileSync(path.join(bundle, 'rootfs', 'go'), '') };
+}
+
+t.test('a memory hog under a 16 MiB limit: the stream prints an oom line, then ends', async (t) => {
+  const { id, run, stream, go } = await hogWatched(t);
+  go();
   t.same(await run.exit, { code: 137, signal: null }, 'the init died by SIGKILL (run exits 128+9)');
   t.same(await stream.exit, { code: 0, signal: null }, 'the stream ends with the container');
   const events = parsed(stream.lines);
@@ -180,27 +186,9 @@ t.test(
   async (t) => {
     // The stream is stopped while the hog is killed and `run` removes the cgroup, so its
     // one read returns the OOM and the removal together (it reported only the removal before).
-    const id = h.id('ev');
-    const bundle = h.bundle(
-      id,
-      withResources({ memory: { limit: 16 << 20, swap: 16 << 20 } }, [
-        '/bin/sh',
-        '-c',
-        'while [ ! -e /go ]; do usleep 20000; done; exec dd if=/dev/zero of=/dev/null bs=64M count=1',
-      ]),
-    );
-    const run = background(t, ['run', '--bundle', bundle, id]);
-    t.ok(
-      await waitFor(() => {
-        const r = h.cli(['state', id]);
-        return r.code === 0 && JSON.parse(r.stdout).status === 'running';
-      }),
-      'running',
-    );
-    const stream = background(t, ['events', '--interval', '100ms', id]);
-    t.ok(await waitFor(() => stream.lines.length >= 1), 'the stream is watching');
+    const { id, run, stream, go } = await hogWatched(t);
     process.kill(stream.proc.pid!, 'SIGSTOP');
-    fs.writeFileSync(path.join(bundle, 'rootfs', 'go'), '');
+    go();
     t.same(await run.exit, { code: 137, signal: null }, 'the init died by SIGKILL and run removed the container');
     process.kill(stream.proc.pid!, 'SIGCONT');
     t.same(await stream.exit, { code: 0, signal: null }, 'the stream ends');
