@@ -7,6 +7,7 @@
         "src/files.cc",
         "src/napi_args.cc",
         "src/plan.cc",
+        "src/plan_echo.cc",
         "src/plan_layout.cc",
         "src/spawn.cc",
         "src/sync.cc",

@@ -18,6 +18,7 @@ extern "C" {
 #include "files.h"
 #include "napi_args.h"
 #include "plan_build.h"
+#include "plan_echo.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -68,6 +69,16 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   o.Set("pidfd", Napi::Number::New(env, out.pidfd));
   o.Set("syncFd", Napi::Number::New(env, out.sync_fd));
   return o;
+}
+
+// The plan as the child would see it, read back (test/unit/plan-contract.test.ts): the
+// same plan_build as spawn, then nothing is cloned.
+Napi::Value PlanEcho(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PlanArena arena;
+  std::string error;
+  if (!plan_build(info[0], &arena, &error)) return throw_type(env, "planEcho: " + error);
+  return plan_echo(env, *arena.plan());
 }
 
 Napi::Value SyncRecv(const Napi::CallbackInfo& info) {
@@ -222,6 +233,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
   exports.Set("init", Napi::Function::New(env, Init, "init"));
   exports.Set("spawn", Napi::Function::New(env, Spawn, "spawn"));
+  exports.Set("planEcho", Napi::Function::New(env, PlanEcho, "planEcho"));
   exports.Set("syncRecv", Napi::Function::New(env, SyncRecv, "syncRecv"));
   exports.Set("syncSend", Napi::Function::New(env, SyncSend, "syncSend"));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));

@@ -1,6 +1,8 @@
 // JS InitPlan -> ChildPlan (plan.h), in the parent, before clone3. Two steps: read and
 // check the JS object into an owned draft, then lay the draft out in one heap block
 // (measured first, then filled by the same code) so the child sees plain pointers.
+// The keys are the fields of src/plan/types.ts, checked by test/unit/plan-contract.test.ts
+// (read here as bare string literals: keep them so).
 #include <napi.h>
 
 #include <stdlib.h>

@@ -1,5 +1,6 @@
 // The InitPlan as the child reads it: plain structs and NUL-terminated strings in one
 // arena, built by plan_build() in the parent before clone3. The child only reads it.
+// A member added here must be echoed by plan_echo.cc (it does not compile otherwise).
 #pragma once
 
 #include <stddef.h>

@@ -2,7 +2,13 @@
 // does between clone3() and execve(). It is built in TypeScript (pure, unit-tested) and
 // handed to the addon's spawn(), which copies it into C structs *before* cloning: the
 // child never touches a JS value. Only numbers, strings and flat arrays live here; no
-// OCI types. Every field name is mirrored in addon/src/plan.cc.
+// OCI types.
+//
+// This file is the one definition of the plan; the addon is checked against it by
+// test/unit/plan-contract.test.ts. A new field goes into: this file, the reader
+// (addon/src/plan.cc, plan_draft.h), the child's view (plan.h, plan_layout.cc), the
+// echo (plan_echo.cc), and that test's two fixtures (tsc asks for it). Leaving one out
+// fails tsc, the addon's build, or the test.
 
 /** A namespace the child joins with setns() on an fd the runtime opened. */
 interface NamespaceJoin {

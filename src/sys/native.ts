@@ -23,6 +23,9 @@ export interface ExitStatus {
 export interface Native {
   /** Clone the child for `plan` (copied into C structs before clone3). Throws SyscallError. */
   spawn(plan: InitPlan): SpawnResult;
+  /** The plan as the child would see it (the ChildPlan spawn builds), read back with the
+   * InitPlan's field names; nothing is cloned. For test/unit/plan-contract.test.ts. */
+  planEcho(plan: InitPlan): InitPlan;
   /** Wait up to timeoutMs for the next sync message, polling the pidfd too: a child that
    * dies first is reported as an Error message with step Sync and errno 0. */
   syncRecv(syncFd: number, pidfd: number, timeoutMs: number): SyncMessage;
