@@ -278,3 +278,17 @@ t.test('a failing poststop hook is a warning, the next one runs, delete succeeds
   t.same(order(dir), [`poststop ${hostMountNs}`]);
   t.notOk(h.stateDirExists(id));
 });
+
+t.test('delete --force of a corrupt state.json still runs the poststop hooks it names', async (t) => {
+  const id = h.id('hooks-corrupt');
+  const { dir, hook } = recorder('corrupt');
+  const bundle = h.bundle(id, withHooks({ poststop: [hook('poststop')] }));
+  t.equal(h.cli(['create', '--bundle', bundle, id]).code, 0);
+  const file = path.join(h.root, id, 'state.json');
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), created: 7 }));
+  t.equal(h.cli(['delete', id]).code, 1, 'a plain delete refuses the corrupt state.json');
+  const d = h.cli(['delete', '--force', id]);
+  t.equal(d.code, 0, d.stderr);
+  t.same(order(dir), [`poststop ${hostMountNs}`]);
+  t.match(stateSeen(dir, 'poststop'), { id, status: 'stopped', bundle });
+});
