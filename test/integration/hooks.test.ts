@@ -292,3 +292,8 @@ t.test('delete --force of a corrupt state.json still runs the poststop hooks it 
   t.same(order(dir), [`poststop ${hostMountNs}`]);
   t.match(stateSeen(dir, 'poststop'), { id, status: 'stopped', bundle });
 });
+
+t.test('features lists the hooks tsrun runs', async (t) => {
+  const features = JSON.parse(h.cli(['features']).stdout);
+  t.same(features.hooks, ['prestart', 'createRuntime', 'poststart', 'poststop']);
+});
