@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'ERR_TSRUN_CORRUPT_STATE' // ROOT/ID/state.json is not JSON, or lacks a field or its type
   | 'ERR_TSRUN_USAGE' // bad command line (unknown signal, missing argument)
   | 'ERR_TSRUN_SYSCALL' // the kernel refused something
-  | 'ERR_TSRUN_CHILD'; // the container's child failed a step before execve
+  | 'ERR_TSRUN_CHILD' // the container's child failed a step before execve
+  | 'ERR_TSRUN_HOOK'; // a hook of config.json failed, or ran past its timeout
 
 export class TsrunError extends Error {
   constructor(

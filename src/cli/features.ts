@@ -45,7 +45,8 @@ export function features(): Record<string, unknown> {
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
-    hooks: [],
+    // The hooks run (container/hooks.ts); createContainer and startContainer are refused.
+    hooks: ['prestart', 'createRuntime', 'poststart', 'poststop'],
     mountOptions: [...Object.keys(mountFlagOptions), ...Object.keys(propagationOptions), 'tmpcopyup'].sort(),
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],

@@ -46,6 +46,27 @@ const checkRootPresent: SpecRule = (spec) => {
   return undefined;
 };
 
+// ---- hooks ------------------------------------------------------------------------------
+
+const HOOK_KINDS = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] as const;
+
+/** config.md: a hook's `path` MUST be absolute, its `timeout` greater than zero (the schema
+ * says the second too; a document checked without it still gets one line here). */
+const checkHooks: SpecRule = (spec) => {
+  for (const kind of HOOK_KINDS) {
+    const hooks = spec.hooks?.[kind] ?? [];
+    for (let i = 0; i < hooks.length; i++) {
+      const here = appendIndex(`hooks.${kind}`, i);
+      const hook = hooks[i]!;
+      const error = mustBeAbsolute(`${here}.path`, hook.path);
+      if (error) return error;
+      if (hook.timeout !== undefined && !(hook.timeout > 0))
+        return new ConfigError(`${here}.timeout`, `must be greater than zero, got ${quote(hook.timeout)}`);
+    }
+  }
+  return undefined;
+};
+
 // ---- process (shared with exec --process) -------------------------------------------
 
 /** runtime-spec: "at least one entry is REQUIRED" on Linux; runc: "args must not be empty". */
@@ -336,6 +357,7 @@ const SPEC_RULES: readonly SpecRule[] = [
   checkDevices,
   checkDeviceRules,
   checkMaskedAndReadonlyPaths,
+  checkHooks,
 ];
 
 /** Every rule's first error (document only, no filesystem, no support refusals). */

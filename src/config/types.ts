@@ -104,14 +104,14 @@ export interface Process {
   user?: User;
 }
 
-interface Hook {
+export interface Hook {
   path: string;
   args?: string[];
   env?: string[];
   timeout?: number;
 }
 
-interface Hooks {
+export interface Hooks {
   prestart?: Hook[];
   createRuntime?: Hook[];
   createContainer?: Hook[];

@@ -11,14 +11,9 @@ import { findUnsupportedSeccomp } from '../seccomp/compile';
 import { appendIndex } from './json-path';
 import type { Process, Spec } from './types';
 
-const HOOK_STAGES = [
-  'prestart',
-  'createRuntime',
-  'createContainer',
-  'startContainer',
-  'poststart',
-  'poststop',
-] as const;
+// The hooks that run in the runtime's namespaces are run (container/hooks.ts); these two
+// run in the container's, which is the child's work, not done yet.
+const CONTAINER_HOOK_STAGES = ['createContainer', 'startContainer'] as const;
 const PROCESS_FIELDS = ['scheduler', 'ioPriority', 'execCPUAffinity'] as const;
 const LINUX_FIELDS = ['timeOffsets', 'netDevices'] as const;
 // Every linux.resources field is applied (cgroups/resources.ts): none is refused here.
@@ -62,7 +57,7 @@ function findUnsupportedMountField(spec: Spec): ConfigError | undefined {
 
 /** The first field of `spec` that tsrun refuses as not implemented, in config.md order. */
 export function findUnsupportedField(spec: Spec): ConfigError | undefined {
-  for (const stage of HOOK_STAGES) {
+  for (const stage of CONTAINER_HOOK_STAGES) {
     if (asksForSomething(spec.hooks?.[stage])) return notSupported(`hooks.${stage}`);
   }
   const processError = spec.process ? findUnsupportedProcessField(spec.process, 'process') : undefined;

@@ -42,6 +42,7 @@ import { writeIdMappings, writeOomScoreAdj } from './init-proc';
 import { cleanupRecord } from './recover';
 import { unmountUnder } from './shared-mounts';
 import { checkTerminalOptions } from './terminal-options';
+import { type HookContainer, hookStateDocument, recordedHooks, runHooks, runHooksWarning } from './hooks';
 import { Undo } from './undo';
 import { OCI_VERSION } from './version';
 
@@ -90,6 +91,17 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     // The state directory, exclusively: a duplicate ID fails here, touching nothing.
     ctx.store.reserve(opts.id);
     lock = lockReservation(ctx, opts.id);
+    const hookContainer: HookContainer = {
+      ociVersion: OCI_VERSION,
+      id: opts.id,
+      bundle,
+      annotations: spec.annotations ?? {},
+    };
+    // A create that fails once the container exists ends as a delete does, its poststop
+    // hooks last (runtime.md lifecycle steps 12 and 13; runc destroys the container).
+    undo.push('run poststop hooks', () =>
+      runHooksWarning(ctx.logger, 'poststop', spec.hooks?.poststop, hookStateDocument(hookContainer, 'stopped', 0)),
+    );
     undo.push('remove state directory', () => ctx.store.remove(opts.id));
 
     const namespaces = planNamespaces(spec);
@@ -158,9 +170,11 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     ladder.followUntilReady({
       writeIdMaps: (pid) => writeIdMappings(pid, spec),
       initForked: (pid) => mark(`init ${pid} forked into its pid namespace`),
+      // The mounts are made, pivot_root is not: prestart, then createRuntime (runc's order).
       createRuntime: () => {
-        // The mounts are made, pivot_root is not: prestart and createRuntime hooks will run
-        // here. tsrun runs no hooks yet.
+        const state = hookStateDocument(hookContainer, 'creating', ladder.pid);
+        runHooks(ctx.logger, 'prestart', spec.hooks?.prestart, state);
+        runHooks(ctx.logger, 'createRuntime', spec.hooks?.createRuntime, state);
       },
     });
 
@@ -188,6 +202,8 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       hasMountNamespace,
       resources: updatableResources(spec.linux?.resources),
     };
+    const hooks = recordedHooks(spec.hooks);
+    if (hooks) record.hooks = hooks;
     if (opts.pidFile) {
       try {
         writeFileAtomic(path.resolve(opts.pidFile), String(pid));

@@ -9,6 +9,7 @@ import { TsrunError } from '../errors';
 import { lockContainer } from '../state/lock';
 import type { ContainerRecord } from '../state/types';
 import { removeCgroupsPatiently } from './container-cgroups';
+import { hookStateDocument, runHooksWarning } from './hooks';
 import type { RuntimeContext } from './context';
 import { thawIfFrozen } from './pause';
 import { recoverAndDelete } from './recover';
@@ -16,7 +17,8 @@ import { unmountUnder } from './shared-mounts';
 import { signalAll, signalInit, waitStopped } from './signal';
 import { containerStatus } from './status';
 
-function killAndWait(record: ContainerRecord): void {
+/** SIGKILL the container's processes and wait until they are gone. */
+export function killAndWait(record: ContainerRecord): void {
   signalInit(record, 9);
   // Without its own pid namespace the init's death does not end the others.
   if (!record.hasPidNamespace) signalAll(record, 9);
@@ -76,5 +78,6 @@ function deleteLocked(ctx: RuntimeContext, id: string, force: boolean): void {
   removeCgroupsPatiently(ctx.logger, id, record.cgroup);
   if (!record.hasMountNamespace) unmountUnder(record.rootfs);
   ctx.store.remove(id);
-  // poststop hooks would run here; hooks are not implemented (a config with any is refused).
+  // After the container is gone, before delete returns; a failing one is a warning.
+  runHooksWarning(ctx.logger, 'poststop', record.hooks?.poststop, hookStateDocument(record, 'stopped', 0));
 }

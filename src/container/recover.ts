@@ -17,9 +17,11 @@ import { CLEANUP_VERSION, type CleanupRecord } from '../state/types';
 import { isSameLiveProcess, readProcessFacts } from '../sys/proc';
 import { waitUntil } from '../sys/sleep';
 import { removeCgroupsPatiently } from './container-cgroups';
+import { hookStateDocument, runHooksWarning } from './hooks';
 import type { RuntimeContext } from './context';
 import { unmountUnder } from './shared-mounts';
 import { signalCgroupProcesses, signalInit } from './signal';
+import { OCI_VERSION } from './version';
 
 const KILL_WAIT_MS = 10_000;
 
@@ -98,6 +100,14 @@ export function recoverAndDelete(ctx: RuntimeContext, id: string, problem: strin
   const hasMountNamespace = cleanup?.hasMountNamespace ?? partial.hasMountNamespace;
   if (hasMountNamespace === false && rootfs !== undefined) unmountUnder(rootfs);
   ctx.store.remove(id);
+  // The poststop hooks state.json still names (its hooks field kept its type).
+  const container = {
+    ociVersion: partial.ociVersion ?? OCI_VERSION,
+    id,
+    bundle: partial.bundle ?? '',
+    annotations: partial.annotations ?? {},
+  };
+  runHooksWarning(ctx.logger, 'poststop', partial.hooks?.poststop, hookStateDocument(container, 'stopped', 0));
   const why = problem ?? `container ${id}: no state.json`;
   if (left.length > 0)
     throw new TsrunError('ERR_TSRUN_CORRUPT_STATE', `${why}; removed the state directory, but ${left.join('; ')}`);

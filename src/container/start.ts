@@ -4,8 +4,11 @@
 import * as fs from 'node:fs';
 import { TsrunError } from '../errors';
 import { lockContainer } from '../state/lock';
+import type { ContainerRecord } from '../state/types';
 import { native } from '../sys/native';
 import type { RuntimeContext } from './context';
+import { killAndWait } from './delete';
+import { hookStateDocument, runHooks } from './hooks';
 import { openInit } from './signal';
 import { containerStatus } from './status';
 
@@ -42,5 +45,25 @@ function startLocked(ctx: RuntimeContext, id: string): void {
   } catch {
     // a concurrent start removed it already
   }
-  // poststart hooks would run here; hooks are not implemented (a config with any is refused).
+  runPoststart(ctx, record);
+}
+
+/** poststart: the process was released, start has not returned. A failing hook fails start
+ * and the container is killed (runtime.md lifecycle step 9; runc does the same); its
+ * remains are delete's to remove. */
+function runPoststart(ctx: RuntimeContext, record: ContainerRecord): void {
+  const hooks = record.hooks?.poststart;
+  if (!hooks?.length) return;
+  // The status as it is (runc's): a process that exited at once is stopped already.
+  const status = containerStatus(ctx.store, record) === 'stopped' ? 'stopped' : 'running';
+  try {
+    runHooks(ctx.logger, 'poststart', hooks, hookStateDocument(record, status, record.pid));
+  } catch (err) {
+    try {
+      killAndWait(record);
+    } catch (killErr) {
+      ctx.logger.warn(`after the failed poststart hook: ${(killErr as Error).message}`);
+    }
+    throw err;
+  }
 }

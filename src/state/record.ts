@@ -41,8 +41,21 @@ const recordFields: Field<ContainerRecord>[] = [
   ['hasProcess', isBoolean, BOOLEAN],
 ];
 
+const isStringList: Check = (v) => Array.isArray(v) && v.every(isString);
+const isHook: Check = (v) =>
+  isObject(v) &&
+  isString(v.path) &&
+  (v.args === undefined || isStringList(v.args)) &&
+  (v.env === undefined || isStringList(v.env)) &&
+  (v.timeout === undefined || isPid(v.timeout));
+const isHookList: Check = (v) => v === undefined || (Array.isArray(v) && v.every(isHook));
+const isRecordedHooks: Check = (v) => isObject(v) && isHookList(v.poststart) && isHookList(v.poststop);
+
 /** Fields a record may lack (written by an older tsrun), checked when present. */
-const optionalObjects = ['resources'];
+const optionalFields: Field<ContainerRecord>[] = [
+  ['resources', isObject, 'must be an object'],
+  ['hooks', isRecordedHooks, 'must be {"poststart": [HOOK], "poststop": [HOOK]}'],
+];
 
 const cleanupFields: Field<CleanupRecord>[] = [
   ['version', isCount, 'must be a number'],
@@ -74,25 +87,32 @@ function parseObject(text: string, file: string): Json {
   return doc;
 }
 
-function checked<T>(text: string, file: string, id: string, version: number, fields: Field<T>[]): T {
+function checked<T>(
+  text: string,
+  file: string,
+  id: string,
+  version: number,
+  fields: Field<T>[],
+  optional: Field<T>[],
+): T {
   const doc = parseObject(text, file);
   if (isCount(doc.version) && doc.version !== version)
     throw corrupt(file, `written by an incompatible tsrun (version ${String(doc.version)})`);
   for (const [name, check, rule] of fields) if (!check(doc[name])) throw corrupt(file, `${name}: ${rule}`);
   if (doc.id !== id) throw corrupt(file, `id: is "${String(doc.id)}", not the directory's name "${id}"`);
-  for (const name of optionalObjects)
-    if (doc[name] !== undefined && !isObject(doc[name])) throw corrupt(file, `${name}: must be an object`);
+  for (const [name, check, rule] of optional)
+    if (doc[name] !== undefined && !check(doc[name])) throw corrupt(file, `${name}: ${rule}`);
   return doc as T;
 }
 
 /** state.json's text -> the record; throws ERR_TSRUN_CORRUPT_STATE naming `file`. */
 export function parseRecord(text: string, file: string, id: string): ContainerRecord {
-  return checked(text, file, id, STATE_VERSION, recordFields);
+  return checked(text, file, id, STATE_VERSION, recordFields, optionalFields);
 }
 
 /** cleanup.json's text -> the record; throws ERR_TSRUN_CORRUPT_STATE naming `file`. */
 export function parseCleanup(text: string, file: string, id: string): CleanupRecord {
-  return checked(text, file, id, CLEANUP_VERSION, cleanupFields);
+  return checked(text, file, id, CLEANUP_VERSION, cleanupFields, []);
 }
 
 /** The fields of a state.json that parseRecord refused which still have their type: none
@@ -106,6 +126,6 @@ export function salvageRecord(text: string, id: string): Partial<ContainerRecord
   }
   if (doc.id !== id || (doc.version !== undefined && doc.version !== STATE_VERSION)) return {};
   const kept: Json = {};
-  for (const [name, check] of recordFields) if (check(doc[name])) kept[name] = doc[name];
+  for (const [name, check] of [...recordFields, ...optionalFields]) if (check(doc[name])) kept[name] = doc[name];
   return kept as Partial<ContainerRecord>;
 }

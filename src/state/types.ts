@@ -2,6 +2,7 @@
 // derived from the live process each time it is asked for.
 import type { CgroupRecord } from '../cgroups/manager';
 import type { Resources } from '../config/types';
+import type { RecordedHooks } from '../container/hooks';
 
 export const STATE_VERSION = 1;
 
@@ -32,6 +33,10 @@ export interface ContainerRecord {
   /** The part of linux.resources `update` can change, as last applied (create, then each
    * update). Absent in a state.json written before tsrun kept it. */
   resources?: Resources;
+  /** config.json's poststart and poststop hooks at create time: start and delete run
+   * these, whatever config.json says later. Absent when there are none, and in a
+   * state.json written before tsrun ran hooks. */
+  hooks?: RecordedHooks;
 }
 
 export const CLEANUP_VERSION = 1;

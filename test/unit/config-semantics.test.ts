@@ -343,8 +343,16 @@ t.test('sysctl namespaces as runc sorts them', (t) => {
 
 /** [name, mutation, JSON path] of each "not supported yet" refusal. */
 const REFUSALS: [string, Parameters<typeof variant>[0], string][] = [
-  ['prestart hook', (s) => void (s.hooks = { prestart: [{ path: '/bin/true' }] }), 'hooks.prestart'],
-  ['poststop hook', (s) => void (s.hooks = { prestart: [], poststop: [{ path: '/bin/true' }] }), 'hooks.poststop'],
+  [
+    'createContainer hook',
+    (s) => void (s.hooks = { createContainer: [{ path: '/bin/true' }] }),
+    'hooks.createContainer',
+  ],
+  [
+    'startContainer hook',
+    (s) => void (s.hooks = { createContainer: [], startContainer: [{ path: '/bin/true' }] }),
+    'hooks.startContainer',
+  ],
   ['scheduler', (s) => void (s.process.scheduler = { policy: 'SCHED_BATCH' }), 'process.scheduler'],
   ['ioPriority', (s) => void (s.process.ioPriority = { class: 'IOPRIO_CLASS_IDLE' }), 'process.ioPriority'],
   ['execCPUAffinity', (s) => void (s.process.execCPUAffinity = { initial: '0' }), 'process.execCPUAffinity'],
@@ -403,9 +411,33 @@ for (const [name, mutate, jsonPath] of REFUSALS) {
   });
 }
 
+t.test('hooks that run in the runtime namespace are accepted; path absolute, timeout > 0', (t) => {
+  const spec = variant((s) => {
+    s.hooks = {
+      prestart: [{ path: '/bin/true' }],
+      createRuntime: [{ path: '/bin/true', args: ['true', 'x'], env: ['A=1'], timeout: 5 }],
+      poststart: [{ path: '/bin/true' }],
+      poststop: [{ path: '/bin/true' }],
+    };
+  });
+  t.same(findSpecErrors(spec), []);
+  t.equal(findUnsupportedField(spec), undefined);
+  const relative = variant((s) => void (s.hooks = { poststop: [{ path: '/bin/true' }, { path: 'bin/true' }] }));
+  t.equal(
+    findSpecErrors(relative)[0]?.message,
+    'config.json: hooks.poststop[1].path: must be an absolute path, got "bin/true"',
+  );
+  const zero = variant((s) => void (s.hooks = { createRuntime: [{ path: '/bin/true', timeout: 0 }] }));
+  t.equal(
+    findSpecErrors(zero)[0]?.message,
+    'config.json: hooks.createRuntime[0].timeout: must be greater than zero, got 0',
+  );
+  t.end();
+});
+
 t.test('empty values ask for nothing and are accepted', (t) => {
   const spec = variant((s) => {
-    s.hooks = { prestart: [], poststop: [] };
+    s.hooks = { prestart: [], poststop: [], createContainer: [], startContainer: [] };
     s.linux.resources.blockIO = {};
     s.linux.resources.hugepageLimits = [];
     s.linux.netDevices = {};
@@ -521,7 +553,7 @@ t.test('real engine configs', { skip: fs.existsSync(REAL_CONFIGS) ? false : `${R
   t.equal(refusals.get('docker-memory-pids.json'), undefined, 'docker --memory --pids-limit is runnable');
   t.equal(refusals.get('podman-resources.json'), undefined, 'podman with memory, cpu and pids limits is runnable');
   t.equal(refusals.get('ctr-resources.json'), undefined, 'ctr with memory and cpu limits is runnable');
-  t.equal(refusals.get('podman-hooks.json'), 'hooks.prestart');
+  t.equal(refusals.get('podman-hooks.json'), undefined, 'podman with a prestart hook is runnable');
   t.equal(refusals.get('ctr-default.json'), undefined, 'ctr (cpu.shares 1024) is runnable');
   t.equal(refusals.get('podman-seccomp-unconfined.json'), undefined, 'podman without seccomp is runnable');
   for (const name of names.filter((n) => n.endsWith('-process.json'))) t.fail(`${name} is a process file`);
