@@ -5,6 +5,7 @@
 // what they wrote is read). A caller's stdin that is a terminal is put in raw mode, so
 // keys reach the container's line discipline untouched, and given back its modes on every
 // way out. The pty takes the caller's window size, and follows it on SIGWINCH.
+import * as fs from 'node:fs';
 import * as tty from 'node:tty';
 import type { Logger } from '../log/logger';
 import type { Native } from '../sys/native';
@@ -59,7 +60,9 @@ export function startTerminalProxy(
   const size = initialWindowSize(caller, consoleSize);
   if (size) addon.setWindowSize(master, size.rows, size.cols);
 
-  const pty = new tty.ReadStream(master);
+  // Half-open: libuv ends a stream whose peer hung up (POLLHUP) after a short read,
+  // while the pty may still hold output; the end handler drains it (drainClosedPty).
+  const pty = new tty.ReadStream(master, { allowHalfOpen: true });
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
   const restore = (): void => {
@@ -88,15 +91,19 @@ export function startTerminalProxy(
     stdoutBroken = true;
   };
   process.stdout.on('error', onStdoutError);
-  pty.on('data', (chunk: Buffer) => {
+  const copyOut = (chunk: Buffer): void => {
     if (!stdoutBroken) process.stdout.write(chunk);
-  });
+  };
+  pty.on('data', copyOut);
   const onStdinError = (err: Error): void => logger.debug(`terminal proxy: stdin: ${err.message}`);
   stdin.on('error', onStdinError);
   stdin.pipe(pty, { end: false });
 
   const drained = new Promise<void>((resolve) => {
-    pty.once('end', resolve);
+    pty.once('end', () => {
+      drainClosedPty(master, copyOut);
+      resolve();
+    });
     pty.once('close', resolve);
     pty.on('error', (err: NodeJS.ErrnoException) => {
       // EIO: the last holder of the pty's other side closed it; the normal end.
@@ -121,4 +128,21 @@ export function startTerminalProxy(
       process.stdout.off('error', onStdoutError);
     },
   };
+}
+
+/** The rest of a pty whose other side is closed: once it is, a read of the master returns
+ * data or EIO (the kernel flushes what is in flight first), never blocks. EAGAIN (a
+ * process opened the terminal again) stops the drain too. */
+function drainClosedPty(master: number, copyOut: (chunk: Buffer) => void): void {
+  for (;;) {
+    const buf = Buffer.alloc(65536);
+    let n: number;
+    try {
+      n = fs.readSync(master, buf, 0, buf.length, null);
+    } catch {
+      return;
+    }
+    if (n === 0) return;
+    copyOut(buf.subarray(0, n));
+  }
 }
