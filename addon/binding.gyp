@@ -11,6 +11,7 @@
         "src/plan_layout.cc",
         "src/spawn.cc",
         "src/sync.cc",
+        "src/terminal.cc",
         "src/child/clone.cc",
         "src/child/main.cc",
         "src/child/fds.cc",

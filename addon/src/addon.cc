@@ -21,6 +21,7 @@ extern "C" {
 #include "plan_echo.h"
 #include "spawn.h"
 #include "sync.h"
+#include "terminal.h"
 
 namespace tsrun {
 namespace {
@@ -242,6 +243,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("reap", Napi::Function::New(env, Reap, "reap"));
   exports.Set("releaseFifo", Napi::Function::New(env, ReleaseFifo, "releaseFifo"));
   register_files(env, exports);
+  register_terminal(env, exports);
   exports.Set("constants", Constants(env));
   return exports;
 }

@@ -44,6 +44,25 @@ export function connectConsoleSocket(addon: Native, socketPath: string, fds: num
   return fd;
 }
 
+/** `run` without --console-socket is its own console socket: a socket pair, the child's
+ * end handed over as the console socket, the runtime's end to receive the master on.
+ * Both are pushed on `fds`: once the master is taken neither is needed. */
+export function openOwnConsoleSocket(addon: Native, fds: number[]): { own: number; child: number } {
+  const [own, child] = addon.socketPair();
+  fds.push(own, child);
+  return { own, child };
+}
+
+/** The pty master the child sent on our own console socket; it was sent before the child
+ * reported Ready, so it is waiting there. */
+export function receiveConsoleMaster(addon: Native, own: number): number {
+  try {
+    return addon.recvFd(own);
+  } catch (err) {
+    throw new TsrunError('ERR_TSRUN_CHILD', `the container's terminal: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 /** In a user namespace the container's root may not reach a bind source the runtime can:
  * give the child a detached copy made with the runtime's view (open_tree), its flags set,
  * which the child uses where its own open is refused. Sets each mount's sourceTreeFd. */

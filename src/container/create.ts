@@ -23,7 +23,14 @@ import { nodeErrorText } from '../errno';
 import { native } from '../sys/native';
 import { pathKind } from '../sys/path-kind';
 import { readBoundingCapabilities, readProcessFacts } from '../sys/proc';
-import { connectConsoleSocket, openBindSources, openExecFifo, openNamespaceJoins } from './child-fds';
+import {
+  connectConsoleSocket,
+  openBindSources,
+  openExecFifo,
+  openNamespaceJoins,
+  openOwnConsoleSocket,
+  receiveConsoleMaster,
+} from './child-fds';
 import {
   applyContainerResources,
   applyPidsLimit,
@@ -55,7 +62,8 @@ export interface CreateOptions {
   /** --no-new-keyring: keep the runtime's session keyring instead of "_ses.<id>". */
   noNewKeyring: boolean;
   preserveFds: number;
-  /** `run` in the foreground: the container may use the runtime's terminal. */
+  /** `run` in the foreground: the container may use the runtime's terminal, and a
+   * container terminal without --console-socket is proxied by the runtime. */
   foreground: boolean;
 }
 
@@ -64,6 +72,8 @@ export interface Created {
   /** pidfd of the container's init, a child of this process. */
   pidfd: number;
   spec: Spec;
+  /** The container's pty master, for `run` to proxy (terminal mode 'proxy'); else -1. */
+  consoleMaster: number;
 }
 
 export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Created {
@@ -73,7 +83,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
   const bundle = path.resolve(opts.bundle);
   const spec = loadSpec(bundle);
   mark('config validated');
-  checkTerminalOptions(spec, opts);
+  const terminal = checkTerminalOptions(spec, opts);
   // Before anything is made: a profile libseccomp refuses is a config error.
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
   if (seccomp) mark('seccomp compiled');
@@ -123,7 +133,10 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       undo.push('unmount what the container mounted in the shared mount namespace', () => unmountUnder(rootfs));
     }
     const joinFds = openNamespaceJoins(addon, namespaces.joins, fds);
-    const consoleSocketFd = opts.consoleSocket ? connectConsoleSocket(addon, opts.consoleSocket, fds) : -1;
+    const ownConsole = terminal === 'proxy' ? openOwnConsoleSocket(addon, fds) : null;
+    const consoleSocketFd = opts.consoleSocket
+      ? connectConsoleSocket(addon, opts.consoleSocket, fds)
+      : (ownConsole?.child ?? -1);
 
     const cgroupV = cgroupVersion(hierarchies);
     const birthDir = cgroup2BirthDir(cgroups, hierarchies);
@@ -215,10 +228,12 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     }
     ctx.store.save(record);
     mark('state saved');
+    const consoleMaster = ownConsole ? receiveConsoleMaster(addon, ownConsole.own) : -1;
+    if (consoleMaster >= 0) undo.push('close the terminal master', () => addon.close(consoleMaster));
     // Only now may the child outlive us.
     ladder.detach();
     undo.commit();
-    return { record, pidfd: ladder.pidfd, spec };
+    return { record, pidfd: ladder.pidfd, spec, consoleMaster };
   } catch (err) {
     undo.rollback();
     throw err;

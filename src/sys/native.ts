@@ -59,6 +59,17 @@ export interface Native {
   /** flock(fd, LOCK_EX or LOCK_SH | LOCK_NB): true when taken, false when a conflicting
    * lock is held elsewhere. Released when every copy of the fd is closed. */
   tryLock(fd: number, exclusive: boolean): boolean;
+  /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): [the runtime's end, the child's end]. */
+  socketPair(): [number, number];
+  /** The one fd of an SCM_RIGHTS message already waiting on `fd` (never blocks: EAGAIN
+   * when there is none), CLOEXEC; EBADMSG when the message carries no fd or several. */
+  recvFd(fd: number): number;
+  /** TIOCGWINSZ: the size of the terminal on `fd`; null when it is not a terminal. */
+  windowSize(fd: number): { rows: number; cols: number } | null;
+  /** TIOCSWINSZ on a terminal (the kernel sends its foreground group SIGWINCH on a change). */
+  setWindowSize(fd: number, rows: number, cols: number): void;
+  /** Clear ONLCR on a terminal's output flags ("\n" stays "\n"), as runc does to the pty. */
+  clearOnlcr(fd: number): void;
   close(fd: number): void;
   /** The ABI constants (SyncType, ChildStep values, struct sizes) for the agreement test. */
   constants: Record<string, number>;
