@@ -18,7 +18,7 @@ import { signalAll, signalInit, waitStopped } from './signal';
 import { containerStatus } from './status';
 
 /** SIGKILL the container's processes and wait until they are gone. */
-export function killAndWait(record: ContainerRecord): void {
+function killAndWait(record: ContainerRecord): void {
   signalInit(record, 9);
   // Without its own pid namespace the init's death does not end the others.
   if (!record.hasPidNamespace) signalAll(record, 9);

@@ -169,7 +169,7 @@ function runLogged(logger: Logger, name: string, hook: Hook, state: string): str
 }
 
 /** Run the hooks of `kind` in order; the first that fails ends the run with its error
- * (prestart, createRuntime, poststart: runtime.md says the operation fails). */
+ * (prestart, createRuntime: runtime.md says the operation fails). */
 export function runHooks(
   logger: Logger,
   kind: RuntimeHookKind,
@@ -185,7 +185,7 @@ export function runHooks(
 }
 
 /** Run the hooks of `kind` in order; one that fails is a warning and the next still runs
- * (poststop: runtime.md lifecycle step 13). */
+ * (poststart and poststop: runtime.md lifecycle steps 9 and 13). */
 export function runHooksWarning(
   logger: Logger,
   kind: RuntimeHookKind,

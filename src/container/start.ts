@@ -7,8 +7,7 @@ import { lockContainer } from '../state/lock';
 import type { ContainerRecord } from '../state/types';
 import { native } from '../sys/native';
 import type { RuntimeContext } from './context';
-import { killAndWait } from './delete';
-import { hookStateDocument, runHooks } from './hooks';
+import { hookStateDocument, runHooksWarning } from './hooks';
 import { openInit } from './signal';
 import { containerStatus } from './status';
 
@@ -48,22 +47,14 @@ function startLocked(ctx: RuntimeContext, id: string): void {
   runPoststart(ctx, record);
 }
 
-/** poststart: the process was released, start has not returned. A failing hook fails start
- * and the container is killed (runtime.md lifecycle step 9; runc does the same); its
- * remains are delete's to remove. */
+/** poststart: the process was released, start has not returned. A failing hook is a
+ * warning and the next one still runs (runtime.md lifecycle step 9: "the runtime MUST log
+ * a warning, but the remaining hooks and lifecycle continue"; runc instead kills the
+ * container and fails start). */
 function runPoststart(ctx: RuntimeContext, record: ContainerRecord): void {
   const hooks = record.hooks?.poststart;
   if (!hooks?.length) return;
   // The status as it is (runc's): a process that exited at once is stopped already.
   const status = containerStatus(ctx.store, record) === 'stopped' ? 'stopped' : 'running';
-  try {
-    runHooks(ctx.logger, 'poststart', hooks, hookStateDocument(record, status, record.pid));
-  } catch (err) {
-    try {
-      killAndWait(record);
-    } catch (killErr) {
-      ctx.logger.warn(`after the failed poststart hook: ${(killErr as Error).message}`);
-    }
-    throw err;
-  }
+  runHooksWarning(ctx.logger, 'poststart', hooks, hookStateDocument(record, status, record.pid));
 }
