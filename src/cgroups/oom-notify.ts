@@ -1,19 +1,20 @@
 // The kernel's word that a memory cgroup hit OOM, as it comes, for the `events` stream;
 // runc listens the same ways. v1: an eventfd registered on memory.oom_control through
 // cgroup.event_control; the kernel signals it at each OOM, and once more when the cgroup is
-// removed (then cgroup.event_control is gone). v2: inotify on memory.events (fs.watch),
-// then its oom_kill count is read: more than before is an OOM kill. The stream also calls
-// check() on its own poll, in case a change was not seen.
+// removed (then cgroup.event_control is gone); its count is taken at each check(). v2:
+// inotify on memory.events (fs.watch), then its oom_kill count is read: more than before
+// is an OOM kill. The stream calls check() on its own poll (v1's only reader; v2's in
+// case inotify missed a change).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nodeErrorText } from '../errno';
 import { TsrunError } from '../errors';
-import { eventfd, eventfdPending, signalEventfd } from '../sys/eventfd';
+import { eventfd, takeEventfdCount } from '../sys/eventfd';
 import type { CgroupFs } from './manager';
 import { type MemoryCgroup, oomKills } from './oom';
 
 export interface OomWatch {
-  /** Look now (v2 reads the counter; v1 has nothing to read). */
+  /** Look now (v1 takes the eventfd's count, v2 reads memory.events). */
   check(): void;
   /** Stop listening; no callback comes after it. */
   close(): void;
@@ -27,16 +28,18 @@ export interface OomListener {
   failed(err: Error): void;
 }
 
-/** What a wake-up of the v1 eventfd means. The kernel adds 1 for each OOM and 1 when the
- * cgroup is removed; `run` removes the cgroup milliseconds after an OOM kill, so the read
- * that carried an OOM may be handled only once the cgroup is gone. `read` is what the read
- * returned, `pending` what the eventfd counted since: with the cgroup gone, one of all
- * those is the removal and any other an OOM (runc looks only at the cgroup, and loses it). */
-export function v1Wake(read: bigint, controlExists: boolean, pending: bigint): { oom: boolean; gone: boolean } {
-  if (controlExists) return { oom: true, gone: false };
-  return { oom: read + pending >= 2n, gone: true };
+/** What the v1 eventfd's count means. The kernel adds 1 for each OOM and 1 when the cgroup
+ * is removed; `run` removes the cgroup milliseconds after an OOM kill, so one take may hold
+ * both. With the cgroup gone, one of them is the removal and any other an OOM (runc looks
+ * only at the cgroup, and can lose the OOM). */
+export function v1Wake(count: bigint, controlExists: boolean): { oom: boolean; gone: boolean } {
+  if (controlExists) return { oom: count > 0n, gone: false };
+  return { oom: count >= 2n, gone: true };
 }
 
+/** v1: an eventfd registered on memory.oom_control (as runc does), taken at each check():
+ * the count waits in the eventfd, so nothing is lost however late the check comes, and
+ * the OOM and the cgroup's end are decided in one place, in order. */
 function watchV1(m: MemoryCgroup, listener: OomListener): OomWatch {
   const control = path.join(m.dir, 'cgroup.event_control');
   const efd = eventfd();
@@ -52,39 +55,31 @@ function watchV1(m: MemoryCgroup, listener: OomListener): OomWatch {
     });
   }
   let closed = false;
-  /** The watch is over: no close() signal is needed any more. */
-  const release = () => {
+  const close = () => {
+    if (closed) return;
     closed = true;
     fs.closeSync(efd);
     fs.closeSync(ofd as number);
   };
-  const counter = Buffer.alloc(8);
-  // A blocking read on the thread pool; close() ends it by signalling the eventfd itself.
-  const next = () =>
-    fs.read(efd, counter, 0, 8, null, (err) => {
-      if (closed) return release();
-      if (err) {
-        release();
-        return listener.failed(err);
-      }
-      const wake = v1Wake(counter.readBigUInt64LE(0), fs.existsSync(control), eventfdPending(efd));
-      if (wake.gone) {
-        release();
-        if (wake.oom) listener.oom();
-        return listener.gone();
-      }
-      listener.oom();
-      if (closed) release();
-      else next();
-    });
-  next();
   return {
-    check: () => {},
-    close: () => {
+    check: () => {
       if (closed) return;
-      closed = true;
-      signalEventfd(efd);
+      let count: bigint;
+      try {
+        count = takeEventfdCount(efd);
+      } catch (err) {
+        close();
+        return listener.failed(err as Error);
+      }
+      if (count === 0n) return;
+      const wake = v1Wake(count, fs.existsSync(control));
+      if (wake.oom) listener.oom();
+      if (wake.gone) {
+        close();
+        listener.gone();
+      }
     },
+    close,
   };
 }
 

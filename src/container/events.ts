@@ -18,8 +18,8 @@ import type { RuntimeContext } from './context';
 import { oomEventLine, statsEventLine } from './event-json';
 import { containerStatus } from './status';
 
-/** How often the stream looks whether the cgroup still holds a process (and, on v2, at
- * the OOM-kill counter, in case inotify missed a change). */
+/** How often the stream looks whether the cgroup still holds a process, and for OOMs (v1:
+ * the eventfd's count; v2: the OOM-kill counter, in case inotify missed a change). */
 const POLL_MS = 100;
 /** Node's timers take at most 2^31 - 1 ms (about 24.8 days); a longer interval waits that. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

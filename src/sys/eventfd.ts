@@ -6,28 +6,35 @@ import { TsrunError } from '../errors';
 import { ffi } from './libc';
 
 const EFD_CLOEXEC = 0o2000000;
+const EFD_NONBLOCK = 0o4000;
 
 let libc: { eventfd(initval: number, flags: number): number; errno(): number } | undefined;
 
-/** A new eventfd (counter 0, CLOEXEC, blocking reads). */
+/** A new eventfd (counter 0, CLOEXEC, non-blocking: read it with takeEventfdCount). */
 export function eventfd(): number {
   if (!libc) {
     const { koffi, libc: lib } = ffi();
     const call = lib.func('eventfd', 'int', ['unsigned int', 'int']);
     libc = { eventfd: (initval, flags) => call(initval, flags) as number, errno: () => koffi.errno() };
   }
-  const fd = libc.eventfd(0, EFD_CLOEXEC);
+  const fd = libc.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (fd < 0) throw new TsrunError('ERR_TSRUN_SYSCALL', `eventfd: ${errnoText(libc.errno())}`);
   return fd;
 }
 
-/** What an eventfd has counted and nobody has read yet (its fdinfo says, in hex). */
-export function eventfdPending(fd: number): bigint {
-  const m = /^eventfd-count:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
-  return m ? BigInt(`0x${m[1]}`) : 0n;
+/** What the eventfd has counted since the last take (0 when nothing), reset to 0. */
+export function takeEventfdCount(fd: number): bigint {
+  const counter = Buffer.alloc(8);
+  try {
+    fs.readSync(fd, counter, 0, 8, null);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return 0n;
+    throw err;
+  }
+  return counter.readBigUInt64LE(0);
 }
 
-/** Add 1 to an eventfd's counter, which ends a read waiting on it. */
+/** Add 1 to an eventfd's counter. */
 export function signalEventfd(fd: number): void {
   fs.writeSync(fd, new Uint8Array(new BigUint64Array([1n]).buffer));
 }

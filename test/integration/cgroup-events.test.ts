@@ -47,8 +47,12 @@ interface Spawned {
 function background(t: Test, args: string[]): Spawned {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
-  delete env.NODE_OPTIONS; // tap's process-info hook would take SIGTERM in the child
-  const proc = spawn(h.binary, ['--root', h.root, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // tap's process-info hook puts itself back in NODE_OPTIONS of every process this test
+  // spawns, and in tsrun it takes SIGTERM (signal-exit): `env -u` removes it after spawn.
+  const proc = spawn('env', ['-u', 'NODE_OPTIONS', h.binary, '--root', h.root, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let partial = '';
   proc.stdout!.on('data', (chunk: Buffer) => {
