@@ -49,7 +49,7 @@ import { writeIdMappings, writeOomScoreAdj } from './init-proc';
 import { cleanupRecord } from './recover';
 import { unmountUnder } from './shared-mounts';
 import { checkTerminalOptions } from './terminal-options';
-import { type HookContainer, hookStateDocument, recordedHooks, runHooks, runHooksWarning } from './hooks';
+import { type HookContainer, hookStateDocument, recordedHooks, runHooks } from './hooks';
 import { Undo } from './undo';
 import { OCI_VERSION } from './version';
 
@@ -110,7 +110,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     // A create that fails once the container exists ends as a delete does, its poststop
     // hooks last (runtime.md lifecycle steps 12 and 13; runc destroys the container).
     undo.push('run poststop hooks', () =>
-      runHooksWarning(ctx.logger, 'poststop', spec.hooks?.poststop, hookStateDocument(hookContainer, 'stopped', 0)),
+      runHooks(ctx.logger, 'poststop', spec.hooks?.poststop, hookStateDocument(hookContainer, 'stopped', 0)),
     );
     undo.push('remove state directory', () => ctx.store.remove(opts.id));
 

@@ -9,7 +9,7 @@ import { TsrunError } from '../errors';
 import { lockContainer } from '../state/lock';
 import type { ContainerRecord } from '../state/types';
 import { removeCgroupsPatiently } from './container-cgroups';
-import { hookStateDocument, runHooksWarning } from './hooks';
+import { hookStateDocument, runHooks } from './hooks';
 import type { RuntimeContext } from './context';
 import { thawIfFrozen } from './pause';
 import { recoverAndDelete } from './recover';
@@ -79,5 +79,5 @@ function deleteLocked(ctx: RuntimeContext, id: string, force: boolean): void {
   if (!record.hasMountNamespace) unmountUnder(record.rootfs);
   ctx.store.remove(id);
   // After the container is gone, before delete returns; a failing one is a warning.
-  runHooksWarning(ctx.logger, 'poststop', record.hooks?.poststop, hookStateDocument(record, 'stopped', 0));
+  runHooks(ctx.logger, 'poststop', record.hooks?.poststop, hookStateDocument(record, 'stopped', 0));
 }

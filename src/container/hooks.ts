@@ -168,8 +168,17 @@ function runLogged(logger: Logger, name: string, hook: Hook, state: string): str
   return hookFailure(name, hook, outcome);
 }
 
-/** Run the hooks of `kind` in order; the first that fails ends the run with its error
- * (prestart, createRuntime: runtime.md says the operation fails). */
+/** What a failing hook of each kind does (runtime.md): prestart and createRuntime fail the
+ * operation; poststart and poststop are a warning, and the next hook still runs (lifecycle
+ * steps 9 and 13; runc fails `start` on a poststart hook). */
+const FAILURE_FAILS: Record<RuntimeHookKind, boolean> = {
+  prestart: true,
+  createRuntime: true,
+  poststart: false,
+  poststop: false,
+};
+
+/** Run the hooks of `kind` in order, each failure handled as its kind says (FAILURE_FAILS). */
 export function runHooks(
   logger: Logger,
   kind: RuntimeHookKind,
@@ -180,22 +189,8 @@ export function runHooks(
   const input = JSON.stringify(state);
   for (let i = 0; i < hooks.length; i++) {
     const failure = runLogged(logger, hookName(kind, i), hooks[i]!, input);
-    if (failure) throw new TsrunError('ERR_TSRUN_HOOK', failure);
-  }
-}
-
-/** Run the hooks of `kind` in order; one that fails is a warning and the next still runs
- * (poststart and poststop: runtime.md lifecycle steps 9 and 13). */
-export function runHooksWarning(
-  logger: Logger,
-  kind: RuntimeHookKind,
-  hooks: readonly Hook[] | undefined,
-  state: Record<string, unknown>,
-): void {
-  if (!hooks || hooks.length === 0) return;
-  const input = JSON.stringify(state);
-  for (let i = 0; i < hooks.length; i++) {
-    const failure = runLogged(logger, hookName(kind, i), hooks[i]!, input);
-    if (failure) logger.warn(failure);
+    if (!failure) continue;
+    if (FAILURE_FAILS[kind]) throw new TsrunError('ERR_TSRUN_HOOK', failure);
+    logger.warn(failure);
   }
 }

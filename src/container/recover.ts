@@ -17,7 +17,7 @@ import { CLEANUP_VERSION, type CleanupRecord } from '../state/types';
 import { isSameLiveProcess, readProcessFacts } from '../sys/proc';
 import { waitUntil } from '../sys/sleep';
 import { removeCgroupsPatiently } from './container-cgroups';
-import { hookStateDocument, runHooksWarning } from './hooks';
+import { hookStateDocument, runHooks } from './hooks';
 import type { RuntimeContext } from './context';
 import { unmountUnder } from './shared-mounts';
 import { signalCgroupProcesses, signalInit } from './signal';
@@ -107,7 +107,7 @@ export function recoverAndDelete(ctx: RuntimeContext, id: string, problem: strin
     bundle: partial.bundle ?? '',
     annotations: partial.annotations ?? {},
   };
-  runHooksWarning(ctx.logger, 'poststop', partial.hooks?.poststop, hookStateDocument(container, 'stopped', 0));
+  runHooks(ctx.logger, 'poststop', partial.hooks?.poststop, hookStateDocument(container, 'stopped', 0));
   const why = problem ?? `container ${id}: no state.json`;
   if (left.length > 0)
     throw new TsrunError('ERR_TSRUN_CORRUPT_STATE', `${why}; removed the state directory, but ${left.join('; ')}`);

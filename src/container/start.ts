@@ -7,7 +7,7 @@ import { lockContainer } from '../state/lock';
 import type { ContainerRecord } from '../state/types';
 import { native } from '../sys/native';
 import type { RuntimeContext } from './context';
-import { hookStateDocument, runHooksWarning } from './hooks';
+import { hookStateDocument, runHooks } from './hooks';
 import { openInit } from './signal';
 import { containerStatus } from './status';
 
@@ -56,5 +56,5 @@ function runPoststart(ctx: RuntimeContext, record: ContainerRecord): void {
   if (!hooks?.length) return;
   // The status as it is (runc's): a process that exited at once is stopped already.
   const status = containerStatus(ctx.store, record) === 'stopped' ? 'stopped' : 'running';
-  runHooksWarning(ctx.logger, 'poststart', hooks, hookStateDocument(record, status, record.pid));
+  runHooks(ctx.logger, 'poststart', hooks, hookStateDocument(record, status, record.pid));
 }

@@ -13,7 +13,6 @@ import {
   outputTail,
   recordedHooks,
   runHooks,
-  runHooksWarning,
 } from '../../src/container/hooks';
 import { Logger } from '../../src/log/logger';
 import { parseRecord } from '../../src/state/record';
@@ -191,18 +190,22 @@ t.test('runner: state on stdin, argv and env as given, failure, timeout, warning
   t.notOk(fs.existsSync(never), 'hooks after the failing one do not run');
 
   const slow = script('slow.sh', 'exec sleep 30');
-  t.throws(() => runHooks(logger, 'poststart', [{ path: slow, timeout: 1 }], state), {
-    message: `hooks.poststart[0]: ${slow} ran past its timeout of 1 s and was killed`,
+  t.throws(() => runHooks(logger, 'createRuntime', [{ path: slow, timeout: 1 }], state), {
+    message: `hooks.createRuntime[0]: ${slow} ran past its timeout of 1 s and was killed`,
   });
   t.throws(() => runHooks(logger, 'prestart', [{ path: path.join(dir, 'absent') }], state), {
     message: `hooks.prestart[0]: ${path.join(dir, 'absent')}: no such file or directory`,
   });
 
   fs.rmSync(out);
-  runHooksWarning(logger, 'poststop', [{ path: fail }, { path: record }], hookStateDocument(container, 'stopped', 0));
+  runHooks(logger, 'poststop', [{ path: fail }, { path: record }], hookStateDocument(container, 'stopped', 0));
   t.ok(fs.existsSync(out), 'after a failing poststop hook the next still runs');
+  fs.rmSync(out);
+  runHooks(logger, 'poststart', [{ path: fail }, { path: record }], state);
+  t.ok(fs.existsSync(out), 'after a failing poststart hook too');
   const log = fs.readFileSync(logFile, 'utf8');
   t.match(log, /level=warning msg="hooks.poststop\[0\]: .*fail.sh exited with status 3: oops"/);
+  t.match(log, /level=warning msg="hooks.poststart\[0\]: .*fail.sh exited with status 3: oops"/);
   t.match(log, /hooks.createRuntime\[1\]: stdout: some output/, 'output in full at debug level');
   t.end();
 });
