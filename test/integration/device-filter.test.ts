@@ -69,6 +69,16 @@ function onCgroup2(unified: Hierarchy): void {
   };
   const EPERM = /Operation not permitted/;
 
+  /** Exactly `rules` (no defaults added) as the cgroup's device program, replacing what is there. */
+  function attachRules(dir: string, rules: DeviceRule[]): void {
+    const fd = loadDeviceProgram(deviceFilter(rules));
+    try {
+      attachDeviceProgram(dir, fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   t.test('a generated program allows and denies opens; a new one replaces it', async (t) => {
     const dir = cgroup(t);
     t.equal(open(dir, '<', '/dev/null'), 'ok', 'no program: /dev/null opens');
@@ -76,12 +86,7 @@ function onCgroup2(unified: Hierarchy): void {
       { allow: true },
       { allow: false, type: 'c', major: 1, minor: 3, access: 'r' },
     ];
-    const fd = loadDeviceProgram(deviceFilter(exceptReadingNull));
-    try {
-      attachDeviceProgram(dir, fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    attachRules(dir, exceptReadingNull);
     const first = attachedDevicePrograms(dir);
     t.equal(first.length, 1, 'one program attached');
     t.match(open(dir, '<', '/dev/null'), EPERM, 'reading /dev/null: EPERM');
@@ -91,12 +96,7 @@ function onCgroup2(unified: Hierarchy): void {
 
     const onlyNull: DeviceRule[] = [{ allow: true, type: 'c', major: 1, minor: 3 }];
     for (const round of [1, 2]) {
-      const fd = loadDeviceProgram(deviceFilter(onlyNull));
-      try {
-        attachDeviceProgram(dir, fd);
-      } finally {
-        fs.closeSync(fd);
-      }
+      attachRules(dir, onlyNull);
       const ids = attachedDevicePrograms(dir);
       t.equal(ids.length, 1, `attach #${round + 1}: still one program`);
       t.not(ids[0], first[0], `attach #${round + 1}: not the first one`);
@@ -121,12 +121,7 @@ function onCgroup2(unified: Hierarchy): void {
     }
     const stacked = attachedDevicePrograms(dir);
     t.equal(stacked.length, 2, 'two programs attached side by side');
-    const fd = loadDeviceProgram(deviceFilter([{ allow: true, type: 'c', major: 1, minor: 3 }]));
-    try {
-      attachDeviceProgram(dir, fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    attachRules(dir, [{ allow: true, type: 'c', major: 1, minor: 3 }]);
     const after = attachedDevicePrograms(dir);
     t.equal(after.length, 1, 'one program left');
     t.notOk(stacked.includes(after[0]!), 'the new one');
