@@ -75,6 +75,26 @@ const checkArgs: ProcessRule = (process, at) =>
 
 const checkCwd: ProcessRule = (process, at) => mustBeAbsolute(`${at}.cwd`, process.cwd);
 
+/** What is wrong with one `NAME=value` entry, in runc's words (libcontainer/env.go); the
+ * child hands entries to execve as C strings, so a NUL would cut one short silently. */
+export function envEntryProblem(entry: string): string | undefined {
+  const eq = entry.indexOf('=');
+  if (eq === -1) return "invalid environment variable: missing '='";
+  if (eq === 0) return 'invalid environment variable: name cannot be empty';
+  if (entry.includes('\0'))
+    return `invalid environment variable ${quote(entry.slice(0, eq))}: contains nul byte (\\x00)`;
+  return undefined;
+}
+
+const checkEnv: ProcessRule = (process, at) => {
+  const env = process.env ?? [];
+  for (let i = 0; i < env.length; i++) {
+    const problem = envEntryProblem(env[i]!);
+    if (problem) return new ConfigError(appendIndex(`${at}.env`, i), problem);
+  }
+  return undefined;
+};
+
 const checkCapabilityNames: ProcessRule = (process, at) => {
   const caps = process.capabilities;
   if (!caps) return undefined;
@@ -105,7 +125,7 @@ const checkRlimits: ProcessRule = (process, at) => {
   return undefined;
 };
 
-const PROCESS_RULES: readonly ProcessRule[] = [checkArgs, checkCwd, checkCapabilityNames, checkRlimits];
+const PROCESS_RULES: readonly ProcessRule[] = [checkArgs, checkCwd, checkEnv, checkCapabilityNames, checkRlimits];
 
 function firstProcessError(process: Process, at: string): ConfigError | undefined {
   for (const rule of PROCESS_RULES) {

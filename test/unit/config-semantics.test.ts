@@ -26,6 +26,24 @@ const RULES: [string, Parameters<typeof variant>[0], string, string][] = [
   ['args empty', (s) => void (s.process.args = []), 'process.args', 'must not be empty'],
   ['cwd relative', (s) => void (s.process.cwd = 'home'), 'process.cwd', 'must be an absolute path, got "home"'],
   [
+    'env without =',
+    (s) => void (s.process.env = ['A=1', 'B']),
+    'process.env[1]',
+    "invalid environment variable: missing '='",
+  ],
+  [
+    'env empty name',
+    (s) => void (s.process.env = ['=1']),
+    'process.env[0]',
+    'invalid environment variable: name cannot be empty',
+  ],
+  [
+    'env with NUL',
+    (s) => void (s.process.env = ['A=1\0x']),
+    'process.env[0]',
+    'invalid environment variable "A": contains nul byte (\\x00)',
+  ],
+  [
     'unknown capability',
     (s) => void s.process.capabilities.bounding.push('CAP_FOO'),
     'process.capabilities.bounding[3]',
