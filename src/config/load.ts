@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import { ConfigError, TsrunError } from '../errors';
 import { nodeErrorText } from '../errno';
 import { findJsonSyntaxError } from './json-syntax';
-import { checkProcess, checkSpec } from './semantics';
-import type { Process, Spec } from './types';
-import { validateConfigSchema, validateProcessSchema } from './validate';
+import { checkSpec } from './semantics';
+import type { Spec } from './types';
+import { validateConfigSchema } from './validate';
 
 /** JSON text -> value; a syntax error becomes `config.json: invalid JSON at line L, column C: ...`. */
 export function parseConfigJson(text: string, fileLabel = 'config.json'): unknown {
@@ -24,21 +24,20 @@ export function parseConfigJson(text: string, fileLabel = 'config.json'): unknow
   }
 }
 
-/** Reads a file for loadSpec/loadProcessFile; a missing bundle is told apart from a missing file. */
-function readConfigFile(file: string, bundleDir?: string): string {
+/** Reads config.json; a missing bundle is told apart from a missing file. */
+function readConfigFile(file: string, bundleDir: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
-    if (bundleDir !== undefined && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
       // Only on the error path: say which of the two is missing.
       const stat = fs.statSync(bundleDir, { throwIfNoEntry: false });
       if (!stat) throw new TsrunError('ERR_TSRUN_NOT_FOUND', `bundle ${bundleDir}: no such file or directory`);
       if (!stat.isDirectory()) throw new TsrunError('ERR_TSRUN_NOT_FOUND', `bundle ${bundleDir}: not a directory`);
     }
-    // config.json missing is a config problem; any other file named on the command line is "not found".
-    const code = bundleDir === undefined && err.code === 'ENOENT' ? 'ERR_TSRUN_NOT_FOUND' : 'ERR_TSRUN_CONFIG';
-    throw new TsrunError(code, `open ${file}: ${nodeErrorText(err)}`, { cause: error });
+    // config.json missing is a config problem, not a "not found".
+    throw new TsrunError('ERR_TSRUN_CONFIG', `open ${file}: ${nodeErrorText(err)}`, { cause: error });
   }
 }
 
@@ -48,20 +47,5 @@ export function loadSpec(bundleDir: string): Spec {
   const doc = parseConfigJson(readConfigFile(path.join(bundle, 'config.json'), bundle));
   validateConfigSchema(doc);
   checkSpec(doc, bundle);
-  return doc;
-}
-
-/** Loads an exec process object (`tsrun exec --process FILE`); errors name FILE, not config.json:
- * `/tmp/p.json: process.args: must not be empty`. */
-export function loadProcessFile(file: string): Process {
-  const absolute = path.resolve(file);
-  const doc = parseConfigJson(readConfigFile(absolute), absolute);
-  try {
-    validateProcessSchema(doc);
-    checkProcess(doc);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    throw new TsrunError('ERR_TSRUN_CONFIG', `${absolute}: ${error.jsonPath}: ${error.problem}`);
-  }
   return doc;
 }

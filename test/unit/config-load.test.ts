@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import t from 'tap';
 import { TsrunError } from '../../src/errors';
 import { findJsonSyntaxError } from '../../src/config/json-syntax';
-import { loadProcessFile, loadSpec, parseConfigJson } from '../../src/config/load';
+import { loadSpec, parseConfigJson } from '../../src/config/load';
 import { baseConfig } from '../fixtures/configs/base-config';
 
 function bundle(t: { testdir: (fixture: any) => string }, config: string | object): string {
@@ -138,32 +138,6 @@ t.test('semantic errors come after the schema', (t) => {
     thrown(() => loadSpec(noRootfs)).message,
     `config.json: root.path: rootfs directory ${path.join(noRootfs, 'rootfs')} does not exist`,
   );
-  t.end();
-});
-
-t.test('loadProcessFile names the file it read', (t) => {
-  const dir = t.testdir({
-    'good.json': JSON.stringify({ cwd: '/', args: ['true'], env: ['A=1'] }),
-    'bad.json': JSON.stringify({ cwd: '/', args: [] }),
-    'noCwd.json': JSON.stringify({ args: ['x'] }),
-    'broken.json': '{"cwd": }',
-  });
-  t.same(loadProcessFile(path.join(dir, 'good.json')).args, ['true']);
-  t.equal(
-    thrown(() => loadProcessFile(path.join(dir, 'bad.json'))).message,
-    `${path.join(dir, 'bad.json')}: process.args: must not be empty`,
-  );
-  t.equal(
-    thrown(() => loadProcessFile(path.join(dir, 'noCwd.json'))).message,
-    `${path.join(dir, 'noCwd.json')}: process.cwd: is required`,
-  );
-  t.equal(
-    thrown(() => loadProcessFile(path.join(dir, 'broken.json'))).message,
-    `${path.join(dir, 'broken.json')}: invalid JSON at line 1, column 9: expected a value, got "}"`,
-  );
-  const missing = thrown(() => loadProcessFile(path.join(dir, 'none.json')));
-  t.equal(missing.code, 'ERR_TSRUN_NOT_FOUND');
-  t.equal(missing.message, `open ${path.join(dir, 'none.json')}: no such file or directory`);
   t.end();
 });
 
