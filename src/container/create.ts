@@ -42,6 +42,7 @@ import {
   removeContainerCgroups,
 } from './container-cgroups';
 import type { RuntimeContext } from './context';
+import { execRecord } from './exec-defaults';
 import { inheritedFds, socketActivation } from './inherited-fds';
 import { readImagePasswd } from './image-passwd';
 import { addonTransport, InitLadder } from './init-ladder';
@@ -217,6 +218,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     };
     const hooks = recordedHooks(spec.hooks);
     if (hooks) record.hooks = hooks;
+    record.exec = execRecord(spec, opts.noNewKeyring);
     if (opts.pidFile) {
       try {
         writeFileAtomic(path.resolve(opts.pidFile), String(pid));

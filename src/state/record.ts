@@ -50,11 +50,23 @@ const isHook: Check = (v) =>
   (v.timeout === undefined || isPid(v.timeout));
 const isHookList: Check = (v) => v === undefined || (Array.isArray(v) && v.every(isHook));
 const isRecordedHooks: Check = (v) => isObject(v) && isHookList(v.poststart) && isHookList(v.poststop);
+// The process and seccomp objects were schema-checked by create; here only their shape.
+const isExecRecord: Check = (v) =>
+  isObject(v) &&
+  (v.process === null || isObject(v.process)) &&
+  (v.seccomp === undefined || isObject(v.seccomp)) &&
+  isStringList(v.namespaces) &&
+  isBoolean(v.noNewKeyring);
 
 /** Fields a record may lack (written by an older tsrun), checked when present. */
 const optionalFields: Field<ContainerRecord>[] = [
   ['resources', isObject, 'must be an object'],
   ['hooks', isRecordedHooks, 'must be {"poststart": [HOOK], "poststop": [HOOK]}'],
+  [
+    'exec',
+    isExecRecord,
+    'must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "namespaces": [TYPE], "noNewKeyring": BOOL}',
+  ],
 ];
 
 const cleanupFields: Field<CleanupRecord>[] = [

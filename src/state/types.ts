@@ -1,7 +1,7 @@
 // What tsrun keeps about a container in ROOT/ID/state.json. Status is not stored: it is
 // derived from the live process each time it is asked for.
 import type { CgroupRecord } from '../cgroups/manager';
-import type { Resources } from '../config/types';
+import type { Process, Resources, Seccomp } from '../config/types';
 import type { RecordedHooks } from '../container/hooks';
 
 export const STATE_VERSION = 1;
@@ -37,6 +37,22 @@ export interface ContainerRecord {
    * these, whatever config.json says later. Absent when there are none, and in a
    * state.json written before tsrun ran hooks. */
   hooks?: RecordedHooks;
+  /** What `exec` applies, as config.json and create's flags said at create time (runc
+   * keeps the same in its state): a config.json edited later changes nothing. Absent in a
+   * state.json written before tsrun had exec. */
+  exec?: ExecRecord;
+}
+
+/** The create-time facts an exec'd process gets unless its own process spec says otherwise. */
+export interface ExecRecord {
+  /** config.json's process (the exec defaults); null when it had none. */
+  process: Process | null;
+  /** linux.seccomp as in config.json: exec compiles it again. */
+  seccomp?: Seccomp;
+  /** The types in linux.namespaces, created or joined by path (`['pid', 'mount', ...]`). */
+  namespaces: string[];
+  /** create's --no-new-keyring. */
+  noNewKeyring: boolean;
 }
 
 export const CLEANUP_VERSION = 1;

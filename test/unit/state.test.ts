@@ -105,6 +105,14 @@ t.test('store: a state.json that is not a whole record is one error naming the f
     [JSON.stringify(record('b')), `${file}: id: is "b", not the directory's name "a"`],
     [JSON.stringify({ ...record('a'), version: 9 }), `${file}: written by an incompatible tsrun (version 9)`],
     [JSON.stringify({ ...record('a'), resources: [] }), `${file}: resources: must be an object`],
+    [
+      JSON.stringify({ ...record('a'), exec: { process: null, namespaces: 'pid', noNewKeyring: false } }),
+      `${file}: exec: must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "namespaces": [TYPE], "noNewKeyring": BOOL}`,
+    ],
+    [
+      JSON.stringify({ ...record('a'), exec: { process: [], namespaces: [], noNewKeyring: false } }),
+      `${file}: exec: must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "namespaces": [TYPE], "noNewKeyring": BOOL}`,
+    ],
   ];
   for (const [text, message] of cases) {
     fs.writeFileSync(file, text);
@@ -115,6 +123,17 @@ t.test('store: a state.json that is not a whole record is one error naming the f
   const withResources = { ...record('a'), resources: { pids: { limit: 5 } } };
   fs.writeFileSync(file, JSON.stringify(withResources));
   t.same(store.load('a'), withResources, 'the resources update keeps');
+  const withExec: ContainerRecord = {
+    ...record('a'),
+    exec: {
+      process: { cwd: '/', args: ['sh'] },
+      seccomp: { defaultAction: 'SCMP_ACT_ALLOW' },
+      namespaces: ['pid', 'mount'],
+      noNewKeyring: true,
+    },
+  };
+  fs.writeFileSync(file, JSON.stringify(withExec));
+  t.same(store.load('a'), withExec, 'what exec needs from create time keeps');
 });
 
 t.test('store: remains keeps the fields that still have their type, and a whole cleanup.json', async (t) => {
