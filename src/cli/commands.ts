@@ -4,6 +4,8 @@
 import * as fs from 'node:fs';
 import type { RuntimeContext } from '../container/context';
 import { TsrunError } from '../errors';
+import { execFlags } from './exec-flags';
+import { parsePreserveFds } from './preserve-fds';
 import { json } from './render';
 import { updateFlags } from './update-flags';
 
@@ -11,10 +13,12 @@ export interface FlagSpec {
   type: 'boolean' | 'string';
   short?: string;
   default?: string | boolean;
+  /** A string flag that may be given more than once (`-e A=1 -e B=2`): its value is a list. */
+  multiple?: boolean;
   describe: string;
 }
 
-type Flags = Record<string, string | boolean | undefined>;
+export type Flags = Record<string, string | boolean | string[] | undefined>;
 
 export interface CommandSpec {
   name: string;
@@ -44,10 +48,7 @@ const createFlags: Record<string, FlagSpec> = {
 };
 
 function createOptions(args: Record<string, string | undefined>, flags: Flags) {
-  const text = String(flags['preserve-fds'] ?? '0');
-  const preserveFds = Number(text);
-  if (!/^[0-9]+$/.test(text))
-    throw new TsrunError('ERR_TSRUN_USAGE', `invalid value "${text}" for flag --preserve-fds`);
+  const preserveFds = parsePreserveFds(flags['preserve-fds']);
   return {
     id: args['container-id'] as string,
     bundle: String(flags.bundle),
@@ -103,6 +104,18 @@ export const commands: CommandSpec[] = [
         detach: flags.detach === true,
         keep: flags.keep === true,
       });
+    },
+  },
+  {
+    name: 'exec',
+    summary: 'execute new process inside the container',
+    positionals: ['container-id', 'command?'],
+    flags: execFlags,
+    passThrough: true,
+    run(ctx, args, flags, extra) {
+      const { execOptions }: typeof import('./exec-options') = require('./exec-options');
+      const { execContainer }: typeof import('../container/exec') = require('../container/exec');
+      return execContainer(ctx, execOptions(args, flags, extra));
     },
   },
   {

@@ -2,12 +2,12 @@
 // costs nothing at start-up). One catch prints the error as one line, logs it to --log,
 // and exits 1.
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { makeContext } from '../container/context';
 import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
 import { TsrunError } from '../errors';
 import { Logger, type LogFormat } from '../log/logger';
 import { commands, type CommandSpec, type FlagSpec } from './commands';
+import { parseCommandArgs, parseOptions } from './parse';
 
 const globalFlags: Record<string, FlagSpec> = {
   root: { type: 'string', default: '/run/tsrun', describe: 'root directory for container state' },
@@ -47,38 +47,6 @@ function help(cmd?: CommandSpec): string {
   return `tsrun - a runc-compatible OCI container runtime\n\nUsage: tsrun [global options] <command> [options] [arguments]\n\nCommands:\n${list}\nGlobal options:\n${flagLines(globalFlags)}`;
 }
 
-/** runc (urfave/cli) takes the token after a flag with a value as that value even when it
- * starts with "-" (`update --memory -1`); node's parseArgs takes it only as `--memory=-1`. */
-function attachValues(tokens: string[], flags: Record<string, FlagSpec>): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const a = tokens[i]!;
-    if (a === '--') return [...out, ...tokens.slice(i)];
-    const long = /^--([^=]+)$/.exec(a)?.[1];
-    const short = /^-([^-=])$/.exec(a)?.[1];
-    const name = long ?? Object.keys(flags).find((k) => short !== undefined && flags[k]!.short === short);
-    if (name !== undefined && flags[name]?.type === 'string' && i + 1 < tokens.length)
-      out.push(`--${name}=${tokens[++i]}`);
-    else out.push(a);
-  }
-  return out;
-}
-
-function parseOptions(tokens: string[], flags: Record<string, FlagSpec>, allowPositionals: boolean) {
-  const options: Record<string, { type: 'boolean' | 'string'; short?: string; default?: string | boolean }> = {};
-  for (const [name, f] of Object.entries(flags))
-    options[name] = {
-      type: f.type,
-      ...(f.short ? { short: f.short } : {}),
-      ...(f.default !== undefined ? { default: f.default } : {}),
-    };
-  try {
-    return parseArgs({ args: attachValues(tokens, flags), options, strict: true, allowPositionals });
-  } catch (err) {
-    throw usageError((err as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, ''));
-  }
-}
-
 /** Split "global flags, command, command arguments": global flags come first, as in runc. */
 function splitCommand(args: string[]): { globals: string[]; name: string | undefined; rest: string[] } {
   let i = 0;
@@ -94,21 +62,6 @@ function splitCommand(args: string[]): { globals: string[]; name: string | undef
     i += spec?.type === 'string' && !a.includes('=') ? 2 : 1;
   }
   return { globals: args.slice(0, i), name: args[i], rest: args.slice(i + 1) };
-}
-
-/** runc's StopOnNthArg(1): the command's flags end at its first positional; what follows
- * it is not parsed. Returns the tokens to parse and the rest. */
-function splitAtFirstPositional(tokens: string[], flags: Record<string, FlagSpec>): [string[], string[]] {
-  let i = 0;
-  while (i < tokens.length) {
-    const a = tokens[i]!;
-    if (a === '--') return [tokens.slice(0, i + 2), tokens.slice(i + 2)];
-    if (!a.startsWith('-') || a === '-') return [tokens.slice(0, i + 1), tokens.slice(i + 1)];
-    const name = a.replace(/^--?/, '').split('=')[0]!;
-    const spec = flags[name] ?? Object.values(flags).find((f) => f.short === name);
-    i += spec?.type === 'string' && !a.includes('=') ? 2 : 1;
-  }
-  return [tokens, []];
 }
 
 async function dispatch(args: string[]): Promise<number> {
@@ -132,25 +85,13 @@ async function dispatch(args: string[]): Promise<number> {
     report(usageError(`unknown command "${name}" (see tsrun --help)`));
     return 3;
   }
-  const [own, extra] = cmd.passThrough ? splitAtFirstPositional(rest, cmd.flags) : [rest, []];
-  const parsed = parseOptions(
-    own,
-    { ...cmd.flags, help: { type: 'boolean', short: 'h', describe: 'show help' } },
-    true,
-  );
-  if (parsed.values.help) {
+  const parsed = parseCommandArgs(cmd, rest);
+  if (parsed === 'help') {
     fs.writeSync(1, help(cmd));
     return 0;
   }
-  const required = cmd.positionals.filter((p) => !p.endsWith('?')).length;
-  if (parsed.positionals.length < required)
-    throw usageError(`${cmd.name}: missing argument <${cmd.positionals[parsed.positionals.length]}>`);
-  if (parsed.positionals.length > cmd.positionals.length)
-    throw usageError(`${cmd.name}: unexpected argument "${parsed.positionals[cmd.positionals.length]}"`);
-  const positional: Record<string, string | undefined> = {};
-  for (const [i, p] of cmd.positionals.entries()) positional[p.replace(/\?$/, '')] = parsed.positionals[i];
   const ctx = makeContext(String(g.root), logger, g['systemd-cgroup'] === true, g.debug === true);
-  return cmd.run(ctx, positional, parsed.values, extra);
+  return cmd.run(ctx, parsed.positional, parsed.flags, parsed.extra);
 }
 
 function report(err: unknown): void {

@@ -9,9 +9,8 @@ import { validateResourcesSchema } from '../config/validate';
 import { nodeErrorText } from '../errno';
 import { TsrunError } from '../errors';
 import { parseRamSize } from './ram-size';
+import type { Flags } from './commands';
 import { updateFlags } from './update-flags';
-
-type Flags = Record<string, string | boolean | undefined>;
 
 export interface UpdateRequest {
   resources: Resources;
