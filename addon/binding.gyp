@@ -14,6 +14,7 @@
         "src/terminal.cc",
         "src/child/clone.cc",
         "src/child/main.cc",
+        "src/child/join.cc",
         "src/child/fds.cc",
         "src/child/ns.cc",
         "src/child/limits.cc",

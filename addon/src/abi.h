@@ -75,7 +75,8 @@
   X(IdMaps, 30)              \
   X(Sync, 31)                \
   X(SessionKeyring, 32)      \
-  X(Seccomp, 33)
+  X(Seccomp, 33)             \
+  X(EnterRoot, 34)
 
 namespace tsrun {
 

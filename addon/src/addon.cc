@@ -44,7 +44,7 @@ bool check_plan_fds(Napi::Env env, const ChildPlan& p) {
     if (!check(p.joins[i].fd, "plan.joins[" + std::to_string(i) + "].fd")) return false;
   for (uint32_t i = 0; i < p.n_mounts; i++)
     if (!check(p.mounts[i].source_tree_fd, "plan.mounts[" + std::to_string(i) + "].sourceTreeFd")) return false;
-  return check(p.cgroup_fd, "plan.cgroupFd") && check(p.fifo_fd, "plan.fifoFd") &&
+  return check(p.cgroup_fd, "plan.cgroupFd") && check(p.root_fd, "plan.rootFd") && check(p.fifo_fd, "plan.fifoFd") &&
          check(p.console_socket_fd, "plan.consoleSocketFd");
 }
 

@@ -47,7 +47,8 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
                           }) &&
             r.field_num(o, w, "newNamespaces", 0, kFlagsMax, &d->new_namespaces) &&
             r.field_bool(o, w, "hasUserMappings", &d->has_user_mappings) &&
-            r.field_num(o, w, "cgroupFd", -1, kI32Max, &d->cgroup_fd) && r.field_path(o, w, "rootfs", &d->rootfs) &&
+            r.field_num(o, w, "cgroupFd", -1, kI32Max, &d->cgroup_fd) &&
+            r.field_num(o, w, "rootFd", -1, kI32Max, &d->root_fd) && r.field_path(o, w, "rootfs", &d->rootfs) &&
             absolute(r, w + ".rootfs", d->rootfs) &&
             r.field_num(o, w, "rootPropagation", 0, kFlagsMax, &d->root_propagation) &&
             r.field_num(o, w, "rootfsPropagation", 0, kFlagsMax, &d->rootfs_propagation) &&

@@ -80,6 +80,7 @@ struct ChildPlan {
   uint64_t new_namespaces;
   bool has_user_mappings;
   int32_t cgroup_fd;
+  int32_t root_fd;  // >= 0: exec, the container's root to enter (join mode); -1: create
 
   const char* rootfs;
   uint64_t root_propagation;

@@ -36,6 +36,7 @@ struct Draft {
   uint64_t new_namespaces = 0;
   bool has_user_mappings = false;
   int32_t cgroup_fd = -1;
+  int32_t root_fd = -1;
   std::string rootfs;
   uint64_t root_propagation = 0, rootfs_propagation = 0;
   bool root_readonly = false, no_pivot = false;

@@ -136,7 +136,7 @@ Napi::Value capabilities(Echo& e, bool has, const CapsPlan& c) {
 
 Napi::Object plan_echo(Napi::Env env, const ChildPlan& p) {
   Echo e(env);
-  const auto& [joins, n_joins, new_namespaces, has_user_mappings, cgroup_fd, rootfs, root_propagation,
+  const auto& [joins, n_joins, new_namespaces, has_user_mappings, cgroup_fd, root_fd, rootfs, root_propagation,
                rootfs_propagation, root_readonly, no_pivot, mounts, n_mounts, devices, n_devices, symlinks, n_symlinks,
                masked_paths, n_masked_paths, readonly_paths, n_readonly_paths, sysctls, n_sysctls, hostname, domainname,
                session_keyring, session_keyring_perm, rlimits, n_rlimits, uid, gid, additional_gids, n_additional_gids,
@@ -148,6 +148,7 @@ Napi::Object plan_echo(Napi::Env env, const ChildPlan& p) {
   o.Set("newNamespaces", e.num(static_cast<double>(new_namespaces)));
   o.Set("hasUserMappings", e.flag(has_user_mappings));
   o.Set("cgroupFd", e.num(cgroup_fd));
+  o.Set("rootFd", e.num(root_fd));
   o.Set("rootfs", e.str(rootfs));
   o.Set("rootPropagation", e.num(static_cast<double>(root_propagation)));
   o.Set("rootfsPropagation", e.num(static_cast<double>(rootfs_propagation)));

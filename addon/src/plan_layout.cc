@@ -17,6 +17,7 @@ ChildPlan* lay_out(const Draft& d, Layout& l) {
   c.new_namespaces = d.new_namespaces;
   c.has_user_mappings = d.has_user_mappings;
   c.cgroup_fd = d.cgroup_fd;
+  c.root_fd = d.root_fd;
   c.rootfs = l.str(d.rootfs);
   c.root_propagation = d.root_propagation;
   c.rootfs_propagation = d.rootfs_propagation;

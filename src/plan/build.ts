@@ -90,6 +90,7 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     newNamespaces: ctx.namespaces.newNamespaces,
     hasUserMappings: ctx.namespaces.hasUserMappings,
     cgroupFd: ctx.cgroupFd,
+    rootFd: -1,
     rootfs: ctx.rootfs,
     rootPropagation: propagation.before,
     rootfsPropagation: propagation.after,

@@ -85,6 +85,8 @@ export function describeChildError(msg: SyncMessage, spec: Spec): TsrunError {
         return `${d || 'join session keyring'}: ${why}`;
       case ChildStep.Seccomp:
         return `install linux.seccomp filter: ${why}`;
+      case ChildStep.EnterRoot:
+        return `enter the container's root: ${why}`;
       case ChildStep.ForkInit:
         return `start container init in its pid namespace: ${why}`;
       default:

@@ -115,6 +115,11 @@ export interface InitPlan {
   hasUserMappings: boolean;
   /** Host fd of the container's cgroup directory (v2), for CLONE_INTO_CGROUP; -1 for none. */
   cgroupFd: number;
+  /** `exec`: the runtime's fd on the running container's root (/proc/PID/root of its
+   * init). The child joins the container (`joins`, its cgroup) and enters this root
+   * instead of building one: no new namespaces, mounts, devices or pivot_root. -1 for
+   * `create`. */
+  rootFd: number;
 
   /** Absolute host path of the rootfs. */
   rootfs: string;
@@ -259,6 +264,8 @@ export enum ChildStep {
   Sync = 31,
   SessionKeyring = 32,
   Seccomp = 33,
+  /** exec: entering the running container's root (join mode) */
+  EnterRoot = 34,
 }
 
 export interface SyncMessage {

@@ -186,6 +186,7 @@ export function basePlan(sb: Sandbox, over: Partial<InitPlan> = {}): InitPlan {
     newNamespaces: CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET,
     hasUserMappings: false,
     cgroupFd: -1,
+    rootFd: -1,
     rootfs: sb.rootfs,
     rootPropagation: MS_REC | MS_SLAVE,
     rootfsPropagation: 0,

@@ -18,8 +18,16 @@ struct Child {
   unsigned fd_bound;      // above every fd the runtime may hold (its RLIMIT_NOFILE at clone)
 };
 
-// Entry from clone.cc in the clone3 child. Never returns: ends in execve or _exit.
+// Entries from clone.cc in the clone3 child. Never return: end in execve or _exit.
+// create: build the container (main.cc).
 [[noreturn]] void child_main(const ChildPlan* plan, int sync_fd, int parent_pid);
+// exec: join the running container whose root is plan->root_fd (join.cc).
+[[noreturn]] void join_main(const ChildPlan* plan, int sync_fd, int parent_pid);
+// The steps both share once the root is in place: cwd and args[0] resolved in it, fds,
+// filter, credentials, Ready/Detach, execve (main.cc).
+[[noreturn]] void child_finish(Child& c);
+// Above every fd the runtime may hold, for closing fds on a kernel without close_range.
+unsigned runtime_fd_bound();
 
 // clone.cc: clone3 for `plan`; in the child, closes `parent_end` and runs child_main.
 // Returns the pid (or -errno) in the parent, with *pidfd set.
@@ -32,7 +40,9 @@ void child_guard_parent(const Child& c, bool in_new_pid_ns);
 // nothing in the container may open /proc/PID/exe or mem of this copy of the runtime.
 void child_non_dumpable(const Child& c);
 void limits_apply(const Child& c);
-void ns_join_all(const Child& c);
+// Joins the plan's namespaces, user first; reads that user namespace's setgroups file
+// right after joining it, while /proc is still the host's.
+void ns_join_all(Child& c);
 void ns_unshare_user(const Child& c);
 void ns_unshare_rest(const Child& c);
 bool ns_needs_fork(const ChildPlan& p);
@@ -66,7 +76,8 @@ void devices_create_all(const Child& c);
 void devices_symlinks(const Child& c);
 
 void session_start(const Child& c);
-void console_setup(const Child& c);
+// The pty; `dev_console`: bind its peer onto /dev/console too (create; exec does not).
+void console_setup(const Child& c, bool dev_console);
 void creds_apply(const Child& c);
 
 // seccomp.cc. Without noNewPrivileges the filter goes in before the credential switch

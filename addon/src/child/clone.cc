@@ -23,6 +23,7 @@ long clone_child(const ChildPlan* plan, int parent_end, int child_end, int paren
   long pid = sys::clone3(&args);
   if (pid == 0) {
     sys::close(parent_end);
+    if (plan->root_fd >= 0) join_main(plan, child_end, parent_pid);
     child_main(plan, child_end, parent_pid);
   }
   return pid;

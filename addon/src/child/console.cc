@@ -134,7 +134,7 @@ void session_start(const Child& c) {
   if (r < 0) fail(c, ChildStep::Setup, -1, r, "setsid");
 }
 
-void console_setup(const Child& c) {
+void console_setup(const Child& c, bool dev_console) {
   const ChildPlan& p = *c.plan;
   if (p.console_socket_fd < 0) return;
   long master = open_ptmx(c);
@@ -162,6 +162,10 @@ void console_setup(const Child& c) {
   for (int fd = 0; fd < 3; fd++) {
     r = sys::dup3(static_cast<int>(peer), fd, 0);
     if (r < 0) fail(c, ChildStep::Console, -1, r, "dup3");
+  }
+  if (!dev_console) {
+    sys::close(static_cast<int>(peer));
+    return;
   }
 
   long console = open_console_target(c);

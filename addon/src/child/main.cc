@@ -10,7 +10,6 @@
 #include "sys.h"
 
 namespace tsrun {
-namespace {
 
 // Above every fd the runtime may hold, for closing fds on a kernel without close_range.
 unsigned runtime_fd_bound() {
@@ -19,8 +18,6 @@ unsigned runtime_fd_bound() {
   uint64_t bound = lim.cur > lim.max ? lim.cur : lim.max;
   return bound > (1U << 20) ? (1U << 20) : static_cast<unsigned>(bound);
 }
-
-}  // namespace
 
 // Node ignores SIGPIPE/SIGXFSZ and handles others; ignored dispositions survive execve,
 // so every signal goes back to SIG_DFL. The mask stays full until the last steps.
@@ -85,11 +82,16 @@ void child_non_dumpable(const Child& c) {
   ns_write_sysctls(c);
   // The console before the masked and read-only paths (runc's order): /dev/console may
   // have to be created, and nothing it binds may land on them.
-  console_setup(c);
+  console_setup(c, true);
   rootfs_readonly_paths(c);
   rootfs_mask_paths(c);
   rootfs_readonly_root(c);
+  child_finish(c);
+}
 
+// The steps create and exec share, from the root's last use to execve.
+[[noreturn]] void child_finish(Child& c) {
+  const ChildPlan* plan = c.plan;
   // Everything that resolves a path or opens a file is done before the user's filter.
   char path[kMaxPathLen + 1];
   exec_prepare(c, path);

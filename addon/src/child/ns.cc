@@ -51,7 +51,7 @@ void become_root(const Child& c, ChildStep step, int index) {
 
 }  // namespace
 
-void ns_join_all(const Child& c) {
+void ns_join_all(Child& c) {
   const ChildPlan& p = *c.plan;
   for (uint32_t i = 0; i < p.n_joins; i++) {
     const NsJoin& j = p.joins[i];
@@ -59,7 +59,9 @@ void ns_join_all(const Child& c) {
     if (r < 0) fail(c, ChildStep::JoinNamespace, j.index, r, ns_name(j.type));
     sys::close(j.fd);  // done with it: no namespace fd reaches the container
     // Files we create must belong to a mapped id: act as the joined namespace's root.
-    if (j.type == CLONE_NEWUSER) become_root(c, ChildStep::JoinNamespace, j.index);
+    if (j.type != CLONE_NEWUSER) continue;
+    become_root(c, ChildStep::JoinNamespace, j.index);
+    ns_read_setgroups(c);
   }
 }
 
