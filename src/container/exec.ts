@@ -1,11 +1,235 @@
-// `exec`: run a new process in a running container. A stub until the joining half lands
-// (the addon's join mode, the sync ladder, waiting, signals, terminal).
+// `exec`: run one more process in a running (or created) container. The runtime opens
+// what the child joins on the container's init (its namespaces and its root, pinned by a
+// pidfd so a reused pid cannot redirect them), the child joins them in the addon's join
+// mode (child/join.cc), is placed in the container's cgroup, and gets the confinement of
+// the process to run, with create-time defaults from state.json. Without --detach the
+// runtime waits for it, forwarding signals, and exits with its status.
+import * as path from 'node:path';
+import { joinCgroups, hostCgroupFs } from '../cgroups/manager';
+import { readHostHierarchies } from '../cgroups/hierarchies';
+import type { Process, Spec } from '../config/types';
+import { nodeErrorText } from '../errno';
 import { TsrunError } from '../errors';
+import { namespaceFlags } from '../plan/constants';
+import { describeChildError } from '../plan/describe';
+import { buildExecPlan } from '../plan/exec-plan';
+import { compileSeccomp } from '../seccomp/compile';
+import { lockContainer } from '../state/lock';
+import { writeFileAtomic } from '../sys/atomic-file';
+import { native, type Native } from '../sys/native';
+import { readBoundingCapabilities, readProcessFacts } from '../sys/proc';
+import { connectConsoleSocket, openOwnConsoleSocket, receiveConsoleMaster } from './child-fds';
+import { cgroup2BirthDir } from './container-cgroups';
 import type { RuntimeContext } from './context';
-import type { ExecOptions } from './exec-request';
+import { recordedExec } from './exec-defaults';
+import { type ExecOptions, resolveExecProcess } from './exec-request';
+import { exitCodeOf, waitForwardingSignals } from './foreground';
+import { readImagePasswd } from './image-passwd';
+import { inheritedFds, socketActivation } from './inherited-fds';
+import { addonTransport, InitLadder } from './init-ladder';
+import { writeOomScoreAdj } from './init-proc';
+import { openInit } from './signal';
+import { containerStatus } from './status';
+import { checkTerminalOptions } from './terminal-options';
+import { startTerminalProxy, type TerminalProxy } from './terminal-proxy';
+
+/** OCI namespace type -> its file in /proc/PID/ns. */
+const NS_FILES: Readonly<Record<string, string>> = {
+  user: 'user',
+  mount: 'mnt',
+  uts: 'uts',
+  ipc: 'ipc',
+  network: 'net',
+  pid: 'pid',
+  cgroup: 'cgroup',
+  time: 'time',
+};
+
+interface Started {
+  pid: number;
+  pidfd: number;
+  process: Process;
+  /** The pty master to proxy; -1 when none. */
+  consoleMaster: number;
+}
 
 export function execContainer(ctx: RuntimeContext, opts: ExecOptions): number | Promise<number> {
-  void ctx;
-  void opts;
-  throw new TsrunError('ERR_TSRUN_USAGE', 'exec: not implemented yet');
+  const started = startProcess(ctx, opts);
+  if (opts.detach) {
+    native().close(started.pidfd);
+    return 0;
+  }
+  return waitForeground(ctx, started);
+}
+
+async function waitForeground(ctx: RuntimeContext, started: Started): Promise<number> {
+  const addon = native();
+  let proxy: TerminalProxy | null = null;
+  try {
+    if (started.consoleMaster >= 0)
+      proxy = startTerminalProxy(addon, started.consoleMaster, started.process.consoleSize, ctx.logger);
+    const status = await waitForwardingSignals(addon, started.pidfd, proxy !== null);
+    if (proxy) await proxy.drained;
+    return exitCodeOf(status);
+  } finally {
+    proxy?.close();
+    if (!proxy && started.consoleMaster >= 0) addon.close(started.consoleMaster);
+  }
+}
+
+/** Everything up to the process running (or failed, leaving nothing), under a shared
+ * lock: a delete waits until the process is in the container's cgroup. */
+function startProcess(ctx: RuntimeContext, opts: ExecOptions): Started {
+  const lock = lockContainer(ctx.store, opts.id, 'shared');
+  try {
+    return startLocked(ctx, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+function startLocked(ctx: RuntimeContext, opts: ExecOptions): Started {
+  const mark = (what: string): void => ctx.logger.debug(`exec ${opts.id}: ${what}`);
+  const record = ctx.store.require(opts.id);
+  const status = containerStatus(ctx.store, record);
+  if (status === 'stopped') throw new TsrunError('ERR_TSRUN_STATE', 'cannot exec in a stopped container');
+  if (status === 'paused' && !opts.ignorePaused)
+    throw new TsrunError('ERR_TSRUN_STATE', 'cannot exec in a paused container (use --ignore-paused to override)');
+  if (opts.cgroup !== undefined) throw new TsrunError('ERR_TSRUN_USAGE', '--cgroup: not supported yet');
+  const execRecord = recordedExec(record);
+  const proc = resolveExecProcess(execRecord.process, opts.request);
+  const terminal = checkTerminalOptions({ process: proc } as Spec, {
+    consoleSocket: opts.consoleSocket,
+    foreground: !opts.detach,
+  });
+  const seccomp = execRecord.seccomp ? compileSeccomp(execRecord.seccomp) : null;
+  const activation = socketActivation(opts.preserveFds);
+  const inheritFds = inheritedFds(activation.preserveFds);
+
+  const addon = native();
+  const fds: number[] = [];
+  let ladder: InitLadder | null = null;
+  let consoleMaster = -1;
+  try {
+    // The init pinned first: while its pidfd shows it alive, /proc/PID is that process.
+    const initPidfd = openInit(record);
+    if (initPidfd === null) throw new TsrunError('ERR_TSRUN_STATE', 'cannot exec in a stopped container');
+    fds.push(initPidfd);
+    const joins = openContainerNamespaces(addon, record.pid, execRecord.namespaces, fds);
+    const rootDir = `/proc/${record.pid}/root`;
+    const rootFd = openOnInit(addon, rootDir, 'root', fds);
+    const passwd = proc.env?.some((e) => e.startsWith('HOME=')) ? null : readImagePasswd(addon, rootDir);
+    assertAlive(addon, initPidfd);
+
+    const hierarchies = readHostHierarchies();
+    const birthDir = cgroup2BirthDir(record.cgroup, hierarchies);
+    const cgroupFd = birthDir ? addon.openReadOnly(birthDir) : -1;
+    if (cgroupFd >= 0) fds.push(cgroupFd);
+    const ownConsole = terminal === 'proxy' ? openOwnConsoleSocket(addon, fds) : null;
+    const consoleSocketFd = opts.consoleSocket
+      ? connectConsoleSocket(addon, opts.consoleSocket, fds)
+      : (ownConsole?.child ?? -1);
+    const { plan, warnings } = buildExecPlan(proc, {
+      containerId: record.id,
+      rootfs: record.rootfs,
+      joins,
+      rootFd,
+      cgroupFd,
+      passwd,
+      availableCaps: readBoundingCapabilities(),
+      seccomp,
+      newKeyring: !execRecord.noNewKeyring,
+      consoleSocketFd,
+      ...activation,
+      inheritFds,
+    });
+    for (const w of warnings) ctx.logger.warn(w);
+
+    const child = addon.spawn(plan);
+    fds.push(child.syncFd);
+    const describeAs = describedSpec(proc, execRecord.namespaces, record.pid);
+    ladder = new InitLadder(addonTransport(addon, child.syncFd), child, {
+      describe: (msg) => describeChildError(msg, describeAs),
+      trace: mark,
+    });
+    mark(`child ${child.pid} spawned`);
+    joinCgroups(hostCgroupFs, record.cgroup, child.pid, birthDir ? [birthDir] : []);
+    ladder.release();
+    ladder.followUntilReady({ initForked: (pid) => mark(`process ${pid} forked into the pid namespace`) });
+    const pid = ladder.pid;
+    if (!readProcessFacts(pid)) throw new TsrunError('ERR_TSRUN_CHILD', `exec'd process ${pid} vanished`);
+    writeOomScoreAdj(pid, { process: proc } as Spec);
+    if (opts.pidFile) writePidFile(opts.pidFile, pid);
+    if (ownConsole) consoleMaster = receiveConsoleMaster(addon, ownConsole.own);
+    ladder.detach();
+    mark(`process ${pid} runs`);
+    return { pid, pidfd: ladder.pidfd, process: proc, consoleMaster };
+  } catch (err) {
+    if (consoleMaster >= 0) addon.close(consoleMaster);
+    ladder?.kill();
+    throw err;
+  } finally {
+    for (const fd of fds) {
+      try {
+        addon.close(fd);
+      } catch {
+        // closing is best effort
+      }
+    }
+  }
+}
+
+/** An fd on /proc/PID/<what> of the init. */
+function openOnInit(addon: Native, file: string, what: string, fds: number[]): number {
+  try {
+    const fd = addon.openReadOnly(file);
+    fds.push(fd);
+    return fd;
+  } catch (err) {
+    throw new TsrunError('ERR_TSRUN_STATE', `open the container's ${what} (${file}): ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** The container's namespaces as its init holds them, user first (joining the others
+ * needs the capabilities it grants). */
+function openContainerNamespaces(
+  addon: Native,
+  pid: number,
+  types: string[],
+  fds: number[],
+): { type: number; fd: number }[] {
+  const ordered = [...new Set(types)].sort((a, b) => Number(b === 'user') - Number(a === 'user'));
+  return ordered.map((type) => {
+    const file = NS_FILES[type];
+    const flag = namespaceFlags[type];
+    if (!file || flag === undefined) throw new TsrunError('ERR_TSRUN_STATE', `unknown namespace type ${type} in state`);
+    return { type: flag, fd: openOnInit(addon, `/proc/${pid}/ns/${file}`, `${type} namespace`, fds) };
+  });
+}
+
+/** The init still alive after its files were opened: they are its, not a reused pid's. */
+function assertAlive(addon: Native, pidfd: number): void {
+  try {
+    addon.pidfdSignal(pidfd, 0);
+  } catch {
+    throw new TsrunError('ERR_TSRUN_STATE', 'cannot exec in a stopped container');
+  }
+}
+
+/** What describeChildError reads, for the process being exec'd: its fields, and the
+ * namespaces in the order of the plan's joins (a join failure names its file). */
+function describedSpec(proc: Process, types: string[], pid: number): Spec {
+  const ordered = [...new Set(types)].sort((a, b) => Number(b === 'user') - Number(a === 'user'));
+  const namespaces = ordered.map((type) => ({ type, path: `/proc/${pid}/ns/${NS_FILES[type] ?? type}` }));
+  return { ociVersion: '', process: proc, linux: { namespaces } } as Spec;
+}
+
+function writePidFile(file: string, pid: number): void {
+  try {
+    writeFileAtomic(path.resolve(file), String(pid));
+  } catch (err) {
+    throw new TsrunError('ERR_TSRUN_SYSCALL', `write pid file ${file}: ${nodeErrorText(err)}`, { cause: err });
+  }
 }

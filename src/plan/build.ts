@@ -1,6 +1,6 @@
 // spec + host facts -> InitPlan. Pure: every fact about the host (file kinds, cgroup
 // directories, available capabilities, opened fds) comes in through PlanContext.
-import type { Spec } from '../config/types';
+import type { Process, Spec } from '../config/types';
 import { MS_PRIVATE, MS_REC, MS_SLAVE, CLONE_NEWNET, CLONE_NEWUSER, propagationOptions } from './constants';
 import { planCapabilities, planRlimits, searchPath, withHome } from './creds';
 import { devSymlinks, planDevices } from './devices';
@@ -48,6 +48,12 @@ export interface PlanContext {
 const KEY_USR_SEARCH = 0x080000;
 const KEY_OTH_SEARCH = 0x08;
 
+/** In a user namespace the session keyring's owner is not the container's user: runc
+ * grants 'other' search there, 'user' search otherwise. */
+export function keyringPerm(userns: boolean): number {
+  return userns ? KEY_OTH_SEARCH : KEY_USR_SEARCH;
+}
+
 export interface PlanResult {
   plan: InitPlan;
   /** Things the config asked for that the host cannot give, for warnings. */
@@ -59,6 +65,55 @@ export interface PlanResult {
 function rootPropagations(rootfsPropagation: string | undefined): { before: number; after: number } {
   const requested = rootfsPropagation ? (propagationOptions[rootfsPropagation] ?? 0) : 0;
   return { before: MS_REC | (requested & MS_PRIVATE ? MS_PRIVATE : MS_SLAVE), after: requested };
+}
+
+/** The plan's part that says how the process runs: what create and exec share. */
+export type ProcessPlan = Pick<
+  InitPlan,
+  | 'rlimits'
+  | 'uid'
+  | 'gid'
+  | 'additionalGids'
+  | 'umask'
+  | 'capabilities'
+  | 'noNewPrivileges'
+  | 'seccomp'
+  | 'cwd'
+  | 'args'
+  | 'env'
+  | 'searchPath'
+>;
+
+/** `process` -> the plan's process part. `env` is the process's environment as it will
+ * be (HOME added, LISTEN_FDS...); capabilities the runtime lacks are left out, named in
+ * `unavailable`. */
+export function planProcess(
+  proc: Process,
+  env: string[],
+  availableCaps: bigint,
+  seccomp: { filter: Uint8Array; flags: number } | null,
+): { plan: ProcessPlan; unavailable: string[] } {
+  const { caps, unavailable } = planCapabilities(proc, availableCaps);
+  const plan: ProcessPlan = {
+    rlimits: planRlimits(proc),
+    uid: proc.user?.uid ?? 0,
+    gid: proc.user?.gid ?? 0,
+    additionalGids: proc.user?.additionalGids ?? [],
+    umask: proc.user?.umask ?? 0o022,
+    capabilities: caps,
+    noNewPrivileges: proc.noNewPrivileges === true,
+    seccomp,
+    cwd: proc.cwd ?? '/',
+    args: proc.args ?? [],
+    env,
+    searchPath: searchPath(env),
+  };
+  return { plan, unavailable };
+}
+
+/** The warning for a capability the runtime cannot grant. */
+export function unavailableCapWarning(name: string): string {
+  return `capability ${name} is not available to the runtime and is left out`;
 }
 
 export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
@@ -82,9 +137,9 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
       (m.type === 'bind' || (m.options ?? []).includes('rbind') || (m.options ?? []).includes('bind')),
   );
   const devices = devBound ? [] : planDevices(linux.devices ?? [], userns);
-  const { caps, unavailable } = planCapabilities(proc, ctx.availableCaps);
+  const processPart = planProcess(proc, env, ctx.availableCaps, ctx.seccomp ?? null);
   const propagation = rootPropagations(linux.rootfsPropagation);
-  const warnings = unavailable.map((c) => `capability ${c} is not available to the runtime and is left out`);
+  const warnings = processPart.unavailable.map(unavailableCapWarning);
   const plan: InitPlan = {
     joins: ctx.namespaces.joins.map((j, i) => ({ type: j.type, fd: ctx.joinFds[i] ?? -1, index: j.index })),
     newNamespaces: ctx.namespaces.newNamespaces,
@@ -105,21 +160,8 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
     sessionKeyring: ctx.newKeyring ? `_ses.${ctx.containerId}` : null,
-    // In a user namespace the keyring's owner is not the container's user: runc grants
-    // 'other' search there, 'user' search otherwise.
-    sessionKeyringPerm: userns ? KEY_OTH_SEARCH : KEY_USR_SEARCH,
-    rlimits: planRlimits(proc),
-    uid: proc.user?.uid ?? 0,
-    gid: proc.user?.gid ?? 0,
-    additionalGids: proc.user?.additionalGids ?? [],
-    umask: proc.user?.umask ?? 0o022,
-    capabilities: caps,
-    noNewPrivileges: proc.noNewPrivileges === true,
-    seccomp: ctx.seccomp ?? null,
-    cwd: proc.cwd ?? '/',
-    args: proc.args ?? [],
-    env,
-    searchPath: searchPath(env),
+    sessionKeyringPerm: keyringPerm(userns),
+    ...processPart.plan,
     fifoFd: ctx.fifoFd,
     consoleSocketFd: ctx.consoleSocketFd,
     preserveFds: ctx.preserveFds,
