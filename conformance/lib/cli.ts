@@ -21,6 +21,8 @@ export interface CliOpts {
   wrap?: string[];
   /** the runtime binary; default runtime() */
   runtime?: string;
+  /** fds handed to the runtime as its 3, 4, ... (--preserve-fds) */
+  extraFds?: number[];
 }
 
 let seq = 0;
@@ -37,7 +39,7 @@ export function runCli(bin: string, root: string, args: string[], dir: string, o
   try {
     r = spawnSync(argv[0] as string, argv.slice(1), {
       cwd: opts.cwd ?? dir,
-      stdio: ['ignore', out, err],
+      stdio: ['ignore', out, err, ...(opts.extraFds ?? [])],
       timeout: opts.timeoutMs ?? 60000,
       killSignal: 'SIGKILL',
       env: envForRuntime(),

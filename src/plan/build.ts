@@ -2,7 +2,7 @@
 // directories, available capabilities, opened fds) comes in through PlanContext.
 import type { Process, Spec } from '../config/types';
 import { MS_PRIVATE, MS_REC, MS_SLAVE, CLONE_NEWNET, CLONE_NEWUSER, propagationOptions } from './constants';
-import { planCapabilities, planRlimits, searchPath, withHome } from './creds';
+import { dedupEnv, planCapabilities, planRlimits, searchPath, withHome } from './creds';
 import { devSymlinks, planDevices } from './devices';
 import { planMounts, type CgroupMountSource } from './mounts';
 import { entersNamespace, type NamespacePlan } from './namespaces';
@@ -84,16 +84,17 @@ export type ProcessPlan = Pick<
   | 'searchPath'
 >;
 
-/** `process` -> the plan's process part. `env` is the process's environment as it will
- * be (HOME added, LISTEN_FDS...); capabilities the runtime lacks are left out, named in
+/** `process` -> the plan's process part. `environment` is the process's environment
+ * (HOME added, LISTEN_FDS...), each name kept once (dedupEnv); capabilities the runtime lacks are left out, named in
  * `unavailable`. */
 export function planProcess(
   proc: Process,
-  env: string[],
+  environment: string[],
   availableCaps: bigint,
   seccomp: { filter: Uint8Array; flags: number } | null,
 ): { plan: ProcessPlan; unavailable: string[] } {
   const { caps, unavailable } = planCapabilities(proc, availableCaps);
+  const env = dedupEnv(environment);
   const plan: ProcessPlan = {
     rlimits: planRlimits(proc),
     uid: proc.user?.uid ?? 0,

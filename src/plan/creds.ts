@@ -59,6 +59,23 @@ export function planRlimits(proc: Process): RlimitStep[] {
   }));
 }
 
+/** One entry per name, as runc's init sets them (one setenv each): where the name first
+ * appears, with its last value. */
+export function dedupEnv(env: readonly string[]): string[] {
+  const at = new Map<string, number>();
+  const out: string[] = [];
+  for (const entry of env) {
+    const eq = entry.indexOf('=');
+    const name = eq < 0 ? entry : entry.slice(0, eq);
+    const i = at.get(name);
+    if (i === undefined) {
+      at.set(name, out.length);
+      out.push(entry);
+    } else out[i] = entry;
+  }
+  return out;
+}
+
 /** The directories of PATH in the container's environment; empty entries are dropped. */
 export function searchPath(env: string[]): string[] {
   const entry = [...env].reverse().find((e) => e.startsWith('PATH='));

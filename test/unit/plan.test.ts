@@ -237,3 +237,13 @@ t.test('HOME from the container passwd when env has none (as runc), else kept', 
   spec.process!.env = ['HOME=/x'];
   t.same(buildInitPlan(spec, ctx(spec)).plan.env, ['HOME=/x']);
 });
+
+t.test('one entry per name: where it first appears, with its last value (runc sets each in turn)', async (t) => {
+  const spec = base();
+  spec.process!.env = ['PATH=/bin', 'A=1', 'B=2', 'A=3', 'HOME=/h', 'B', 'HOME=/i'];
+  t.same(buildInitPlan(spec, ctx(spec)).plan.env, ['PATH=/bin', 'A=3', 'B', 'HOME=/i']);
+  spec.process!.env = ['PATH=/a', 'PATH=/b'];
+  const plan = buildInitPlan(spec, ctx(spec)).plan;
+  t.same(plan.env, ['PATH=/b', 'HOME=/home/bob'], 'HOME added once');
+  t.same(plan.searchPath, ['/b'], 'the lookup uses the value the process gets');
+});
