@@ -213,6 +213,8 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
        r.field_str_array(o, w, "searchPath", kMaxEntries, kMaxPathLen, true, &d->search_path) &&
        r.field_num(o, w, "fifoFd", -1, kI32Max, &d->fifo_fd) &&
        r.field_num(o, w, "consoleSocketFd", -1, kI32Max, &d->console_socket_fd) &&
+       r.field_num(o, w, "consoleRows", 0, 65535, &d->console_rows) &&
+       r.field_num(o, w, "consoleCols", 0, 65535, &d->console_cols) &&
        r.field_num(o, w, "preserveFds", 0, 65536, &d->preserve_fds);
   if (!ok) return false;
   // Optional: absent means the caller passed none of the preserved range.

@@ -128,6 +128,8 @@ struct ChildPlan {
 
   int32_t fifo_fd;  // exec.fifo, O_RDWR; -1: no wait
   int32_t console_socket_fd;
+  uint32_t console_rows;  // process.consoleSize; 0 and 0: leave the pty's size
+  uint32_t console_cols;
   int32_t preserve_fds;
   const int32_t* inherit_fds;  // the fds of [3, 3 + preserve_fds) the caller passed
   uint32_t n_inherit_fds;

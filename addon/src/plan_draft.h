@@ -62,6 +62,7 @@ struct Draft {
   std::string cwd;
   std::vector<std::string> args, env, search_path;
   int32_t fifo_fd = -1, console_socket_fd = -1, preserve_fds = 0;
+  uint32_t console_rows = 0, console_cols = 0;
   std::vector<int32_t> inherit_fds;
 };
 

@@ -101,6 +101,8 @@ ChildPlan* lay_out(const Draft& d, Layout& l) {
   c.n_search_path = static_cast<uint32_t>(d.search_path.size());
   c.fifo_fd = d.fifo_fd;
   c.console_socket_fd = d.console_socket_fd;
+  c.console_rows = d.console_rows;
+  c.console_cols = d.console_cols;
   c.preserve_fds = d.preserve_fds;
   c.inherit_fds = l.copy(d.inherit_fds);
   c.n_inherit_fds = static_cast<uint32_t>(d.inherit_fds.size());

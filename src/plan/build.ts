@@ -112,6 +112,11 @@ export function planProcess(
   return { plan, unavailable };
 }
 
+/** process.consoleSize as the plan's rows and columns (0 and 0 without one). */
+export function consoleSize(proc: Process): { consoleRows: number; consoleCols: number } {
+  return { consoleRows: proc.consoleSize?.height ?? 0, consoleCols: proc.consoleSize?.width ?? 0 };
+}
+
 /** The warning for a capability the runtime cannot grant. */
 export function unavailableCapWarning(name: string): string {
   return `capability ${name} is not available to the runtime and is left out`;
@@ -165,6 +170,7 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     ...processPart.plan,
     fifoFd: ctx.fifoFd,
     consoleSocketFd: ctx.consoleSocketFd,
+    ...consoleSize(proc),
     preserveFds: ctx.preserveFds,
     inheritFds: ctx.inheritFds,
   };

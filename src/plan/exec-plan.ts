@@ -2,7 +2,7 @@
 // a child in join mode (plan.rootFd >= 0). Pure, like build.ts: no rootfs work, no new
 // namespace; the process part is create's (planProcess).
 import type { Process } from '../config/types';
-import { keyringPerm, planProcess, unavailableCapWarning, type PlanResult } from './build';
+import { consoleSize, keyringPerm, planProcess, unavailableCapWarning, type PlanResult } from './build';
 import { CLONE_NEWUSER } from './constants';
 import { withHome } from './creds';
 import type { InitPlan } from './types';
@@ -58,6 +58,7 @@ export function buildExecPlan(proc: Process, ctx: ExecPlanContext): PlanResult {
     ...processPart.plan,
     fifoFd: -1,
     consoleSocketFd: ctx.consoleSocketFd,
+    ...consoleSize(proc),
     preserveFds: ctx.preserveFds,
     inheritFds: ctx.inheritFds,
   };

@@ -182,6 +182,10 @@ export interface InitPlan {
   fifoFd: number;
   /** fd of a connected console socket, -1 when process.terminal is false. */
   consoleSocketFd: number;
+  /** process.consoleSize for the new pty (TIOCSWINSZ), as runc sets it; 0 and 0 leave the
+   * kernel's 0x0. Only with a console socket. */
+  consoleRows: number;
+  consoleCols: number;
   /** Number of fds after stdio that survive into the container (--preserve-fds). */
   preserveFds: number;
   /** The fds of 3..3+preserveFds-1 the caller really passed; the child closes every other

@@ -260,6 +260,8 @@ export function basePlan(sb: Sandbox, over: Partial<InitPlan> = {}): InitPlan {
     searchPath: ['/usr/bin', '/bin'],
     fifoFd: -1,
     consoleSocketFd: -1,
+    consoleRows: 0,
+    consoleCols: 0,
     preserveFds: 0,
     inheritFds: [],
     ...over,

@@ -251,18 +251,31 @@ t.test("a cwd through the image's symlinks stays inside the container root", asy
   t.equal(h.cli(['delete', '-f', id]).code, 0);
 });
 
-t.test('-t with --console-socket: the master goes to the socket, the process has a pty', async (t) => {
+t.test('a terminal with --console-socket: the master goes to the socket, sized as asked', async (t) => {
   const id = h.id('exec');
   const bundle = running(id);
   const sock = path.join(bundle, 'exec.sock');
   const received = path.join(bundle, 'exec.out');
   const { done } = await startConsoleReceiver(sock, received, t);
-  const r = h.cli(['exec', '-t', '--console-socket', sock, id, '/bin/sh', '-c', 'tty; [ -t 0 ] && echo TTY-IN']);
+  const file = path.join(bundle, 'exec-process.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      terminal: true,
+      consoleSize: { height: 19, width: 63 },
+      user: { uid: 0, gid: 0 },
+      args: ['/bin/sh', '-c', 'tty; [ -t 0 ] && echo TTY-IN; stty size'],
+      env: ['PATH=/bin'],
+      cwd: '/',
+    }),
+  );
+  const r = h.cli(['exec', '--console-socket', sock, '--process', file, id]);
   t.equal(r.code, 0, r.stderr);
   t.equal(await done, 0, 'the pty closed when the process exited');
   const out = fs.readFileSync(received, 'utf8');
   t.match(out, /^\/dev\/pts\/\d+\r?$/m, "a pty of the container's devpts");
   t.match(out, /TTY-IN/, 'stdin is the terminal');
+  t.match(out, /^19 63\r?$/m, 'the size of process.consoleSize');
   failsWith(
     t,
     h.cli(['exec', '--console-socket', sock, id, '/bin/true']),

@@ -338,6 +338,18 @@ t.test('create --console-socket: the engine gets the pty master, the process has
   t.equal(h.cli(['delete', id]).code, 0);
 });
 
+t.test('process.consoleSize is the size of the pty sent to the console socket', async (t) => {
+  const id = h.id();
+  const bundle = h.bundle(id, (s) => {
+    s.process!.terminal = true;
+    s.process!.consoleSize = { height: 37, width: 91 };
+    s.process!.args = ['/bin/sh', '-c', 'stty size'];
+  });
+  const out = await runWithConsole(h, bundle, id, t);
+  t.match(out, /^37 91\r?$/m, 'stty size inside');
+  t.equal(h.cli(['delete', id]).code, 0);
+});
+
 t.test('terminal without a console socket, or a socket without a terminal, is refused cleanly', async (t) => {
   const id = h.id();
   const r = h.cli(['create', '--bundle', h.bundle(id, (s) => (s.process!.terminal = true)), id]);

@@ -96,6 +96,8 @@ const planA: Full<InitPlan> = {
   searchPath: ['/a/bin'],
   fifoFd: 14,
   consoleSocketFd: 15,
+  consoleRows: 24,
+  consoleCols: 80,
   preserveFds: 2,
   inheritFds: [4],
 };
@@ -161,6 +163,8 @@ const planB: Full<InitPlan> = {
   searchPath: ['/b/bin', '/usr/bin'],
   fifoFd: -1,
   consoleSocketFd: -1,
+  consoleRows: 0,
+  consoleCols: 0,
   preserveFds: 3,
   inheritFds: [3, 5],
 };

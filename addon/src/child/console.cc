@@ -151,6 +151,13 @@ void console_setup(const Child& c, bool dev_console) {
   if (r < 0) fail(c, ChildStep::Console, -1, r, "pty peer");
   if (!is_pty_peer(st)) fail(c, ChildStep::Console, -1, ENOTTY, "pty peer is not a pty");
 
+  if (p.console_rows != 0 || p.console_cols != 0) {
+    struct winsize ws {};
+    ws.ws_row = static_cast<unsigned short>(p.console_rows);
+    ws.ws_col = static_cast<unsigned short>(p.console_cols);
+    r = sys::ioctl(static_cast<int>(master), TIOCSWINSZ, reinterpret_cast<long>(&ws));
+    if (r < 0) fail(c, ChildStep::Console, -1, r, "process.consoleSize");
+  }
   r = send_master(p.console_socket_fd, static_cast<int>(master));
   if (r < 0) fail(c, ChildStep::Console, -1, r, "console socket");
   sys::close(static_cast<int>(master));
