@@ -141,8 +141,8 @@ Napi::Object plan_echo(Napi::Env env, const ChildPlan& p) {
                masked_paths, n_masked_paths, readonly_paths, n_readonly_paths, sysctls, n_sysctls, hostname, domainname,
                session_keyring, session_keyring_perm, rlimits, n_rlimits, uid, gid, additional_gids, n_additional_gids,
                umask, has_capabilities, caps, no_new_privileges, seccomp_filter, seccomp_insns, seccomp_flags, cwd,
-               argv, argc, envp, search_path, n_search_path, fifo_fd, console_socket_fd, console_rows, console_cols, preserve_fds, inherit_fds,
-               n_inherit_fds] = p;
+               argv, argc, envp, search_path, n_search_path, fifo_fd, console_socket_fd, console_rows, console_cols,
+               preserve_fds, inherit_fds, n_inherit_fds] = p;
   Napi::Object o = e.object();
   o.Set("joins", e.objects(joins, n_joins, [&](const NsJoin& j) { return join(e, j); }));
   o.Set("newNamespaces", e.num(static_cast<double>(new_namespaces)));

@@ -47,7 +47,8 @@ bool lift_plan_fds(ChildPlan* plan, LiftedFds* lifted) {
     if (!lifted->lift(&const_cast<NsJoin*>(plan->joins)[i].fd)) return false;
   for (uint32_t i = 0; i < plan->n_mounts; i++)
     if (!lifted->lift(&const_cast<MountPlan*>(plan->mounts)[i].source_tree_fd)) return false;
-  return lifted->lift(&plan->cgroup_fd) && lifted->lift(&plan->root_fd) && lifted->lift(&plan->fifo_fd) && lifted->lift(&plan->console_socket_fd);
+  return lifted->lift(&plan->cgroup_fd) && lifted->lift(&plan->root_fd) && lifted->lift(&plan->fifo_fd) &&
+         lifted->lift(&plan->console_socket_fd);
 }
 
 }  // namespace
