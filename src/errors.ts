@@ -1,5 +1,6 @@
 // One error type for everything a user can cause. The CLI's single catch prints
-// `message` as one line and exits 1; tests match `code`, not wording.
+// `message` as one line and exits with `exitStatus` (1 unless a command says otherwise);
+// tests match `code`, not wording.
 
 export type ErrorCode =
   | 'ERR_TSRUN_CONFIG' // config.json is missing, malformed, invalid or asks for what we lack
@@ -12,12 +13,16 @@ export type ErrorCode =
   | 'ERR_TSRUN_HOOK'; // a hook of config.json failed, or ran past its timeout
 
 export class TsrunError extends Error {
+  /** The runtime's exit status for this error. */
+  readonly exitStatus: number;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; exitStatus?: number },
   ) {
     super(message, options);
+    this.exitStatus = options?.exitStatus ?? 1;
   }
 }
 

@@ -113,9 +113,24 @@ export const commands: CommandSpec[] = [
     flags: execFlags,
     passThrough: true,
     run(ctx, args, flags, extra) {
-      const { execOptions }: typeof import('./exec-options') = require('./exec-options');
+      const { checkExecFlagValues, execOptions }: typeof import('./exec-options') = require('./exec-options');
+      checkExecFlagValues(flags);
       const { execContainer }: typeof import('../container/exec') = require('../container/exec');
-      return execContainer(ctx, execOptions(args, flags, extra));
+      // runc's words and status for any failure once its arguments are counted: engines
+      // (conmon) read "exec failed: ..." and the 255.
+      const failed = (err: unknown): never => {
+        const e = err as TsrunError;
+        throw new TsrunError(e.code ?? 'ERR_TSRUN_CHILD', `exec failed: ${(err as Error).message}`, {
+          cause: err,
+          exitStatus: 255,
+        });
+      };
+      try {
+        const status = execContainer(ctx, execOptions(args, flags, extra));
+        return typeof status === 'number' ? status : status.catch(failed);
+      } catch (err) {
+        return failed(err);
+      }
     },
   },
   {

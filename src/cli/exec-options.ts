@@ -22,8 +22,6 @@ function list(value: Flags[string]): string[] {
 }
 
 function execRequest(flags: Flags, command: string[]): ExecRequest {
-  // runc's flag parser reads the gids as numbers, whichever form: a bad one is a usage error.
-  parseAdditionalGids(list(flags['additional-gids']));
   const file = text(flags.process);
   if (file !== undefined) return { kind: 'file', process: loadProcessFile(file) };
   if (command.length === 0) throw new TsrunError('ERR_TSRUN_USAGE', 'exec args cannot be empty');
@@ -44,6 +42,13 @@ function execRequest(flags: Flags, command: string[]): ExecRequest {
   if (flags.tty === true) request.tty = true;
   if (flags['no-new-privs'] === true) request.noNewPrivs = true;
   return { kind: 'flags', flags: request };
+}
+
+/** The flag values runc's flag parser reads as numbers: a bad one is a usage error
+ * (exit 1), found before anything else is looked at. */
+export function checkExecFlagValues(flags: Flags): void {
+  parsePreserveFds(flags['preserve-fds']);
+  parseAdditionalGids(list(flags['additional-gids']));
 }
 
 export function execOptions(args: Record<string, string | undefined>, flags: Flags, command: string[]): ExecOptions {

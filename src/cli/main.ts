@@ -113,7 +113,7 @@ async function main(args: string[]): Promise<void> {
     process.exitCode = await dispatch(args);
   } catch (err) {
     report(err);
-    process.exitCode = 1;
+    process.exitCode = err instanceof TsrunError ? err.exitStatus : 1;
   }
 }
 

@@ -11,9 +11,10 @@ const h = harness(t);
 
 const stateJson = (id: string) => JSON.parse(fs.readFileSync(path.join(h.root, id, 'state.json'), 'utf8'));
 
-function failsWith(t: Test, args: string[], message: string): void {
+/** One line; exit 1 for what runc's flag parser refuses, 255 for the rest (runc's exec). */
+function failsWith(t: Test, args: string[], message: string, status = 1): void {
   const r = h.cli(args);
-  t.equal(r.code, 1, `${args.join(' ')}: exit 1`);
+  t.equal(r.code, status, `${args.join(' ')}: exit ${status}`);
   t.equal(r.stderr, `tsrun: ${message}\n`, `${args.join(' ')}: one line`);
 }
 
@@ -46,9 +47,9 @@ t.test('create writes what exec needs into state.json, from config.json at creat
   t.equal(h.cli(['delete', '--force', id]).code, 0);
 });
 
-t.test("exec's command-line errors: one line, exit 1", async (t) => {
+t.test("exec's command-line errors: one line, exit 1 from the flag parser, else 255 (runc's)", async (t) => {
   failsWith(t, ['exec'], '"exec" requires a minimum of 1 argument(s)');
-  failsWith(t, ['exec', '-t', 'nosuch'], 'exec args cannot be empty');
+  failsWith(t, ['exec', '-t', 'nosuch'], 'exec failed: exec args cannot be empty', 255);
   failsWith(t, ['exec', '--preserve-fds', 'x', 'nosuch', 'ls'], 'invalid value "x" for flag --preserve-fds');
   failsWith(
     t,
@@ -57,7 +58,12 @@ t.test("exec's command-line errors: one line, exit 1", async (t) => {
   );
   const bad = path.join(h.tmp, 'bad-process.json');
   fs.writeFileSync(bad, JSON.stringify({ cwd: 'rel', args: ['ls'] }));
-  failsWith(t, ['exec', '-p', bad, 'nosuch'], `--process ${bad}: process.cwd: must be an absolute path, got "rel"`);
+  failsWith(
+    t,
+    ['exec', '-p', bad, 'nosuch'],
+    `exec failed: --process ${bad}: process.cwd: must be an absolute path, got "rel"`,
+    255,
+  );
   const help = h.cli(['exec', '--help']);
   t.equal(help.code, 0);
   for (const flag of ['-e, --env', '-g, --additional-gids', '-c, --cap', '--ignore-paused', '--cgroup'])

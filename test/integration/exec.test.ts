@@ -55,9 +55,10 @@ function nsLinks(pid: number): Record<string, string> {
 
 const inode = (link: string): number => Number(/\[(\d+)\]/.exec(link)?.[1]);
 
-/** One line on stderr, exit 1, matching `pattern`. */
+/** One line on stderr, runc's exec failure status 255, matching `pattern`. */
 function failsWith(t: Test, r: { code: number; stderr: string }, pattern: RegExp, what: string): void {
-  t.equal(r.code, 1, `${what}: exit 1`);
+  t.equal(r.code, 255, `${what}: exit 255`);
+  t.match(r.stderr, /^tsrun: exec failed: /, `${what}: runc's prefix`);
   t.equal(r.stderr.trim().split('\n').length, 1, `${what}: one line (${r.stderr.trim()})`);
   t.match(r.stderr, pattern, what);
 }

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import t from 'tap';
 import { commands, type CommandSpec } from '../../src/cli/commands';
-import { execOptions } from '../../src/cli/exec-options';
+import { checkExecFlagValues, execOptions } from '../../src/cli/exec-options';
 import { type ParsedCommand, parseCommandArgs, parseOptions } from '../../src/cli/parse';
 import { TsrunError } from '../../src/errors';
 
@@ -33,8 +33,10 @@ function thrown(fn: () => unknown): TsrunError {
 }
 
 /** The command line as exec's handler turns it into ExecOptions. */
+/** What the exec command's handler does with its arguments: the flag values first. */
 function exec(rest: string[]) {
   const p = parsed('exec', rest);
+  checkExecFlagValues(p.flags);
   return execOptions(p.positional, p.flags, p.extra);
 }
 
