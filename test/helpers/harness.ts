@@ -348,13 +348,16 @@ export function chownForUserns(bundle: string): void {
 /** Starts test/helpers/console-receiver.py on the unix socket `sock`, killed at the end of
  * the test if still running: it takes the pty master sent over the socket (Node cannot take
  * SCM_RIGHTS) and copies what the container writes on its terminal into `received`. Resolves
- * once it listens; `done` resolves with its exit code once the pty closed. */
+ * once it listens; `done` resolves with its exit code once the pty closed. `typed` is written
+ * into the master first, as a user at the engine's end types. */
 export async function startConsoleReceiver(
   sock: string,
   received: string,
   t: { teardown(fn: () => void): void },
+  typed?: string,
 ): Promise<{ receiver: ChildProcess; done: Promise<number | null> }> {
-  const receiver = spawn('python3', [path.join(__dirname, 'console-receiver.py'), sock, received], {
+  const args = [path.join(__dirname, 'console-receiver.py'), sock, received, ...(typed === undefined ? [] : [typed])];
+  const receiver = spawn('python3', args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const done = new Promise<number | null>((r) => receiver.on('exit', (c) => r(c)));

@@ -292,12 +292,21 @@ t.test('a terminal with --console-socket: the master goes to the socket, sized a
   t.equal(h.cli(['delete', '-f', id]).code, 0);
 });
 
-t.test('-t without a console socket proxies the pty to the caller', async (t) => {
+t.test('-t without a console socket proxies the pty to the caller, resizes included', async (t) => {
   const id = h.id('exec');
   running(id);
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
-  const script = 'tty; echo "size $(stty size)"; echo READY; read line; echo "got:$line"; exit 5';
+  const script = [
+    `trap 'echo "winch $(stty size)"' WINCH`,
+    'tty',
+    'echo "size $(stty size)"',
+    'echo READY',
+    // read returns early on the trapped signal: read again.
+    'read line || read line',
+    'echo "got:$line"',
+    'exit 5',
+  ].join('\n');
   const r = spawnSync(
     'python3',
     [
@@ -306,7 +315,7 @@ t.test('-t without a console socket proxies the pty to the caller', async (t) =>
       '31',
       '--cols',
       '71',
-      JSON.stringify([{ expect: 'READY' }, { send: 'typed\r' }]),
+      JSON.stringify([{ expect: 'READY' }, { resize: [40, 100] }, { expect: 'winch 40 100' }, { send: 'typed\r' }]),
       '--',
       h.binary,
       '--root',
@@ -324,6 +333,7 @@ t.test('-t without a console socket proxies the pty to the caller', async (t) =>
   const run = JSON.parse(r.stdout) as { output: string; status: number; termios: { before: any; after: any } };
   t.match(run.output, /^\/dev\/pts\/\d+\r?$/m, 'a pty');
   t.match(run.output, /size 31 71/, "the caller's size");
+  t.match(run.output, /winch 40 100/, 'a resize of the caller reaches the process with the new size');
   t.match(run.output, /got:typed/, 'typed input reaches the process');
   t.equal(run.status, 5, 'exit status');
   t.equal(run.termios.after.attrs, run.termios.before.attrs, "the caller's terminal is restored");
@@ -338,5 +348,63 @@ t.test('--no-pivot container: the process sees the container root, not the host'
   fs.writeFileSync(path.join(bundle, 'rootfs', 'marker'), 'inside');
   const r = h.cli(['exec', id, '/bin/cat', '/marker']);
   t.equal(r.stdout, 'inside', "the init's root");
+  t.equal(h.cli(['delete', '-f', id]).code, 0);
+});
+
+t.test('as conmon and containerd do: a command typed into the received master runs', async (t) => {
+  const id = h.id('exec');
+  // create --console-socket: the init is a shell reading the terminal.
+  const bundle = h.bundle(id, (s) => {
+    s.process!.terminal = true;
+    s.process!.args = ['/bin/sh'];
+  });
+  const initSock = path.join(bundle, 'init.sock');
+  const initOut = path.join(bundle, 'init.out');
+  const init = await startConsoleReceiver(initSock, initOut, t, 'echo init-$((6*7)); exit 3\n');
+  t.equal(h.cli(['create', '--console-socket', initSock, '--bundle', bundle, id]).code, 0, 'create');
+  t.equal(h.cli(['start', id]).code, 0, 'start');
+  t.equal(await init.done, 0, 'the init ended, its pty closed');
+  t.match(fs.readFileSync(initOut, 'utf8'), /^init-42\r?$/m, 'the typed command ran in the container');
+  t.equal(h.cli(['delete', id]).code, 0);
+
+  const id2 = h.id('exec');
+  running(id2);
+  const sock = path.join(h.tmp, `${id2}.sock`);
+  const out = path.join(h.tmp, `${id2}.out`);
+  const ex = await startConsoleReceiver(sock, out, t, 'echo exec-$((6*7)); exit 4\n');
+  const r = h.cli(['exec', '-t', '--console-socket', sock, id2, '/bin/sh']);
+  t.equal(r.code, 4, "exec's status is the shell's");
+  t.equal(await ex.done, 0, 'its pty closed');
+  t.match(fs.readFileSync(out, 'utf8'), /^exec-42\r?$/m, 'the typed command ran in the exec’d shell');
+  t.equal(h.cli(['delete', '-f', id2]).code, 0);
+});
+
+t.test("each engine's real process.json runs (ctr, docker, podman)", async (t) => {
+  const id = h.id('exec');
+  running(id);
+  const dir = path.resolve(__dirname, '..', '..', '..', 'shared', 'configs');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('-process.json'));
+  t.ok(files.length >= 4, `${files.length} process files`);
+  for (const f of files) {
+    const r = h.cli(['exec', '--process', path.join(dir, f), id]);
+    t.equal(r.code, 0, `${f}: ${r.stderr}`);
+    const args = (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { args: string[] }).args;
+    if (args[0] === 'id') t.match(r.stdout, /^uid=1000\b.* gid=1000\b/, `${f}: runs as its user`);
+  }
+  t.equal(h.cli(['delete', '-f', id]).code, 0);
+});
+
+t.test('no signal of the runtime is blocked or ignored in the process, no runtime variable in its env', async (t) => {
+  const id = h.id('exec');
+  running(id, (s) => (s.process!.env = ['PATH=/bin']));
+  // Node ignores SIGPIPE and blocks nothing in the main thread; the child must undo both.
+  const r = h.cli(['exec', id, '/bin/cat', '/proc/self/status'], {
+    env: { ...process.env, TSRUN_LEAK_CANARY: 'x' },
+  });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /^SigBlk:\s+0+$/m, 'nothing blocked');
+  t.match(r.stdout, /^SigIgn:\s+0+$/m, 'nothing ignored');
+  const env = h.cli(['exec', id, '/bin/env'], { env: { ...process.env, TSRUN_LEAK_CANARY: 'x' } });
+  t.same(env.stdout.trim().split('\n').sort(), ['HOME=/root', 'PATH=/bin'], "exactly the container's env");
   t.equal(h.cli(['delete', '-f', id]).code, 0);
 });
