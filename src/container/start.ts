@@ -38,24 +38,32 @@ function startLocked(ctx: RuntimeContext, id: string): void {
   const pidfd = openInit(record);
   if (pidfd === null) throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
   const fifo = ctx.store.fifoPath(id);
-  // Opened before the byte: a report written by an init that exits at once stays readable.
-  const report = record.startContainerHooks ? openStartHooksReport(ctx, id) : -1;
+  let report = -1;
+  let released = false;
   try {
-    const released = native().releaseFifo(fifo, pidfd, START_TIMEOUT_MS);
+    // Opened before the byte: a report written by an init that exits at once stays readable.
+    if (record.startContainerHooks) report = openStartHooksReport(ctx, id);
+    released = native().releaseFifo(fifo, pidfd, START_TIMEOUT_MS);
     if (!released) throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
     if (report >= 0) awaitStartHooks(report, pidfd);
   } finally {
     native().close(pidfd);
     if (report >= 0) fs.closeSync(report);
-    for (const file of [fifo, ctx.store.startHooksFifoPath(id)]) {
-      try {
-        fs.unlinkSync(file);
-      } catch {
-        // a concurrent start removed it already, or there is none
-      }
-    }
+    // Taken: the container is started (or, its startContainer hooks failed, stopping).
+    if (released) removeFifos(ctx, id, report >= 0);
   }
   runPoststart(ctx, record);
+}
+
+function removeFifos(ctx: RuntimeContext, id: string, startHooks: boolean): void {
+  const files = [ctx.store.fifoPath(id), ...(startHooks ? [ctx.store.startHooksFifoPath(id)] : [])];
+  for (const file of files) {
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      // a concurrent start removed it already
+    }
+  }
 }
 
 function openStartHooksReport(ctx: RuntimeContext, id: string): number {

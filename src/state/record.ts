@@ -55,6 +55,7 @@ const isRecordedHooks: Check = (v) => isObject(v) && isHookList(v.poststart) && 
 const optionalFields: Field<ContainerRecord>[] = [
   ['resources', isObject, 'must be an object'],
   ['hooks', isRecordedHooks, 'must be {"poststart": [HOOK], "poststop": [HOOK]}'],
+  ['startContainerHooks', (v) => v === true, 'must be true when present'],
 ];
 
 const cleanupFields: Field<CleanupRecord>[] = [

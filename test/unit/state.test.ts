@@ -105,6 +105,10 @@ t.test('store: a state.json that is not a whole record is one error naming the f
     [JSON.stringify(record('b')), `${file}: id: is "b", not the directory's name "a"`],
     [JSON.stringify({ ...record('a'), version: 9 }), `${file}: written by an incompatible tsrun (version 9)`],
     [JSON.stringify({ ...record('a'), resources: [] }), `${file}: resources: must be an object`],
+    [
+      JSON.stringify({ ...record('a'), startContainerHooks: 'yes' }),
+      `${file}: startContainerHooks: must be true when present`,
+    ],
   ];
   for (const [text, message] of cases) {
     fs.writeFileSync(file, text);
@@ -115,6 +119,9 @@ t.test('store: a state.json that is not a whole record is one error naming the f
   const withResources = { ...record('a'), resources: { pids: { limit: 5 } } };
   fs.writeFileSync(file, JSON.stringify(withResources));
   t.same(store.load('a'), withResources, 'the resources update keeps');
+  const withStartHooks = { ...record('a'), startContainerHooks: true };
+  fs.writeFileSync(file, JSON.stringify(withStartHooks));
+  t.same(store.load('a'), withStartHooks, 'a container with startContainer hooks says so');
 });
 
 t.test('store: remains keeps the fields that still have their type, and a whole cleanup.json', async (t) => {
