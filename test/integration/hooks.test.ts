@@ -347,7 +347,11 @@ t.test('createContainer and startContainer fire once each, in order, in the cont
     createRuntime: [hook('createRuntime')],
     createContainer: [{ path: createContainer }],
     startContainer: [{ path: start.path }],
-    poststart: [hook('poststart')],
+    // The startContainer hook writes inside the container: a poststart hook sees its record.
+    poststart: [
+      { path: script('saw-start.sh', `test -s ${start.log}/order && echo "saw-startContainer" >> ${dir}/order`) },
+      hook('poststart'),
+    ],
     poststop: [hook('poststop')],
   })(config);
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
@@ -386,14 +390,14 @@ t.test('createContainer and startContainer fire once each, in order, in the cont
   t.same(foreignFds(start.log, 'startContainer'), [], 'startContainer: no runtime fd');
   t.same(
     order(dir).map((l) => l.split(' ')[0]),
-    ['prestart', 'createRuntime', 'createContainer', 'poststart'],
-    'start: poststart after startContainer',
+    ['prestart', 'createRuntime', 'createContainer', 'saw-startContainer', 'poststart'],
+    'start: startContainer, then poststart',
   );
   t.ok(isRunning(pid), 'the process runs');
   t.equal(h.cli(['delete', '--force', id]).code, 0);
   t.same(
     order(dir).map((l) => l.split(' ')[0]),
-    ['prestart', 'createRuntime', 'createContainer', 'poststart', 'poststop'],
+    ['prestart', 'createRuntime', 'createContainer', 'saw-startContainer', 'poststart', 'poststop'],
   );
 });
 
