@@ -25,7 +25,8 @@
         "src/child/creds.cc",
         "src/child/keyring.cc",
         "src/child/seccomp.cc",
-        "src/child/exec.cc"
+        "src/child/exec.cc",
+        "src/child/hooks.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

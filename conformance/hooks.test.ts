@@ -1,6 +1,7 @@
-// Hooks that run in the runtime's namespaces (config.md "POSIX-platform Hooks", runtime.md
-// "Lifecycle"): prestart and createRuntime during create, poststart after start, poststop
-// after delete; each gets the container's state on stdin; what a failure does.
+// Hooks (config.md "POSIX-platform Hooks", runtime.md "Lifecycle"): prestart and
+// createRuntime during create, poststart after start, poststop after delete, all in the
+// runtime's namespaces; createContainer during create and startContainer during start, in
+// the container's; each gets the container's state on stdin; what a failure does.
 // runtime-tools: hooks, hooks_stdin, prestart, prestart_fail, poststart, poststart_fail,
 // poststop, poststop_fail.
 import t, { type Test } from 'tap';
@@ -17,7 +18,7 @@ const KINDS = ['prestart', 'createRuntime', 'poststart', 'poststop'] as const;
 type Kind = (typeof KINDS)[number];
 
 /** A recording hook: appends `KIND MNT-NS` to DIR/order and its stdin to DIR/KIND.state. */
-function recorder(dir: string): (kind: Kind) => { path: string; args: string[] } {
+function recorder(dir: string): (kind: Kind | 'createContainer') => { path: string; args: string[] } {
   const file = path.join(dir, 'record.sh');
   fs.writeFileSync(
     file,
@@ -153,5 +154,105 @@ t.test('a failing poststop hook is a warning: delete succeeds', async (t: Test) 
     'the next poststop hook ran',
     runcDeviation('the hooks after a failing one do not run'),
   );
+  t.equal(h.state(b.id), undefined, 'the container is gone');
+});
+
+/** A recording hook inside the rootfs at /record.sh, writing to the container's /hook-records
+ * (rootfs/hook-records on the host): startContainer's path resolves in the container. */
+function recorderInRootfs(rootfs: string): { hook: { path: string; args: string[] }; dir: string } {
+  const dir = path.join(rootfs, 'hook-records');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(
+    path.join(rootfs, 'record.sh'),
+    '#!/bin/sh\n/bin/cat > /hook-records/"$1".state\necho "$1 $(/bin/readlink /proc/self/ns/mnt)" >> /hook-records/order\n',
+    { mode: 0o755 },
+  );
+  return { hook: { path: '/record.sh', args: ['record.sh', 'startContainer'] }, dir };
+}
+
+t.test('createContainer runs in create, startContainer in start, both in the container', async (t: Test) => {
+  const { b, dir } = hooked((rec) => ({
+    createRuntime: [rec('createRuntime')],
+    createContainer: [rec('createContainer')],
+    poststart: [rec('poststart')],
+  }));
+  // The startContainer hook lives only in the rootfs.
+  const config = JSON.parse(fs.readFileSync(path.join(b.dir, 'config.json'), 'utf8'));
+  const { hook, dir: inside } = recorderInRootfs(b.rootfs);
+  config.hooks.startContainer = [hook];
+  fs.writeFileSync(path.join(b.dir, 'config.json'), JSON.stringify(config));
+
+  t.equal(h.create(b).code, 0, 'create');
+  t.same(
+    kindsRun(dir),
+    ['createRuntime', 'createContainer'],
+    `createContainer after createRuntime, during create ${spec('config.md', 'The createContainer hooks MUST be called as part of the create operation', ['hooks'])}`,
+    runcDeviation(RUNC_EARLY_POSTSTART),
+  );
+  t.same(kindsRun(dir).slice(0, 2), ['createRuntime', 'createContainer'], 'createContainer after createRuntime');
+  const pid = h.state(b.id)?.pid;
+  const containerNs = fs.readlinkSync(`/proc/${pid}/ns/mnt`);
+  t.equal(
+    order(dir)[1]?.split(' ')[1],
+    containerNs,
+    `createContainer runs in the container's mount namespace ${spec('config.md', 'executed in the container namespace', ['hooks'])}`,
+  );
+  t.not(containerNs, hostMountNs);
+  t.match(
+    JSON.parse(fs.readFileSync(path.join(dir, 'createContainer.state'), 'utf8')),
+    { id: b.id, status: 'creating', bundle: b.dir },
+    'createContainer reads the state',
+  );
+  t.notOk(fs.existsSync(path.join(inside, 'order')), 'startContainer has not run yet');
+
+  t.equal(h.cli(['start', b.id]).code, 0, 'start');
+  t.same(
+    fs.readFileSync(path.join(inside, 'order'), 'utf8').trim().split(' '),
+    ['startContainer', containerNs],
+    `startContainer ran once, resolved and run in the container ${spec('config.md', 'The startContainer hooks MUST be called as part of the start operation', ['hooks'])}`,
+  );
+  t.match(
+    JSON.parse(fs.readFileSync(path.join(inside, 'startContainer.state'), 'utf8')),
+    { id: b.id, bundle: b.dir },
+    'startContainer reads the state',
+  );
+  t.same(
+    kindsRun(dir),
+    ['createRuntime', 'createContainer', 'poststart'],
+    'poststart after it',
+    runcDeviation(RUNC_EARLY_POSTSTART),
+  );
+  h.cli(['delete', '--force', b.id]);
+});
+
+t.test('a failing createContainer hook fails create and leaves no container', async (t: Test) => {
+  const { b, dir } = hooked((rec, d) => ({
+    createContainer: [{ path: script(d, 'fail.sh', 'exit 1') }],
+    poststart: [rec('poststart')],
+  }));
+  t.not(
+    h.create(b).code,
+    0,
+    `create fails ${spec('runtime.md', 'If any createContainer hook fails, the runtime MUST generate an error, stop the container', ['hooks'])}`,
+  );
+  t.equal(h.state(b.id), undefined, 'no container is left');
+  t.same(kindsRun(dir), [], 'nothing else ran');
+});
+
+t.test('a failing startContainer hook fails start; the container stops', async (t: Test) => {
+  const { b } = hooked(() => ({}));
+  fs.writeFileSync(path.join(b.rootfs, 'fail.sh'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+  const config = JSON.parse(fs.readFileSync(path.join(b.dir, 'config.json'), 'utf8'));
+  config.hooks = { startContainer: [{ path: '/fail.sh' }] };
+  fs.writeFileSync(path.join(b.dir, 'config.json'), JSON.stringify(config));
+  t.equal(h.create(b).code, 0, 'create');
+  t.not(
+    h.cli(['start', b.id]).code,
+    0,
+    `start fails ${spec('runtime.md', 'If any startContainer hook fails, the runtime MUST generate an error, stop the container', ['hooks'])}`,
+    runcDeviation('start returns 0 once the init took the exec.fifo byte; the failing hook only ends the init'),
+  );
+  t.equal(await h.waitStatus(b.id, ['stopped']), 'stopped', 'the container is stopped');
+  t.equal(h.cli(['delete', b.id]).code, 0, 'delete');
   t.equal(h.state(b.id), undefined, 'the container is gone');
 });

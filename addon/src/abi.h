@@ -15,12 +15,14 @@
 //                                           the intermediate exits; join session keyring
 //                   <--- CreateRuntime      mounts, devices, symlinks done (before pivot)
 //   (prestart/createRuntime hooks)
-//   Resume ------------------------------>  pivot_root, masked/readonly, sysctl, hostname,
+//   Resume ------------------------------>  [createContainer hooks] pivot_root, masked/readonly, sysctl, hostname,
 //                                           console, cwd and args[0] in the root, fds closed,
 //                                           [filter without nnp], creds
 //                          <--- Ready
 //   pid-file, state.json; Detach ------->  pdeathsig cleared; [filter with nnp]
 //                       <--- Detached       blocks on exec.fifo
+//   (start) byte into exec.fifo ------->  [startContainer hooks, then StartHooksDone or
+//                                           Error on the start-hooks fifo, for start]
 //
 // Any child step may instead send Error {step, index, errno, detail} and _exit(1).
 #pragma once
@@ -40,7 +42,8 @@
   X(Ready, 7)               \
   X(Error, 8)               \
   X(Detach, 9)              \
-  X(Detached, 10)
+  X(Detached, 10)           \
+  X(StartHooksDone, 11)
 
 #define TSRUN_CHILD_STEPS(X) \
   X(Setup, 1)                \
@@ -76,7 +79,9 @@
   X(Sync, 31)                \
   X(SessionKeyring, 32)      \
   X(Seccomp, 33)             \
-  X(EnterRoot, 34)
+  X(CreateContainerHook, 34) \
+  X(StartContainerHook, 35)  \
+  X(EnterRoot, 36)
 
 namespace tsrun {
 
@@ -93,7 +98,7 @@ struct SyncMsg {
   int32_t step;                  // ChildStep, 0 when none
   int32_t index;                 // index of the failing plan entry, -1 when none
   int32_t err;                   // positive errno, 0 when none
-  int64_t arg;                   // pid for NeedIdMaps / Pid
+  int64_t arg;                   // pid for NeedIdMaps / Pid; a hook's outcome in Error (hooks.cc)
   char detail[kSyncDetailSize];  // NUL-terminated, truncated
 };
 

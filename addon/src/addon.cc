@@ -82,6 +82,17 @@ Napi::Value PlanEcho(const Napi::CallbackInfo& info) {
   return plan_echo(env, *arena.plan());
 }
 
+Napi::Object message_object(Napi::Env env, const SyncMsg& m) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("type", Napi::Number::New(env, m.type));
+  o.Set("step", Napi::Number::New(env, m.step));
+  o.Set("index", Napi::Number::New(env, m.index));
+  o.Set("errno", Napi::Number::New(env, m.err));
+  o.Set("arg", Napi::Number::New(env, static_cast<double>(m.arg)));
+  o.Set("detail", Napi::String::New(env, m.detail));
+  return o;
+}
+
 Napi::Value SyncRecv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int sync_fd = -1, pidfd = -1;
@@ -105,14 +116,7 @@ Napi::Value SyncRecv(const Napi::CallbackInfo& info) {
     case RecvStatus::Message:
       break;
   }
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("type", Napi::Number::New(env, res.msg.type));
-  o.Set("step", Napi::Number::New(env, res.msg.step));
-  o.Set("index", Napi::Number::New(env, res.msg.index));
-  o.Set("errno", Napi::Number::New(env, res.msg.err));
-  o.Set("arg", Napi::Number::New(env, static_cast<double>(res.msg.arg)));
-  o.Set("detail", Napi::String::New(env, res.msg.detail));
-  return o;
+  return message_object(env, res.msg);
 }
 
 Napi::Value SyncSend(const Napi::CallbackInfo& info) {
@@ -195,6 +199,18 @@ Napi::Value Reap(const Napi::CallbackInfo& info) {
   return p;
 }
 
+// How the init's startContainer hooks went: the message, or null when it exited without one.
+Napi::Value AwaitStartHooks(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fifo_fd = -1, pidfd = -1;
+  if (!arg_fd(info, 0, "awaitStartHooks", "fifoFd", &fifo_fd) || !arg_fd(info, 1, "awaitStartHooks", "pidfd", &pidfd))
+    return env.Undefined();
+  RecvResult res = report_recv(fifo_fd, pidfd);
+  if (res.status == RecvStatus::Failed) return throw_syscall(env, "read", res.err, "start-hooks fifo");
+  if (res.status != RecvStatus::Message) return env.Null();
+  return message_object(env, res.msg);
+}
+
 Napi::Value ReleaseFifo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path;
@@ -242,6 +258,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("reapNoHang", Napi::Function::New(env, ReapNoHang, "reapNoHang"));
   exports.Set("reap", Napi::Function::New(env, Reap, "reap"));
   exports.Set("releaseFifo", Napi::Function::New(env, ReleaseFifo, "releaseFifo"));
+  exports.Set("awaitStartHooks", Napi::Function::New(env, AwaitStartHooks, "awaitStartHooks"));
   register_files(env, exports);
   register_terminal(env, exports);
   exports.Set("constants", Constants(env));

@@ -33,6 +33,34 @@ bool absolute(Reader& r, const std::string& where, const std::string& p) {
   return p[0] == '/' || r.fail(where, "must be an absolute path");
 }
 
+// A hook set (createContainerHooks, startContainerHooks); absent or null: none.
+bool read_hook_set(Reader& r, const Napi::Object& o, const std::string& w, const char* key, HookSetDraft* out) {
+  Napi::Value v;
+  Napi::Object so;
+  if (!r.get(o, w, key, &v)) return false;
+  if (v.IsNull() || v.IsUndefined()) return true;
+  const std::string sw = w + "." + key;
+  out->present = true;
+  // The document is written into a pipe before the hook runs: it must fit (64 KiB).
+  if (!r.object(v, sw, &so) || !r.field_str(so, sw, "statePrefix", 32768, &out->state_prefix) ||
+      !r.field_str(so, sw, "stateSuffix", 32768, &out->state_suffix))
+    return false;
+  return r.each_object(so, sw, "hooks", [&](const Napi::Object& h, const std::string& hw, uint32_t) {
+    HookDraft hd;
+    Napi::Value ev;
+    if (!r.field_num(h, hw, "index", 0, kI32Max, &hd.index) || !r.field_path(h, hw, "path", &hd.path) ||
+        !absolute(r, hw + ".path", hd.path) ||
+        !r.field_str_array(h, hw, "args", kMaxArgs, kMaxArgLen, false, &hd.args) ||
+        !r.field_num(h, hw, "timeoutMs", -1, kI32Max, &hd.timeout_ms) || !r.get(h, hw, "env", &ev))
+      return false;
+    if (hd.args.empty()) return r.fail(hw + ".args", "must hold argv[0]");
+    hd.has_env = !ev.IsNull();
+    if (hd.has_env && !r.field_str_array(h, hw, "env", kMaxArgs, kMaxArgLen, false, &hd.env)) return false;
+    out->hooks.push_back(std::move(hd));
+    return true;
+  });
+}
+
 bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
   const std::string w = "plan";
   bool ok = r.each_object(o, w, "joins",
@@ -230,6 +258,15 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
       if (!r.element(iarr, iw, i, &item) || !r.integer(item, iw, 3, 2 + int64_t{d->preserve_fds}, &fd)) return false;
       d->inherit_fds.push_back(static_cast<int32_t>(fd));
     }
+  }
+  Napi::Value rv;
+  if (!read_hook_set(r, o, w, "createContainerHooks", &d->create_container_hooks) ||
+      !read_hook_set(r, o, w, "startContainerHooks", &d->start_container_hooks) || !r.get(o, w, "startReportFd", &rv))
+    return false;
+  if (!rv.IsUndefined()) {
+    int64_t fd = -1;
+    if (!r.integer(rv, w + ".startReportFd", -1, kI32Max, &fd)) return false;
+    d->start_report_fd = static_cast<int32_t>(fd);
   }
   // No args: a container created without process (config.md makes it optional until
   // start); it is never released, so nothing is executed.

@@ -74,6 +74,23 @@ struct CapsPlan {
   uint64_t ambient;
 };
 
+// A createContainer or startContainer hook (hooks.cc forks and executes it).
+struct HookPlan {
+  int32_t index;      // in config.json's hooks.<kind>
+  const char* path;   // absolute
+  char* const* argv;  // NULL-terminated; argv[0] is args[0], or the path
+  uint32_t argc;
+  char* const* envp;   // NULL-terminated; nullptr: the process's env
+  int64_t timeout_ms;  // < 0: none
+};
+
+struct HookSetPlan {
+  const HookPlan* hooks;
+  uint32_t n_hooks;
+  const char* state_prefix;  // the state document before the pid; nullptr: no set
+  const char* state_suffix;  // and after it
+};
+
 struct ChildPlan {
   const NsJoin* joins;
   uint32_t n_joins;
@@ -133,6 +150,10 @@ struct ChildPlan {
   int32_t preserve_fds;
   const int32_t* inherit_fds;  // the fds of [3, 3 + preserve_fds) the caller passed
   uint32_t n_inherit_fds;
+
+  HookSetPlan create_container_hooks;
+  HookSetPlan start_container_hooks;
+  int32_t start_report_fd;  // start-hooks fifo, O_RDWR; -1: none
 };
 
 }  // namespace tsrun

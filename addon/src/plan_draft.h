@@ -31,6 +31,20 @@ struct SysctlDraft {
   std::string path, value, key;
 };
 
+struct HookDraft {
+  int32_t index = -1;
+  std::string path;
+  std::vector<std::string> args, env;
+  bool has_env = false;
+  int64_t timeout_ms = -1;
+};
+
+struct HookSetDraft {
+  bool present = false;
+  std::vector<HookDraft> hooks;
+  std::string state_prefix, state_suffix;
+};
+
 struct Draft {
   std::vector<NsJoin> joins;
   uint64_t new_namespaces = 0;
@@ -64,6 +78,8 @@ struct Draft {
   int32_t fifo_fd = -1, console_socket_fd = -1, preserve_fds = 0;
   uint32_t console_rows = 0, console_cols = 0;
   std::vector<int32_t> inherit_fds;
+  HookSetDraft create_container_hooks, start_container_hooks;
+  int32_t start_report_fd = -1;
 };
 
 // Copies the draft into one heap block the child reads through plain pointers; with a

@@ -132,6 +132,25 @@ Napi::Value capabilities(Echo& e, bool has, const CapsPlan& c) {
   return o;
 }
 
+Napi::Value hook_set(Echo& e, const HookSetPlan& s) {
+  const auto& [hooks, n_hooks, state_prefix, state_suffix] = s;
+  if (state_prefix == nullptr) return e.null();
+  Napi::Object o = e.object();
+  o.Set("hooks", e.objects(hooks, n_hooks, [&](const HookPlan& h) {
+    const auto& [index, path, argv, argc, envp, timeout_ms] = h;
+    Napi::Object ho = e.object();
+    ho.Set("index", e.num(index));
+    ho.Set("path", e.str(path));
+    ho.Set("args", e.strs(argv, argc));
+    ho.Set("env", envp ? Napi::Value(e.strs(envp)) : e.null());
+    ho.Set("timeoutMs", e.num(static_cast<double>(timeout_ms)));
+    return ho;
+  }));
+  o.Set("statePrefix", e.str(state_prefix));
+  o.Set("stateSuffix", e.str(state_suffix));
+  return o;
+}
+
 }  // namespace
 
 Napi::Object plan_echo(Napi::Env env, const ChildPlan& p) {
@@ -142,7 +161,8 @@ Napi::Object plan_echo(Napi::Env env, const ChildPlan& p) {
                session_keyring, session_keyring_perm, rlimits, n_rlimits, uid, gid, additional_gids, n_additional_gids,
                umask, has_capabilities, caps, no_new_privileges, seccomp_filter, seccomp_insns, seccomp_flags, cwd,
                argv, argc, envp, search_path, n_search_path, fifo_fd, console_socket_fd, console_rows, console_cols,
-               preserve_fds, inherit_fds, n_inherit_fds] = p;
+               preserve_fds, inherit_fds, n_inherit_fds, create_container_hooks, start_container_hooks,
+               start_report_fd] = p;
   Napi::Object o = e.object();
   o.Set("joins", e.objects(joins, n_joins, [&](const NsJoin& j) { return join(e, j); }));
   o.Set("newNamespaces", e.num(static_cast<double>(new_namespaces)));
@@ -191,6 +211,9 @@ Napi::Object plan_echo(Napi::Env env, const ChildPlan& p) {
   o.Set("consoleCols", e.num(console_cols));
   o.Set("preserveFds", e.num(preserve_fds));
   o.Set("inheritFds", e.nums(inherit_fds, n_inherit_fds));
+  o.Set("createContainerHooks", hook_set(e, create_container_hooks));
+  o.Set("startContainerHooks", hook_set(e, start_container_hooks));
+  o.Set("startReportFd", e.num(start_report_fd));
   return o;
 }
 

@@ -8,6 +8,32 @@
 
 namespace tsrun {
 
+namespace {
+
+HookSetPlan lay_out_hooks(const HookSetDraft& d, Layout& l) {
+  HookSetPlan set{};
+  if (!d.present) return set;
+  HookPlan* hooks = l.alloc<HookPlan>(d.hooks.size());
+  for (size_t i = 0; i < d.hooks.size(); i++) {
+    const HookDraft& hd = d.hooks[i];
+    HookPlan h{};
+    h.index = hd.index;
+    h.path = l.str(hd.path);
+    h.argv = l.str_array(hd.args);
+    h.argc = static_cast<uint32_t>(hd.args.size());
+    h.envp = hd.has_env ? l.str_array(hd.env) : nullptr;
+    h.timeout_ms = hd.timeout_ms;
+    if (hooks) hooks[i] = h;
+  }
+  set.hooks = hooks;
+  set.n_hooks = static_cast<uint32_t>(d.hooks.size());
+  set.state_prefix = l.str(d.state_prefix);
+  set.state_suffix = l.str(d.state_suffix);
+  return set;
+}
+
+}  // namespace
+
 // Lays out the draft; with a measuring Layout all stores are skipped.
 ChildPlan* lay_out(const Draft& d, Layout& l) {
   ChildPlan* p = l.alloc<ChildPlan>(1);
@@ -106,6 +132,9 @@ ChildPlan* lay_out(const Draft& d, Layout& l) {
   c.preserve_fds = d.preserve_fds;
   c.inherit_fds = l.copy(d.inherit_fds);
   c.n_inherit_fds = static_cast<uint32_t>(d.inherit_fds.size());
+  c.create_container_hooks = lay_out_hooks(d.create_container_hooks, l);
+  c.start_container_hooks = lay_out_hooks(d.start_container_hooks, l);
+  c.start_report_fd = d.start_report_fd;
   if (p) *p = c;
   return p;
 }

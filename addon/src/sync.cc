@@ -50,7 +50,46 @@ RecvResult try_recv(int sync_fd) {
   return res;
 }
 
+// One non-blocking read of a message from a fifo (opened O_NONBLOCK): Message, ChildGone
+// (EOF: no writer left), or Timeout meaning "nothing yet".
+RecvResult try_read(int fd) {
+  RecvResult res{RecvStatus::Timeout, 0, {}};
+  ssize_t n;
+  do {
+    n = read(fd, &res.msg, sizeof res.msg);
+  } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof res.msg)) {
+    res.msg.detail[kSyncDetailSize - 1] = '\0';
+    res.status = RecvStatus::Message;
+  } else if (n == 0) {
+    res.status = RecvStatus::ChildGone;
+  } else if (n > 0) {
+    res.status = RecvStatus::Failed;
+    res.err = EPROTO;
+  } else if (errno != EAGAIN) {
+    res.status = RecvStatus::Failed;
+    res.err = errno;
+  }
+  return res;
+}
+
 }  // namespace
+
+RecvResult report_recv(int fifo_fd, int pidfd) {
+  for (;;) {
+    struct pollfd fds[2] = {{fifo_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    int n = poll(fds, 2, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return {RecvStatus::Failed, errno, {}};
+    }
+    if ((fds[0].revents | fds[1].revents) & POLLNVAL) return {RecvStatus::Failed, EBADF, {}};
+    // A message written before the init exited is still there: the reader holds the pipe.
+    RecvResult res = try_read(fifo_fd);
+    if (res.status != RecvStatus::Timeout) return res;
+    if (fds[1].revents != 0) return {RecvStatus::ChildGone, 0, {}};
+  }
+}
 
 RecvResult sync_recv(int sync_fd, int pidfd, int64_t timeout_ms) {
   int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;

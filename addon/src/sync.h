@@ -26,6 +26,11 @@ struct RecvResult {
 // readiness: the intermediate process sends Pid and exits at once.
 RecvResult sync_recv(int sync_fd, int pidfd, int64_t timeout_ms);
 
+// The init's report on the start-hooks fifo (opened O_RDONLY|O_NONBLOCK before the
+// exec.fifo byte), waiting as long as its startContainer hooks run; ChildGone when it
+// exited without one.
+RecvResult report_recv(int fifo_fd, int pidfd);
+
 // 0 or -errno.
 int sync_send(int sync_fd, SyncType type, int64_t arg);
 

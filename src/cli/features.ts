@@ -45,8 +45,8 @@ export function features(): Record<string, unknown> {
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
-    // The hooks run (container/hooks.ts); createContainer and startContainer are refused.
-    hooks: ['prestart', 'createRuntime', 'poststart', 'poststop'],
+    // All six: the runtime runs four (container/hooks.ts), the child the in-container two.
+    hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
     mountOptions: [...Object.keys(mountFlagOptions), ...Object.keys(propagationOptions), 'tmpcopyup'].sort(),
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],

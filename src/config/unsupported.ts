@@ -11,9 +11,6 @@ import { findUnsupportedSeccomp } from '../seccomp/compile';
 import { appendIndex } from './json-path';
 import type { Process, Spec } from './types';
 
-// The hooks that run in the runtime's namespaces are run (container/hooks.ts); these two
-// run in the container's, which is the child's work, not done yet.
-const CONTAINER_HOOK_STAGES = ['createContainer', 'startContainer'] as const;
 const PROCESS_FIELDS = ['scheduler', 'ioPriority', 'execCPUAffinity'] as const;
 const LINUX_FIELDS = ['timeOffsets', 'netDevices'] as const;
 // Every linux.resources field is applied (cgroups/resources.ts): none is refused here.
@@ -57,9 +54,6 @@ function findUnsupportedMountField(spec: Spec): ConfigError | undefined {
 
 /** The first field of `spec` that tsrun refuses as not implemented, in config.md order. */
 export function findUnsupportedField(spec: Spec): ConfigError | undefined {
-  for (const stage of CONTAINER_HOOK_STAGES) {
-    if (asksForSomething(spec.hooks?.[stage])) return notSupported(`hooks.${stage}`);
-  }
   const processError = spec.process ? findUnsupportedProcessField(spec.process, 'process') : undefined;
   if (processError) return processError;
   const mountError = findUnsupportedMountField(spec);

@@ -1,4 +1,5 @@
-// The fds the runtime opens for the child and hands over in the plan: exec.fifo, the
+// The fds the runtime opens for the child and hands over in the plan: exec.fifo (and the
+// start-hooks fifo), the
 // namespaces it joins by path, the console socket, and in a user namespace detached
 // copies of the bind sources. Each is pushed on `fds`, which the caller closes once the
 // child holds its copies. A failure names the config.json entry it came from.
@@ -16,6 +17,12 @@ export function openExecFifo(addon: Native, fifoPath: string, fds: number[]): nu
   const fd = fs.openSync(fifoPath, fs.constants.O_RDWR);
   fds.push(fd);
   return fd;
+}
+
+/** Make the start-hooks fifo (0600) and open it O_RDWR for the child, which reports its
+ * startContainer hooks there for `start` (only a container with such hooks has one). */
+export function openStartHooksFifo(addon: Native, fifoPath: string, fds: number[]): number {
+  return openExecFifo(addon, fifoPath, fds);
 }
 
 /** The namespace files of linux.namespaces entries with a path, in the joins' order. */

@@ -29,6 +29,7 @@ import {
   openExecFifo,
   openNamespaceJoins,
   openOwnConsoleSocket,
+  openStartHooksFifo,
   receiveConsoleMaster,
 } from './child-fds';
 import {
@@ -127,6 +128,8 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     mark('cgroups made');
 
     const fifoFd = openExecFifo(addon, ctx.store.fifoPath(opts.id), fds);
+    const hasStartHooks = (spec.hooks?.startContainer?.length ?? 0) > 0;
+    const startReportFd = hasStartHooks ? openStartHooksFifo(addon, ctx.store.startHooksFifoPath(opts.id), fds) : -1;
     if (!hasMountNamespace) {
       ctx.logger.warn(
         `container ${opts.id} has no mount namespace: its mounts are made in the runtime's and removed at delete`,
@@ -163,6 +166,8 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       containerId: opts.id,
       newKeyring: !opts.noNewKeyring,
       seccomp,
+      hookContainer,
+      startReportFd,
     });
     for (const w of warnings) ctx.logger.warn(w);
     if (entersNamespace(namespaces, CLONE_NEWUSER)) openBindSources(addon, plan.mounts, fds);
@@ -219,6 +224,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     const hooks = recordedHooks(spec.hooks);
     if (hooks) record.hooks = hooks;
     record.exec = execRecord(spec, opts.noNewKeyring);
+    if (hasStartHooks) record.startContainerHooks = true;
     if (opts.pidFile) {
       try {
         writeFileAtomic(path.resolve(opts.pidFile), String(pid));

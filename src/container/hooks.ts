@@ -2,7 +2,8 @@
 // poststop), run by the runtime process itself: spawning a program from Node changes
 // nothing of the runtime's own namespaces, root or credentials (DESIGN.md 1). Hooks that
 // run in the container's namespaces (createContainer, startContainer) are the child's
-// work and are refused as not supported yet (config/unsupported.ts).
+// work (plan/container-hooks.ts, addon/src/child/hooks.cc); their state document is
+// this file's, and their failures read as this file's (plan/describe.ts).
 //
 // As runc does: each hook gets the container's state on stdin, its output is captured and
 // shown only when it fails (in the error line, and in full at debug level), a hook that
@@ -38,7 +39,10 @@ export interface HookContainer {
   annotations: Record<string, string>;
 }
 
-export type HookStatus = 'creating' | 'running' | 'stopped';
+export type HookStatus = 'creating' | 'created' | 'running' | 'stopped';
+
+/** The kinds the child runs in the container. */
+type ContainerHookKind = 'createContainer' | 'startContainer';
 
 /** Output shown in an error line: the end of it, on one line. */
 const OUTPUT_TAIL_CHARS = 200;
@@ -94,7 +98,7 @@ export function hookInvocation(hook: Hook): HookInvocation {
 }
 
 /** `hooks.poststop[1]`: where the hook is in config.json. */
-export function hookName(kind: RuntimeHookKind, index: number): string {
+export function hookName(kind: RuntimeHookKind | ContainerHookKind, index: number): string {
   return `hooks.${kind}[${index}]`;
 }
 

@@ -1,8 +1,13 @@
 // `start`: release the child blocked on exec.fifo so it execs the user process. Under the
 // container's lock: of two racing starts the second finds it running, and a start that
-// waited for a delete finds no container.
+// waited for a delete finds no container. A container with startContainer hooks is
+// waited for until the init says how they went (runtime.md: a failing one fails start
+// and the container ends stopped, as its init exits).
 import * as fs from 'node:fs';
 import { TsrunError } from '../errors';
+import { nodeErrorText } from '../errno';
+import { describeContainerHookFailure } from '../plan/describe';
+import { SyncType } from '../plan/types';
 import { lockContainer } from '../state/lock';
 import type { ContainerRecord } from '../state/types';
 import { native } from '../sys/native';
@@ -33,18 +38,50 @@ function startLocked(ctx: RuntimeContext, id: string): void {
   const pidfd = openInit(record);
   if (pidfd === null) throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
   const fifo = ctx.store.fifoPath(id);
+  let report = -1;
+  let released = false;
   try {
-    const released = native().releaseFifo(fifo, pidfd, START_TIMEOUT_MS);
+    // Opened before the byte: a report written by an init that exits at once stays readable.
+    if (record.startContainerHooks) report = openStartHooksReport(ctx, id);
+    released = native().releaseFifo(fifo, pidfd, START_TIMEOUT_MS);
     if (!released) throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
+    if (report >= 0) awaitStartHooks(report, pidfd);
   } finally {
     native().close(pidfd);
-  }
-  try {
-    fs.unlinkSync(fifo);
-  } catch {
-    // a concurrent start removed it already
+    if (report >= 0) fs.closeSync(report);
+    // Taken: the container is started (or, its startContainer hooks failed, stopping).
+    if (released) removeFifos(ctx, id, report >= 0);
   }
   runPoststart(ctx, record);
+}
+
+function removeFifos(ctx: RuntimeContext, id: string, startHooks: boolean): void {
+  const files = [ctx.store.fifoPath(id), ...(startHooks ? [ctx.store.startHooksFifoPath(id)] : [])];
+  for (const file of files) {
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      // a concurrent start removed it already
+    }
+  }
+}
+
+function openStartHooksReport(ctx: RuntimeContext, id: string): number {
+  try {
+    return fs.openSync(ctx.store.startHooksFifoPath(id), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    throw new TsrunError('ERR_TSRUN_STATE', `open the start-hooks fifo of ${id}: ${nodeErrorText(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+/** The init ran the startContainer hooks: it goes on to execve, or it failed and exited. */
+function awaitStartHooks(report: number, pidfd: number): void {
+  const msg = native().awaitStartHooks(report, pidfd);
+  if (msg?.type === SyncType.StartHooksDone) return;
+  if (msg?.type === SyncType.Error) throw new TsrunError('ERR_TSRUN_HOOK', describeContainerHookFailure(msg));
+  throw new TsrunError('ERR_TSRUN_STATE', 'container init exited before its startContainer hooks were done');
 }
 
 /** poststart: the process was released, start has not returned. A failing hook is a

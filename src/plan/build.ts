@@ -1,7 +1,9 @@
 // spec + host facts -> InitPlan. Pure: every fact about the host (file kinds, cgroup
 // directories, available capabilities, opened fds) comes in through PlanContext.
 import type { Process, Spec } from '../config/types';
+import type { HookContainer } from '../container/hooks';
 import { MS_PRIVATE, MS_REC, MS_SLAVE, CLONE_NEWNET, CLONE_NEWUSER, propagationOptions } from './constants';
+import { planContainerHooks } from './container-hooks';
 import { dedupEnv, planCapabilities, planRlimits, searchPath, withHome } from './creds';
 import { devSymlinks, planDevices } from './devices';
 import { planMounts, type CgroupMountSource } from './mounts';
@@ -42,6 +44,10 @@ export interface PlanContext {
   /** linux.seccomp compiled to BPF by the caller (seccomp/compile.ts); absent or null
    * when the config has none. */
   seccomp?: { filter: Uint8Array; flags: number } | null;
+  /** What the state document of the in-container hooks says about the container. */
+  hookContainer: HookContainer;
+  /** The start-hooks fifo opened O_RDWR (startReportFd), or -1 without startContainer hooks. */
+  startReportFd: number;
 }
 
 /** KEY_USR_SEARCH and KEY_OTH_SEARCH (linux/keyctl.h). */
@@ -173,6 +179,11 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     ...consoleSize(proc),
     preserveFds: ctx.preserveFds,
     inheritFds: ctx.inheritFds,
+    // createContainer: the container is being created; startContainer: created, its
+    // process not started yet (runc's statuses for both).
+    createContainerHooks: planContainerHooks(spec.hooks?.createContainer, ctx.hookContainer, 'creating'),
+    startContainerHooks: planContainerHooks(spec.hooks?.startContainer, ctx.hookContainer, 'created'),
+    startReportFd: ctx.startReportFd,
   };
   return { plan, warnings };
 }

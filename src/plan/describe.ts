@@ -1,12 +1,32 @@
 // A child failure arrives as numbers {step, index, errno, detail}; this turns it into one
 // sentence naming the config entry, in runc's words where callers parse them.
+import { constants } from 'node:os';
 import { TsrunError } from '../errors';
 import type { Spec } from '../config/types';
-import { errnoText } from '../errno';
+import { hookName } from '../container/hooks';
+import { errnoNumber, errnoText } from '../errno';
 import { ChildStep, type SyncMessage } from './types';
 
 function entry(index: number, array: string): string {
   return index >= 0 ? `${array}[${index}]` : '';
+}
+
+function signalName(signal: number): string {
+  const name = Object.entries(constants.signals).find(([, n]) => n === signal)?.[0];
+  return name ?? String(signal);
+}
+
+/** A createContainer or startContainer hook the child ran failed (hooks.cc): in the words
+ * hooks.ts has for the other kinds. errno: it could not run (not found, not executable)
+ * or ETIMEDOUT with arg its timeout; else arg is its exit status, or -signal. */
+export function describeContainerHookFailure(msg: SyncMessage): string {
+  const name = hookName(msg.step === ChildStep.StartContainerHook ? 'startContainer' : 'createContainer', msg.index);
+  const path = msg.detail;
+  if (msg.errno === errnoNumber('ETIMEDOUT'))
+    return `${name}: ${path} ran past its timeout of ${msg.arg} s and was killed`;
+  if (msg.errno) return `${name}: ${path}: ${errnoText(msg.errno)}`;
+  if (msg.arg < 0) return `${name}: ${path} was killed by signal ${signalName(-msg.arg)}`;
+  return `${name}: ${path} exited with status ${msg.arg}`;
 }
 
 export function describeChildError(msg: SyncMessage, spec: Spec): TsrunError {
@@ -85,6 +105,9 @@ export function describeChildError(msg: SyncMessage, spec: Spec): TsrunError {
         return `${d || 'join session keyring'}: ${why}`;
       case ChildStep.Seccomp:
         return `install linux.seccomp filter: ${why}`;
+      case ChildStep.CreateContainerHook:
+      case ChildStep.StartContainerHook:
+        return describeContainerHookFailure(msg);
       case ChildStep.EnterRoot:
         return `enter the container's root: ${why}`;
       case ChildStep.ForkInit:

@@ -106,6 +106,29 @@ export interface Capabilities {
   ambient: bigint;
 }
 
+/** One createContainer or startContainer hook, forked and executed by the child. */
+interface ContainerHookStep {
+  /** Index in config.json's hooks.<kind>, for messages. */
+  index: number;
+  /** Absolute; resolved where the hook runs (before pivot_root: the runtime's view). */
+  path: string;
+  /** argv: args[0] is argv[0]; [path] when the hook has no args. */
+  args: string[];
+  /** Exactly the hook's "KEY=value" strings; null: the process's env (plan.env), which is
+   * what runc's init passes on (its environment is process.env by then). */
+  env: string[] | null;
+  /** SIGKILL after this many milliseconds; -1 for none. */
+  timeoutMs: number;
+}
+
+/** The hooks of one kind and the state document they get on stdin: the child writes
+ * statePrefix, its own pid (as seen where the hooks run), stateSuffix. */
+export interface ContainerHookSet {
+  hooks: ContainerHookStep[];
+  statePrefix: string;
+  stateSuffix: string;
+}
+
 export interface InitPlan {
   /** Namespaces joined by path, user namespace first. */
   joins: NamespaceJoin[];
@@ -191,6 +214,14 @@ export interface InitPlan {
   /** The fds of 3..3+preserveFds-1 the caller really passed; the child closes every other
    * fd of that range (the runtime's own that fell into it). */
   inheritFds: number[];
+
+  /** Run after Resume, before pivot_root; absent or null: none. */
+  createContainerHooks?: ContainerHookSet | null;
+  /** Run after the exec.fifo byte, before execve; absent or null: none. */
+  startContainerHooks?: ContainerHookSet | null;
+  /** start-hooks fifo opened O_RDWR by the runtime: the init writes StartHooksDone or the
+   * Error of a startContainer hook there for `start`. -1 or absent: no startContainer hooks. */
+  startReportFd?: number;
 }
 
 /** Messages on the sync socket. Mirror of addon/src/abi.h. The ladder:
@@ -206,7 +237,7 @@ export interface InitPlan {
  *                                           the intermediate exits; join session keyring
  *                   <--- CreateRuntime      mounts, devices, symlinks done (before pivot)
  *   (prestart/createRuntime hooks)
- *   Resume ------------------------------>  pivot_root, masked/readonly, sysctl, hostname,
+ *   Resume ------------------------------>  [createContainer hooks] pivot_root, masked/readonly, sysctl, hostname,
  *                                           console, cwd and args[0] in the root, fds closed,
  *                                           [filter without nnp], creds
  *                          <--- Ready
@@ -215,6 +246,8 @@ export interface InitPlan {
  *                                           before takes the child with it); [filter with nnp]
  *                       <--- Detached
  *   exit                                    blocks on exec.fifo
+ *   (start) byte into exec.fifo -------->  [startContainer hooks, then StartHooksDone or
+ *                                           Error on the start-hooks fifo, for start]
  *
  * Any child step may instead send Error {step, index, errno, detail} and _exit(1).
  */
@@ -229,6 +262,8 @@ export enum SyncType {
   Error = 8,
   Detach = 9,
   Detached = 10,
+  /** On the start-hooks fifo (not the sync socket): the startContainer hooks succeeded. */
+  StartHooksDone = 11,
 }
 
 /** Child steps, for errors: which part of the plan failed. Mirror of addon/src/abi.h. */
@@ -268,8 +303,13 @@ export enum ChildStep {
   Sync = 31,
   SessionKeyring = 32,
   Seccomp = 33,
+  /** A createContainer hook failed: index is its place in hooks.createContainer, detail
+   * its path; errno (not found, timed out) or arg (exit status, or -signal) says how. */
+  CreateContainerHook = 34,
+  /** The same for a startContainer hook, reported to `start` on the start-hooks fifo. */
+  StartContainerHook = 35,
   /** exec: entering the running container's root (join mode) */
-  EnterRoot = 34,
+  EnterRoot = 36,
 }
 
 export interface SyncMessage {
@@ -279,7 +319,7 @@ export interface SyncMessage {
   index: number;
   /** errno (positive) of the failing syscall, 0 when none. */
   errno: number;
-  /** Pid for NeedIdMaps / Pid. */
+  /** Pid for NeedIdMaps / Pid; for a hook's Error: its exit status, or -signal. */
   arg: number;
   /** Short NUL-free text: the path or name involved. */
   detail: string;

@@ -67,6 +67,7 @@ const optionalFields: Field<ContainerRecord>[] = [
     isExecRecord,
     'must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "namespaces": [TYPE], "noNewKeyring": BOOL}',
   ],
+  ['startContainerHooks', (v) => v === true, 'must be true when present'],
 ];
 
 const cleanupFields: Field<CleanupRecord>[] = [

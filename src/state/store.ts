@@ -30,6 +30,11 @@ export class StateStore {
     return path.join(this.dir(id), 'exec.fifo');
   }
 
+  /** Where the init reports its startContainer hooks to `start` (only with such hooks). */
+  startHooksFifoPath(id: string): string {
+    return path.join(this.dir(id), 'start-hooks.fifo');
+  }
+
   /** Make ROOT/ID; fails if the container exists. */
   reserve(id: string): string {
     checkId(id);
@@ -128,7 +133,7 @@ export class StateStore {
   }
 
   /** The directory holds only files tsrun wrote (state.json, cleanup.json, exec.fifo,
-   * temp files): unlink them and rmdir, cheaper than a recursive rm. */
+   * start-hooks.fifo, temp files): unlink them and rmdir, cheaper than a recursive rm. */
   remove(id: string): void {
     const dir = this.dir(id);
     let entries: string[];

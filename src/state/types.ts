@@ -37,6 +37,9 @@ export interface ContainerRecord {
    * these, whatever config.json says later. Absent when there are none, and in a
    * state.json written before tsrun ran hooks. */
   hooks?: RecordedHooks;
+  /** The init runs startContainer hooks after the exec.fifo byte and reports how they went
+   * on the start-hooks fifo: `start` waits for that. Absent: no such hooks. */
+  startContainerHooks?: true;
   /** What `exec` applies, as config.json and create's flags said at create time (runc
    * keeps the same in its state): a config.json edited later changes nothing. Absent in a
    * state.json written before tsrun had exec. */

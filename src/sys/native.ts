@@ -43,6 +43,9 @@ export interface Native {
   /** Write the byte the child waits for into the fifo and wait (polling pidfd too) until
    * it is taken; false if the child died first. */
   releaseFifo(fifoPath: string, pidfd: number, timeoutMs: number): boolean;
+  /** Wait (polling pidfd too) for the init's report on the start-hooks fifo, opened
+   * O_RDONLY|O_NONBLOCK: StartHooksDone or an Error; null when it exited without one. */
+  awaitStartHooks(fifoFd: number, pidfd: number): SyncMessage | null;
   /** Open a namespace file O_RDONLY|O_CLOEXEC. */
   openReadOnly(filePath: string): number;
   /** A detached copy of a bind source (open_tree OPEN_TREE_CLONE, AT_RECURSIVE when

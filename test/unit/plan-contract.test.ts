@@ -100,6 +100,17 @@ const planA: Full<InitPlan> = {
   consoleCols: 80,
   preserveFds: 2,
   inheritFds: [4],
+  createContainerHooks: {
+    hooks: [{ index: 0, path: '/a/hook', args: ['hook-a', '-x'], env: ['H=1'], timeoutMs: 5000 }],
+    statePrefix: '{"status":"creating","pid":',
+    stateSuffix: ',"bundle":"/a"}',
+  },
+  startContainerHooks: {
+    hooks: [{ index: 2, path: '/a/start', args: ['/a/start'], env: null, timeoutMs: -1 }],
+    statePrefix: '{"status":"created","pid":',
+    stateSuffix: ',"bundle":"/a/s"}',
+  },
+  startReportFd: 16,
 };
 
 const planB: Full<InitPlan> = {
@@ -167,6 +178,17 @@ const planB: Full<InitPlan> = {
   consoleCols: 0,
   preserveFds: 3,
   inheritFds: [3, 5],
+  createContainerHooks: {
+    hooks: [{ index: 1, path: '/b/hook', args: ['/b/hook'], env: null, timeoutMs: -1 }],
+    statePrefix: '{"pid":',
+    stateSuffix: '}',
+  },
+  startContainerHooks: {
+    hooks: [{ index: 0, path: '/b/start', args: ['start-b', 'y'], env: ['S=2', 'T=3'], timeoutMs: 1000 }],
+    statePrefix: '{"id":"b","pid":',
+    stateSuffix: ',"bundle":"/b"}',
+  },
+  startReportFd: -1,
 };
 
 type Tree = unknown;
@@ -285,6 +307,9 @@ t.test('absent and null optional fields reach the child as none', async (t) => {
     sessionKeyring: _k,
     sessionKeyringPerm: _p,
     seccomp: _s,
+    createContainerHooks: _c,
+    startContainerHooks: _h,
+    startReportFd: _r,
     ...required
   } = { ...planA, preserveFds: 0, inheritFds: [] };
   const bare = {
@@ -298,9 +323,24 @@ t.test('absent and null optional fields reach the child as none', async (t) => {
     sessionKeyring: null,
     sessionKeyringPerm: 0x080000,
     seccomp: null,
+    createContainerHooks: null,
+    startContainerHooks: null,
+    startReportFd: -1,
   };
   t.same(differences(defaults, native().planEcho(bare)), []);
-  t.same(differences(defaults, native().planEcho({ ...bare, sessionKeyring: null, seccomp: null })), []);
+  t.same(
+    differences(
+      defaults,
+      native().planEcho({
+        ...bare,
+        sessionKeyring: null,
+        seccomp: null,
+        createContainerHooks: null,
+        startReportFd: -1,
+      }),
+    ),
+    [],
+  );
 });
 
 t.test('the round trip trips on a field the addon does not carry', async (t) => {

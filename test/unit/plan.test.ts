@@ -23,6 +23,8 @@ function ctx(spec: Spec, over: Partial<PlanContext> = {}): PlanContext {
     cgroup2HostDir: null,
     cgroupFd: -1,
     availableCaps: ALL,
+    hookContainer: { ociVersion: '1.3.0', id: 'c', bundle: '/b', annotations: {} },
+    startReportFd: -1,
     fifoFd: 7,
     consoleSocketFd: -1,
     preserveFds: 0,

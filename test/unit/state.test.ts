@@ -113,6 +113,10 @@ t.test('store: a state.json that is not a whole record is one error naming the f
       JSON.stringify({ ...record('a'), exec: { process: [], namespaces: [], noNewKeyring: false } }),
       `${file}: exec: must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "namespaces": [TYPE], "noNewKeyring": BOOL}`,
     ],
+    [
+      JSON.stringify({ ...record('a'), startContainerHooks: 'yes' }),
+      `${file}: startContainerHooks: must be true when present`,
+    ],
   ];
   for (const [text, message] of cases) {
     fs.writeFileSync(file, text);
@@ -134,6 +138,9 @@ t.test('store: a state.json that is not a whole record is one error naming the f
   };
   fs.writeFileSync(file, JSON.stringify(withExec));
   t.same(store.load('a'), withExec, 'what exec needs from create time keeps');
+  const withStartHooks = { ...record('a'), startContainerHooks: true };
+  fs.writeFileSync(file, JSON.stringify(withStartHooks));
+  t.same(store.load('a'), withStartHooks, 'a container with startContainer hooks says so');
 });
 
 t.test('store: remains keeps the fields that still have their type, and a whole cleanup.json', async (t) => {

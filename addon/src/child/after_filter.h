@@ -12,5 +12,11 @@
 //   ambient set, dumpable, parent-death signal, no_new_privs), getppid, fchdir (only when
 //   root could not enter the cwd), faccessat (X_OK on args[0] as the user), write, read,
 //   close, execve, exit_group.
+// With startContainer hooks (hooks.cc), beside either list, made by the init for each hook:
+//   faccessat (the path, as the user), pipe2, getpid, write (the state document; the
+//   report to start), close, clone3 (clone where a profile answers clone3 with ENOSYS),
+//   ppoll (the timeout), waitid, pidfd_send_signal (only past a timeout); and by the hook
+//   process before its execve: dup3, close_range, execve (write, exit_group on failure).
+//   A container without startContainer hooks makes none of these.
 // Nothing here may be added without adding it to both lists.
 #pragma once

@@ -88,7 +88,7 @@ bool seccomp_wanted(const ChildPlan& p, bool late);
 long seccomp_install(const ChildPlan& p);
 
 // fds.cc: stdio and the preserved range as the process will get them, every other fd
-// closed for real but the sync socket, the fifo and the cwd (closed at their last use).
+// closed for real but the sync socket, the fifos and the cwd (closed at their last use).
 void fds_prepare_exec(const Child& c);
 
 // exec.cc. Before the filter, as root: open and enter the cwd, resolve args[0] inside
@@ -99,5 +99,12 @@ void exec_prepare(Child& c, char* out);
 void exec_check_user(Child& c, const char* path);
 void exec_wait_fifo(const Child& c);
 [[noreturn]] void exec_program(const Child& c, const char* path);
+
+// hooks.cc. createContainer: after Resume, before pivot_root; a failure is sent on the
+// sync socket and the init exits. startContainer: after the exec.fifo byte; the outcome
+// goes to the start-hooks fifo (StartHooksDone or the Error), and a failure exits.
+// Both no-ops without hooks of their kind.
+void hooks_create_container(const Child& c);
+void hooks_start_container(const Child& c);
 
 }  // namespace tsrun

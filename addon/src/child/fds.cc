@@ -3,7 +3,8 @@
 // program, its #! interpreter and its ELF interpreter before close-on-exec applies, so a
 // runtime fd merely marked close-on-exec can still be reached through /proc/self/fd at
 // execve (CVE-2016-9962, CVE-2024-21626): every other fd is closed for real here, before
-// the filter, except the few the last steps need (closed right before execve).
+// the filter, except the few the last steps need (closed right before execve;
+// the start-hooks fifo after the startContainer hooks).
 #include <fcntl.h>
 
 #include "../abi.h"
@@ -49,9 +50,10 @@ void fds_prepare_exec(const Child& c) {
   }
   // Everything from first_runtime on, but the fds still needed (spawn put them all above
   // the preserved range): closed in the gaps between them.
-  int keep[3] = {c.sync_fd, p.fifo_fd, c.cwd_fd};
-  for (int i = 0; i < 3; i++)
-    for (int j = i + 1; j < 3; j++)
+  constexpr int kKeep = 4;
+  int keep[kKeep] = {c.sync_fd, p.fifo_fd, c.cwd_fd, p.start_report_fd};
+  for (int i = 0; i < kKeep; i++)
+    for (int j = i + 1; j < kKeep; j++)
       if (keep[j] < keep[i]) {
         int t = keep[i];
         keep[i] = keep[j];

@@ -74,6 +74,8 @@ void child_non_dumpable(const Child& c) {
   devices_symlinks(c);
   child_send(c, SyncType::CreateRuntime, 0);
   child_await(c, SyncType::Resume);
+  // In the container's namespaces, its mounts made, before pivot_root (runc's place).
+  hooks_create_container(c);
 
   rootfs_pivot(c);
   rootfs_make_cwd(c);
@@ -120,6 +122,7 @@ void child_non_dumpable(const Child& c) {
   }
   child_send(c, SyncType::Detached, 0);
   exec_wait_fifo(c);
+  hooks_start_container(c);
   exec_program(c, path);
 }
 

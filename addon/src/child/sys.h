@@ -237,6 +237,19 @@ inline long keyctl(int op, unsigned long a2, unsigned long a3 = 0, unsigned long
 // seccomp(2): SECCOMP_SET_MODE_FILTER with a struct sock_fprog (linux/seccomp.h).
 inline long seccomp(unsigned op, unsigned flags, const void* prog) { return call(SYS_seccomp, op, flags, prog); }
 
+// For the hooks the child runs (hooks.cc): a fork with a pidfd, waited on with a timeout.
+// clone(2) is the fallback where a profile answers clone3 with ENOSYS (Docker's does).
+inline long clone_pidfd(unsigned long flags, int* pidfd) { return call_once(SYS_clone, flags, 0, pidfd, 0, 0); }
+template <typename Pollfd, typename Timespec>
+inline long ppoll(Pollfd* fds, unsigned n, const Timespec* timeout) {
+  return call(SYS_ppoll, fds, n, timeout, nullptr, 0);
+}
+template <typename Siginfo>
+inline long waitid(int idtype, int id, Siginfo* info, int options) {
+  return call(SYS_waitid, idtype, id, info, options, nullptr);
+}
+inline long pidfd_send_signal(int pidfd, int sig) { return call(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0); }
+
 inline long execve(const char* path, char* const* argv, char* const* envp) {
   return call(SYS_execve, path, argv, envp);
 }
