@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { harness, type Probe } from '../helpers/harness';
+import { harness, type Probe, waitFor } from '../helpers/harness';
 import { type NotifyHost, startNotifyHost } from '../helpers/notify-host';
 
 const h = harness(t);
@@ -172,4 +172,19 @@ t.test('run in the foreground, no READY: it still ends with the container', asyn
   const r = h.cli(['run', '--bundle', shBundle(id, 'exit 6'), id], envWith(host));
   t.equal(r.code, 6, r.stderr);
   t.same(await host.received(), []);
+});
+
+t.test('while start waits for READY the container is not locked: kill ends it, and start with it', async (t) => {
+  const host = await startNotifyHost(path.join(h.tmp, 'host-kill.sock'), t);
+  const id = h.id('notify');
+  const bundle = shBundle(id, 'probe sleep 60');
+  t.equal(h.cli(['create', '--bundle', bundle, id], envWith(host)).code, 0);
+  const start = spawn(h.binary, ['--root', h.root, 'start', id], { ...envWith(host), stdio: 'ignore' });
+  const startExit = new Promise<number | null>((resolve) => start.once('exit', (c) => resolve(c)));
+  t.ok(await waitFor(() => h.cli(['state', id]).stdout.includes('"running"')), 'released');
+  const k = h.cli(['kill', id, 'KILL']);
+  t.equal(k.code, 0, `kill while start waits (${k.stderr})`);
+  t.equal(await startExit, 0, 'start returns once the container ended');
+  t.same(await host.received(), []);
+  t.equal(h.cli(['delete', id]).code, 0);
 });
