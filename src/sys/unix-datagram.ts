@@ -52,11 +52,13 @@ function lib(): Libc {
   return libc;
 }
 
-/** sockaddr_un for `address`; a leading '@' names an abstract socket, as sd_notify reads it. */
-function unixAddress(address: string): Buffer {
+const EINVAL = 22;
+
+/** sockaddr_un for `address` (a leading '@' names an abstract socket, as sd_notify reads
+ * it), or null when it does not fit. */
+function unixAddress(address: string): Buffer | null {
   const name = Buffer.from(address);
-  if (name.length === 0 || name.length >= SUN_PATH_MAX)
-    throw new TsrunError('ERR_TSRUN_SYSCALL', `unix socket address ${JSON.stringify(address)}: invalid argument`);
+  if (name.length === 0 || name.length >= SUN_PATH_MAX) return null;
   if (name[0] === 0x40) name[0] = 0;
   const addr = Buffer.alloc(2 + name.length + (name[0] === 0 ? 0 : 1));
   addr.writeUInt16LE(AF_UNIX, 0);
@@ -78,8 +80,8 @@ function datagramSocket(what: string): number {
 export function bindDatagramSocket(socketPath: string): number {
   const fd = datagramSocket(socketPath);
   const addr = unixAddress(socketPath);
-  if (lib().bind(fd, addr, addr.length) < 0) {
-    const errno = lib().errno();
+  if (!addr || lib().bind(fd, addr, addr.length) < 0) {
+    const errno = addr ? lib().errno() : EINVAL;
     closeFd(fd);
     throw new TsrunError('ERR_TSRUN_SYSCALL', `listen unixgram ${socketPath}: bind: ${errnoText(errno)}`);
   }
@@ -90,8 +92,8 @@ export function bindDatagramSocket(socketPath: string): number {
 export function connectDatagramSocket(address: string): number {
   const fd = datagramSocket(address);
   const addr = unixAddress(address);
-  if (lib().connect(fd, addr, addr.length) < 0) {
-    const errno = lib().errno();
+  if (!addr || lib().connect(fd, addr, addr.length) < 0) {
+    const errno = addr ? lib().errno() : EINVAL;
     closeFd(fd);
     throw new TsrunError('ERR_TSRUN_SYSCALL', `dial unixgram ${address}: connect: ${errnoText(errno)}`);
   }
