@@ -4,6 +4,8 @@
  *   probe stat PATH...      {"PATH":{"type","mode","major","minor","uid","gid"[,"target"]} or {"error":"ENOENT"}}
  *   probe write PATH TEXT   {"ok":true} or {"ok":false,"errno":"EROFS"} (exit 0 either way)
  *   probe sleep SECONDS     sleeps; on TERM/INT/HUP/QUIT/USR1/USR2 prints {"signal":N}, exits 128+N
+ *   probe notify MESSAGE    sends MESSAGE as one datagram to the unix socket $NOTIFY_SOCKET (sd_notify)
+ *                           {"ok":true} or {"ok":false,"errno":"ENOENT"} (exit 0 either way)
  *   probe exit N            exits with status N
  * Build: gcc -static -O2 -Wall -Werror -o probe probe.c
  */
@@ -12,12 +14,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -458,6 +463,27 @@ static void do_write(const char* path, const char* text) {
   fputs("{\"ok\":false,\"errno\":", stdout), jstr(errname(e)), puts("}"); /* exit 0 either way */
 }
 
+static void do_notify(const char* message) {
+  const char* path = getenv("NOTIFY_SOCKET");
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  int e = EINVAL;
+  if (path && *path && strlen(path) < sizeof addr.sun_path) {
+    strcpy(addr.sun_path, path);
+    if (addr.sun_path[0] == '@') addr.sun_path[0] = 0; /* abstract, as sd_notify reads it */
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    size_t len = strlen(message);
+    socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+    if (fd >= 0 && sendto(fd, message, len, 0, (struct sockaddr*)&addr, alen) == (ssize_t)len) {
+      close(fd);
+      puts("{\"ok\":true}");
+      return;
+    }
+    e = errno;
+    if (fd >= 0) close(fd);
+  }
+  fputs("{\"ok\":false,\"errno\":", stdout), jstr(errname(e)), puts("}"); /* exit 0 either way */
+}
+
 static void on_signal(int sig) {
   char buf[32];
   int n = snprintf(buf, sizeof buf, "{\"signal\":%d}\n", sig);
@@ -486,10 +512,13 @@ int main(int argc, char** argv) {
     do_write(argv[2], argv[3]);
   else if (strcmp(cmd, "sleep") == 0)
     do_sleep(argv[2]);
+  else if (strcmp(cmd, "notify") == 0 && argc == 3)
+    do_notify(argv[2]);
   else if (strcmp(cmd, "exit") == 0)
     return argc > 2 ? atoi(argv[2]) : 0;
   else {
-    fprintf(stderr, "probe: usage: probe [sysctl KEY...|stat PATH...|write PATH TEXT|sleep SECONDS|exit N]\n");
+    fprintf(stderr,
+            "probe: usage: probe [sysctl KEY...|stat PATH...|write PATH TEXT|sleep SECONDS|notify MESSAGE|exit N]\n");
     return 2;
   }
   return fflush(stdout) != 0;

@@ -23,6 +23,8 @@ export interface CliOpts {
   runtime?: string;
   /** fds handed to the runtime as its 3, 4, ... (--preserve-fds) */
   extraFds?: number[];
+  /** variables added to the runtime's environment (NOTIFY_SOCKET) */
+  env?: NodeJS.ProcessEnv;
 }
 
 let seq = 0;
@@ -42,7 +44,7 @@ export function runCli(bin: string, root: string, args: string[], dir: string, o
       stdio: ['ignore', out, err, ...(opts.extraFds ?? [])],
       timeout: opts.timeoutMs ?? 60000,
       killSignal: 'SIGKILL',
-      env: envForRuntime(),
+      env: { ...envForRuntime(), ...opts.env },
     });
   } finally {
     fs.closeSync(out);

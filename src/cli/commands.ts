@@ -82,9 +82,9 @@ export const commands: CommandSpec[] = [
     summary: 'start a created container',
     positionals: ['container-id'],
     flags: {},
-    run(ctx, args) {
-      const { startContainer }: typeof import('../container/start') = require('../container/start');
-      startContainer(ctx, args['container-id'] as string);
+    async run(ctx, args) {
+      const { startCommand }: typeof import('../container/start') = require('../container/start');
+      await startCommand(ctx, args['container-id'] as string);
       return 0;
     },
   },

@@ -48,6 +48,7 @@ import { inheritedFds, socketActivation } from './inherited-fds';
 import { readImagePasswd } from './image-passwd';
 import { addonTransport, InitLadder } from './init-ladder';
 import { writeIdMappings, writeOomScoreAdj } from './init-proc';
+import { hostNotifySocket, makeNotifyDir, notifyDir, withNotifySocket } from './notify-socket';
 import { cleanupRecord } from './recover';
 import { unmountUnder } from './shared-mounts';
 import { checkTerminalOptions } from './terminal-options';
@@ -83,8 +84,12 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
   const mark = (what: string): void =>
     ctx.logger.debug(`create ${opts.id}: ${what} at ${(performance.now() - started).toFixed(1)} ms`);
   const bundle = path.resolve(opts.bundle);
-  const spec = loadSpec(bundle);
+  const config = loadSpec(bundle);
   mark('config validated');
+  // With a host notify socket, the container gets its own (runc mutates its spec likewise);
+  // exec's defaults stay config.json's (record.exec below).
+  const notify = hostNotifySocket() ? notifyDir(ctx.store, opts.id) : null;
+  const spec = notify ? withNotifySocket(config, notify) : config;
   const terminal = checkTerminalOptions(spec, opts);
   // Before anything is made: a profile libseccomp refuses is a config error.
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
@@ -115,6 +120,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       runHooks(ctx.logger, 'poststop', spec.hooks?.poststop, hookStateDocument(hookContainer, 'stopped', 0)),
     );
     undo.push('remove state directory', () => ctx.store.remove(opts.id));
+    if (notify) makeNotifyDir(notify);
 
     const namespaces = planNamespaces(spec);
     const hasMountNamespace = entersNamespace(namespaces, CLONE_NEWNS);
@@ -223,7 +229,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     };
     const hooks = recordedHooks(spec.hooks);
     if (hooks) record.hooks = hooks;
-    record.exec = execRecord(spec, opts.noNewKeyring);
+    record.exec = execRecord(config, opts.noNewKeyring);
     if (hasStartHooks) record.startContainerHooks = true;
     if (opts.pidFile) {
       try {

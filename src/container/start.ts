@@ -13,21 +13,43 @@ import type { ContainerRecord } from '../state/types';
 import { native } from '../sys/native';
 import type { RuntimeContext } from './context';
 import { hookStateDocument, runHooks } from './hooks';
+import { ContainerNotifySocket } from './notify-socket';
 import { openInit } from './signal';
 import { containerStatus } from './status';
 
 const START_TIMEOUT_MS = 60_000;
 
-export function startContainer(ctx: RuntimeContext, id: string): void {
+export interface Started {
+  record: ContainerRecord;
+  /** Bound when the runtime was given NOTIFY_SOCKET: the caller relays READY, unlocked. */
+  notify: ContainerNotifySocket | null;
+}
+
+export function startContainer(ctx: RuntimeContext, id: string): Started {
   const lock = lockContainer(ctx.store, id, 'exclusive');
   try {
-    startLocked(ctx, id);
+    return startLocked(ctx, id);
   } finally {
     lock.release();
   }
 }
 
-function startLocked(ctx: RuntimeContext, id: string): void {
+/** `start` as the command does it: with NOTIFY_SOCKET, it returns once the container sent
+ * READY (passed on to the host with the init's pid as MAINPID) or ended without it. The
+ * wait holds no lock: a kill or delete meanwhile is not held up. */
+export async function startCommand(ctx: RuntimeContext, id: string): Promise<void> {
+  const { record, notify } = startContainer(ctx, id);
+  if (!notify) return;
+  const pidfd = openInit(record);
+  try {
+    await notify.relayReady(pidfd, record.pid);
+  } finally {
+    notify.close();
+    if (pidfd !== null) native().close(pidfd);
+  }
+}
+
+function startLocked(ctx: RuntimeContext, id: string): Started {
   const record = ctx.store.require(id);
   const status = containerStatus(ctx.store, record);
   if (status === 'stopped') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
@@ -40,12 +62,18 @@ function startLocked(ctx: RuntimeContext, id: string): void {
   const fifo = ctx.store.fifoPath(id);
   let report = -1;
   let released = false;
+  let notify: ContainerNotifySocket | null = null;
   try {
+    // Bound before the process runs, so that no message of it is lost.
+    notify = ContainerNotifySocket.open(ctx.store, id);
     // Opened before the byte: a report written by an init that exits at once stays readable.
     if (record.startContainerHooks) report = openStartHooksReport(ctx, id);
     released = native().releaseFifo(fifo, pidfd, START_TIMEOUT_MS);
     if (!released) throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
     if (report >= 0) awaitStartHooks(report, pidfd);
+  } catch (err) {
+    notify?.close();
+    throw err;
   } finally {
     native().close(pidfd);
     if (report >= 0) fs.closeSync(report);
@@ -53,6 +81,7 @@ function startLocked(ctx: RuntimeContext, id: string): void {
     if (released) removeFifos(ctx, id, report >= 0);
   }
   runPoststart(ctx, record);
+  return { record, notify };
 }
 
 function removeFifos(ctx: RuntimeContext, id: string, startHooks: boolean): void {

@@ -132,18 +132,23 @@ export class StateStore {
     }
   }
 
-  /** The directory holds only files tsrun wrote (state.json, cleanup.json, exec.fifo,
-   * start-hooks.fifo, temp files): unlink them and rmdir, cheaper than a recursive rm. */
+  /** The directory holds only what tsrun wrote (state.json, cleanup.json, exec.fifo,
+   * start-hooks.fifo, temp files, the notify directory): unlink the files and rmdir,
+   * cheaper than a recursive rm. */
   remove(id: string): void {
     const dir = this.dir(id);
-    let entries: string[];
+    let entries: fs.Dirent[];
     try {
-      entries = fs.readdirSync(dir);
+      entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
-    for (const entry of entries) fs.unlinkSync(path.join(dir, entry));
+    for (const entry of entries) {
+      const entryPath = path.join(dir, entry.name);
+      if (entry.isDirectory()) fs.rmSync(entryPath, { recursive: true });
+      else fs.unlinkSync(entryPath);
+    }
     fs.rmdirSync(dir);
   }
 }
