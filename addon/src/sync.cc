@@ -28,12 +28,14 @@ int poll_timeout(int64_t deadline) {
   return left > 60000 ? 60000 : static_cast<int>(left);
 }
 
-// One non-blocking receive: Message, ChildGone (EOF), or Timeout meaning "nothing yet".
-RecvResult try_recv(int sync_fd) {
+// One non-blocking receive of a message, through `receive` (which returns what read(2)
+// does): Message, ChildGone (EOF, or the peer reset), or Timeout meaning "nothing yet".
+template <typename Receive>
+RecvResult try_receive(Receive receive) {
   RecvResult res{RecvStatus::Timeout, 0, {}};
   ssize_t n;
   do {
-    n = recv(sync_fd, &res.msg, sizeof res.msg, MSG_DONTWAIT);
+    n = receive(&res.msg, sizeof res.msg);
   } while (n < 0 && errno == EINTR);
   if (n == static_cast<ssize_t>(sizeof res.msg)) {
     res.msg.detail[kSyncDetailSize - 1] = '\0';
@@ -50,27 +52,14 @@ RecvResult try_recv(int sync_fd) {
   return res;
 }
 
-// One non-blocking read of a message from a fifo (opened O_NONBLOCK): Message, ChildGone
-// (EOF: no writer left), or Timeout meaning "nothing yet".
+// From the sync socket.
+RecvResult try_recv(int sync_fd) {
+  return try_receive([sync_fd](SyncMsg* m, size_t len) { return recv(sync_fd, m, len, MSG_DONTWAIT); });
+}
+
+// From a fifo opened O_NONBLOCK (EOF: no writer left).
 RecvResult try_read(int fd) {
-  RecvResult res{RecvStatus::Timeout, 0, {}};
-  ssize_t n;
-  do {
-    n = read(fd, &res.msg, sizeof res.msg);
-  } while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(sizeof res.msg)) {
-    res.msg.detail[kSyncDetailSize - 1] = '\0';
-    res.status = RecvStatus::Message;
-  } else if (n == 0) {
-    res.status = RecvStatus::ChildGone;
-  } else if (n > 0) {
-    res.status = RecvStatus::Failed;
-    res.err = EPROTO;
-  } else if (errno != EAGAIN) {
-    res.status = RecvStatus::Failed;
-    res.err = errno;
-  }
-  return res;
+  return try_receive([fd](SyncMsg* m, size_t len) { return read(fd, m, len); });
 }
 
 }  // namespace

@@ -10,6 +10,17 @@ import type { NamespaceRequest } from '../plan/namespaces';
 import type { MountStep } from '../plan/types';
 import type { Native } from '../sys/native';
 
+/** Closes the fds opened for the child once it holds its copies (or failed): best effort. */
+export function closeAll(addon: Pick<Native, 'close'>, fds: number[]): void {
+  for (const fd of fds) {
+    try {
+      addon.close(fd);
+    } catch {
+      // closing is best effort
+    }
+  }
+}
+
 /** Make exec.fifo (0600: only root releases it) and open it O_RDWR for the child, which
  * blocks reading it until `start` writes. No directory fd of the host reaches the child. */
 export function openExecFifo(addon: Native, fifoPath: string, fds: number[]): number {

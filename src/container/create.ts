@@ -24,6 +24,7 @@ import { native } from '../sys/native';
 import { pathKind } from '../sys/path-kind';
 import { readBoundingCapabilities, readProcessFacts } from '../sys/proc';
 import {
+  closeAll,
   connectConsoleSocket,
   openBindSources,
   openExecFifo,
@@ -252,13 +253,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     undo.rollback();
     throw err;
   } finally {
-    for (const fd of fds) {
-      try {
-        addon.close(fd);
-      } catch {
-        // closing is best effort
-      }
-    }
+    closeAll(addon, fds);
     lock?.release();
   }
 }

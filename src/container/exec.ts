@@ -18,7 +18,7 @@ import { lockContainer } from '../state/lock';
 import { writeFileAtomic } from '../sys/atomic-file';
 import { native, type Native } from '../sys/native';
 import { readBoundingCapabilities, readProcessFacts } from '../sys/proc';
-import { connectConsoleSocket, openOwnConsoleSocket, receiveConsoleMaster } from './child-fds';
+import { closeAll, connectConsoleSocket, openOwnConsoleSocket, receiveConsoleMaster } from './child-fds';
 import { cgroup2BirthDir } from './container-cgroups';
 import type { RuntimeContext } from './context';
 import { recordedExec } from './exec-defaults';
@@ -169,13 +169,7 @@ function startLocked(ctx: RuntimeContext, opts: ExecOptions): Started {
     ladder?.kill();
     throw err;
   } finally {
-    for (const fd of fds) {
-      try {
-        addon.close(fd);
-      } catch {
-        // closing is best effort
-      }
-    }
+    closeAll(addon, fds);
   }
 }
 

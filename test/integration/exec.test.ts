@@ -87,6 +87,8 @@ t.test("the process is in every namespace, cgroup and the root of the container'
   t.equal(p.oomScoreAdj, 123, "the container's oom_score_adj");
   t.same(p.env, ['PATH=/bin:/usr/bin', 'FROM_CONFIG=1', 'HOME=/root'], "the container's env, HOME from its passwd");
   t.same(p.openFds, [0, 1, 2], 'no fd of the runtime');
+  const one = h.cli(['exec', id, '/bin/cat', '/proc/1/cmdline']);
+  t.equal(one.stdout.split('\0')[0], '/bin/sleep', "its pid 1 is the container's init");
   t.equal(h.cli(['delete', '-f', id]).code, 0);
 });
 

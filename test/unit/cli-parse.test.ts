@@ -6,7 +6,7 @@ import t from 'tap';
 import { commands, type CommandSpec } from '../../src/cli/commands';
 import { checkExecFlagValues, execOptions } from '../../src/cli/exec-options';
 import { type ParsedCommand, parseCommandArgs, parseOptions } from '../../src/cli/parse';
-import { TsrunError } from '../../src/errors';
+import { thrown } from '../helpers/thrown';
 
 const REAL_CONFIGS = path.resolve(__dirname, '..', '..', '..', 'shared', 'configs');
 
@@ -20,16 +20,6 @@ function parsed(name: string, rest: string[]): ParsedCommand {
   const result = parseCommandArgs(command(name), rest);
   if (result === 'help') throw new Error('help');
   return result;
-}
-
-function thrown(fn: () => unknown): TsrunError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof TsrunError) return error;
-    throw error;
-  }
-  throw new Error('expected a TsrunError');
 }
 
 /** The command line as exec's handler turns it into ExecOptions. */

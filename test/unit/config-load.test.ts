@@ -3,24 +3,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { TsrunError } from '../../src/errors';
 import { findJsonSyntaxError } from '../../src/config/json-syntax';
 import { loadSpec, parseConfigJson } from '../../src/config/load';
 import { baseConfig } from '../fixtures/configs/base-config';
+import { thrown } from '../helpers/thrown';
 
 function bundle(t: { testdir: (fixture: any) => string }, config: string | object): string {
   const text = typeof config === 'string' ? config : JSON.stringify(config, null, 2);
   return t.testdir({ rootfs: {}, 'config.json': text });
-}
-
-function thrown(fn: () => unknown): TsrunError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof TsrunError) return error;
-    throw error;
-  }
-  throw new Error('expected a TsrunError');
 }
 
 t.test('a good bundle loads', (t) => {

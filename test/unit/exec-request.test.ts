@@ -12,19 +12,9 @@ import {
   parseAdditionalGids,
   resolveExecProcess,
 } from '../../src/container/exec-request';
-import { TsrunError } from '../../src/errors';
+import { thrown } from '../helpers/thrown';
 
 const REAL_CONFIGS = path.resolve(__dirname, '..', '..', '..', 'shared', 'configs');
-
-function thrown(fn: () => unknown): TsrunError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof TsrunError) return error;
-    throw error;
-  }
-  throw new Error('expected a TsrunError');
-}
 
 /** A container's process as config.json gives it (the exec defaults). */
 function defaults(): Process {

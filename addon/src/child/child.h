@@ -23,11 +23,14 @@ struct Child {
 [[noreturn]] void child_main(const ChildPlan* plan, int sync_fd, int parent_pid);
 // exec: join the running container whose root is plan->root_fd (join.cc).
 [[noreturn]] void join_main(const ChildPlan* plan, int sync_fd, int parent_pid);
+// The first steps of both: signals reset, tied to the runtime, non-dumpable, released by
+// Go, the rlimits, the namespaces joined (main.cc).
+void child_begin(Child& c);
+// A pid or time namespace applies to children only: go on in a forked process (main.cc).
+void child_fork_if_needed(Child& c);
 // The steps both share once the root is in place: cwd and args[0] resolved in it, fds,
 // filter, credentials, Ready/Detach, execve (main.cc).
 [[noreturn]] void child_finish(Child& c);
-// Above every fd the runtime may hold, for closing fds on a kernel without close_range.
-unsigned runtime_fd_bound();
 
 // clone.cc: clone3 for `plan`; in the child, closes `parent_end` and runs child_main.
 // Returns the pid (or -errno) in the parent, with *pidfd set.

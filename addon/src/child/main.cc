@@ -11,6 +11,8 @@
 
 namespace tsrun {
 
+namespace {
+
 // Above every fd the runtime may hold, for closing fds on a kernel without close_range.
 unsigned runtime_fd_bound() {
   sys::Rlimit64 lim{};
@@ -18,6 +20,8 @@ unsigned runtime_fd_bound() {
   uint64_t bound = lim.cur > lim.max ? lim.cur : lim.max;
   return bound > (1U << 20) ? (1U << 20) : static_cast<unsigned>(bound);
 }
+
+}  // namespace
 
 // Node ignores SIGPIPE/SIGXFSZ and handles others; ignored dispositions survive execve,
 // so every signal goes back to SIG_DFL. The mask stays full until the last steps.
@@ -45,24 +49,31 @@ void child_non_dumpable(const Child& c) {
   if (r < 0) fail(c, ChildStep::Setup, -1, r, "prctl PR_SET_DUMPABLE");
 }
 
-[[noreturn]] void child_main(const ChildPlan* plan, int sync_fd, int parent_pid) {
-  Child c{plan, sync_fd, parent_pid, -1, false, false, -1, false, 0};
+void child_begin(Child& c) {
   signals_reset_all();
   child_guard_parent(c, false);
-  // Non-dumpable before any setns (CVE-2019-5736 class).
+  // Non-dumpable before any setns: nothing in the container may reach this copy of the
+  // runtime through /proc (CVE-2019-5736 class, CVE-2016-9962).
   child_non_dumpable(c);
   c.fd_bound = runtime_fd_bound();
-
   child_await(c, SyncType::Go);
   limits_apply(c);
   ns_join_all(c);
+}
+
+void child_fork_if_needed(Child& c) {
+  if (!ns_needs_fork(*c.plan)) return;
+  ns_fork_init(c);  // only the forked process returns
+  c.ppid_may_be_zero = true;
+  child_guard_parent(c, true);
+}
+
+[[noreturn]] void child_main(const ChildPlan* plan, int sync_fd, int parent_pid) {
+  Child c{plan, sync_fd, parent_pid, -1, false, false, -1, false, 0};
+  child_begin(c);
   ns_unshare_user(c);
   ns_unshare_rest(c);
-  if (ns_needs_fork(*plan)) {
-    ns_fork_init(c);  // only the new init returns
-    c.ppid_may_be_zero = true;
-    child_guard_parent(c, true);
-  }
+  child_fork_if_needed(c);
   session_start(c);  // the init, whichever process that is now
   ns_read_setgroups(c);
   // In the container's namespaces, still root there, before the mounts (runc's place).
