@@ -91,6 +91,31 @@ t.test("an image script whose #! names /proc/self/fd/N runs nothing of the host'
   }
 });
 
+t.test(
+  'an image script whose #! is /proc/self/exe does not run the runtime in the container (CVE-2019-5736)',
+  async (t) => {
+    // The runtime's child is a copy of node: were node started as the container's process,
+    // the container could open its /proc/PID/exe and, once it exits, write the host's node.
+    // The script is valid JavaScript after its #! line: node would print TOKEN.
+    const evil = `#!/proc/self/exe\nconsole.log(${JSON.stringify(TOKEN)});\n`;
+    const id = h.id('selfexe');
+    const bundle = h.bundle(id, (s) => (s.process!.args = ['/evil']));
+    fs.writeFileSync(path.join(bundle, 'rootfs', 'evil'), evil, { mode: 0o755 });
+    const run = h.cli(['run', '--bundle', bundle, id]);
+    t.notMatch(run.stdout, TOKEN, 'run: node did not run as the container process');
+    t.not(run.code, 0, 'run: the exec fails');
+
+    const id2 = h.id('selfexe');
+    const bundle2 = h.bundle(id2, (s) => (s.process!.args = ['/bin/sleep', '100']));
+    fs.writeFileSync(path.join(bundle2, 'rootfs', 'evil'), evil, { mode: 0o755 });
+    t.equal(h.cli(['run', '--detach', '--bundle', bundle2, id2]).code, 0, 'run -d');
+    const ex = h.cli(['exec', id2, '/evil']);
+    t.notMatch(ex.stdout, TOKEN, 'exec: node did not run as the container process');
+    t.not(ex.code, 0, 'exec: the exec fails');
+    t.equal(h.cli(['delete', '--force', id2]).code, 0);
+  },
+);
+
 t.test('--preserve-fds and LISTEN_FDS pass only what the caller passed', async (t) => {
   const passed = [3, 4].map((n) => {
     const f = path.join(path.dirname(h.root), `passed-${n}`);
