@@ -58,7 +58,7 @@ function underPty(t: Test, args: string[], steps: object[] = []): PtyRun {
       ...pm.globalArgs(),
       ...args,
     ],
-    { env: pm.env, encoding: 'utf8', timeout: 90_000 },
+    { env: pm.env, cwd: pm.tmp, encoding: 'utf8', timeout: 90_000 },
   );
   t.equal(r.status, 0, `pty helper ran to the end${r.status === 0 ? '' : `: ${r.stderr}${r.stdout}`}`);
   return JSON.parse(r.stdout || '{}') as PtyRun;
@@ -100,6 +100,13 @@ t.test('run: output and exit codes, 126 and 127 from the runtime error text', as
   t.equal(missing.code, 127, `a command that does not exist: 127 (${missing.stderr.trim()})`);
   t.match(missing.stderr, /executable file not found in \$PATH/, 'in the words podman reads');
   t.same(pm.ok(['ps', '--all', '--quiet']), '', '--rm left no container');
+});
+
+t.test('--network none: a netns with only lo, up (runc brings it up)', async (t) => {
+  const r = pm.run(['run', '--rm', ...C, image, 'sh', '-c', 'ls /sys/class/net; cat /sys/class/net/lo/flags']);
+  const [ifaces, flags] = r.stdout.trim().split('\n');
+  t.equal(ifaces, 'lo', 'only lo');
+  t.equal(Number(flags) & 1, 1, `lo is up (flags ${flags})`);
 });
 
 t.test('the runtime registered in containers.conf is the default', async (t) => {
@@ -171,6 +178,7 @@ t.test('stdin piped in, several MB piped out', async (t) => {
     [...pm.globalArgs(), 'run', '--rm', ...C, image, 'head', '-c', '5000000', '/dev/zero'],
     {
       env: pm.env,
+      cwd: pm.tmp,
       maxBuffer: 64 << 20,
     },
   );
@@ -281,6 +289,10 @@ t.test('--memory, --pids-limit, --cpus, --cpuset-cpus; update; stats', async (t)
 
 t.test('OOM kill: exit 137 and OOMKilled', async (t) => {
   const n = name('oom');
+  const oomFile = path.join(pm.tmp, 'oom');
+  fs.rmSync(oomFile, { force: true });
+  pm.ok(['run', '--rm', ...C, '--memory', '32m', image, 'true']);
+  t.notOk(fs.existsSync(oomFile), 'no oom file after a container that fits its limit');
   const r = pm.run([
     'run',
     '--name',
@@ -297,10 +309,11 @@ t.test('OOM kill: exit 137 and OOMKilled', async (t) => {
   ]);
   t.equal(r.code, 137, 'killed by SIGKILL');
   t.equal(inspect(n, '{{.State.ExitCode}}'), '137', 'inspect: exit code');
+  t.ok(fs.existsSync(oomFile), "conmon saw the OOM event of the container's memory cgroup");
   t.equal(inspect(n, '{{.State.OOMKilled}}'), 'true', 'inspect: OOMKilled', {
-    // Same with runc and tsrun: conmon 2.1.6 watches memory.oom_control through
-    // cgroup.event_control on this v1 host, yet writes no oom file for podman to read.
-    todo: 'conmon 2.1.6 reports no OOM on this cgroup v1 host, with runc as with tsrun',
+    // conmon 2.1.6 (cgroup v1) writes its "oom" file into its cwd, podman's (hence the
+    // tmpdir as cwd), not where podman 4.3 looks for it: the same with runc as with tsrun.
+    todo: 'conmon 2.1.6 writes "oom" into its cwd, where podman 4.3 does not look; runc the same',
   });
   pm.ok(['rm', n]);
 });

@@ -90,6 +90,8 @@ export class Podman {
     const global = this.globalArgs();
     const r = spawnSync('podman', [...(opts.noRuntimeFlag ? global.slice(0, -2) : global), ...args], {
       env: this.env,
+      // conmon writes its "oom" file into its cwd: keep it in the tmpdir.
+      cwd: this.tmp,
       input: opts.input,
       encoding: 'utf8',
       maxBuffer: 64 << 20,
