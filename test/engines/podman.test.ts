@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t, { type Test } from 'tap';
-import { image, Podman, runtime } from './lib/podman';
+import { image, isRunc, Podman, runtime } from './lib/podman';
 
 const pm = new Podman();
 t.comment(`runtime under test: ${runtime}`);
@@ -416,6 +416,138 @@ t.test('--cap-add, --cap-drop, no-new-privileges, --sysctl, --ulimit, --init', a
 
   const init = pm.ok(['run', '--rm', ...C, '--init', image, 'sh', '-c', 'tr "\\0" " " < /proc/1/cmdline']);
   t.match(init, /^\/run\/podman-init -- sh -c /, '--init: podman-init (tini) is pid 1 and runs the command');
+});
+
+t.test('seccomp: the default profile, unconfined, a custom one; --privileged; --device', async (t) => {
+  const seccomp = (opts: string[]) =>
+    pm.ok(['run', '--rm', ...C, ...opts, image, 'grep', '^Seccomp:', '/proc/self/status']);
+  t.match(seccomp([]), /Seccomp:\s+2/, 'the default profile is a filter');
+  t.match(seccomp(['--security-opt', 'seccomp=unconfined']), /Seccomp:\s+0/, 'seccomp=unconfined: none');
+  const unshare = pm.run(['run', '--rm', ...C, image, 'unshare', '-m', 'true']);
+  t.not(unshare.code, 0, 'the default profile (and caps) refuse unshare');
+  const profile = path.join(pm.tmp, 'no-mkdir.json');
+  fs.writeFileSync(
+    profile,
+    JSON.stringify({
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+    }),
+  );
+  const custom = pm.run([
+    'run',
+    '--rm',
+    ...C,
+    '--security-opt',
+    `seccomp=${profile}`,
+    image,
+    'sh',
+    '-c',
+    'mkdir /x; touch /y && echo touched',
+  ]);
+  t.match(
+    custom.stderr,
+    /mkdir: can't create directory '\/x': Operation not permitted/,
+    'custom profile: mkdir gets EPERM',
+  );
+  t.equal(custom.stdout, 'touched\n', 'custom profile: the rest is allowed');
+
+  const priv = pm.ok(['run', '--rm', ...C, '--privileged', image, 'sh', '-c', 'cat /proc/self/status; ls /dev']);
+  t.match(priv, /Seccomp:\s+0/, '--privileged: no seccomp');
+  const hostBounding = caps(fs.readFileSync('/proc/self/status', 'utf8'), 'CapBnd');
+  t.equal(caps(priv, 'CapEff'), hostBounding, "--privileged: every capability in the host's bounding set");
+  t.match(priv, /^loop0$|^tty0$/m, "--privileged: the host's devices");
+
+  const dev = pm.run([
+    'run',
+    '--rm',
+    ...C,
+    '--device',
+    '/dev/null:/dev/mynull',
+    image,
+    'sh',
+    '-c',
+    'ls -l /dev/mynull; echo x > /dev/mynull && echo wrote',
+  ]);
+  t.match(dev.stdout, /^crw-rw-rw- .* 1, +3 .* \/dev\/mynull\nwrote\n$/, '--device: the node, usable');
+});
+
+/** How much a path holds: bytes of a file, entries of a directory; -1 when absent. */
+const sizeScript = (p: string) =>
+  `if [ -d ${p} ]; then ls -A ${p} | wc -l; elif [ -e ${p} ]; then wc -c < ${p}; else echo -1; fi`;
+
+t.test('the masked and read-only paths podman asks for', async (t) => {
+  // Those of podman's masked paths this host has, with something in them here.
+  const masked = ['/proc/keys', '/proc/timer_list', '/proc/sched_debug', '/proc/acpi', '/proc/scsi', '/sys/firmware'];
+  const present = masked.filter(
+    (p) => Number(spawnSync('sh', ['-c', sizeScript(p)], { encoding: 'utf8' }).stdout.trim()) > 0,
+  );
+  t.ok(present.length >= 2, `the host has some of them (${present.join(' ')})`);
+  const sizes = pm.ok(['run', '--rm', ...C, image, 'sh', '-c', present.map(sizeScript).join('; ')]).split('\n');
+  for (const [i, p] of present.entries()) t.equal(sizes[i], '0', `${p} is masked (empty)`);
+
+  const ro = pm.run(['run', '--rm', ...C, image, 'sh', '-c', 'echo 1 > /proc/sys/kernel/domainname; cat /proc/mounts']);
+  t.match(ro.stderr, /can't create \/proc\/sys\/kernel\/domainname: Read-only file system/, '/proc/sys is read-only');
+  for (const p of ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys']) {
+    t.match(ro.stdout, new RegExp(`^proc ${p} proc ro,`, 'm'), `${p} is mounted read-only`);
+  }
+});
+
+t.test('--memory 512k and --pids-limit 1', async (t) => {
+  const small = pm.run(['run', '--rm', ...C, '--memory', '512k', image, 'echo', 'ran']);
+  // runc moves its init (runc:[2:INIT], a few MB of Go) into the cgroup before it sets the
+  // limit, which the kernel then refuses; tsrun's child is small when it joins.
+  const todo = isRunc
+    ? "runc sets memory.limit_in_bytes after its init joined the cgroup: 'unable to set memory limit to 524288'"
+    : false;
+  t.equal(small.code, 0, `--memory 512k: runs (${small.stderr.trim()})`, { todo });
+  t.equal(small.stdout, 'ran\n', '--memory 512k: output', { todo });
+  const one = pm.run([
+    'run',
+    '--rm',
+    ...C,
+    '--pids-limit',
+    '1',
+    image,
+    'sh',
+    '-c',
+    'echo one; (true) || echo not-reached',
+  ]);
+  // The runtime fits in one pid; busybox sh exits 2 when it cannot fork.
+  t.equal(one.stdout, 'one\n', '--pids-limit 1: the init runs');
+  t.equal(one.code, 2, '--pids-limit 1: its fork is refused');
+  t.match(one.stderr, /can't fork/, "--pids-limit 1: in the shell's words");
+});
+
+t.test('--network host and --uidmap', async (t) => {
+  const host = pm.ok([
+    'run',
+    '--rm',
+    '--cgroup-parent',
+    `/${pm.cgroupParent}`,
+    '--network',
+    'host',
+    image,
+    'readlink',
+    '/proc/self/ns/net',
+  ]);
+  t.equal(host, fs.readlinkSync('/proc/self/ns/net'), "--network host: the host's netns");
+  const mapped = pm.ok([
+    'run',
+    '--rm',
+    ...C,
+    '--uidmap',
+    '0:100000:65536',
+    '--gidmap',
+    '0:100000:65536',
+    image,
+    'sh',
+    '-c',
+    'id -u; cat /proc/self/uid_map; stat -c %u /',
+  ]);
+  const [uid, map, rootOwner] = mapped.split('\n');
+  t.equal(uid, '0', '--uidmap: root inside');
+  t.match(map, /^\s*0\s+100000\s+65536$/, '--uidmap: the mapping');
+  t.equal(rootOwner, '0', '--uidmap: the rootfs belongs to the mapped root');
 });
 
 t.test('nothing is left after the file', async (t) => {
