@@ -81,7 +81,8 @@
   X(Seccomp, 33)             \
   X(CreateContainerHook, 34) \
   X(StartContainerHook, 35)  \
-  X(EnterRoot, 36)
+  X(EnterRoot, 36)           \
+  X(Loopback, 37)
 
 namespace tsrun {
 

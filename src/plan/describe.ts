@@ -110,6 +110,8 @@ export function describeChildError(msg: SyncMessage, spec: Spec): TsrunError {
         return describeContainerHookFailure(msg);
       case ChildStep.EnterRoot:
         return `enter the container's root: ${why}`;
+      case ChildStep.Loopback:
+        return `bring up the loopback interface of the new network namespace: ${why}`;
       case ChildStep.ForkInit:
         return `start container init in its pid namespace: ${why}`;
       default:

@@ -310,6 +310,8 @@ export enum ChildStep {
   StartContainerHook = 35,
   /** exec: entering the running container's root (join mode) */
   EnterRoot = 36,
+  /** A new network namespace: bringing its loopback interface up */
+  Loopback = 37,
 }
 
 export interface SyncMessage {

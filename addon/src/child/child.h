@@ -48,6 +48,8 @@ void limits_apply(const Child& c);
 void ns_join_all(Child& c);
 void ns_unshare_user(const Child& c);
 void ns_unshare_rest(const Child& c);
+// A new network namespace's loopback interface up, as runc does for one it creates.
+void ns_loopback_up(const Child& c);
 bool ns_needs_fork(const ChildPlan& p);
 void ns_fork_init(const Child& c);  // returns only in the new init
 // Reads the user namespace's setgroups file (host /proc, before pivot_root).

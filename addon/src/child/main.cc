@@ -73,6 +73,7 @@ void child_fork_if_needed(Child& c) {
   child_begin(c);
   ns_unshare_user(c);
   ns_unshare_rest(c);
+  ns_loopback_up(c);
   child_fork_if_needed(c);
   session_start(c);  // the init, whichever process that is now
   ns_read_setgroups(c);

@@ -2,8 +2,11 @@
 // init when a pid or time namespace only applies to children; and the per-namespace
 // settings done after pivot_root (hostname, domainname, sysctls).
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/vfs.h>
 
 #include "../abi.h"
@@ -81,6 +84,24 @@ void ns_unshare_rest(const Child& c) {
   if (flags == 0) return;
   long r = sys::unshare(flags);
   if (r < 0) fail(c, ChildStep::UnshareNamespaces, -1, r, "unshare");
+}
+
+// A new network namespace starts with lo down. runc adds a "loopback" network for a netns
+// it creates and brings lo up, so a container with no other interface (podman --network
+// none) still reaches 127.0.0.1; a joined netns is left as it is.
+void ns_loopback_up(const Child& c) {
+  if ((c.plan->new_namespaces & CLONE_NEWNET) == 0) return;
+  long s = sys::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) fail(c, ChildStep::Loopback, -1, s, "socket");
+  struct ifreq ifr {};
+  ifr.ifr_name[0] = 'l';
+  ifr.ifr_name[1] = 'o';
+  long r = sys::ioctl(static_cast<int>(s), SIOCGIFFLAGS, reinterpret_cast<long>(&ifr));
+  if (r < 0) fail(c, ChildStep::Loopback, -1, r, "SIOCGIFFLAGS lo");
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+  r = sys::ioctl(static_cast<int>(s), SIOCSIFFLAGS, reinterpret_cast<long>(&ifr));
+  if (r < 0) fail(c, ChildStep::Loopback, -1, r, "SIOCSIFFLAGS lo");
+  sys::close(static_cast<int>(s));
 }
 
 bool ns_needs_fork(const ChildPlan& p) {

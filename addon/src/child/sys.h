@@ -133,6 +133,7 @@ inline long dup3(int oldfd, int newfd, int flags) { return call(SYS_dup3, oldfd,
 inline long close_range(unsigned first, unsigned last, unsigned flags) {
   return call(SYS_close_range, first, last, flags);
 }
+inline long socket(int domain, int type, int protocol) { return call(SYS_socket, domain, type, protocol); }
 inline long ioctl(int fd, unsigned long req, long a = 0) { return call(SYS_ioctl, fd, req, a); }
 
 template <typename Stat>
