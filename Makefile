@@ -1,7 +1,9 @@
 # make            everything: npm deps, addon, validators, bundle, probe, rootfs and bundles
-# make test       lint, then every test as root: unit, integration, the conformance scenarios and
-#                 the OCI validation suite; ends with "N passed, N failed"
+# make test       lint, then every test as root: unit, integration, the conformance scenarios,
+#                 the OCI validation suite and the engines; ends with "N passed, N failed"
 # make conformance   RUNTIME=/path/to/runtime, our spec scenarios
+# make test-engines   podman, containerd and dockerd drive the runtime end to end, each in a
+#                 private tmpdir (ENGINE_RUNTIME=/usr/sbin/runc: the same scenarios with runc)
 # make bench      tsrun beside runc and crun (hyperfine)
 # make oci-validation   RUNTIME=/path/to/runtime, the OCI runtime-tools validation suite
 #                 (../shared/runtime-tools, built once into build/runtime-tools), compared
@@ -10,7 +12,7 @@
 SHELL := /bin/bash
 NODE_GYP_FLAGS := $(if $(wildcard /usr/include/node/node_api.h),--nodedir=/usr,)
 
-.PHONY: all deps addon validators bundle bundles test unit integration conformance oci-validation bench typecheck lint format clean
+.PHONY: all deps addon validators bundle bundles test unit integration conformance oci-validation test-engines bench typecheck lint format clean
 
 all: deps addon validators bundle bundles
 
@@ -54,9 +56,13 @@ format: deps
 	clang-format -i $(shell git ls-files '*.c' '*.cc' '*.h')
 
 # The conformance scenarios and the OCI suite (fixed cgroup names, the runtime's default
-# root) run one file at a time, after the rest.
+# root) run one file at a time, after the rest; then the engines, one at a time (each
+# starts daemons of its own).
 test: all lint
-	scripts/run-tests.sh test/unit test/integration --jobs 1 conformance test/oci
+	scripts/run-tests.sh test/unit test/integration --jobs 1 conformance test/oci test/engines
+
+test-engines: all
+	scripts/run-tests.sh --jobs 1 test/engines
 
 unit: deps validators
 	scripts/run-tests.sh test/unit
