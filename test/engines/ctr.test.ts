@@ -19,7 +19,8 @@ const scope: Scope = {
   dir: ctd.dir,
   pidFile: ctd.pidFile,
   cgroupParent: ctd.cgroupParent,
-  hostRunExisted: fs.existsSync('/run/containerd'),
+  namespace: ctd.namespace,
+  hostRun: '/run/containerd',
 };
 
 t.teardown(async () => {
@@ -104,7 +105,12 @@ t.test('the leak check sees the running daemon and a planted process, cgroup and
   const point = path.join(ctd.dir, 'planted');
   fs.mkdirSync(point);
   t.equal(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', point]).status, 0, 'planted a tmpfs mount');
-  const found = ctrLeftovers(scope);
+  // A namespace's runtime state in a stand-in for the host's /run/containerd.
+  const standIn = path.join(ctd.dir, 'host-run');
+  const runtimeState = path.join(standIn, 'runc', ctd.namespace);
+  fs.mkdirSync(runtimeState, { recursive: true });
+  const found = ctrLeftovers({ ...scope, hostRun: standIn });
+  t.ok(found.includes(`host directory ${runtimeState}`), "the namespace's runtime state is found");
   t.ok(
     found.some((l) => l.startsWith(`process ${pid}:`)),
     'the process in our cgroup is found',
@@ -116,6 +122,7 @@ t.test('the leak check sees the running daemon and a planted process, cgroup and
   await gone;
   spawnSync('umount', [point]);
   fs.rmdirSync(cgroup);
+  fs.rmSync(standIn, { recursive: true });
   t.match(ctrLeftovers(scope), [/^daemon pid \d+/], 'only the daemon is left once the plants are removed');
 });
 
@@ -134,6 +141,22 @@ t.test('run --rm: output and exit codes 0 and 3, with the runtime the flag names
   t.match(bad.stderr, missing, 'the error names the binary');
   removeContainer('rmbad');
   t.equal(ctd.ctr(['container', 'ls', '-q']).stdout, '', 'no container record is left');
+});
+
+t.test("without --runc-binary the shim runs `runc` from the daemon's PATH, the runtime under test", async (t) => {
+  t.notOk(fs.existsSync(ctd.runtimeCalls), 'the runs with --runc-binary never called the PATH runc');
+  const r = ctd.run('bypath', ['--rm'], ['sh', '-c', 'echo by path; exit 2'], null);
+  t.equal(r.code, 2, r.stderr);
+  t.equal(r.stdout, 'by path\n');
+  const calls = fs.readFileSync(ctd.runtimeCalls, 'utf8').split('\n');
+  t.ok(
+    calls.some((c) => / create .*bypath$/.test(c)),
+    'the PATH runc created the container',
+  );
+  t.ok(
+    calls.some((c) => / delete .*bypath$/.test(c)),
+    'and deleted it',
+  );
 });
 
 t.test('run -d, then task ls, ps, pause, resume, kill and delete', async (t) => {

@@ -1,8 +1,9 @@
 // What a containerd test file can leave on the host, found by what marks it as ours: the
 // daemon's pid file, processes whose command line, cwd, root or cgroup names our tmpdir or
 // cgroup parent (the shims carry the daemon's socket path in their arguments), mounts under
-// the tmpdir (netns bind-mounts included), cgroups under the parent, and the host's
-// /run/containerd, which the daemon must never have created.
+// the tmpdir (netns bind-mounts included), cgroups under the parent, and directories named
+// after our ctr namespace in the host's /run/containerd (another engine's containerd, run
+// by a test file alongside, may use /run/containerd itself: only ours count).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -25,11 +26,11 @@ export interface Scope {
   pidFile: string;
   /** The cgroup parent, "/tsrun-test-...". */
   cgroupParent: string;
-  /** Whether the host had /run/containerd before the file started. */
-  hostRunExisted: boolean;
+  /** Our ctr namespace. */
+  namespace: string;
+  /** The host's containerd state directory, /run/containerd (a test plants a leak elsewhere). */
+  hostRun: string;
 }
-
-const hostRun = '/run/containerd';
 
 function link(pid: number, name: string): string {
   try {
@@ -88,7 +89,11 @@ export function ctrLeftovers(scope: Scope): string[] {
   }
   for (const m of mountPointsUnder(scope.dir)) left.push(`mount ${m}`);
   for (const c of ourCgroups(scope)) left.push(`cgroup ${c}`);
-  if (!scope.hostRunExisted && fs.existsSync(hostRun)) left.push(`host directory ${hostRun}`);
+  // Where containerd 1.6 and its runc shim keep a namespace's state when /run is the host's.
+  for (const sub of ['runc', 'io.containerd.runtime.v2.task']) {
+    const p = path.join(scope.hostRun, sub, scope.namespace);
+    if (fs.existsSync(p)) left.push(`host directory ${p}`);
+  }
   return left;
 }
 

@@ -4,6 +4,10 @@
 // whatever the daemon's config says, so the daemon runs in a mount namespace of its own in
 // which /run is a directory of the tmpdir: nothing of the host's /run is used or changed,
 // and the rootfs mounts containerd makes stay out of the host's mount table.
+// ctr 1.6 names the runtime binary with `--runc-binary` (the runc shim's BinaryName option;
+// `--runtime-config-path` is not read by the runc shim, and the daemon config's BinaryName
+// is a CRI setting). Without the flag the shim runs `runc` from the daemon's PATH: the daemon's
+// PATH starts with a directory whose `runc` logs its calls and execs the runtime under test.
 import { type ChildProcess, spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -36,6 +40,8 @@ export class Containerd {
   readonly socket: string;
   readonly pidFile: string;
   readonly fifoDir: string;
+  /** One line per call of the `runc` on the daemon's PATH. */
+  readonly runtimeCalls: string;
   private daemon: ChildProcess | null = null;
 
   constructor() {
@@ -46,6 +52,7 @@ export class Containerd {
     this.socket = path.join(this.dir, 'containerd.sock');
     this.pidFile = path.join(this.dir, 'containerd.pid');
     this.fifoDir = path.join(this.dir, 'fifo');
+    this.runtimeCalls = path.join(this.dir, 'runtime-calls');
   }
 
   /** The daemon's pid from its pid file (written at start), or 0. */
@@ -62,6 +69,13 @@ export class Containerd {
     const d = this.dir;
     fs.mkdirSync(path.join(d, 'run'));
     fs.mkdirSync(this.fifoDir);
+    const bin = path.join(d, 'bin');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(
+      path.join(bin, 'runc'),
+      `#!/bin/sh\necho "$*" >> '${this.runtimeCalls}'\nexec '${engineRuntime}' "$@"\n`,
+      { mode: 0o755 },
+    );
     // No CRI for this slice; the snapshotters other than overlayfs and native would probe
     // the host or need their own devices.
     const config = [
@@ -94,7 +108,7 @@ export class Containerd {
         'sh',
         d,
       ],
-      { env: runtimeEnv(), stdio: ['ignore', log, log] },
+      { env: { ...runtimeEnv(), PATH: `${bin}:${process.env.PATH}` }, stdio: ['ignore', log, log] },
     );
     fs.closeSync(log);
     fs.writeFileSync(this.pidFile, String(this.daemon.pid));
@@ -119,13 +133,15 @@ export class Containerd {
     return { code: r.status ?? 128 + 9, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
   }
 
-  /** The flags `ctr run` needs for container `id`: our fifos, the runtime under test, our cgroup parent. */
-  runFlags(id: string, runtime = engineRuntime): string[] {
-    return ['--fifo-dir', this.fifoDir, '--runc-binary', runtime, '--cgroup', `${this.cgroupParent}/${id}`];
+  /** The flags `ctr run` needs for container `id`: our fifos, the runtime (null: the shim's
+   * default, `runc` from the daemon's PATH), our cgroup parent. */
+  runFlags(id: string, runtime: string | null = engineRuntime): string[] {
+    const binary = runtime === null ? [] : ['--runc-binary', runtime];
+    return ['--fifo-dir', this.fifoDir, ...binary, '--cgroup', `${this.cgroupParent}/${id}`];
   }
 
   /** `ctr run [flags] IMAGE ID ARGS...` */
-  run(id: string, flags: string[], args: string[], runtime = engineRuntime): CtrResult {
+  run(id: string, flags: string[], args: string[], runtime: string | null = engineRuntime): CtrResult {
     return this.ctr(['run', ...this.runFlags(id, runtime), ...flags, image, id, ...args]);
   }
 
