@@ -7,7 +7,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { parseMountinfo } from '../../src/sys/proc';
 import { repo, waitFor } from '../helpers/harness';
 import { cgroupMountPoints, inCgroup } from '../helpers/leftovers';
 import { Containerd, engineRuntime, image, makeImageArchive } from './lib/ctr';
@@ -94,7 +93,7 @@ t.test('a private containerd starts and imports an OCI archive made from build/r
   t.match(ctd.ctr(['images', 'ls', '-q']).stdout, /^localhost\/busybox:busybox$/m, 'the image is listed');
 });
 
-t.test('the leak check sees the running daemon and a planted process, cgroup and mount', async (t) => {
+t.test('the leak checks see the running daemon and planted processes, cgroups, mounts and state', async (t) => {
   t.match(ctrLeftovers(scope), [/^daemon pid \d+/], 'the daemon is alive');
   const mp = cgroupMountPoints().find((m) => m.endsWith('/pids')) ?? (cgroupMountPoints()[0] as string);
   const cgroup = path.join(mp, ctd.cgroupParent, 'planted');
@@ -117,6 +116,14 @@ t.test('the leak check sees the running daemon and a planted process, cgroup and
   );
   t.ok(found.includes(`cgroup ${cgroup}`), 'the cgroup is found');
   t.ok(found.includes(`mount ${point}`), 'the mount is found');
+  // The daemon's own mount namespace: a mount there is invisible to the host's table.
+  const inDaemon = path.join(ctd.dir, 'planted-in-daemon');
+  fs.mkdirSync(inDaemon);
+  const nsenter = ['--target', String(ctd.daemonPid()), '--mount'];
+  t.equal(spawnSync('nsenter', [...nsenter, 'mount', '-t', 'tmpfs', 'tmpfs', inDaemon]).status, 0, 'planted there');
+  t.same(ctd.daemonMountsUnderDir(), [inDaemon], "the mount in the daemon's namespace is found");
+  spawnSync('nsenter', [...nsenter, 'umount', inDaemon]);
+  t.same(ctd.daemonMountsUnderDir(), [], 'and gone once unmounted');
   const gone = new Promise((r) => sleeper.once('exit', r));
   process.kill(pid, 'SIGKILL');
   await gone;
@@ -364,14 +371,7 @@ t.test('an OOM kill: exit 137 and ctr events sees /tasks/oom for the task', asyn
 
 t.test('after the file: containerd stopped by pid, nothing left behind', async (t) => {
   t.equal(ctd.ctr(['container', 'ls', '-q']).stdout, '', 'no container is left in the namespace');
-  const stateMounts = parseMountinfo(ctd.mountinfoOfDaemon()).filter(
-    (m) => m.mountPoint.startsWith(`${ctd.dir}/`) && m.mountPoint !== path.join(ctd.dir, 'run'),
-  );
-  t.same(
-    stateMounts.map((m) => m.mountPoint),
-    [],
-    "no rootfs mount is left in the daemon's mount namespace",
-  );
+  t.same(ctd.daemonMountsUnderDir(), [], "no rootfs mount is left in the daemon's mount namespace");
   await ctd.stop();
   // The shims of deleted tasks exit on their own; wait for them rather than kill them.
   await waitFor(() => ctrLeftovers(scope).length === 0);

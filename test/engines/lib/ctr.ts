@@ -12,6 +12,7 @@ import { type ChildProcess, spawn, spawnSync, type SpawnSyncOptions } from 'node
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseMountinfo } from '../../../src/sys/proc';
 import { repo } from '../../helpers/harness';
 import { alive } from '../../helpers/leftovers';
 
@@ -145,9 +146,12 @@ export class Containerd {
     return this.ctr(['run', ...this.runFlags(id, runtime), ...flags, image, id, ...args]);
   }
 
-  /** The mount table of the daemon's own mount namespace. */
-  mountinfoOfDaemon(): string {
-    return fs.readFileSync(`/proc/${this.daemonPid()}/mountinfo`, 'utf8');
+  /** Mount points under the tmpdir in the daemon's own mount namespace (rootfs mounts that
+   * outlived their container would be there, not in the host's table). */
+  daemonMountsUnderDir(): string[] {
+    return parseMountinfo(fs.readFileSync(`/proc/${this.daemonPid()}/mountinfo`, 'utf8'))
+      .map((m) => m.mountPoint)
+      .filter((p) => p.startsWith(`${this.dir}/`));
   }
 
   /** SIGTERM the daemon by pid and wait for it to exit. */
