@@ -26,10 +26,14 @@ export interface CtrResult {
   stderr: string;
 }
 
-/** The environment of the daemon, its shims and so of the runtime: no NODE_EXTRA_CA_CERTS. */
+/** The environment of the daemon, its shims and so of the runtime, as an engine on a host
+ * would have it: no NODE_EXTRA_CA_CERTS, and none of tap's variables (its NODE_OPTIONS would
+ * load tap's process tracker into every runtime call). */
 function runtimeEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS;
+  for (const key of Object.keys(env)) {
+    if (key === 'NODE_EXTRA_CA_CERTS' || key === 'NODE_OPTIONS' || /^(TAP|_TAPJS_|TS_NODE_)/.test(key)) delete env[key];
+  }
   return env;
 }
 
