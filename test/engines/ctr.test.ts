@@ -228,6 +228,14 @@ t.test('task exec with --exec-id, without and with a terminal', async (t) => {
   const tty = underPty(interactive, ['task', 'exec', '-t', '--exec-id', 'tty', '--fifo-dir', ctd.fifoDir, id, 'sh']);
   t.equal(tty.status, 5, 'the exec exit code through the terminal');
   t.match(tty.output, /\/dev\/pts\/\d+\r?\r\n30 100\r?\r\n42/, 'a terminal of the caller size');
+  const bg = ctd.ctr(['task', 'exec', '-d', '--exec-id', 'bg', '--fifo-dir', ctd.fifoDir, id, 'sleep', '1000']);
+  t.equal(bg.code, 0, `exec -d ${bg.stderr}`);
+  const pids = ctd
+    .ctr(['task', 'ps', id])
+    .stdout.split('\n')
+    .slice(1)
+    .filter((l) => /^\d+/.test(l));
+  t.equal(pids.length, 2, 'task ps lists the init and the detached exec');
   t.equal(ctd.ctr(['task', 'kill', '-s', 'SIGKILL', id]).code, 0, 'kill -s SIGKILL');
   t.ok(await waitFor(() => taskStatus(id) === 'STOPPED'), 'the task stops');
   removeContainer(id);
@@ -364,6 +372,8 @@ t.test('an OOM kill: exit 137 and ctr events sees /tasks/oom for the task', asyn
   t.equal(r.code, 137, 'killed by SIGKILL');
   const oom = new RegExp(`/tasks/oom \\{"container_id":"${id}"\\}`);
   t.ok(await waitFor(() => oom.test(events)), 'a /tasks/oom event names the task');
+  const exit = new RegExp(`/tasks/exit \\{"container_id":"${id}".*"exit_status":137`);
+  t.ok(await waitFor(() => exit.test(events)), 'its /tasks/exit event says 137');
   const exited = new Promise((r) => watcher.once('exit', r));
   watcher.kill('SIGTERM');
   await exited;
