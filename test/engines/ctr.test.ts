@@ -177,6 +177,12 @@ t.test('run -d, then task ls, ps, pause, resume, kill and delete', async (t) => 
     fs.existsSync(path.join(ctd.dir, 'run', 'containerd', 'runc', ctd.namespace, id, 'state.json')),
     "the runtime's state is under the private /run",
   );
+  const running = ctrLeftovers(scope);
+  t.ok(
+    running.some((l) => l.endsWith('containerd-shim-runc-v2')),
+    'the leak check would see the running shim',
+  );
+  t.ok(running.includes(`process ${pid}: /bin/busybox`), 'and the container process');
   const ps = ctd.ctr(['task', 'ps', id]);
   t.equal(ps.code, 0, ps.stderr);
   t.match(ps.stdout, new RegExp(`^${pid}\\s`, 'm'), 'task ps lists the init process');
