@@ -8,7 +8,7 @@
 // `--runtime-config-path` is not read by the runc shim, and the daemon config's BinaryName
 // is a CRI setting). Without the flag the shim runs `runc` from the daemon's PATH: the daemon's
 // PATH starts with a directory whose `runc` logs its calls and execs the runtime under test.
-import { type ChildProcess, spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -128,14 +128,13 @@ export class Containerd {
   }
 
   /** ctr against this daemon, in our namespace. */
-  ctr(args: string[], opts: SpawnSyncOptions = {}): CtrResult {
+  ctr(args: string[]): CtrResult {
     const r = spawnSync('ctr', ['--address', this.socket, '--namespace', this.namespace, ...args], {
       encoding: 'utf8',
       env: runtimeEnv(),
       timeout: 120_000,
-      ...opts,
     });
-    return { code: r.status ?? 128 + 9, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+    return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   }
 
   /** The flags `ctr run` needs for container `id`: our fifos, the runtime (null: the shim's
@@ -158,15 +157,17 @@ export class Containerd {
       .filter((p) => p.startsWith(`${this.dir}/`));
   }
 
-  /** SIGTERM the daemon by pid and wait for it to exit. */
+  /** SIGTERM the daemon by pid and wait for it to exit (SIGKILL after a minute: a guard
+   * against a hung daemon holding the file up, not a check). */
   async stop(): Promise<void> {
+    const daemon = this.daemon;
     const pid = this.daemonPid();
-    if (!this.daemon || pid === 0 || !alive(pid)) return;
-    const exited = new Promise((r) => this.daemon?.once('exit', r));
-    if (this.daemon.exitCode === null) {
-      process.kill(pid, 'SIGTERM');
-      await exited;
-    }
+    if (!daemon || pid === 0 || !alive(pid) || daemon.exitCode !== null || daemon.signalCode !== null) return;
+    const exited = new Promise((r) => daemon.once('exit', r));
+    process.kill(pid, 'SIGTERM');
+    const guard = setTimeout(() => daemon.exitCode === null && process.kill(pid, 'SIGKILL'), 60_000);
+    await exited;
+    clearTimeout(guard);
   }
 }
 
