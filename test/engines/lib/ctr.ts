@@ -1,0 +1,200 @@
+// A private containerd driven by `ctr`, everything in one temporary directory: the daemon's
+// root, state, sockets and config, the image, the IO fifos. containerd 1.6's shims put their
+// sockets in /run/containerd/s and the runc shim its runtime root in /run/containerd/runc,
+// whatever the daemon's config says, so the daemon runs in a mount namespace of its own in
+// which /run is a directory of the tmpdir: nothing of the host's /run is used or changed,
+// and the rootfs mounts containerd makes stay out of the host's mount table.
+// ctr 1.6 names the runtime binary with `--runc-binary` (the runc shim's BinaryName option;
+// `--runtime-config-path` is not read by the runc shim, and the daemon config's BinaryName
+// is a CRI setting). Without the flag the shim runs `runc` from the daemon's PATH: the daemon's
+// PATH starts with a directory whose `runc` logs its calls and execs the runtime under test.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseMountinfo } from '../../../src/sys/proc';
+import { repo } from '../../helpers/harness';
+import { alive } from '../../helpers/leftovers';
+
+/** The runtime under test: tsrun unless ENGINE_RUNTIME names another (/usr/sbin/runc proves the tests). */
+export const engineRuntime = process.env.ENGINE_RUNTIME ?? path.join(repo, 'bin', 'tsrun');
+export const image = 'localhost/busybox:busybox';
+
+export interface CtrResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of the daemon, its shims and so of the runtime, as an engine on a host
+ * would have it: no NODE_EXTRA_CA_CERTS, and none of tap's variables (its NODE_OPTIONS would
+ * load tap's process tracker into every runtime call). */
+function runtimeEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (key === 'NODE_EXTRA_CA_CERTS' || key === 'NODE_OPTIONS' || /^(TAP|_TAPJS_|TS_NODE_)/.test(key)) delete env[key];
+  }
+  return env;
+}
+
+export class Containerd {
+  readonly dir: string;
+  /** The cgroup parent (a path from each hierarchy's root) every container goes under. */
+  readonly cgroupParent: string;
+  readonly namespace: string;
+  readonly socket: string;
+  readonly pidFile: string;
+  readonly fifoDir: string;
+  /** One line per call of the `runc` on the daemon's PATH. */
+  readonly runtimeCalls: string;
+  private daemon: ChildProcess | null = null;
+
+  constructor() {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-ctr-'));
+    const tag = `${process.pid}-${path.basename(this.dir).slice(-6)}`;
+    this.cgroupParent = `/tsrun-test-ctr-${tag}`;
+    this.namespace = `tsrun-test-${tag}`;
+    this.socket = path.join(this.dir, 'containerd.sock');
+    this.pidFile = path.join(this.dir, 'containerd.pid');
+    this.fifoDir = path.join(this.dir, 'fifo');
+    this.runtimeCalls = path.join(this.dir, 'runtime-calls');
+  }
+
+  /** The daemon's pid from its pid file (written at start), or 0. */
+  daemonPid(): number {
+    try {
+      return Number(fs.readFileSync(this.pidFile, 'utf8'));
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Write the config and start containerd; resolves once it answers `ctr version`. */
+  async start(): Promise<void> {
+    const d = this.dir;
+    fs.mkdirSync(path.join(d, 'run'));
+    fs.mkdirSync(this.fifoDir);
+    const bin = path.join(d, 'bin');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(
+      path.join(bin, 'runc'),
+      `#!/bin/sh\necho "$*" >> '${this.runtimeCalls}'\nexec '${engineRuntime}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    // No CRI for this slice; the snapshotters other than overlayfs and native would probe
+    // the host or need their own devices.
+    const config = [
+      'version = 2',
+      `root = "${d}/root"`,
+      `state = "${d}/state"`,
+      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",',
+      '  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",',
+      '  "io.containerd.snapshotter.v1.zfs"]',
+      '[grpc]',
+      `  address = "${this.socket}"`,
+      '[ttrpc]',
+      `  address = "${this.socket}.ttrpc"`,
+      '[plugins."io.containerd.internal.v1.opt"]',
+      `  path = "${d}/opt"`,
+      '',
+    ].join('\n');
+    fs.writeFileSync(path.join(d, 'config.toml'), config);
+    const log = fs.openSync(path.join(d, 'containerd.log'), 'a');
+    // unshare execs sh, which mounts the private /run and execs containerd: one pid throughout.
+    this.daemon = spawn(
+      'unshare',
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mount --bind "$1/run" /run && exec containerd --config "$1/config.toml"',
+        'sh',
+        d,
+      ],
+      { env: { ...runtimeEnv(), PATH: `${bin}:${process.env.PATH}` }, stdio: ['ignore', log, log] },
+    );
+    fs.closeSync(log);
+    fs.writeFileSync(this.pidFile, String(this.daemon.pid));
+    for (let i = 0; i < 200; i++) {
+      if (this.ctr(['version']).code === 0) return;
+      if (this.daemon.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(
+      `containerd did not start: ${fs.readFileSync(path.join(d, 'containerd.log'), 'utf8').slice(-2000)}`,
+    );
+  }
+
+  /** ctr against this daemon, in our namespace. */
+  ctr(args: string[]): CtrResult {
+    const r = spawnSync('ctr', ['--address', this.socket, '--namespace', this.namespace, ...args], {
+      encoding: 'utf8',
+      env: runtimeEnv(),
+      timeout: 120_000,
+    });
+    return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  }
+
+  /** The flags `ctr run` needs for container `id`: our fifos, the runtime (null: the shim's
+   * default, `runc` from the daemon's PATH), our cgroup parent. */
+  runFlags(id: string, runtime: string | null = engineRuntime): string[] {
+    const binary = runtime === null ? [] : ['--runc-binary', runtime];
+    return ['--fifo-dir', this.fifoDir, ...binary, '--cgroup', `${this.cgroupParent}/${id}`];
+  }
+
+  /** `ctr run [flags] IMAGE ID ARGS...` */
+  run(id: string, flags: string[], args: string[], runtime: string | null = engineRuntime): CtrResult {
+    return this.ctr(['run', ...this.runFlags(id, runtime), ...flags, image, id, ...args]);
+  }
+
+  /** Mount points under the tmpdir in the daemon's own mount namespace (rootfs mounts that
+   * outlived their container would be there, not in the host's table). */
+  daemonMountsUnderDir(): string[] {
+    return parseMountinfo(fs.readFileSync(`/proc/${this.daemonPid()}/mountinfo`, 'utf8'))
+      .map((m) => m.mountPoint)
+      .filter((p) => p.startsWith(`${this.dir}/`));
+  }
+
+  /** SIGTERM the daemon by pid and wait for it to exit (SIGKILL after a minute: a guard
+   * against a hung daemon holding the file up, not a check). */
+  async stop(): Promise<void> {
+    const daemon = this.daemon;
+    const pid = this.daemonPid();
+    if (!daemon || pid === 0 || !alive(pid) || daemon.exitCode !== null || daemon.signalCode !== null) return;
+    const exited = new Promise((r) => daemon.once('exit', r));
+    process.kill(pid, 'SIGTERM');
+    const guard = setTimeout(() => daemon.exitCode === null && process.kill(pid, 'SIGKILL'), 60_000);
+    await exited;
+    clearTimeout(guard);
+  }
+}
+
+/** An OCI image archive of build/rootfs (umoci builds the layout, tar packs it), in `dir`. */
+export function makeImageArchive(dir: string): string {
+  const layout = path.join(dir, 'oci');
+  const archive = path.join(dir, 'busybox.tar');
+  const steps = [
+    ['umoci', 'init', '--layout', layout],
+    ['umoci', 'new', '--image', `${layout}:busybox`],
+    ['umoci', 'insert', '--image', `${layout}:busybox`, path.join(repo, 'build', 'rootfs'), '/'],
+    [
+      'umoci',
+      'config',
+      '--image',
+      `${layout}:busybox`,
+      '--config.cmd',
+      'sh',
+      '--config.env',
+      'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+    ],
+    ['tar', '-C', layout, '-cf', archive, '.'],
+  ];
+  for (const [cmd, ...args] of steps) {
+    const r = spawnSync(cmd as string, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+  }
+  fs.rmSync(layout, { recursive: true, force: true });
+  return archive;
+}
