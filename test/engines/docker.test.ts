@@ -72,7 +72,7 @@ process.once('SIGTERM', () => {
 });
 
 t.teardown(async () => {
-  await Promise.race([dockerd.stop(), new Promise((r) => setTimeout(r, 60_000))]);
+  await Promise.race([dockerd.stop(), new Promise((r) => setTimeout(r, 60_000).unref())]);
   removeDockerLeftovers(dockerd);
 });
 
@@ -85,6 +85,9 @@ t.test('run: output, exit codes, and docker 126/127 for a command that cannot ru
   t.equal(three.code, 3, 'the exit code passes through');
   t.equal(three.stdout, 'out\n', 'stdout');
   t.match(three.stderr, /^err$/m, 'stderr');
+
+  const piped = dockerd.docker(['run', '--rm', '-i', ...common, IMAGE, 'cat'], { input: 'piped in\n' });
+  t.equal(piped.stdout, 'piped in\n', 'run -i: stdin reaches the process');
 
   // dockerd reads these from the runtime's error text, as podman does.
   const missing = run([], ['/nonexistent']);
