@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t, { type Test } from 'tap';
-import { cgroupMountPoints } from '../helpers/leftovers';
+import { cgroupVersion, readHostHierarchies } from '../../src/cgroups/hierarchies';
 import { DockerDaemon, type DockerResult, IMAGE, RUNTIME_NAME } from './lib/docker';
 import { dockerLeftovers, isClean, NOTHING_LEFT, removeDockerLeftovers } from './lib/docker-leaks';
 
@@ -22,14 +22,18 @@ function run(opts: string[], command: string[]): DockerResult {
   return dockerd.docker(['run', '--rm', ...common, ...opts, IMAGE, ...command]);
 }
 
-/** The probe's JSON from `docker run --rm ... /probe`, or null with what went wrong. */
-function probe(opts: string[], exec: string[] = ['/probe']): { r: DockerResult; p: Record<string, any> | null } {
-  const r = opts[0] === 'exec' ? dockerd.docker([...opts, ...exec]) : run(opts, exec);
+/** The probe's JSON in `r`'s output, or null. */
+function probeOf(r: DockerResult): Record<string, any> | null {
   try {
-    return { r, p: JSON.parse(r.stdout) };
+    return JSON.parse(r.stdout);
   } catch {
-    return { r, p: null };
+    return null;
   }
+}
+
+/** The probe's JSON from `docker run --rm OPTS IMAGE /probe`, or null. */
+function probe(opts: string[]): Record<string, any> | null {
+  return probeOf(run(opts, ['/probe']));
 }
 
 /** Starts a detached container that sleeps; its full id. */
@@ -43,12 +47,24 @@ function removeForce(name: string): void {
   dockerd.docker(['rm', '-f', name]);
 }
 
-/** The host's cgroup v1 directory of container `id` for `controller`. */
-function cgroupDir(controller: string, id: string): string {
-  const mount = cgroupMountPoints().find((m) => path.basename(m).split(',').includes(controller));
-  if (!mount) throw new Error(`no ${controller} hierarchy`);
-  return path.join(mount, dockerd.cgroupParent, id);
+const cgroupV1 = cgroupVersion(readHostHierarchies()) === 1;
+
+/** Where the host mounts `controller`'s hierarchy (its v1 one, or cgroup2 on a pure v2 host). */
+function controllerMount(controller: string): string {
+  const hier = readHostHierarchies().find((h) => (cgroupV1 ? h.controllers.includes(controller) : h.version === 2));
+  if (!hier) throw new Error(`no ${controller} hierarchy`);
+  return hier.mountPoint;
 }
+
+/** The host's directory of container `id` that holds `controller`'s files. */
+function cgroupDir(controller: string, id: string): string {
+  return path.join(controllerMount(controller), dockerd.cgroupParent, id);
+}
+
+/** The memory limit's file in a container's cgroup, and where the container sees its own. */
+const memoryLimit = cgroupV1
+  ? { file: 'memory.limit_in_bytes', inside: '/sys/fs/cgroup/memory/memory.limit_in_bytes' }
+  : { file: 'memory.max', inside: '/sys/fs/cgroup/memory.max' };
 
 /** Waits (bounded: a guard against a hang, never an assertion on time) until `what` holds. */
 async function until(what: () => boolean): Promise<boolean> {
@@ -97,7 +113,8 @@ t.test('run: output, exit codes, and docker 126/127 for a command that cannot ru
   t.equal(notExecutable.code, 126, 'a file that cannot be executed: 126');
   t.match(notExecutable.stderr, /\/etc\/passwd.*permission denied/, 'it names the path');
 
-  const { r, p } = probe([]);
+  const r = run([], ['/probe']);
+  const p = probeOf(r);
   t.ok(p, `the probe ran${p ? '' : `: ${r.stderr}`}`);
   t.equal(p?.pid, 1, 'the process is pid 1 of its own pid namespace');
   t.ok(
@@ -138,15 +155,17 @@ t.test('run -d, logs, stop, rm', async (t) => {
 t.test('exec, with -u, -w, -e; exit codes', async (t) => {
   detached('e1', ['--env', 'FROM_RUN=1']);
   t.teardown(() => removeForce('e1'));
-  const plain = probe(['exec', 'e1']);
-  t.ok(plain.p, `exec ran the probe${plain.p ? '' : `: ${plain.r.stderr}`}`);
+  const plainRun = dockerd.docker(['exec', 'e1', '/probe']);
+  const plain = { r: plainRun, p: probeOf(plainRun) };
+  t.ok(plain.p, `exec ran the probe${plain.p ? '' : `: ${plain.r.stdout}${plain.r.stderr}`}`);
   t.equal(plain.p?.uid, 0, 'as root');
   t.equal(plain.p?.cwd, '/', 'in /');
   t.not(plain.p?.pid, 1, 'beside the container process, in its pid namespace');
   t.ok((plain.p?.env as string[] | undefined)?.includes('FROM_RUN=1'), "with the container's env");
 
-  const as = probe(['exec', '-u', '1000:1000', '-w', '/tmp', '-e', 'FOO=bar', 'e1']);
-  t.ok(as.p, `exec -u -w -e ran the probe${as.p ? '' : `: ${as.r.stderr}`}`);
+  const asRun = dockerd.docker(['exec', '-u', '1000:1000', '-w', '/tmp', '-e', 'FOO=bar', 'e1', '/probe']);
+  const as = { r: asRun, p: probeOf(asRun) };
+  t.ok(as.p, `exec -u -w -e ran the probe${as.p ? '' : `: ${as.r.stdout}${as.r.stderr}`}`);
   t.equal(as.p?.uid, 1000, '-u: uid');
   t.equal(as.p?.gid, 1000, '-u: gid');
   t.equal(as.p?.cwd, '/tmp', '-w: cwd');
@@ -202,9 +221,9 @@ t.test('run -it and exec -it under a real pty', async (t) => {
 t.test('--memory', async (t) => {
   const id = detached('m1', ['--memory', '64m']);
   t.teardown(() => removeForce('m1'));
-  const limit = fs.readFileSync(path.join(cgroupDir('memory', id), 'memory.limit_in_bytes'), 'utf8').trim();
-  t.equal(limit, '67108864', "the host's memory.limit_in_bytes of its cgroup");
-  const inside = dockerd.docker(['exec', 'm1', 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes']);
+  const limit = fs.readFileSync(path.join(cgroupDir('memory', id), memoryLimit.file), 'utf8').trim();
+  t.equal(limit, '67108864', `the host's ${memoryLimit.file} of its cgroup`);
+  const inside = dockerd.docker(['exec', 'm1', 'cat', memoryLimit.inside]);
   t.equal(inside.stdout.trim(), '67108864', "the container sees its own memory cgroup's limit");
 
   // tail -c N buffers N bytes: over the limit the kernel's OOM killer ends it (SIGKILL).
@@ -233,11 +252,11 @@ t.test('--pids-limit', async (t) => {
 });
 
 t.test('--cap-drop', async (t) => {
-  const all = probe([]).p?.capabilities?.bounding;
+  const all = probe([])?.capabilities?.bounding;
   const CHOWN = 1n << 0n;
   const NET_RAW = 1n << 13n;
   t.ok(all && (BigInt(`0x${all}`) & (CHOWN | NET_RAW)) === (CHOWN | NET_RAW), 'by default CHOWN and NET_RAW are kept');
-  const dropped = probe(['--cap-drop', 'CHOWN', '--cap-drop', 'NET_RAW']).p?.capabilities;
+  const dropped = probe(['--cap-drop', 'CHOWN', '--cap-drop', 'NET_RAW'])?.capabilities;
   t.ok(dropped, 'the probe ran');
   t.equal(BigInt(`0x${dropped?.bounding ?? '0'}`), BigInt(`0x${all ?? '0'}`) & ~(CHOWN | NET_RAW), 'just those two go');
   t.equal(dropped?.effective, dropped?.bounding, 'from the effective set as well');
@@ -245,14 +264,14 @@ t.test('--cap-drop', async (t) => {
   t.equal(chown.code, 1, 'root cannot chown without CAP_CHOWN');
   t.match(chown.stderr, /Operation not permitted/);
   t.equal(run([], ['chown', '1000', '/tmp']).code, 0, 'with it, it can');
-  t.equal(probe(['--cap-drop', 'ALL']).p?.capabilities?.bounding, '0000000000000000', '--cap-drop ALL');
+  t.equal(probe(['--cap-drop', 'ALL'])?.capabilities?.bounding, '0000000000000000', '--cap-drop ALL');
 });
 
 t.test('--read-only', async (t) => {
   const ro = run(['--read-only'], ['touch', '/x']);
   t.equal(ro.code, 1, 'the root filesystem cannot be written');
   t.match(ro.stderr, /Read-only file system/);
-  const p = probe(['--read-only']).p;
+  const p = probe(['--read-only']);
   const root = (p?.mounts as { mountPoint: string; options: string[] }[] | undefined)?.find(
     (m) => m.mountPoint === '/',
   );
@@ -261,11 +280,11 @@ t.test('--read-only', async (t) => {
 });
 
 t.test('--user', async (t) => {
-  const ids = probe(['--user', '1000:1000']).p;
+  const ids = probe(['--user', '1000:1000']);
   t.equal(ids?.uid, 1000, 'uid');
   t.equal(ids?.gid, 1000, 'gid');
   t.same(ids?.groups, [1000], 'no supplementary group of root');
-  const named = probe(['--user', 'tester']).p;
+  const named = probe(['--user', 'tester']);
   t.equal(named?.uid, 1000, "a name is looked up in the image's /etc/passwd");
   t.equal(named?.capabilities?.effective, '0000000000000000', 'a non-root user has no effective capability');
   const denied = run(['--user', '1000:1000'], ['touch', '/root/x']);
@@ -289,8 +308,7 @@ t.test('the leak check finds each kind of leak', async (t) => {
   const inTmp = spawn('sleep', ['1000'], { stdio: 'ignore', cwd: tmp });
   fs.writeFileSync(path.join(tmp, 'log'), '');
   const namesTmp = spawn('tail', ['-f', path.join(tmp, 'log')], { stdio: 'ignore', cwd: '/' });
-  const pids = cgroupMountPoints().find((m) => path.basename(m) === 'pids')!;
-  const cgroup = path.join(pids, place.cgroupParent, 'leak');
+  const cgroup = path.join(controllerMount('pids'), place.cgroupParent, 'leak');
   fs.mkdirSync(cgroup, { recursive: true });
   const inCgroup = spawn('sleep', ['1000'], { stdio: 'ignore', cwd: '/' });
   fs.writeFileSync(path.join(cgroup, 'cgroup.procs'), String(inCgroup.pid));
