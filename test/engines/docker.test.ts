@@ -81,12 +81,6 @@ t.before(async () => {
   if (r.code !== 0) throw new Error(`docker import: ${r.stderr}`);
 });
 
-// A test process ended by a signal (tap's timeout) runs no teardown: leave nothing even then.
-process.once('SIGTERM', () => {
-  removeDockerLeftovers(dockerd);
-  process.exit(1);
-});
-
 t.teardown(async () => {
   await Promise.race([dockerd.stop(), new Promise((r) => setTimeout(r, 60_000).unref())]);
   removeDockerLeftovers(dockerd);
@@ -226,17 +220,22 @@ t.test('--memory', async (t) => {
   const inside = dockerd.docker(['exec', 'm1', 'cat', memoryLimit.inside]);
   t.equal(inside.stdout.trim(), '67108864', "the container sees its own memory cgroup's limit");
 
-  // tail -c N buffers N bytes: over the limit the kernel's OOM killer ends it (SIGKILL).
+  // tail -c N buffers N bytes: over the limit the kernel's OOM killer ends it (SIGKILL). The
+  // subshell raises its oom_score_adj so that the victim is never sh, the container's pid 1.
   const r = run(
     ['--memory', '16m'],
     [
       'sh',
       '-c',
-      'head -c 50000000 /dev/zero | tail -c 40000000 >/dev/null; echo big $?; ' +
-        'head -c 5000000 /dev/zero | tail -c 4000000 >/dev/null; echo small $?',
+      '(echo 1000 >/proc/self/oom_score_adj; head -c 50000000 /dev/zero | tail -c 40000000 >/dev/null); ' +
+        'echo big $?; head -c 5000000 /dev/zero | tail -c 4000000 >/dev/null; echo small $?',
     ],
   );
-  t.equal(r.stdout, 'big 137\nsmall 0\n', 'over the limit a process is killed; under it, not');
+  t.equal(
+    r.stdout,
+    'big 137\nsmall 0\n',
+    `over the limit a process is killed; under it, not (exit ${r.code}: ${r.stderr.trim()})`,
+  );
 });
 
 t.test('--pids-limit', async (t) => {

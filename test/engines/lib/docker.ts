@@ -16,6 +16,7 @@ const engineRuntime = process.env.ENGINE_RUNTIME ?? path.join(repo, 'bin', 'tsru
 const dockerd = '/usr/sbin/dockerd';
 const dockerCli = '/usr/bin/docker';
 const ctr = '/usr/bin/ctr';
+const setpriv = '/usr/bin/setpriv';
 const rootfs = path.join(repo, 'build', 'rootfs');
 
 /** The name the runtime under test is registered under, for `docker run --runtime`. */
@@ -76,7 +77,12 @@ export class DockerDaemon {
       '--default-ulimit=nofile=1024:1024',
       '--log-level=warn',
     ];
-    this.daemon = spawn(dockerd, args, { env: this.env(), stdio: ['ignore', log, log] });
+    // A test process killed (tap's timeout) runs no teardown: the kernel then sends dockerd
+    // the SIGTERM that stop() would, and it stops its containers and its containerd.
+    this.daemon = spawn(setpriv, ['--pdeathsig', 'TERM', dockerd, ...args], {
+      env: this.env(),
+      stdio: ['ignore', log, log],
+    });
     fs.closeSync(log);
     const daemon = this.daemon;
     this.exited = new Promise((resolve) => daemon.once('exit', () => resolve()));
