@@ -48,9 +48,8 @@ const NS_FILES: Readonly<Record<string, string>> = {
 interface Started {
   pid: number;
   pidfd: number;
-  process: Process;
-  /** The pty master to proxy; -1 when none. */
-  consoleMaster: number;
+  /** The pty proxied to the caller (a terminal without --console-socket); else null. */
+  proxy: TerminalProxy | null;
 }
 
 export function execContainer(ctx: RuntimeContext, opts: ExecOptions): number | Promise<number> {
@@ -59,21 +58,17 @@ export function execContainer(ctx: RuntimeContext, opts: ExecOptions): number | 
     native().close(started.pidfd);
     return 0;
   }
-  return waitForeground(ctx, started);
+  return waitForeground(started);
 }
 
-async function waitForeground(ctx: RuntimeContext, started: Started): Promise<number> {
-  const addon = native();
-  let proxy: TerminalProxy | null = null;
+async function waitForeground(started: Started): Promise<number> {
+  const { proxy } = started;
   try {
-    if (started.consoleMaster >= 0)
-      proxy = startTerminalProxy(addon, started.consoleMaster, started.process.consoleSize, ctx.logger);
-    const status = await waitForwardingSignals(addon, started.pidfd, proxy !== null);
+    const status = await waitForwardingSignals(native(), started.pidfd, proxy !== null);
     if (proxy) await proxy.drained;
     return exitCodeOf(status);
   } finally {
     proxy?.close();
-    if (!proxy && started.consoleMaster >= 0) addon.close(started.consoleMaster);
   }
 }
 
@@ -109,7 +104,7 @@ function startLocked(ctx: RuntimeContext, opts: ExecOptions): Started {
   const addon = native();
   const fds: number[] = [];
   let ladder: InitLadder | null = null;
-  let consoleMaster = -1;
+  let proxy: TerminalProxy | null = null;
   try {
     // The init pinned first: while its pidfd shows it alive, /proc/PID is that process.
     const initPidfd = openInit(record);
@@ -160,12 +155,15 @@ function startLocked(ctx: RuntimeContext, opts: ExecOptions): Started {
     if (!readProcessFacts(pid)) throw new TsrunError('ERR_TSRUN_CHILD', `exec'd process ${pid} vanished`);
     writeOomScoreAdj(pid, { process: proc } as Spec);
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
-    if (ownConsole) consoleMaster = receiveConsoleMaster(addon, ownConsole.own);
+    // Sized and copied before the process may run (Detach): it sees its final window size
+    // from its first instruction, as `run`'s does before start.
+    if (ownConsole)
+      proxy = startTerminalProxy(addon, receiveConsoleMaster(addon, ownConsole.own), proc.consoleSize, ctx.logger);
     ladder.detach();
     mark(`process ${pid} runs`);
-    return { pid, pidfd: ladder.pidfd, process: proc, consoleMaster };
+    return { pid, pidfd: ladder.pidfd, proxy };
   } catch (err) {
-    if (consoleMaster >= 0) addon.close(consoleMaster);
+    proxy?.close();
     ladder?.kill();
     throw err;
   } finally {
