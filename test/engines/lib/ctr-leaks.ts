@@ -6,18 +6,8 @@
 // by a test file alongside, may use /run/containerd itself: only ours count).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  alive,
-  cgroupMountPoints,
-  cgroupsBelow,
-  inCgroup,
-  killProcesses,
-  liveProcesses,
-  mountPointsUnder,
-  removeCgroups,
-  selfAndAncestors,
-  unmount,
-} from '../../helpers/leftovers';
+import { alive, mountPointsUnder } from '../../helpers/leftovers';
+import { type EngineScope, removeScope, scopeCgroups, scopeProcesses } from './engine-scope';
 
 export interface Scope {
   /** The tmpdir that holds everything. */
@@ -40,37 +30,6 @@ function link(pid: number, name: string): string {
   }
 }
 
-function under(p: string, dir: string): boolean {
-  return p === dir || p.startsWith(`${dir}/`);
-}
-
-/** Whether `pid` is the file's: by command line, cwd, root or cgroup. */
-function ours(scope: Scope, pid: number): boolean {
-  let cmdline = '';
-  try {
-    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return false;
-  }
-  return (
-    cmdline.split('\0').some((a) => a.includes(scope.dir)) ||
-    under(link(pid, 'cwd'), scope.dir) ||
-    under(link(pid, 'root'), scope.dir) ||
-    inCgroup(pid, scope.cgroupParent)
-  );
-}
-
-function ourProcesses(scope: Scope): number[] {
-  const skip = selfAndAncestors();
-  return liveProcesses()
-    .map((p) => p.pid)
-    .filter((pid) => !skip.has(pid) && ours(scope, pid));
-}
-
-function ourCgroups(scope: Scope): string[] {
-  return cgroupMountPoints().flatMap((mp) => cgroupsBelow(path.join(mp, scope.cgroupParent)));
-}
-
 function daemonPid(scope: Scope): number {
   try {
     return Number(fs.readFileSync(scope.pidFile, 'utf8'));
@@ -84,11 +43,11 @@ export function ctrLeftovers(scope: Scope): string[] {
   const left: string[] = [];
   const daemon = daemonPid(scope);
   if (daemon > 0 && alive(daemon)) left.push(`daemon pid ${daemon} (pid file ${scope.pidFile})`);
-  for (const pid of ourProcesses(scope)) {
+  for (const pid of scopeProcesses(engineScope(scope))) {
     if (pid !== daemon) left.push(`process ${pid}: ${link(pid, 'exe')}`);
   }
   for (const m of mountPointsUnder(scope.dir)) left.push(`mount ${m}`);
-  for (const c of ourCgroups(scope)) left.push(`cgroup ${c}`);
+  for (const c of scopeCgroups(engineScope(scope))) left.push(`cgroup ${c}`);
   // Where containerd 1.6 and its runc shim keep a namespace's state when /run is the host's.
   for (const sub of ['runc', 'io.containerd.runtime.v2.task']) {
     const p = path.join(scope.hostRun, sub, scope.namespace);
@@ -100,9 +59,9 @@ export function ctrLeftovers(scope: Scope): string[] {
 /** Remove whatever is left (processes by pid after checking they are still ours, mounts under
  * the tmpdir, the cgroups and their parent) and the tmpdir itself. */
 export function removeAll(scope: Scope): void {
-  killProcesses(ourProcesses(scope), (pid) => ours(scope, pid));
-  unmount(mountPointsUnder(scope.dir));
-  const parents = cgroupMountPoints().map((mp) => path.join(mp, scope.cgroupParent));
-  removeCgroups([...ourCgroups(scope), ...parents]);
-  fs.rmSync(scope.dir, { recursive: true, force: true });
+  removeScope(engineScope(scope));
+}
+
+function engineScope(scope: Scope): EngineScope {
+  return { dir: scope.dir, cgroupParent: scope.cgroupParent };
 }

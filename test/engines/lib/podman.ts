@@ -7,17 +7,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  cgroupMountPoints,
-  cgroupsBelow,
-  inCgroup,
-  killProcesses,
-  liveProcesses,
-  mountPointsUnder,
-  removeCgroups,
-  selfAndAncestors,
-  unmount,
-} from '../../helpers/leftovers';
+import { mountPointsUnder } from '../../helpers/leftovers';
+import { cgroupParents, type EngineScope, removeScope, scopeCgroups, scopeProcesses } from './engine-scope';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
 export const runtime = process.env.ENGINE_RUNTIME ?? path.join(repo, 'bin', 'tsrun');
@@ -130,52 +121,23 @@ export class Podman {
     this.run(['rm', '--all', '--force', '--time', '0']);
     this.run(['volume', 'rm', '--all', '--force']);
     this.run(['system', 'reset', '--force']);
-    killProcesses(this.processes(), (pid) => this.ours(pid));
-    unmount(mountPointsUnder(this.tmp));
-    removeCgroups(this.cgroupDirs());
-    if (mountPointsUnder(this.tmp).length === 0) fs.rmSync(this.tmp, { recursive: true, force: true });
+    removeScope(this.scope());
   }
 
-  /** Whether `pid` is podman's, conmon's or a container's of this instance: in our cgroup
-   * parent, or naming our tmpdir on its command line, cwd or root. */
-  ours(pid: number): boolean {
-    if (inCgroup(pid, `/${this.cgroupParent}`)) return true;
-    try {
-      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.tmp)) return true;
-    } catch {
-      return false;
-    }
-    for (const link of ['cwd', 'root']) {
-      try {
-        const target = fs.readlinkSync(`/proc/${pid}/${link}`);
-        if (target === this.tmp || target.startsWith(`${this.tmp}/`)) return true;
-      } catch {
-        // gone, or a kernel thread
-      }
-    }
-    return false;
-  }
-
-  processes(): number[] {
-    const skip = selfAndAncestors();
-    return liveProcesses()
-      .map((p) => p.pid)
-      .filter((pid) => !skip.has(pid) && this.ours(pid));
+  private scope(): EngineScope {
+    return { dir: this.tmp, cgroupParent: this.cgroupParent };
   }
 
   /** The parent and every cgroup below it, in every hierarchy, deepest first. */
   cgroupDirs(): string[] {
-    return cgroupMountPoints().flatMap((m) => {
-      const parent = path.join(m, this.cgroupParent);
-      return fs.existsSync(parent) ? [...cgroupsBelow(parent), parent] : [];
-    });
+    return [...scopeCgroups(this.scope()), ...cgroupParents(this.scope()).filter((d) => fs.existsSync(d))];
   }
 
   /** What this instance left on the host: one line per leftover. With `--network none` podman
    * makes no netns bind mount; one under the tmpdir would show up as a mount. */
   leaks(): string[] {
     return [
-      ...this.processes().map((pid) => `process ${pid}: ${cmdline(pid)}`),
+      ...scopeProcesses(this.scope()).map((pid) => `process ${pid}: ${cmdline(pid)}`),
       ...mountPointsUnder(this.tmp).map((m) => `mount ${m}`),
       ...this.cgroupDirs().map((d) => `cgroup ${d}`),
     ];
