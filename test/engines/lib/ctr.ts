@@ -15,26 +15,16 @@ import * as path from 'node:path';
 import { parseMountinfo } from '../../../src/sys/proc';
 import { repo } from '../../helpers/harness';
 import { alive } from '../../helpers/leftovers';
+import { engineEnv, engineRuntime } from './runtime-under-test';
 
-/** The runtime under test: tsrun unless ENGINE_RUNTIME names another (/usr/sbin/runc proves the tests). */
-export const engineRuntime = process.env.ENGINE_RUNTIME ?? path.join(repo, 'bin', 'tsrun');
+export { engineRuntime };
+
 export const image = 'localhost/busybox:busybox';
 
 export interface CtrResult {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-/** The environment of the daemon, its shims and so of the runtime, as an engine on a host
- * would have it: no NODE_EXTRA_CA_CERTS, and none of tap's variables (its NODE_OPTIONS would
- * load tap's process tracker into every runtime call). */
-function runtimeEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) {
-    if (key === 'NODE_EXTRA_CA_CERTS' || key === 'NODE_OPTIONS' || /^(TAP|_TAPJS_|TS_NODE_)/.test(key)) delete env[key];
-  }
-  return env;
 }
 
 export class Containerd {
@@ -113,7 +103,7 @@ export class Containerd {
         'sh',
         d,
       ],
-      { env: { ...runtimeEnv(), PATH: `${bin}:${process.env.PATH}` }, stdio: ['ignore', log, log] },
+      { env: { ...engineEnv(), PATH: `${bin}:${process.env.PATH}` }, stdio: ['ignore', log, log] },
     );
     fs.closeSync(log);
     fs.writeFileSync(this.pidFile, String(this.daemon.pid));
@@ -131,7 +121,7 @@ export class Containerd {
   ctr(args: string[]): CtrResult {
     const r = spawnSync('ctr', ['--address', this.socket, '--namespace', this.namespace, ...args], {
       encoding: 'utf8',
-      env: runtimeEnv(),
+      env: engineEnv(),
       timeout: 120_000,
     });
     return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };

@@ -7,10 +7,10 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { repo } from '../../helpers/harness';
 import { alive } from '../../helpers/leftovers';
+import { engineEnv, engineRuntime } from './runtime-under-test';
 
-const repo = path.resolve(__dirname, '..', '..', '..');
-const engineRuntime = process.env.ENGINE_RUNTIME ?? path.join(repo, 'bin', 'tsrun');
 // The Debian packages' programs by path: another docker CLI, of another version, may come
 // first in PATH.
 const dockerd = '/usr/sbin/dockerd';
@@ -47,8 +47,7 @@ export class DockerDaemon {
   /** Environment of the runtime and the CLI: no NODE_EXTRA_CA_CERTS (node warns on stderr
    * when it names a missing file, and the runtime's stderr is what docker shows). */
   private env(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: path.join(this.tmp, 'cli') };
-    delete env.NODE_EXTRA_CA_CERTS;
+    const env = engineEnv({ DOCKER_CONFIG: path.join(this.tmp, 'cli') });
     delete env.DOCKER_HOST;
     return env;
   }

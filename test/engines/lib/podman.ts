@@ -7,13 +7,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { repo } from '../../helpers/harness';
 import { mountPointsUnder } from '../../helpers/leftovers';
 import { cgroupParents, type EngineScope, removeScope, scopeCgroups, scopeProcesses } from './engine-scope';
+import { engineEnv, engineRuntime } from './runtime-under-test';
 
-const repo = path.resolve(__dirname, '..', '..', '..');
-export const runtime = process.env.ENGINE_RUNTIME ?? path.join(repo, 'bin', 'tsrun');
-/** runc as the runtime: where it deviates, the tests say so (todo) only then. */
-export const isRunc = path.basename(runtime) === 'runc';
+export { isRunc } from './runtime-under-test';
+export const runtime = engineRuntime;
 export const image = 'localhost/busybox:test';
 
 export interface Result {
@@ -64,12 +64,10 @@ export class Podman {
       path.join(t, 'storage.conf'),
       `[storage]\ndriver = "overlay"\ngraphroot = "${t}/root"\nrunroot = "${t}/runroot"\n`,
     );
-    this.env = {
-      ...process.env,
+    this.env = engineEnv({
       CONTAINERS_CONF: path.join(t, 'containers.conf'),
       CONTAINERS_STORAGE_CONF: path.join(t, 'storage.conf'),
-    };
-    delete this.env.NODE_EXTRA_CA_CERTS;
+    });
   }
 
   /** The global options every call passes: private storage, and the runtime by path. */
