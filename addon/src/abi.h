@@ -82,7 +82,8 @@
   X(CreateContainerHook, 34) \
   X(StartContainerHook, 35)  \
   X(EnterRoot, 36)           \
-  X(Loopback, 37)
+  X(Loopback, 37)            \
+  X(NotExecutable, 38)
 
 namespace tsrun {
 

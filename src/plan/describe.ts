@@ -40,6 +40,10 @@ export function describeChildError(msg: SyncMessage, spec: Spec): TsrunError {
         if (name.includes('/')) return `exec: "${name}": stat ${name}: ${why}`;
         return msg.errno === 2 ? `exec: "${name}": executable file not found in $PATH` : `exec: "${name}": ${why}`;
       }
+      // Go's LookPath says a bare fs.ErrPermission when stat worked; engines map the
+      // "permission denied" to 126, so the words are runc's exactly.
+      case ChildStep.NotExecutable:
+        return `exec: "${spec.process?.args?.[0] ?? d}": ${why}`;
       case ChildStep.Exec:
         return `exec ${d}: ${why}`;
       case ChildStep.Mount: {

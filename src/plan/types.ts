@@ -312,6 +312,8 @@ export enum ChildStep {
   EnterRoot = 36,
   /** A new network namespace: bringing its loopback interface up */
   Loopback = 37,
+  /** args[0] exists but cannot run: a directory, or no execute bit (the lookup's stat worked) */
+  NotExecutable = 38,
 }
 
 export interface SyncMessage {

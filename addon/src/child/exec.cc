@@ -39,8 +39,11 @@ void copy_path(char* out, const char* path) {
 
 // `name` as the kernel will resolve it at execve, relative to the cwd, resolved inside
 // the root without magic links (a /proc/self/fd/N path cannot reach a runtime fd) and
-// checked: a regular file with an execute bit. 0 or -errno.
-long check_candidate(const Child& c, const char* name) {
+// checked: a regular file with an execute bit. 0 or -errno; `*found` says whether it
+// exists, so that the message can tell "stat X: ..." from a file that cannot run (runc's
+// words differ: Go's LookPath fails stat, or says a bare "permission denied").
+long check_candidate(const Child& c, const char* name, bool* found) {
+  *found = false;
   PathBuf full;
   if (name[0] != '/') full.add(c.plan->cwd).add("/");
   full.add(name);
@@ -51,6 +54,7 @@ long check_candidate(const Child& c, const char* name) {
   long r = sys::fstatat(static_cast<int>(fd), "", &st, AT_EMPTY_PATH);
   sys::close(static_cast<int>(fd));
   if (r < 0) return r;
+  *found = true;
   if (!S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0) return -EACCES;
   return 0;
 }
@@ -77,8 +81,9 @@ void exec_prepare(Child& c, char* out) {
   if (p.argc > 0) {
     const char* name = p.argv[0];
     if (text::contains(name, '/')) {
-      r = check_candidate(c, name);
-      if (r < 0) fail(c, ChildStep::LookupExec, -1, r, name);
+      bool found = false;
+      r = check_candidate(c, name, &found);
+      if (r < 0) fail(c, found ? ChildStep::NotExecutable : ChildStep::LookupExec, -1, r, name);
       copy_path(out, name);
     } else {
       r = -ENOENT;
@@ -87,7 +92,8 @@ void exec_prepare(Child& c, char* out) {
         PathBuf candidate;
         candidate.add(dir).add("/").add(name);
         if (!candidate.ok()) continue;
-        r = check_candidate(c, candidate.c_str());
+        bool found = false;  // one that cannot run is skipped, as Go's LookPath does
+        r = check_candidate(c, candidate.c_str(), &found);
         if (r == 0) copy_path(out, candidate.c_str());
       }
       if (r < 0) fail(c, ChildStep::LookupExec, -1, ENOENT, name);
@@ -107,9 +113,10 @@ void exec_check_user(Child& c, const char* path) {
   sys::close(c.cwd_fd);
   c.cwd_fd = -1;
   if (path[0] == '\0') return;
-  // Root found it; the user must be allowed to run it (mode, ACLs, a noexec mount).
+  // Root found it; the user must be allowed to run it (mode, ACLs, a noexec mount). runc
+  // finds this out from execve itself: reported as step Exec, in its words.
   long r = sys::faccessat(AT_FDCWD, path, X_OK);
-  if (r < 0) fail(c, ChildStep::LookupExec, -1, r, p.argv[0]);
+  if (r < 0) fail(c, ChildStep::Exec, -1, r, path);
 }
 
 // Blocks until `start` writes a byte into exec.fifo. The fd was opened O_RDWR by the
