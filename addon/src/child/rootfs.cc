@@ -203,9 +203,16 @@ void rootfs_pivot(Child& c) {
     if (r < 0) fail(c, ChildStep::PivotRoot, -1, r, "chroot");
   } else {
     // pivot_root(".", ".") stacks the old root on the new one; detach it. Make it a
-    // slave first so the detach cannot propagate to the host's mounts.
+    // slave first so the detach cannot propagate to the host's mounts. Through an fd on
+    // the old root, as runc does: "." is the new root, whose mounts keep the propagation
+    // the config gave them (a "shared" mount stays shared).
+    long old_root = sys::openat(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (old_root < 0) fail(c, ChildStep::PivotRoot, -1, old_root, "open old root");
+    Fd old(old_root);
     r = sys::pivot_root(".", ".");
     if (r < 0) fail(c, ChildStep::PivotRoot, -1, r, "pivot_root");
+    r = sys::fchdir(old.get());
+    if (r < 0) fail(c, ChildStep::PivotRoot, -1, r, "enter old root");
     r = sys::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr);
     if (r < 0) fail(c, ChildStep::PivotRoot, -1, r, "old root rslave");
     r = sys::umount2(".", MNT_DETACH);
