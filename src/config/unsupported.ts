@@ -16,7 +16,33 @@ const LINUX_FIELDS = ['timeOffsets', 'netDevices'] as const;
 // Every linux.resources field is applied (cgroups/resources.ts): none is refused here.
 // linux.seccomp is compiled (seccomp/compile.ts); only its notify parts are refused here.
 const LINUX_LATE_FIELDS = ['personality', 'intelRdt', 'memoryPolicy'] as const;
-const IDMAP_OPTIONS = ['idmap', 'ridmap'];
+// Mount options runc (1.2+) knows that tsrun does not implement: idmapped mounts, and the
+// recursive mount attributes (mount_setattr with AT_RECURSIVE). runc 1.1 passed them to
+// the kernel as data, which a bind mount ignores: "rro" would leave submounts writable.
+// `features` leaves them out of mountOptions, so an engine that reads it (containerd asks
+// for "rro") knows.
+const UNSUPPORTED_MOUNT_OPTIONS = [
+  'idmap',
+  'ridmap',
+  'rro',
+  'rrw',
+  'rnosuid',
+  'rsuid',
+  'rnodev',
+  'rdev',
+  'rnoexec',
+  'rexec',
+  'rnodiratime',
+  'rdiratime',
+  'rrelatime',
+  'rnorelatime',
+  'rnoatime',
+  'ratime',
+  'rstrictatime',
+  'rnostrictatime',
+  'rnosymfollow',
+  'rsymfollow',
+];
 
 /** True when a value asks for something: present, and not an empty object or array. */
 function asksForSomething(value: unknown): boolean {
@@ -46,8 +72,8 @@ function findUnsupportedMountField(spec: Spec): ConfigError | undefined {
       if (asksForSomething(mount[field])) return notSupported(`${here}.${field}`);
     }
     const options = mount.options ?? [];
-    const idmapAt = options.findIndex((option) => IDMAP_OPTIONS.includes(option));
-    if (idmapAt >= 0) return notSupported(appendIndex(`${here}.options`, idmapAt));
+    const at = options.findIndex((option) => UNSUPPORTED_MOUNT_OPTIONS.includes(option));
+    if (at >= 0) return notSupported(appendIndex(`${here}.options`, at));
   }
   return undefined;
 }

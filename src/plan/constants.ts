@@ -20,6 +20,7 @@ export const MS_REMOUNT = 0x20;
 const MS_MANDLOCK = 0x40;
 const MS_DIRSYNC = 0x80;
 const MS_NOSYMFOLLOW = 0x100;
+const MS_SILENT = 0x8000;
 const MS_NOATIME = 0x400;
 const MS_NODIRATIME = 0x800;
 export const MS_BIND = 0x1000;
@@ -30,6 +31,7 @@ export const MS_SLAVE = 0x80000;
 const MS_SHARED = 0x100000;
 const MS_RELATIME = 0x200000;
 const MS_STRICTATIME = 0x1000000;
+const MS_I_VERSION = 0x800000;
 const MS_LAZYTIME = 0x2000000;
 
 /** Mount options that set or clear a flag (runc specconv's table). */
@@ -63,6 +65,10 @@ export const mountFlagOptions: Record<string, { clear: boolean; flag: number }> 
   nolazytime: { clear: true, flag: MS_LAZYTIME },
   nosymfollow: { clear: false, flag: MS_NOSYMFOLLOW },
   symfollow: { clear: true, flag: MS_NOSYMFOLLOW },
+  iversion: { clear: false, flag: MS_I_VERSION },
+  noiversion: { clear: true, flag: MS_I_VERSION },
+  silent: { clear: false, flag: MS_SILENT },
+  loud: { clear: true, flag: MS_SILENT },
 };
 
 export const propagationOptions: Record<string, number> = {

@@ -10,6 +10,9 @@
 
 namespace tsrun {
 
+// MS_NOSYMFOLLOW (Linux 5.10), which older libc headers lack.
+constexpr uint64_t kMsNosymfollow = 0x100;
+
 // MS_* per-mount flags as a mount_setattr change: what is set is set, the atime mode is
 // replaced as a whole, nothing else is touched (so flags the kernel locked in a user
 // namespace need not be restated).
@@ -20,6 +23,7 @@ inline sys::MountAttr attr_from_flags(uint64_t flags) {
   if (flags & MS_NODEV) a.attr_set |= sys::kMountAttrNodev;
   if (flags & MS_NOEXEC) a.attr_set |= sys::kMountAttrNoexec;
   if (flags & MS_NODIRATIME) a.attr_set |= sys::kMountAttrNodiratime;
+  if (flags & kMsNosymfollow) a.attr_set |= sys::kMountAttrNosymfollow;
   if (flags & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)) {
     a.attr_clr |= sys::kMountAttrAtimeMask;
     a.attr_set |= (flags & MS_NOATIME)       ? sys::kMountAttrNoatime
