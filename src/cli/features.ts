@@ -1,18 +1,14 @@
 // `features`: what this tsrun supports, in runc's `features` shape (runtime-spec
-// features.md). Only what is implemented is listed; the cgroup entry says what it can do
-// on this host (cgroupFeatures).
+// features.md). Only what is implemented is listed, and what is refused is said disabled
+// (test/integration/features.test.ts runs each claim); the cgroup entry says what it can
+// do on this host (cgroupFeatures), seccomp what the loaded libseccomp can (seccompFeatures).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cgroupMode, type Hierarchy, readHostHierarchies } from '../cgroups/hierarchies';
+import { NAMESPACE_CLONE_FLAGS } from '../config/linux-names';
 import { capabilityNumbers, mountFlagOptions, propagationOptions } from '../plan/constants';
 import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
-import {
-  SECCOMP_ACTIONS,
-  SECCOMP_ARCHES,
-  SECCOMP_FLAGS,
-  SECCOMP_OPERATORS,
-  UNSUPPORTED_FLAGS,
-} from '../seccomp/compile';
+import { seccompFeatures } from '../seccomp/features';
 
 /** Which cgroup drivers apply on a host with these hierarchies: v1 where it has v1
  * controllers (hybrid too: tsrun drives those), v2 where cgroup2 alone holds them. No
@@ -42,29 +38,32 @@ function hostCgroupFeatures(): Record<string, boolean> {
 }
 
 export function features(): Record<string, unknown> {
+  const { seccomp, libseccompVersion } = seccompFeatures();
+  const annotations: Record<string, string> = { 'org.opencontainers.runc.version': `tsrun-${TSRUN_VERSION}` };
+  if (libseccompVersion) annotations['io.github.seccomp.libseccomp.version'] = libseccompVersion;
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
     // All six: the runtime runs four (container/hooks.ts), the child the in-container two.
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
-    mountOptions: [...Object.keys(mountFlagOptions), ...Object.keys(propagationOptions), 'tmpcopyup'].sort(),
+    // Not tmpcopyup (accepted, not done), nor the recursive or idmap options (refused).
+    mountOptions: [...Object.keys(mountFlagOptions), ...Object.keys(propagationOptions)].sort(),
+    // tsrun reads no annotation of config.json: none can change what it does.
+    potentiallyUnsafeConfigAnnotations: [],
     linux: {
-      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
+      namespaces: Object.keys(NAMESPACE_CLONE_FLAGS).sort(),
       capabilities: Object.keys(capabilityNumbers),
       cgroup: hostCgroupFeatures(),
-      seccomp: {
-        enabled: true,
-        actions: Object.keys(SECCOMP_ACTIONS),
-        operators: Object.keys(SECCOMP_OPERATORS),
-        archs: Object.keys(SECCOMP_ARCHES),
-        knownFlags: [...Object.keys(SECCOMP_FLAGS), ...UNSUPPORTED_FLAGS],
-        supportedFlags: Object.keys(SECCOMP_FLAGS),
-      },
+      seccomp,
       apparmor: { enabled: false },
       selinux: { enabled: false },
-      intelRdt: { enabled: false },
+      // Refused as not supported yet (config/unsupported.ts): linux.intelRdt,
+      // linux.memoryPolicy (no mode or flag is recognized), linux.netDevices, idmapped mounts.
+      intelRdt: { enabled: false, schemata: false, monitoring: false },
+      memoryPolicy: { modes: [], flags: [] },
       mountExtensions: { idmap: { enabled: false } },
+      netDevices: { enabled: false },
     },
-    annotations: { 'org.opencontainers.runc.version': `tsrun-${TSRUN_VERSION}` },
+    annotations,
   };
 }

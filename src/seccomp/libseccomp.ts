@@ -34,6 +34,8 @@ export interface Libseccomp {
   attrSet(ctx: ScmpFilter, attr: number, value: number): number;
   /** The filter as raw BPF (struct sock_filter[]), read back from a memfd. */
   exportBpf(ctx: ScmpFilter): Buffer | number;
+  /** The loaded library's own version (seccomp_version), "2.5.4". */
+  version(): string;
 }
 
 /** enum scmp_filter_attr (seccomp.h). */
@@ -72,6 +74,8 @@ export function libseccomp(): Libseccomp {
   const seccompAttrSet = lib.func('seccomp_attr_set', 'int', [ctxType, 'int', 'uint32_t']);
   const seccompExportBpf = lib.func('seccomp_export_bpf', 'int', [ctxType, 'int']);
   const memfdCreate = libc.func('memfd_create', 'int', ['const char *', 'unsigned int']);
+  const versionType = koffi.struct({ major: 'unsigned int', minor: 'unsigned int', micro: 'unsigned int' });
+  const seccompVersion = lib.func('seccomp_version', koffi.pointer(versionType), []);
 
   loaded = {
     init: (defaultAction) => seccompInit(defaultAction >>> 0) as ScmpFilter | null,
@@ -102,6 +106,10 @@ export function libseccomp(): Libseccomp {
       } finally {
         fs.closeSync(fd);
       }
+    },
+    version: () => {
+      const v = koffi.decode(seccompVersion(), versionType) as { major: number; minor: number; micro: number };
+      return `${v.major}.${v.minor}.${v.micro}`;
     },
   };
   return loaded;

@@ -1,0 +1,218 @@
+// `tsrun features` claims only what tsrun does: each claim is run here, one container per
+// group. Every listed namespace is new in a container that asks for all; every listed mount
+// option is accepted by `create` (flags on tmpfs, bind and remount on binds, propagation on
+// binds) and the ones mountinfo can show take effect; an option it leaves out is refused
+// naming mounts[i].options[j] (tmpcopyup excepted: accepted, not done); every listed
+// capability shows in CapBnd; every listed hook runs. Seccomp names: test/unit/features.test.ts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import t, { type Test } from 'tap';
+import type { Mount, Spec } from '../../src/config/types';
+import { loadValidators } from '../../src/config/validate';
+import { chownForUserns, harness, hostNamespace, inUserNamespace, type Probe } from '../helpers/harness';
+
+const h = harness(t);
+const features = JSON.parse(h.cli(['features']).stdout);
+const listed = (option: string): boolean => features.mountOptions.includes(option);
+
+/** The probe's report of the container of `bundle`, which must run. */
+function probeOf(t: Test, bundle: string, id: string): Probe {
+  const r = h.cli(['run', '--bundle', bundle, id]);
+  t.equal(r.code, 0, `runs: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+const mountAt = (p: Probe, at: string) => (p.mounts as any[]).filter((m) => m.mountPoint === at).at(-1);
+
+t.test('the document validates against our schema', async (t) => {
+  t.ok(loadValidators().validateFeatures(features), 'features.schema.json');
+  t.equal(features.ociVersionMax, '1.3.0');
+});
+
+t.test('every listed namespace is a new one in a container that asks for them all', async (t) => {
+  const procName: Record<string, string> = { mount: 'mnt', network: 'net' };
+  const id = h.id('feat-ns');
+  const bundle = h.bundle(id, (s) => {
+    s.linux!.namespaces = features.linux.namespaces
+      .filter((type: string) => type !== 'user')
+      .map((type: string) => ({ type }));
+    if (features.linux.namespaces.includes('user')) inUserNamespace(s);
+  });
+  chownForUserns(bundle);
+  const p = probeOf(t, bundle, id);
+  t.ok(features.linux.namespaces.length >= 8, 'all eight of runtime-spec');
+  for (const type of features.linux.namespaces) {
+    const name = procName[type] ?? type;
+    t.not(p.namespaces[name], hostNamespace(name), `${type}: its own`);
+  }
+});
+
+t.test('every listed mount option is accepted, and those mountinfo shows take effect', async (t) => {
+  const id = h.id('feat-mnt');
+  const propagation = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'unbindable', 'runbindable'];
+  const onBind = ['bind', 'rbind', 'remount'];
+  const flags = features.mountOptions.filter((o: string) => !propagation.includes(o) && !onBind.includes(o));
+  t.same(
+    features.mountOptions.filter((o: string) => propagation.includes(o)).sort(),
+    [...propagation].sort(),
+    'the eight propagation options',
+  );
+  const mounts: { at: string; option: string; mount: Omit<Mount, 'destination'> }[] = [];
+  for (const option of flags)
+    mounts.push({ at: `/mnt/t-${option}`, option, mount: { type: 'tmpfs', source: 'tmpfs', options: [option] } });
+  for (const option of onBind)
+    mounts.push({
+      at: `/mnt/b-${option}`,
+      option,
+      mount: { type: 'bind', source: 'data', options: option === 'rbind' ? ['rbind'] : ['bind', option] },
+    });
+  for (const option of propagation)
+    mounts.push({
+      at: `/mnt/p-${option}`,
+      option,
+      mount: { type: 'bind', source: 'data', options: ['rbind', option] },
+    });
+  // Per-mount flags on a bind are set after it is made (mount_setattr).
+  for (const option of ['ro', 'nosuid', 'nodev', 'noexec', 'noatime', 'nodiratime', 'nosymfollow'])
+    mounts.push({
+      at: `/mnt/bf-${option}`,
+      option,
+      mount: { type: 'bind', source: 'data', options: ['rbind', option] },
+    });
+  const bundle = h.bundle(id, (s) => {
+    for (const m of mounts) s.mounts!.push({ ...m.mount, destination: m.at });
+  });
+  fs.mkdirSync(path.join(bundle, 'data'));
+  const p = probeOf(t, bundle, id);
+  for (const m of mounts) t.ok(mountAt(p, m.at), `${m.at}: mounted with ${m.option}`);
+
+  // What mountinfo shows: per-mount options, superblock options, peer groups.
+  const perMount: Record<string, string> = {
+    ro: 'ro',
+    nosuid: 'nosuid',
+    nodev: 'nodev',
+    noexec: 'noexec',
+    noatime: 'noatime',
+    nodiratime: 'nodiratime',
+    nosymfollow: 'nosymfollow',
+  };
+  for (const [option, shown] of Object.entries(perMount)) {
+    t.ok(mountAt(p, `/mnt/t-${option}`)?.options.includes(shown), `tmpfs ${option}: ${shown}`);
+    t.ok(mountAt(p, `/mnt/bf-${option}`)?.options.includes(shown), `bind ${option}: ${shown}`);
+  }
+  for (const option of ['sync', 'dirsync', 'lazytime'])
+    t.ok(mountAt(p, `/mnt/t-${option}`)?.superOptions.includes(option), `tmpfs ${option}: a superblock option`);
+  t.ok(mountAt(p, '/mnt/t-rw')?.options.includes('rw'), 'rw: rw');
+  t.notOk(mountAt(p, '/mnt/t-strictatime')?.options.includes('relatime'), 'strictatime: not relatime');
+  t.match(mountAt(p, '/mnt/p-shared')?.optional.join(' '), /shared:\d+/, 'shared: a peer group');
+  t.ok(mountAt(p, '/mnt/p-unbindable')?.optional.includes('unbindable'), 'unbindable');
+  t.same(mountAt(p, '/mnt/p-private')?.optional, [], 'private: no peer group');
+});
+
+t.test('mount options it does not list are refused, naming the option', async (t) => {
+  for (const option of ['rro', 'rnosuid', 'ridmap', 'idmap']) {
+    t.notOk(listed(option), `${option} is not listed`);
+    const id = h.id('feat-refuse');
+    const bundle = h.bundle(
+      id,
+      (s) => {
+        s.mounts!.push({ type: 'bind', source: '/tmp', destination: '/mnt', options: ['rbind', option] });
+      },
+      { rootfs: false },
+    );
+    fs.mkdirSync(path.join(bundle, 'rootfs'));
+    const r = h.cli(['create', '--bundle', bundle, id]);
+    const i = h.baseSpec(id).mounts!.length;
+    t.equal(r.code, 1, `${option}: exit 1`);
+    t.equal(r.stderr, `tsrun: config.json: mounts[${i}].options[1]: not supported yet\n`, `${option}: refused`);
+    t.notOk(h.stateDirExists(id), `${option}: nothing left`);
+  }
+  // Any other option is filesystem data, as runc passes it: the kernel judges it.
+  const id = h.id('feat-data');
+  const bundle = h.bundle(id, (s) => {
+    s.mounts!.push({ type: 'tmpfs', source: 'tmpfs', destination: '/mnt', options: ['no-such-option'] });
+  });
+  const r = h.cli(['run', '--bundle', bundle, id]);
+  t.equal(r.code, 1, 'an option tmpfs does not know: exit 1');
+  t.match(
+    r.stderr,
+    /^tsrun: mount mounts\[\d+\] \(tmpfs tmpfs on \/mnt\): invalid argument\n$/,
+    'the kernel refuses it',
+  );
+});
+
+t.test('tmpcopyup is accepted (podman asks it of every tmpfs) and not listed: the copy is not made', async (t) => {
+  t.notOk(listed('tmpcopyup'), 'not listed');
+  const id = h.id('feat-copyup');
+  const bundle = h.bundle(id, (s) => {
+    s.mounts!.push({ type: 'tmpfs', source: 'tmpfs', destination: '/etc', options: ['tmpcopyup'] });
+    s.process!.args = ['/probe', 'stat', '/etc/passwd'];
+  });
+  const r = h.cli(['run', '--bundle', bundle, id]);
+  t.equal(r.code, 0, `accepted: ${r.stderr}`);
+  t.same(JSON.parse(r.stdout), { '/etc/passwd': { error: 'ENOENT' } }, "the image's /etc/passwd is not copied in");
+});
+
+t.test('every listed capability is accepted and shows in CapBnd, where the host has it', async (t) => {
+  const caps: string[] = features.linux.capabilities;
+  const lastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  t.equal(caps.length, lastCap + 1, "as many as this kernel's");
+  // What the runtime itself lacks (this host's bounding set) it cannot grant: it warns.
+  const hostBnd = BigInt(`0x${/CapBnd:\s*([0-9a-f]+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]}`);
+  const id = h.id('feat-caps');
+  const bundle = h.bundle(id, (s) => {
+    s.process!.capabilities = { bounding: caps, effective: caps, permitted: caps };
+  });
+  const r = h.cli(['run', '--bundle', bundle, id]);
+  t.equal(r.code, 0, 'accepted');
+  const p = JSON.parse(r.stdout);
+  const want = ((1n << BigInt(caps.length)) - 1n) & hostBnd;
+  t.equal(BigInt(`0x${p.capabilities.bounding}`), want, 'CapBnd has each of them the host has');
+  t.equal(BigInt(`0x${p.capabilities.effective}`), want, 'CapEff too');
+  caps.forEach((name, bit) => {
+    if ((hostBnd & (1n << BigInt(bit))) === 0n)
+      t.match(r.stderr, name, `${name}: the host lacks it, a warning says so`);
+  });
+});
+
+t.test('every listed hook runs', async (t) => {
+  const id = h.id('feat-hooks');
+  const record = path.join(h.tmp, 'feat-hooks');
+  fs.mkdirSync(record, { recursive: true });
+  const bundle = h.bundle(id, (s: Spec) => {
+    s.mounts!.push({ type: 'bind', source: record, destination: '/record', options: ['rbind'] });
+    s.hooks = {};
+    for (const kind of features.hooks as string[]) {
+      // startContainer runs in the container, after pivot_root: it sees the bind mount.
+      const dir = kind === 'startContainer' ? '/record' : record;
+      (s.hooks as Record<string, unknown[]>)[kind] = [
+        { path: '/bin/sh', args: ['sh', '-c', `echo ${kind} >> ${dir}/ran`] },
+      ];
+    }
+  });
+  probeOf(t, bundle, id);
+  const ran = fs.readFileSync(path.join(record, 'ran'), 'utf8').trim().split('\n').sort();
+  t.same(ran, [...features.hooks].sort(), 'each once');
+  t.equal(features.hooks.length, 6, 'all six of runtime-spec');
+});
+
+t.test('what tsrun refuses is said disabled', async (t) => {
+  const l = features.linux;
+  t.same(l.intelRdt, { enabled: false, schemata: false, monitoring: false });
+  t.same(l.memoryPolicy, { modes: [], flags: [] });
+  t.same(l.netDevices, { enabled: false });
+  t.same(l.mountExtensions, { idmap: { enabled: false } });
+  t.same(features.potentiallyUnsafeConfigAnnotations, [], 'tsrun reads no annotation');
+  const refused: [string, (s: Spec) => void][] = [
+    ['linux.intelRdt', (s) => (s.linux!.intelRdt = { closID: 'x' })],
+    ['linux.memoryPolicy', (s) => (s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' } as never)],
+    ['linux.netDevices', (s) => (s.linux!.netDevices = { eth9: {} } as never)],
+  ];
+  for (const [at, edit] of refused) {
+    const id = h.id('feat-off');
+    const bundle = h.bundle(id, edit, { rootfs: false });
+    fs.mkdirSync(path.join(bundle, 'rootfs'));
+    const r = h.cli(['create', '--bundle', bundle, id]);
+    t.equal(r.stderr, `tsrun: config.json: ${at}: not supported yet\n`, at);
+  }
+});

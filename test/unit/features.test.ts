@@ -1,0 +1,121 @@
+// `features` as a document: valid under schemas/features.schema.json (and the official
+// runtime-spec schema where ../shared has it), and its seccomp claims true: every listed
+// action, operator, architecture and supported flag compiles through compile.ts, and what
+// it leaves out does not. Claims that need a container: test/integration/features.test.ts.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import t from 'tap';
+import AjvDraft04 from 'ajv-draft-04';
+import { features } from '../../src/cli/features';
+import { loadValidators } from '../../src/config/validate';
+import type { Seccomp } from '../../src/config/types';
+import { compileSeccomp, SECCOMP_ARCHES } from '../../src/seccomp/compile';
+import { seccompFeatures } from '../../src/seccomp/features';
+
+const doc = features() as Record<string, any>;
+const seccomp = doc.linux.seccomp;
+const OFFICIAL = path.resolve(__dirname, '../../../shared/oci-schemas');
+const RUNC = '/usr/sbin/runc';
+
+/** Whether `profile` compiles; the error's message when it does not. */
+function compiles(profile: Seccomp): true | string {
+  try {
+    compileSeccomp(profile);
+    return true;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+t.test('the document is valid under our schema, and a wrong one is not', (t) => {
+  const { validateFeatures } = loadValidators();
+  t.ok(validateFeatures(doc), JSON.stringify(validateFeatures.errors));
+  const wrong: [string, Record<string, any>][] = [
+    ['mountOptions a string', { ...doc, mountOptions: 'ro' }],
+    ['seccomp.enabled a string', { ...doc, linux: { ...doc.linux, seccomp: { ...seccomp, enabled: 'yes' } } }],
+    ['an unknown action', { ...doc, linux: { ...doc.linux, seccomp: { ...seccomp, actions: ['SCMP_ACT_NOPE'] } } }],
+    ['intelRdt.monitoring a number', { ...doc, linux: { ...doc.linux, intelRdt: { monitoring: 1 } } }],
+    ['memoryPolicy.modes not an array', { ...doc, linux: { ...doc.linux, memoryPolicy: { modes: 'MPOL_BIND' } } }],
+    ['an annotation not a string', { ...doc, annotations: { a: 1 } }],
+  ];
+  for (const [what, bad] of wrong) t.notOk(validateFeatures(bad), `${what}: invalid`);
+  t.end();
+});
+
+t.test(
+  'the official runtime-spec schema accepts it',
+  { skip: !fs.existsSync(OFFICIAL) && 'no shared schemas' },
+  (t) => {
+    const ajv = new AjvDraft04({ strict: false });
+    for (const file of fs.readdirSync(OFFICIAL).filter((f) => f.endsWith('.json')))
+      ajv.addSchema(JSON.parse(fs.readFileSync(path.join(OFFICIAL, file), 'utf8')), file);
+    const official = ajv.getSchema('features-schema.json')!;
+    t.ok(official(doc), JSON.stringify(official.errors));
+    t.notOk(official({ ...doc, linux: { ...doc.linux, namespaces: ['nope'] } }), 'and refuses an unknown namespace');
+    t.end();
+  },
+);
+
+t.test('every listed seccomp action compiles, as the default and in a rule', (t) => {
+  t.ok(seccomp.enabled, 'libseccomp is here');
+  for (const action of seccomp.actions) {
+    t.equal(compiles({ defaultAction: action }), true, `${action} as defaultAction`);
+    const rule = { names: ['getcwd'], action };
+    t.equal(compiles({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [rule] }), true, `${action} in a rule`);
+  }
+  t.notOk(seccomp.actions.includes('SCMP_ACT_NOTIFY'), 'not notify');
+  t.match(compiles({ defaultAction: 'SCMP_ACT_NOTIFY' }), /not supported yet/, 'which is refused');
+  t.end();
+});
+
+t.test('every listed operator compiles', (t) => {
+  for (const op of seccomp.operators) {
+    const args = [{ index: 0, value: 1, valueTwo: 1, op }];
+    const profile = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{ names: ['kill'], action: 'SCMP_ACT_ERRNO', args }],
+    };
+    t.equal(compiles(profile as Seccomp), true, op);
+  }
+  t.end();
+});
+
+t.test('every listed architecture compiles; the ones left out do not', (t) => {
+  const rule = { names: ['getcwd'], action: 'SCMP_ACT_ERRNO' };
+  for (const arch of Object.keys(SECCOMP_ARCHES)) {
+    const result = compiles({ defaultAction: 'SCMP_ACT_ALLOW', architectures: [arch], syscalls: [rule] } as Seccomp);
+    if (seccomp.archs.includes(arch)) t.equal(result, true, `${arch}: listed, compiles`);
+    else t.not(result, true, `${arch}: not listed, refused (${result})`);
+  }
+  t.ok(seccomp.archs.includes('SCMP_ARCH_X86_64') || seccomp.archs.includes('SCMP_ARCH_AARCH64'), 'the native one');
+  t.end();
+});
+
+t.test('supported flags compile; known but unsupported ones are refused', (t) => {
+  for (const flag of seccomp.knownFlags) {
+    const result = compiles({ defaultAction: 'SCMP_ACT_ALLOW', flags: [flag] } as Seccomp);
+    if (seccomp.supportedFlags.includes(flag)) t.equal(result, true, `${flag}: supported`);
+    else t.match(result, /not supported yet/, `${flag}: refused`);
+  }
+  t.end();
+});
+
+t.test('without libseccomp, seccomp is disabled and no version is claimed', (t) => {
+  const none = seccompFeatures(() => {
+    throw new Error('libseccomp.so.2: cannot open shared object file');
+  });
+  t.same(none, { seccomp: { enabled: false } });
+  t.end();
+});
+
+t.test("libseccomp's version is the loaded library's", (t) => {
+  const version = doc.annotations['io.github.seccomp.libseccomp.version'];
+  t.match(version, /^\d+\.\d+\.\d+$/);
+  // runc links the same shared library and prints its version.
+  if (fs.existsSync(RUNC)) {
+    const runc = spawnSync(RUNC, ['--version'], { encoding: 'utf8' }).stdout;
+    t.equal(version, /libseccomp: (\S+)/.exec(runc)?.[1], 'runc --version says the same');
+  }
+  t.end();
+});
