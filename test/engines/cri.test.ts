@@ -49,6 +49,13 @@ function cgroupFile(controller: string, rel: string, file: string): string {
   return fs.readFileSync(path.join(mp ?? '/nonexistent', rel, file), 'utf8').trim();
 }
 
+/** The leak check finds the running daemon and nothing else. */
+function onlyDaemon(t: Tap, when: string): void {
+  const left = criLeftovers(scope);
+  t.equal(left.length, 1, `one thing left ${when}: ${left.join('; ')}`);
+  t.match(left[0], /^daemon pid \d+/, 'the running daemon');
+}
+
 interface Pod {
   id: string;
   name: string;
@@ -183,15 +190,24 @@ t.test('a private containerd runs CRI; the images imported into k8s.io are what 
 });
 
 t.test('the leak check sees each kind of planted leak', async (t) => {
-  t.match(criLeftovers(scope), [/^daemon pid \d+/], 'only the running daemon before the plants');
+  onlyDaemon(t, 'before the plants');
   const tag = path.basename(cri.dir).slice(-6);
+  // Each plant is undone at the end, or by the teardown if the test stops before.
+  const undo: (() => void)[] = [];
+  const undoAll = () => {
+    for (const f of undo.splice(0).reverse()) f();
+  };
+  t.teardown(undoAll);
   // A process in a network namespace we call a pod's, and that namespace bound in the tmpdir.
   const holder = spawn('unshare', ['--net', 'sleep', '1000'], { stdio: 'ignore' });
+  const gone = new Promise((r) => holder.once('exit', r));
+  undo.push(() => holder.kill('SIGKILL'));
   await waitFor(() => fs.readlinkSync(`/proc/${holder.pid}/exe`).endsWith('sleep'));
   const ns = fs.readlinkSync(`/proc/${holder.pid}/ns/net`);
   const bound = path.join(cri.dir, 'planted-netns');
   fs.writeFileSync(bound, '');
   t.equal(spawnSync('mount', ['--bind', `/proc/${holder.pid}/ns/net`, bound]).status, 0, 'bound a netns');
+  undo.push(() => spawnSync('umount', [bound]));
   const netnsFile = path.join(cri.dir, 'run', 'netns', 'cni-planted');
   fs.mkdirSync(path.dirname(netnsFile), { recursive: true });
   fs.writeFileSync(netnsFile, '');
@@ -199,9 +215,15 @@ t.test('the leak check sees each kind of planted leak', async (t) => {
   const dummy = `tscrv${tag}`;
   const peer = `tscrp${tag}`;
   t.equal(spawnSync('ip', ['link', 'add', cri.network.bridge, 'type', 'bridge']).status, 0, 'planted the bridge');
+  undo.push(() => spawnSync('ip', ['link', 'delete', cri.network.bridge]));
   t.equal(spawnSync('ip', ['link', 'add', dummy, 'type', 'veth', 'peer', 'name', peer]).status, 0, 'planted a veth');
+  undo.push(() => spawnSync('ip', ['link', 'delete', dummy]));
   const chain = `TSCRI-${tag}`;
   t.equal(spawnSync('iptables', ['-N', chain]).status, 0, 'planted a chain');
+  undo.push(() => {
+    spawnSync('iptables', ['-F', chain]);
+    spawnSync('iptables', ['-X', chain]);
+  });
   t.equal(spawnSync('iptables', ['-A', chain, '-s', cri.network.subnet, '-j', 'RETURN']).status, 0, 'and a rule');
   // CNI state: an IP reservation, a cached result in the private /var/lib and in a stand-in
   // for the host's root, with a host netns file and a networks directory there.
@@ -242,17 +264,11 @@ t.test('the leak check sees each kind of planted leak', async (t) => {
       `found: ${e}`,
     );
 
-  spawnSync('umount', [bound]);
-  const gone = new Promise((r) => holder.once('exit', r));
-  holder.kill('SIGKILL');
+  undoAll();
   await gone;
-  spawnSync('ip', ['link', 'delete', dummy]);
-  spawnSync('ip', ['link', 'delete', cri.network.bridge]);
-  spawnSync('iptables', ['-F', chain]);
-  spawnSync('iptables', ['-X', chain]);
   for (const f of [bound, netnsFile, reservation, privateResult]) fs.rmSync(f);
   fs.rmSync(standIn, { recursive: true });
-  t.match(criLeftovers(scope), [/^daemon pid \d+/], 'only the daemon is left once the plants are removed');
+  onlyDaemon(t, 'once the plants are removed');
 });
 
 t.test('RunPodSandbox with the handler: the shim runs BinaryName, the pod is on our network', async (t) => {
