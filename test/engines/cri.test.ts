@@ -62,15 +62,30 @@ interface Pod {
   config: object;
 }
 
-/** RunPodSandbox as kubelet calls it, with our handler; records the pod's netns and veths
+/** RunPodSandbox as kubelet calls it, with our handler, in a pod cgroup made first as
+ * kubelet makes it; records the pod's netns and veths
  * for the leak check. */
 async function runPod(name: string): Promise<Pod> {
+  cri.makePodCgroup(name);
   const config = cri.podConfig(name);
   const r = await cri.call('RunPodSandbox', { config, runtime_handler: handler });
   const info = await sandboxInfo(r.pod_sandbox_id);
   scope.netns.add(fs.readlinkSync(`/proc/${info.pid}/ns/net`));
   for (const v of bridgePorts(cri.network)) scope.veths.add(v);
   return { id: r.pod_sandbox_id, name, config };
+}
+
+/** After RemovePodSandbox, as kubelet then does: the pod's cgroup, which kubelet made, is
+ * still there in every hierarchy with nothing below it; remove it. */
+function removePodCgroup(t: Tap, name: string): void {
+  const dirs = cri.podCgroups(name);
+  t.equal(dirs.length, cgroupMountPoints().length, `pod ${name}'s cgroup is kept in every hierarchy`);
+  t.same(
+    dirs.flatMap((d) => cgroupsBelow(d)),
+    [],
+    `no container cgroup is left below pod ${name}'s`,
+  );
+  t.same(removeCgroups(dirs), [], `pod ${name}'s cgroup removed`);
 }
 
 /** PodSandboxStatus's verbose info (containerd's JSON: pid, runtime options, spec). */
@@ -292,6 +307,7 @@ t.test('RunPodSandbox with the handler: the shim runs BinaryName, the pod is on 
   );
 
   // A handler whose BinaryName does not exist cannot run a pod: BinaryName is what runs.
+  cri.makePodCgroup('broken');
   const err = await cri
     .call('RunPodSandbox', { config: cri.podConfig('broken'), runtime_handler: missingHandler })
     .then(
@@ -300,6 +316,7 @@ t.test('RunPodSandbox with the handler: the shim runs BinaryName, the pod is on 
     );
   t.ok(err, 'RunPodSandbox with the missing handler fails');
   t.match(err?.details, cri.missingBinary, 'naming the binary');
+  removePodCgroup(t, 'broken');
 });
 
 t.test('a container sees eth0 with the pod IP and lo, and logs to log_directory/log_path', async (t) => {
@@ -469,6 +486,7 @@ t.test('ListContainers filtered by pod and by state', async (t) => {
   t.equal((await status(solo)).state, 'CONTAINER_EXITED', 'StopPodSandbox stopped the container');
   await cri.call('RemovePodSandbox', { pod_sandbox_id: other.id });
   t.ok(await notFound(status(solo)), 'RemovePodSandbox removed the container');
+  removePodCgroup(t, 'other');
   t.same(await ids({}), [app], 'only app is left');
 });
 
@@ -489,21 +507,11 @@ t.test('StopContainer (SIGTERM: exit 7), RemoveContainer, StopPodSandbox, Remove
   t.ok(await notFound(cri.call('PodSandboxStatus', { pod_sandbox_id: web.id })), 'the pod is gone');
   t.notOk(fs.existsSync(runtimeState(web.id)), "the sandbox's runtime state is gone");
   t.same((await cri.call('ListContainers', { filter: {} })).containers, [], 'no container is left');
+  removePodCgroup(t, 'web');
 });
 
 t.test('after the file: containerd stopped by pid, nothing left behind', async (t) => {
   t.same(cri.ctd.daemonMountsUnderDir(), [], "no mount is left in the daemon's mount namespace");
-  // No container cgroup is left below the pods' cgroups; the pods' own cgroups are kubelet's
-  // to remove (it makes them), as here.
-  for (const pod of ['web', 'other', 'broken']) {
-    const below = cgroupMountPoints().flatMap((mp) => cgroupsBelow(path.join(mp, cri.podCgroupParent(pod))));
-    t.same(below, [], `no container cgroup below pod ${pod}`);
-  }
-  removeCgroups(
-    cgroupMountPoints()
-      .flatMap((mp) => ['web', 'other', 'broken'].map((pod) => path.join(mp, cri.podCgroupParent(pod))))
-      .filter((d) => fs.existsSync(d)),
-  );
   await cri.stop();
   // CNI makes the bridge and leaves it; the network's owner deletes it.
   t.equal(spawnSync('ip', ['link', 'delete', cri.network.bridge]).status, 0, 'our bridge deleted');

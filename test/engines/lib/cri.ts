@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { repo } from '../../helpers/harness';
+import { cgroupMountPoints } from '../../helpers/leftovers';
 import { Containerd, engineRuntime, image, makeImageArchive } from './ctr';
 
 export { engineRuntime, image };
@@ -171,6 +172,35 @@ export class Cri {
         ...linux,
       },
     };
+  }
+
+  /** Make pod `name`'s cgroup in every hierarchy before its sandbox runs, and remove it after
+   * the pod is removed, as kubelet does (v1 cpuset gets its parent's cpus and mems, as
+   * kubelet's cgroup manager gives them: an empty cpuset takes no task). */
+  makePodCgroup(name: string): void {
+    for (const mp of cgroupMountPoints()) {
+      let dir = mp;
+      for (const part of this.podCgroupParent(name)
+        .split('/')
+        .filter((p) => p !== '')) {
+        const child = path.join(dir, part);
+        if (!fs.existsSync(child)) {
+          fs.mkdirSync(child);
+          for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+            if (fs.existsSync(path.join(dir, f)))
+              fs.writeFileSync(path.join(child, f), fs.readFileSync(path.join(dir, f)));
+          }
+        }
+        dir = child;
+      }
+    }
+  }
+
+  /** Pod `name`'s cgroup directories that exist, one per hierarchy. */
+  podCgroups(name: string): string[] {
+    return cgroupMountPoints()
+      .map((mp) => path.join(mp, this.podCgroupParent(name)))
+      .filter((d) => fs.existsSync(d));
   }
 
   /** The cgroup parent of pod `name` (its sandbox and containers are below it). */
