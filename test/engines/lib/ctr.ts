@@ -27,6 +27,22 @@ export interface CtrResult {
   stderr: string;
 }
 
+/** What a test file adds to the base daemon. */
+export interface ContainerdOptions {
+  /** Names the tmpdir (tsrun-KIND-) and the cgroup parent (/tsrun-test-KIND-...); 'ctr' by default. */
+  kind?: string;
+  /** The containerd namespace `ctr` uses; tsrun-test-... by default. */
+  namespace?: string;
+  /** Plugins the base config disables that this daemon runs (the CRI plugin). */
+  enable?: string[];
+  /** TOML appended to the daemon's config, given the tmpdir. */
+  config?: (dir: string) => string;
+  /** Host directories the daemon may write only privately: in its mount namespace each is an
+   * overlay whose upper layer is in the tmpdir (the host's files stay readable, writes land
+   * in the tmpdir; the directory need not be empty, and nothing is created on the host). */
+  overlays?: string[];
+}
+
 export class Containerd {
   readonly dir: string;
   /** The cgroup parent (a path from each hierarchy's root) every container goes under. */
@@ -38,12 +54,15 @@ export class Containerd {
   /** One line per call of the `runc` on the daemon's PATH. */
   readonly runtimeCalls: string;
   private daemon: ChildProcess | null = null;
+  /** The daemon's mounts once it answered: what it mounts later is its own. */
+  private baselineMounts = new Set<string>();
 
-  constructor() {
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-ctr-'));
+  constructor(private readonly options: ContainerdOptions = {}) {
+    const kind = options.kind ?? 'ctr';
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `tsrun-${kind}-`));
     const tag = `${process.pid}-${path.basename(this.dir).slice(-6)}`;
-    this.cgroupParent = `/tsrun-test-ctr-${tag}`;
-    this.namespace = `tsrun-test-${tag}`;
+    this.cgroupParent = `/tsrun-test-${kind}-${tag}`;
+    this.namespace = options.namespace ?? `tsrun-test-${tag}`;
     this.socket = path.join(this.dir, 'containerd.sock');
     this.pidFile = path.join(this.dir, 'containerd.pid');
     this.fifoDir = path.join(this.dir, 'fifo');
@@ -71,26 +90,40 @@ export class Containerd {
       `#!/bin/sh\necho "$*" >> '${this.runtimeCalls}'\nexec '${engineRuntime}' "$@"\n`,
       { mode: 0o755 },
     );
-    // No CRI for this slice; the snapshotters other than overlayfs and native would probe
-    // the host or need their own devices.
+    // No CRI unless asked; the snapshotters other than overlayfs and native would probe the
+    // host or need their own devices.
+    const disabled = [
+      'io.containerd.grpc.v1.cri',
+      'io.containerd.snapshotter.v1.aufs',
+      'io.containerd.snapshotter.v1.btrfs',
+      'io.containerd.snapshotter.v1.devmapper',
+      'io.containerd.snapshotter.v1.zfs',
+    ].filter((p) => !this.options.enable?.includes(p));
     const config = [
       'version = 2',
       `root = "${d}/root"`,
       `state = "${d}/state"`,
-      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",',
-      '  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",',
-      '  "io.containerd.snapshotter.v1.zfs"]',
+      `disabled_plugins = [${disabled.map((p) => `"${p}"`).join(', ')}]`,
       '[grpc]',
       `  address = "${this.socket}"`,
       '[ttrpc]',
       `  address = "${this.socket}.ttrpc"`,
       '[plugins."io.containerd.internal.v1.opt"]',
       `  path = "${d}/opt"`,
+      this.options.config?.(d) ?? '',
       '',
     ].join('\n');
     fs.writeFileSync(path.join(d, 'config.toml'), config);
     const log = fs.openSync(path.join(d, 'containerd.log'), 'a');
-    // unshare execs sh, which mounts the private /run and execs containerd: one pid throughout.
+    const overlays = (this.options.overlays ?? []).map((target, i) => {
+      const layer = path.join(d, 'overlay', String(i));
+      fs.mkdirSync(path.join(layer, 'upper'), { recursive: true });
+      fs.mkdirSync(path.join(layer, 'work'));
+      const opts = `lowerdir=${target},upperdir=${layer}/upper,workdir=${layer}/work`;
+      return `mount -t overlay -o '${opts}' overlay '${target}' && `;
+    });
+    // unshare execs sh, which mounts the private /run (and overlays) and execs containerd:
+    // one pid throughout.
     this.daemon = spawn(
       'unshare',
       [
@@ -99,7 +132,7 @@ export class Containerd {
         'private',
         'sh',
         '-c',
-        'mount --bind "$1/run" /run && exec containerd --config "$1/config.toml"',
+        `mount --bind "$1/run" /run && ${overlays.join('')}exec containerd --config "$1/config.toml"`,
         'sh',
         d,
       ],
@@ -108,7 +141,10 @@ export class Containerd {
     fs.closeSync(log);
     fs.writeFileSync(this.pidFile, String(this.daemon.pid));
     for (let i = 0; i < 200; i++) {
-      if (this.ctr(['version']).code === 0) return;
+      if (this.ctr(['version']).code === 0) {
+        this.baselineMounts = new Set(this.daemonMountPoints());
+        return;
+      }
       if (this.daemon.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -139,12 +175,15 @@ export class Containerd {
     return this.ctr(['run', ...this.runFlags(id, runtime), ...flags, image, id, ...args]);
   }
 
-  /** Mount points under the tmpdir in the daemon's own mount namespace (rootfs mounts that
-   * outlived their container would be there, not in the host's table). */
+  private daemonMountPoints(): string[] {
+    return parseMountinfo(fs.readFileSync(`/proc/${this.daemonPid()}/mountinfo`, 'utf8')).map((m) => m.mountPoint);
+  }
+
+  /** Mounts the daemon made in its own mount namespace, where they are not in the host's
+   * table: under the tmpdir (rootfs mounts that outlived their container), or anywhere the
+   * daemon mounted after it answered (the network namespaces CRI binds in the private /run). */
   daemonMountsUnderDir(): string[] {
-    return parseMountinfo(fs.readFileSync(`/proc/${this.daemonPid()}/mountinfo`, 'utf8'))
-      .map((m) => m.mountPoint)
-      .filter((p) => p.startsWith(`${this.dir}/`));
+    return this.daemonMountPoints().filter((p) => p.startsWith(`${this.dir}/`) || !this.baselineMounts.has(p));
   }
 
   /** SIGTERM the daemon by pid and wait for it to exit (SIGKILL after a minute: a guard
@@ -161,8 +200,10 @@ export class Containerd {
   }
 }
 
-/** An OCI image archive of build/rootfs (umoci builds the layout, tar packs it), in `dir`. */
-export function makeImageArchive(dir: string): string {
+/** An OCI image archive of build/rootfs (umoci builds the layout, tar packs it), in `dir`:
+ * tag busybox runs sh; each of `commands` is one more tag of the same layer that runs its
+ * command (a pod's sandbox image). */
+export function makeImageArchive(dir: string, commands: Record<string, string[]> = {}): string {
   const layout = path.join(dir, 'oci');
   const archive = path.join(dir, 'busybox.tar');
   const steps = [
@@ -179,6 +220,15 @@ export function makeImageArchive(dir: string): string {
       '--config.env',
       'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
     ],
+    ...Object.entries(commands).map(([tag, cmd]) => [
+      'umoci',
+      'config',
+      '--image',
+      `${layout}:busybox`,
+      '--tag',
+      tag,
+      ...cmd.flatMap((arg) => ['--config.cmd', arg]),
+    ]),
     ['tar', '-C', layout, '-cf', archive, '.'],
   ];
   for (const [cmd, ...args] of steps) {
