@@ -24,6 +24,7 @@ t.teardown(() => {
   pm.run(['rm', '--all', '--force', '--time', '0']);
   network.teardown();
   pm.teardown();
+  network.removeOnceAdded();
 });
 
 /** `podman inspect --format FORMAT` of a container. */
@@ -162,6 +163,11 @@ t.test(
     fs.mkdirSync(CNI_RESULTS, { recursive: true });
     fs.writeFileSync(result, '{}');
 
+    const once = `TSRUN-TEST-ONCE-${process.pid}`;
+    spawnSync('iptables', ['-t', 'nat', '-N', once]);
+
+    t.ok(network.onceAdded().includes(`iptables nat :${once} -`), 'a new chain without our marks, as once-per-host');
+    spawnSync('iptables', ['-t', 'nat', '-X', once]);
     const found = network.leaks();
     t.ok(found.includes(`netns ${NETNS_DIR}/${ns}`), 'a netns podman would have named', { found });
     t.ok(found.includes(`bridge ${network.bridge}`), 'our bridge');
@@ -468,7 +474,9 @@ t.test('nothing is left after the file', async (t) => {
   pm.run(['pod', 'rm', '--all', '--force', '--time', '0']);
   network.teardown();
   pm.teardown();
+  network.removeOnceAdded();
   t.same(network.leaks(), [], 'no netns, bridge, veth, iptables rule or CNI file of ours');
+  t.same(network.onceAdded(), [], "no shared CNI chain, host path or /run/netns bind that the file's containers made");
   t.same(pm.leaks(), [], 'no process, mount or cgroup of ours');
   t.notOk(fs.existsSync(pm.tmp), 'the tmpdir is gone');
 });

@@ -15,11 +15,16 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { mountPointsUnder } from '../../helpers/leftovers';
 import type { Podman } from './podman';
 
 export const NETNS_DIR = '/run/netns';
 export const CNI_RESULTS = '/var/lib/cni/results';
 const CNI_HOST_LOCAL = '/var/lib/cni/networks';
+/** What podman and libcni make once per host, deepest first. */
+const ONCE_PER_HOST_PATHS = [CNI_RESULTS, CNI_HOST_LOCAL, '/var/lib/cni', NETNS_DIR];
+/** The chains the firewall and portmap plugins share between all containers of the host. */
+const SHARED_CHAINS = ['CNI-FORWARD', 'CNI-ADMIN', 'CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-MASQ', 'CNI-HOSTPORT-SETMARK'];
 
 /** The chain name the CNI plugins derive from a network and a container id (utils.FormatChainName). */
 export function cniChain(network: string, id: string, prefix = ''): string {
@@ -86,6 +91,9 @@ export class PodmanNetwork {
   readonly netns = new Set<string>();
   private readonly netnsBefore: Set<string>;
   private readonly iptablesBefore: Set<string>;
+  /** Which of the once-per-host paths were there before the file. */
+  private readonly hostPathsBefore: Set<string>;
+  private readonly netnsMountBefore: boolean;
 
   constructor(private readonly pm: Podman) {
     this.name = `tsrun-test-net-${process.pid}`;
@@ -94,6 +102,8 @@ export class PodmanNetwork {
     this.prefix = this.subnet.replace(/0\/24$/, '');
     this.netnsBefore = new Set(netnsEntries());
     this.iptablesBefore = new Set(iptablesLines());
+    this.hostPathsBefore = new Set(ONCE_PER_HOST_PATHS.filter((p) => fs.existsSync(p)));
+    this.netnsMountBefore = mountPointsUnder(NETNS_DIR).includes(NETNS_DIR);
   }
 
   /** `podman network create` with our name and subnet; then, in the conflist podman wrote to
@@ -156,6 +166,50 @@ export class PodmanNetwork {
   sharedAdded(): string[] {
     const ours = new Set(this.ourRules());
     return iptablesLines().filter((l) => !this.iptablesBefore.has(l) && !ours.has(l));
+  }
+
+  /** The once-per-host things that appeared since the file began: shared rules and chains
+   * (sharedAdded), the host paths and the /run/netns self-bind. */
+  onceAdded(): string[] {
+    const paths = ONCE_PER_HOST_PATHS.filter((p) => !this.hostPathsBefore.has(p) && fs.existsSync(p));
+    const bind = !this.netnsMountBefore && mountPointsUnder(NETNS_DIR).includes(NETNS_DIR);
+    return [
+      ...this.sharedAdded().map((l) => `iptables ${l}`),
+      ...paths.map((p) => `path ${p}`),
+      ...(bind ? [`mount ${NETNS_DIR}`] : []),
+    ];
+  }
+
+  /** Undoes what the CNI plugins and podman made once for the host during the file, but only
+   * while no one else uses it: the shared chains when every rule in or into them is one that
+   * appeared during the file and names no address or port (the plugins' fixed scaffolding,
+   * no container's rule), the paths when empty. */
+  removeOnceAdded(): void {
+    const added = this.sharedAdded();
+    const touching = iptablesLines().filter((l) => SHARED_CHAINS.some((c) => l.includes(c)));
+    const scaffolding =
+      added.every((l) => SHARED_CHAINS.some((c) => l.includes(c)) && !/\d+\.\d+\.\d+\.\d+|--dport/.test(l)) &&
+      touching.every((l) => added.includes(l));
+    if (scaffolding) {
+      for (const line of added.filter((l) => l.includes(' -A '))) {
+        const [table, , ...rule] = line.split(' ');
+        spawnSync('sh', ['-c', `iptables -t ${table} -D ${rule.join(' ')}`]);
+      }
+      for (const line of added.filter((l) => / :CNI-/.test(l))) {
+        const [table = '', chain = ''] = line.split(' ');
+        spawnSync('iptables', ['-t', table, '-X', chain.slice(1)]);
+      }
+    }
+    const netnsEmpty = fs.existsSync(NETNS_DIR) && fs.readdirSync(NETNS_DIR).length === 0;
+    if (netnsEmpty && !this.netnsMountBefore && mountPointsUnder(NETNS_DIR).includes(NETNS_DIR)) {
+      spawnSync('umount', [NETNS_DIR]);
+    }
+    // rmdir leaves a directory that is not empty, or still a mount point.
+    for (const p of ONCE_PER_HOST_PATHS.filter((p) => !this.hostPathsBefore.has(p))) {
+      try {
+        fs.rmdirSync(p);
+      } catch {}
+    }
   }
 
   /** Removes the network and whatever of ours a failure left: netns podman named for our
