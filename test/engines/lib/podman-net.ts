@@ -8,9 +8,10 @@
 //   (CNI-FORWARD, CNI-ADMIN, CNI-HOSTPORT-*) that every CNI user on the host jumps through.
 // host-local's lease files do move: the conflist podman writes (in our network_config_dir)
 // gets a dataDir under the tmpdir. The leak check looks only for what carries our marks (the
-// network's name, its bridge, its subnet, our containers' ids, the netns podman named): another
-// CNI user (a containerd test running alongside) may share the host paths and the shared
-// chains, so those are never removed, only reported when they newly appear.
+// network's name, its bridge, its subnet, our containers' ids, the netns podman named). The
+// once-per-host things (the shared chains, /var/lib/cni, /run/netns and its self-bind) may be
+// shared with another CNI user (a containerd test running alongside): the file undoes them only
+// when it made them and they hold nothing but the plugins' own scaffolding (removeOnceAdded).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -94,6 +95,7 @@ export class PodmanNetwork {
   /** Which of the once-per-host paths were there before the file. */
   private readonly hostPathsBefore: Set<string>;
   private readonly netnsMountBefore: boolean;
+  private tornDown = false;
 
   constructor(private readonly pm: Podman) {
     this.name = `tsrun-test-net-${process.pid}`;
@@ -215,6 +217,8 @@ export class PodmanNetwork {
   /** Removes the network and whatever of ours a failure left: netns podman named for our
    * containers, the bridge, our rules and chains, our result files. */
   teardown(): void {
+    if (this.tornDown) return;
+    this.tornDown = true;
     this.pm.run(['network', 'rm', '--force', this.name]);
     for (const p of this.netns) {
       if (fs.existsSync(p)) spawnSync('ip', ['netns', 'delete', path.basename(p)]);
