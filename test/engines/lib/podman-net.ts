@@ -20,6 +20,7 @@ import { mountPointsUnder } from '../../helpers/leftovers';
 import type { Podman } from './podman';
 
 export const NETNS_DIR = '/run/netns';
+const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 export const CNI_RESULTS = '/var/lib/cni/results';
 const CNI_HOST_LOCAL = '/var/lib/cni/networks';
 /** What podman and libcni make once per host, deepest first. */
@@ -95,6 +96,8 @@ export class PodmanNetwork {
   /** Which of the once-per-host paths were there before the file. */
   private readonly hostPathsBefore: Set<string>;
   private readonly netnsMountBefore: boolean;
+  /** The host's IPv4 forwarding switch, which the bridge plugin (isGateway) turns on. */
+  private readonly ipForwardBefore: string;
   private tornDown = false;
 
   constructor(private readonly pm: Podman) {
@@ -106,6 +109,7 @@ export class PodmanNetwork {
     this.iptablesBefore = new Set(iptablesLines());
     this.hostPathsBefore = new Set(ONCE_PER_HOST_PATHS.filter((p) => fs.existsSync(p)));
     this.netnsMountBefore = mountPointsUnder(NETNS_DIR).includes(NETNS_DIR);
+    this.ipForwardBefore = fs.readFileSync(IP_FORWARD, 'utf8');
   }
 
   /** `podman network create` with our name and subnet; then, in the conflist podman wrote to
@@ -175,7 +179,9 @@ export class PodmanNetwork {
   onceAdded(): string[] {
     const paths = ONCE_PER_HOST_PATHS.filter((p) => !this.hostPathsBefore.has(p) && fs.existsSync(p));
     const bind = !this.netnsMountBefore && mountPointsUnder(NETNS_DIR).includes(NETNS_DIR);
+    const forward = fs.readFileSync(IP_FORWARD, 'utf8') !== this.ipForwardBefore;
     return [
+      ...(forward ? [`sysctl ${IP_FORWARD}`] : []),
       ...this.sharedAdded().map((l) => `iptables ${l}`),
       ...paths.map((p) => `path ${p}`),
       ...(bind ? [`mount ${NETNS_DIR}`] : []),
@@ -202,6 +208,7 @@ export class PodmanNetwork {
         spawnSync('iptables', ['-t', table, '-X', chain.slice(1)]);
       }
     }
+    fs.writeFileSync(IP_FORWARD, this.ipForwardBefore);
     const netnsEmpty = fs.existsSync(NETNS_DIR) && fs.readdirSync(NETNS_DIR).length === 0;
     if (netnsEmpty && !this.netnsMountBefore && mountPointsUnder(NETNS_DIR).includes(NETNS_DIR)) {
       spawnSync('umount', [NETNS_DIR]);
