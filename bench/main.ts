@@ -2,6 +2,7 @@
 // below the repository, where test/helpers/harness.ts finds the repository from __dirname)
 // and called by bench/run.sh:
 //   bundle BASE DIR --rootfs R --cgroup P --args JSON [--resources JSON] [--binds N --bind-source S] [--count N]
+//   list-root ROOT ID COUNT                ROOT/ID copied until ROOT holds COUNT containers
 //   engines OUT RUNS WARMUP NAME=PATH...   podman and ctr rows (bench/engines.ts)
 //   summary DIR MD                         the table of DIR's results, written to MD and printed
 //   readme MD README                       MD spliced into README between the bench markers
@@ -10,6 +11,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeBundles } from './bundles';
 import { engineMetrics } from './engines';
+import { fillListRoot } from './list-root';
 import { spliceSummary } from './readme';
 import { type HyperfineResult, METRICS, metricRows, parseFailures, renderTable, rssResults } from './table';
 
@@ -65,6 +67,12 @@ async function main(argv: string[]): Promise<number> {
       );
       return 0;
     }
+    case 'list-root': {
+      const [root, id, count] = rest;
+      if (!root || !id || !count) throw new Error('list-root: ROOT ID COUNT');
+      fillListRoot(root, id, Number(count));
+      return 0;
+    }
     case 'engines': {
       const [out, runs, warmup, ...pairs] = rest;
       if (!out || !runs || !warmup) throw new Error('engines: OUT RUNS WARMUP NAME=PATH...');
@@ -91,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      console.error('usage: bench.cjs bundle|engines|summary|readme ...');
+      console.error('usage: bench.cjs bundle|list-root|engines|summary|readme ...');
       return 2;
   }
 }

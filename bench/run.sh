@@ -10,8 +10,7 @@
 #   state                `state` of a created container
 #   kill                 `kill ID KILL` of a created container, made again (untimed) by --prepare
 #   list                 `list` of a root holding 1000 stopped containers: one made by the
-#                        runtime (create, start, exited), copied 999 times with its id changed
-#                        (a created one costs a process each; runc's are Go processes)
+#                        runtime (create, start, exited), copied 999 times (bench/list-root.ts)
 #   create-500-mounts    `create` of a config with 500 bind mounts, deleted again by --prepare
 #   run-100              100 sequential `run /bin/true` in one command (crun's README headline)
 #   create-50-parallel   50 `create`s at once on one --root; failures counted (failures.tsv)
@@ -141,10 +140,7 @@ for rt in "${runtimes[@]}"; do
     $bin --root "$L" create --bundle "$work/b/list-$k" l-0 </dev/null >/dev/null
     $bin --root "$L" start l-0
     for _ in $(seq 100); do $bin --root "$L" state l-0 | grep -q '"stopped"' && break; sleep 0.05; done
-    for i in $(seq 999); do
-        cp -a "$L/l-0" "$L/l-$i"
-        sed -i "s/\"l-0\"/\"l-$i\"/g" "$L/l-$i"/*
-    done
+    "${BENCH[@]}" list-root "$L" l-0 1000
     n=$($bin --root "$L" list -q | wc -l)
     [ "$n" = 1000 ] || echo "bench: $rt lists $n containers of 1000 in its list root" >&2
 done
