@@ -94,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
       const [md, readme] = rest;
       if (!md || !readme) throw new Error('readme: MD README');
       const name = path.basename(md);
-      const text = `The newest run (\`bench/results/${name}\`):\n\n${fs.readFileSync(md, 'utf8')}`;
+      const text = `The newest \`make bench\` (\`bench/results/${name}\` and the hyperfine exports, kept out of git):\n\n${fs.readFileSync(md, 'utf8')}`;
       fs.writeFileSync(readme, spliceSummary(fs.readFileSync(readme, 'utf8'), text));
       return 0;
     }
