@@ -4,7 +4,7 @@
 # make conformance   RUNTIME=/path/to/runtime, our spec scenarios
 # make test-engines   podman, containerd and dockerd drive the runtime end to end, each in a
 #                 private tmpdir (ENGINE_RUNTIME=/usr/sbin/runc: the same scenarios with runc)
-# make bench      tsrun beside runc and crun (hyperfine)
+# make bench      tsrun beside runc and crun (hyperfine): bench/results/<date>.md and README.md
 # make oci-validation   RUNTIME=/path/to/runtime, the OCI runtime-tools validation suite
 #                 (../shared/runtime-tools, built once into build/runtime-tools), compared
 #                 with conformance/oci-expected when RUNTIME is bin/tsrun
@@ -78,8 +78,13 @@ oci-validation: deps addon bundle
 	node_modules/.bin/esbuild conformance/oci/main.ts --bundle --platform=node --target=node20 --format=cjs --log-level=warning --outfile=build/oci-validation.cjs
 	node build/oci-validation.cjs $(OCI_FILES)
 
-bench: all
+# The bench's TypeScript (bench/main.ts: bundles, engines, the table), bundled two levels below
+# the repository, where test/helpers/harness.ts (used by the engines' setup) finds it.
+bench: all build/bench/bench.cjs
 	bench/run.sh
+
+build/bench/bench.cjs: node_modules/.package-lock.json $(wildcard bench/*.ts test/engines/lib/*.ts test/helpers/*.ts)
+	node_modules/.bin/esbuild bench/main.ts --bundle --platform=node --target=node20 --format=cjs --log-level=warning --outfile=$@
 
 clean:
 	rm -rf dist build addon/build

@@ -1,49 +1,90 @@
 #!/bin/bash
-# bench/run.sh: tsrun beside runc and crun, timed by hyperfine (one invocation, --warmup 3 --runs 20).
-#   scenarios: run      foreground `run` of a bundle whose process is /bin/true (no terminal)
-#              limits   the same with linux.resources: memory 64 MiB (swap too), cpu quota 50000/100000,
-#                       pids 64 (what `podman run --memory 64m --cpus 0.5 --pids-limit 64` asks for)
-#              cycle    create X && start X && delete -f X   (process: /probe sleep 10)
-#              state    `state` of a created container
-#   floor:     node -e 0
-# Results: hyperfine markdown + JSON in $BENCH_OUT (default bench/results/), then a table of ratios
-# (bench/ratios.mjs). If bin/tsrun does not work yet its rows are skipped with a message.
-# crun 1.8 refuses this hybrid host's cgroups unless /sys/fs/cgroup/unified/cgroup.controllers reads
-# empty, so the hyperfine invocation runs inside a private mount namespace (unshare -m) where an empty
-# file is bind-mounted over it; the host's mounts are never changed. All three runtimes are timed in
-# that same namespace so the numbers are comparable.
-# Env: TSRUN (default bin/tsrun), RUNC (default runc), CRUN (default crun), RUNS (20), WARMUP (3).
+# bench/run.sh (make bench): tsrun beside runc and crun, one hyperfine run per metric, so every
+# ratio in a metric's rows comes from one run. Rows: tsrun (bin/tsrun on Node), tsrun on Bun
+# (`bun dist/tsrun.cjs`, when a bun is found: $BUN, node_modules/.bin/bun, PATH), runc, crun,
+# and the floors each engine starts from doing nothing (`node -e 0`, `bun -e 0`, `/bin/true`),
+# timed in the metric's own shape (3 in a row for the cycle, 100 for the loop, 50 at once for
+# the parallel creates).
+#   run                  `run` of a bundle whose process is /bin/true
+#   cycle                create && start && delete -f   (process: /probe sleep 10)
+#   state                `state` of a created container
+#   kill                 `kill ID KILL` of a created container, made again (untimed) by --prepare
+#   list                 `list` of a root holding 1000 stopped containers: one made by the
+#                        runtime (create, start, exited), copied 999 times (bench/list-root.ts)
+#   create-500-mounts    `create` of a config with 500 bind mounts, deleted again by --prepare
+#   run-100              100 sequential `run /bin/true` in one command (crun's README headline)
+#   create-50-parallel   50 `create`s at once on one --root; failures counted (failures.tsv)
+#   podman, ctr          `podman run --rm IMAGE true`, `ctr run --rm IMAGE ID true`: tsrun and
+#                        runc under the engine tests' private engines (bench/engines.ts)
+#   rss-create, rss-run  peak RSS (/usr/bin/time's maximum resident set size: the runtime's
+#                        process and the children it waited for) of `create` and `run`
+# Results: the hyperfine JSON exports and the RSS samples in bench/results/<date>/, the table
+# in bench/results/<date>.md (printed at the end), copied into README.md between the bench
+# markers. NODE_EXTRA_CA_CERTS is unset, as users run.
+# crun 1.8 refuses a hybrid host's cgroups unless /sys/fs/cgroup/unified/cgroup.controllers
+# reads empty, so the script re-runs itself in a private mount namespace (unshare -m) where an
+# empty file is bind-mounted over it; every runtime is timed there, the host's mounts are never
+# changed. Everything made (containers, cgroups under tsrun-test-bench-*, engines, the work
+# directory) is removed at exit, also on SIGINT/SIGTERM.
+# Env: TSRUN, RUNC, CRUN, BUN (executables, paths without spaces); RUNS (10), WARMUP (2),
+# SLOW_RUNS (3, for the loop, the parallel creates and the 500 mounts); BENCH_OUT
+# (bench/results); BENCH_README=0 leaves README.md alone.
 set -euo pipefail
 unset NODE_EXTRA_CA_CERTS
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
+[ "$(id -u)" = 0 ] || { echo "bench/run.sh: needs root" >&2; exit 1; }
+if [ -z "${TSRUN_BENCH_NS:-}" ]; then
+    exec env TSRUN_BENCH_NS=1 unshare -m --propagation private "$0" "$@"
+fi
+
 TSRUN=${TSRUN:-$repo/bin/tsrun}
 RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
 CRUN=${CRUN:-$(command -v crun || echo /usr/bin/crun)}
-RUNS=${RUNS:-20}
-WARMUP=${WARMUP:-3}
+BUN=${BUN:-$( [ -x "$repo/node_modules/.bin/bun" ] && echo "$repo/node_modules/.bin/bun" || command -v bun || true)}
+RUNS=${RUNS:-10}
+WARMUP=${WARMUP:-2}
+SLOW_RUNS=${SLOW_RUNS:-3}
 OUT=${BENCH_OUT:-$here/results}
-CG=tsrun-test-bench
+day=$(date -u +%F)
+raw=$OUT/$day
+CG=tsrun-test-bench-$$
+BENCH=(node "$repo/build/bench/bench.cjs")
 
-[ "$(id -u)" = 0 ] || { echo "bench/run.sh: needs root" >&2; exit 1; }
-command -v hyperfine >/dev/null || { echo "bench/run.sh: hyperfine not installed" >&2; exit 1; }
-[ -x "$repo/build/probe" ] && [ -f "$repo/build/rootfs/.done" ] || make -C "$repo" build/probe build/rootfs/.done >/dev/null
+for tool in hyperfine /usr/bin/time; do
+    command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool not installed (scripts/install-deps.sh)" >&2; exit 1; }
+done
+[ -f "$repo/build/bench/bench.cjs" ] || { echo "bench/run.sh: build/bench/bench.cjs missing: run make bench" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/tsrun-bench-XXXX)
 chmod 755 "$work"
-mkdir -p "$OUT"
+rm -rf "$raw"
+mkdir -p "$raw"
 
 declare -A BIN=([tsrun]=$TSRUN [runc]=$RUNC [crun]=$CRUN)
+[ -n "$BUN" ] && BIN["tsrun (bun)"]="$BUN $repo/dist/tsrun.cjs"
+declare -A FLOOR=([node -e 0]="node -e 0" [/bin/true]=/bin/true)
+[ -n "$BUN" ] && FLOOR[bun -e 0]="$BUN -e 0"
 runtimes=()
+floors=("node -e 0")
+[ -n "$BUN" ] && floors+=("bun -e 0")
+floors+=(/bin/true)
+
+# A runtime's files are named by a key without spaces or parentheses.
+key() { echo "${1//[^a-z]/-}"; }
 
 cleanup() {
     set +e
-    for rt in tsrun runc crun; do
-        [ -d "$work/root-$rt" ] || continue
-        for id in $(ls "$work/root-$rt" 2>/dev/null); do
-            in_ns "${BIN[$rt]}" --root "$work/root-$rt" delete -f "$id" >/dev/null 2>&1
+    for rt in "${runtimes[@]}"; do
+        local k
+        k=$(key "$rt")
+        # The list root's copies share one container's cgroup: delete that one, drop the rest.
+        ${BIN[$rt]} --root "$work/list-$k" delete -f l-0 >/dev/null 2>&1
+        for id in $(ls "$work/root-$k" 2>/dev/null); do
+            ${BIN[$rt]} --root "$work/root-$k" delete -f "$id" >/dev/null 2>&1 &
         done
+        wait
     done
     for h in /sys/fs/cgroup/*/; do
         [ -d "$h$CG" ] && find "$h$CG" -depth -type d -exec rmdir {} + 2>/dev/null
@@ -51,73 +92,175 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-# Run a command in the private mount namespace (crun's requirement, see above).
-in_ns() {
-    unshare -m --propagation private sh -c 'mount --bind "$0" /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; exec "$@"' "$work/empty" "$@"
-}
-: > "$work/empty"
+# crun and the hybrid host, see above; only in this namespace.
+if [ -f /sys/fs/cgroup/unified/cgroup.controllers ]; then
+    : >"$work/empty"
+    mount --bind "$work/empty" /sys/fs/cgroup/unified/cgroup.controllers
+fi
 
-# One shared rootfs; one config per (runtime, scenario) so cgroupsPaths never collide.
 cp -a "$repo/build/rootfs" "$work/rootfs"
-mkbundle() { # rt scenario args-json [resources-json]
-    local dir=$work/b-$1-$2 resources=${4:-'{}'}
-    mkdir -p "$dir"
-    node -e '
-        const fs = require("fs");
-        const [base, out, rootfs, cg, args, resources] = process.argv.slice(1);
-        const c = JSON.parse(fs.readFileSync(base, "utf8"));
-        c.root.path = rootfs;
-        c.process.args = JSON.parse(args);
-        c.linux.cgroupsPath = cg;
-        c.linux.resources = { ...c.linux.resources, ...JSON.parse(resources) };
-        fs.writeFileSync(out, JSON.stringify(c, null, 2));
-    ' "$repo/bundles/probe/config.json" "$dir/config.json" "$work/rootfs" "/$CG/$1-$2" "$3" "$resources"
-    echo "$dir"
+mkdir -p "$work/bind-source"
+bundle() { # DIR CGROUP ARGS-JSON [bench.cjs bundle options]
+    "${BENCH[@]}" bundle "$repo/bundles/probe/config.json" "$work/b/$1" --rootfs "$work/rootfs" \
+        --cgroup "/$CG/$2" --args "$3" "${@:4}"
 }
 
-for rt in tsrun runc crun; do
-    bin=${BIN[$rt]}
-    if [ ! -x "$bin" ]; then echo "bench: skipping $rt: $bin not found" >&2; continue; fi
-    mkdir -p "$work/root-$rt"
-    b=$(mkbundle "$rt" check '["/bin/true"]')
-    if ! in_ns timeout 60 "$bin" --root "$work/root-$rt" run --bundle "$b" "check-$rt" </dev/null >"$work/check-$rt.log" 2>&1; then
-        echo "bench: skipping $rt rows: '$bin run' of a /bin/true bundle failed:" >&2
-        tail -n 5 "$work/check-$rt.log" | sed 's/^/    /' >&2
-        in_ns "$bin" --root "$work/root-$rt" delete -f "check-$rt" >/dev/null 2>&1 || true
+if [ -z "$BUN" ]; then echo "bench: no bun (BUN, node_modules/.bin/bun, PATH): the Bun rows are skipped" >&2; fi
+for rt in tsrun "tsrun (bun)" runc crun; do
+    [ -n "${BIN[$rt]:-}" ] || continue
+    k=$(key "$rt")
+    set -- ${BIN[$rt]}
+    if ! command -v "$1" >/dev/null; then echo "bench: skipping $rt: $1 not found" >&2; continue; fi
+    mkdir -p "$work/root-$k"
+    bundle "check-$k" "check-$k" '["/bin/true"]'
+    if ! timeout 60 ${BIN[$rt]} --root "$work/root-$k" run --bundle "$work/b/check-$k" check </dev/null >"$work/check-$k.log" 2>&1; then
+        echo "bench: skipping $rt: its run of a /bin/true bundle failed:" >&2
+        tail -n 5 "$work/check-$k.log" | sed 's/^/    /' >&2
+        ${BIN[$rt]} --root "$work/root-$k" delete -f check >/dev/null 2>&1 || true
         continue
     fi
-    in_ns "$bin" --root "$work/root-$rt" delete -f "check-$rt" >/dev/null 2>&1 || true
     runtimes+=("$rt")
 done
 [ ${#runtimes[@]} -gt 0 ] || { echo "bench: no runtime works" >&2; exit 1; }
 
-cmds=()
-names=()
+# Each runtime's bundles (a cgroupsPath each) and the containers the metrics start from.
 for rt in "${runtimes[@]}"; do
-    bin=${BIN[$rt]}
-    R="$work/root-$rt"
-    brun=$(mkbundle "$rt" run '["/bin/true"]')
-    blim=$(mkbundle "$rt" limits '["/bin/true"]' \
-        '{"memory":{"limit":67108864,"swap":67108864},"cpu":{"quota":50000,"period":100000},"pids":{"limit":64}}')
-    bcyc=$(mkbundle "$rt" cycle '["/probe","sleep","10"]')
-    bst=$(mkbundle "$rt" state '["/probe","sleep","10"]')
-    "$bin" --root "$R" delete -f "st-$rt" >/dev/null 2>&1 || true
-    in_ns "$bin" --root "$R" create --bundle "$bst" "st-$rt" </dev/null >/dev/null 2>&1 \
-        || { echo "bench: $rt: create for the state scenario failed" >&2; }
-    names+=("$rt: run"); cmds+=("$bin --root $R run --bundle $brun run-$rt </dev/null >/dev/null")
-    names+=("$rt: limits"); cmds+=("$bin --root $R run --bundle $blim lim-$rt </dev/null >/dev/null")
-    names+=("$rt: cycle"); cmds+=("$bin --root $R create --bundle $bcyc cyc-$rt </dev/null >/dev/null && $bin --root $R start cyc-$rt && $bin --root $R delete -f cyc-$rt")
-    names+=("$rt: state"); cmds+=("$bin --root $R state st-$rt >/dev/null")
+    k=$(key "$rt") bin=${BIN[$rt]} R=$work/root-$k
+    bundle "run-$k" "run-$k" '["/bin/true"]'
+    bundle "cycle-$k" "cycle-$k" '["/probe","sleep","10"]'
+    bundle "state-$k" "state-$k" '["/probe","sleep","10"]'
+    bundle "kill-$k" "kill-$k" '["/probe","sleep","10"]'
+    bundle "list-$k" "list-$k" '["/bin/true"]'
+    bundle "m500-$k" "m500-$k" '["/bin/true"]' --binds 500 --bind-source "$work/bind-source"
+    bundle "par-$k" "par-$k" '["/bin/true"]' --count 50
+    $bin --root "$R" create --bundle "$work/b/state-$k" st </dev/null >/dev/null
+    L=$work/list-$k
+    $bin --root "$L" create --bundle "$work/b/list-$k" l-0 </dev/null >/dev/null
+    $bin --root "$L" start l-0
+    for _ in $(seq 100); do $bin --root "$L" state l-0 | grep -q '"stopped"' && break; sleep 0.05; done
+    "${BENCH[@]}" list-root "$L" l-0 1000
+    n=$($bin --root "$L" list -q | wc -l)
+    [ "$n" = 1000 ] || echo "bench: $rt lists $n containers of 1000 in its list root" >&2
 done
-names+=("node -e 0"); cmds+=("env -u NODE_EXTRA_CA_CERTS node -e 0")
 
-args=(--warmup "$WARMUP" --runs "$RUNS" --export-markdown "$OUT/bench.md" --export-json "$OUT/bench.json")
-for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
+# One metric: the queued commands (add NAME CMD [PREPARE]) in one hyperfine run.
+names=() cmds=() preps=()
+add() { names+=("$1"); cmds+=("$2"); preps+=("${3:-true}"); }
+metric() { # ID RUNS WARMUP
+    local args=(-i --runs "$2" --warmup "$3" --export-json "$raw/$1.json") i
+    # --prepare once per command, or not at all when none prepares anything.
+    if [ -n "$(printf '%s\n' "${preps[@]}" | grep -vx true)" ]; then
+        for i in "${!preps[@]}"; do args+=(--prepare "${preps[$i]}"); done
+    fi
+    for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
+    echo "bench: $1" >&2
+    hyperfine "${args[@]}" || echo "bench: $1: hyperfine failed, its rows are missing" >&2
+    names=() cmds=() preps=()
+}
+# The floors in the metric's shape: each FLOOR in SHAPE stands for the floor's command.
+add_floors() { for f in "${floors[@]}"; do add "$f" "${1//FLOOR/${FLOOR[$f]}}"; done; }
+each() { # RT: sets k, bin and R for it
+    k=$(key "$1") bin=${BIN[$1]} R=$work/root-$k
+}
 
-echo "bench: timing ${runtimes[*]} + node -e 0 (hyperfine --warmup $WARMUP --runs $RUNS)" >&2
-in_ns env -u NODE_EXTRA_CA_CERTS hyperfine "${args[@]}"
+for rt in "${runtimes[@]}"; do each "$rt"; add "$rt" "$bin --root $R run --bundle $work/b/run-$k run </dev/null"; done
+add_floors FLOOR
+metric run "$RUNS" "$WARMUP"
 
-node "$here/ratios.mjs" "$OUT/bench.json" | tee "$OUT/ratios.txt"
+for rt in "${runtimes[@]}"; do
+    each "$rt"
+    add "$rt" "$bin --root $R create --bundle $work/b/cycle-$k cyc </dev/null >/dev/null && $bin --root $R start cyc && $bin --root $R delete -f cyc"
+done
+add_floors 'FLOOR && FLOOR && FLOOR'
+metric cycle "$RUNS" "$WARMUP"
+
+for rt in "${runtimes[@]}"; do each "$rt"; add "$rt" "$bin --root $R state st"; done
+add_floors FLOOR
+metric state "$RUNS" "$WARMUP"
+
+for rt in "${runtimes[@]}"; do
+    each "$rt"
+    add "$rt" "$bin --root $R kill k KILL" \
+        "$bin --root $R delete -f k >/dev/null 2>&1; $bin --root $R create --bundle $work/b/kill-$k k </dev/null >/dev/null"
+done
+add_floors FLOOR
+metric kill "$RUNS" "$WARMUP"
+
+for rt in "${runtimes[@]}"; do each "$rt"; add "$rt" "$bin --root $work/list-$k list"; done
+add_floors FLOOR
+metric list "$RUNS" "$WARMUP"
+
+for rt in "${runtimes[@]}"; do
+    each "$rt"
+    add "$rt" "$bin --root $R create --bundle $work/b/m500-$k m500 </dev/null >/dev/null" \
+        "$bin --root $R delete -f m500 >/dev/null 2>&1; true"
+done
+add_floors FLOOR
+metric create-500-mounts "$SLOW_RUNS" 1
+
+for rt in "${runtimes[@]}"; do
+    each "$rt"
+    add "$rt" "for i in \$(seq 100); do $bin --root $R run --bundle $work/b/run-$k loop </dev/null || exit 1; done"
+done
+add_floors 'for i in $(seq 100); do FLOOR || exit 1; done'
+metric run-100 "$SLOW_RUNS" 0
+
+for rt in "${runtimes[@]}"; do
+    each "$rt"
+    : >"$work/par-$k.failed"
+    add "$rt" "for i in \$(seq 50); do ($bin --root $R create --bundle $work/b/par-$k-\$i par-\$i </dev/null >/dev/null 2>>$work/par-$k.err || echo \$i >>$work/par-$k.failed) & done; wait" \
+        "for i in \$(seq 50); do $bin --root $R delete -f par-\$i >/dev/null 2>&1 & done; wait"
+done
+add_floors 'for i in $(seq 50); do FLOOR & done; wait'
+metric create-50-parallel "$SLOW_RUNS" 1
+for rt in "${runtimes[@]}"; do
+    k=$(key "$rt")
+    printf 'create-50-parallel\t%s\t%s\t%s\n' "$rt" "$(wc -l <"$work/par-$k.failed")" $((50 * (SLOW_RUNS + 1))) >>"$raw/failures.tsv"
+    [ -s "$work/par-$k.err" ] && { echo "bench: $rt: parallel create errors (first 3):" >&2; sort "$work/par-$k.err" | uniq -c | sort -rn | head -n 3 >&2; }
+done
+
+# Peak RSS: RUNS samples of each command under /usr/bin/time (the last line of its -o file).
+rss() { # ID NAME COMMAND [UNTIMED-AFTER]
+    for _ in $(seq "$RUNS"); do
+        /usr/bin/time -f %M -o "$work/rss" $3 </dev/null >/dev/null 2>&1 || true
+        printf '%s\t%s\n' "$2" "$(tail -n 1 "$work/rss")" >>"$raw/$1.tsv"
+        [ -z "${4:-}" ] || $4 >/dev/null 2>&1 || true
+    done
+}
+echo "bench: peak RSS" >&2
+for rt in "${runtimes[@]}"; do
+    each "$rt"
+    rss rss-create "$rt" "$bin --root $R create --bundle $work/b/run-$k rss" "$bin --root $R delete -f rss"
+    rss rss-run "$rt" "$bin --root $R run --bundle $work/b/run-$k rss"
+done
+for f in "${floors[@]}"; do rss rss-create "$f" "${FLOOR[$f]}"; rss rss-run "$f" "${FLOOR[$f]}"; done
+
+# The engines call one executable: Bun's rows get a two-line wrapper.
+engine_rows=()
+for rt in "${runtimes[@]}"; do
+    case $rt in
+        runc | tsrun) engine_rows+=("$rt=${BIN[$rt]}") ;;
+        "tsrun (bun)")
+            printf '#!/bin/sh\nexec %s "$@"\n' "${BIN[$rt]}" >"$work/tsrun-bun"
+            chmod 755 "$work/tsrun-bun"
+            engine_rows+=("$rt=$work/tsrun-bun")
+            ;;
+    esac
+done
+"${BENCH[@]}" engines "$raw" "$RUNS" "$WARMUP" "${engine_rows[@]}" || echo "bench: an engine metric failed (above)" >&2
+
+cat >"$raw/about.md" <<ABOUT
+$(date -u '+%F %H:%M') UTC, $(nproc) cores, Linux $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end;
+node $(node --version), runc $($RUNC --version | head -n 1 | awk '{print $3}'), crun $($CRUN --version | head -n 1 | awk '{print $3}'), $(hyperfine --version)${BUN:+, bun $($BUN --version)}.
+One hyperfine run per metric ($RUNS runs after $WARMUP warm-ups; $SLOW_RUNS for the 500 mounts, the 100 runs and the parallel creates);
+"vs floor": against \`node -e 0\` (tsrun), \`bun -e 0\` (tsrun on Bun), \`/bin/true\` (runc, crun), timed in the metric's shape.
+ABOUT
+
+md=$OUT/$day.md
 echo
-echo "results: $OUT/bench.md $OUT/bench.json $OUT/ratios.txt"
+"${BENCH[@]}" summary "$raw" "$md"
+[ "${BENCH_README:-1}" = 0 ] || "${BENCH[@]}" readme "$md" "$repo/README.md"
+echo
+echo "results: $md, $raw/"

@@ -20,6 +20,7 @@ packages=(
   containernetworking-plugins iptables    # their container networks
   slirp4netns uidmap fuse-overlayfs umoci # podman's helpers; umoci makes OCI images
   catatonit                               # podman run --init
+  hyperfine crun time                     # make bench: the timer, the other runtime, peak RSS
 )
 need=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
