@@ -17,6 +17,7 @@ import {
   ourIptablesRules,
   removeCriLeftovers,
 } from './lib/cri-leaks';
+import { containerdMaskedPaths, containerdReadonlyPaths } from './lib/ctr';
 import { isRunc } from './lib/runtime-under-test';
 
 const cri = new Cri();
@@ -105,7 +106,7 @@ async function startContainer(
   const log = cri.logPath(pod.name, name);
   const security_context = {
     masked_paths: kubeletMaskedPaths,
-    readonly_paths: readonlyPaths,
+    readonly_paths: containerdReadonlyPaths,
     ...linux.security_context,
   };
   const c = await cri.call('CreateContainer', {
@@ -161,18 +162,6 @@ function runtimeState(id: string): string {
 // containerd's default spec's masked paths (its sandboxes get them), and kubelet's default
 // lists, which it sends in every container's security context (containerd 1.6 then masks
 // only what is sent). Both runtimes' read-only lists are the same.
-const containerdMaskedPaths = [
-  '/proc/acpi',
-  '/proc/asound',
-  '/proc/kcore',
-  '/proc/keys',
-  '/proc/latency_stats',
-  '/proc/timer_list',
-  '/proc/timer_stats',
-  '/proc/sched_debug',
-  '/sys/firmware',
-  '/proc/scsi',
-];
 const kubeletMaskedPaths = [
   '/proc/asound',
   '/proc/acpi',
@@ -185,7 +174,6 @@ const kubeletMaskedPaths = [
   '/proc/scsi',
   '/sys/firmware',
 ];
-const readonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 const sleeper = ['sh', '-c', 'trap "exit 7" TERM; echo started; while :; do sleep 0.1; done'];
 let web: Pod;
@@ -465,7 +453,7 @@ function checkPaths(t: Tap, who: string, mounts: SeenMount[], masked: string[]):
     t.equal(m.length, 1, `${who}: ${x} is masked by a mount`);
     t.ok(m[0]?.fstype === 'tmpfs' || m[0]?.root === '/null', `${who}: ${x}: an empty tmpfs or /dev/null`);
   }
-  const readonly = onHost(readonlyPaths);
+  const readonly = onHost(containerdReadonlyPaths);
   t.ok(readonly.length > 0, `${who}: read-only paths this host has: ${readonly.join(' ')}`);
   for (const x of readonly) t.ok(at(x)[0]?.options.includes('ro'), `${who}: ${x} is read-only`);
 }

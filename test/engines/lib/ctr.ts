@@ -21,6 +21,22 @@ export { engineRuntime };
 
 export const image = 'localhost/busybox:busybox';
 
+/** containerd's default spec's masked and read-only paths (oci/spec.go, 1.6): what ctr's
+ * containers and CRI's sandboxes get. */
+export const containerdMaskedPaths = [
+  '/proc/acpi',
+  '/proc/asound',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/sys/firmware',
+  '/proc/scsi',
+];
+export const containerdReadonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
 export interface CtrResult {
   code: number;
   stdout: string;
