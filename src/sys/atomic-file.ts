@@ -17,7 +17,12 @@ function randomSuffix(): string {
  * symlink (or anything else) planted in the directory cannot redirect the write: the open
  * fails instead. rename replaces `file` itself, a symlink there included, never its target
  * (as runc). On any failure the temporary file is removed. */
-export function writeFileAtomic(file: string, text: string, suffix: () => string = randomSuffix, mode = 0o666): void {
+export function writeFileAtomic(
+  file: string,
+  text: string | Uint8Array,
+  suffix: () => string = randomSuffix,
+  mode = 0o666,
+): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${suffix()}.tmp`);
   const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
   try {
