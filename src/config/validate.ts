@@ -2,7 +2,7 @@
 // -> dist/validators.cjs). Nothing here imports ajv: compiling schemas at run time would
 // cost more than the rest of a tsrun command. The first ajv error becomes one ConfigError.
 
-import * as path from 'node:path';
+import { join } from 'node:path';
 import { ConfigError, TsrunError } from '../errors';
 import { appendKey, pointerToJsonPath, valueAtPointer } from './json-path';
 import type { Process, Resources, Spec } from './types';
@@ -35,10 +35,7 @@ let cachedValidators: Validators | undefined;
  */
 export function loadValidators(): Validators {
   if (cachedValidators) return cachedValidators;
-  const candidates = [
-    path.join(__dirname, 'validators.cjs'),
-    path.join(__dirname, '..', '..', 'dist', 'validators.cjs'),
-  ];
+  const candidates = [join(__dirname, 'validators.cjs'), join(__dirname, '..', '..', 'dist', 'validators.cjs')];
   for (const candidate of candidates) {
     try {
       cachedValidators = require(candidate) as Validators;

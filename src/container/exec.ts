@@ -4,7 +4,7 @@
 // mode (child/join.cc), is placed in the container's cgroup, and gets the confinement of
 // the process to run, with create-time defaults from state.json. Without --detach the
 // runtime waits for it, forwarding signals, and exits with its status.
-import * as path from 'node:path';
+import { resolve } from 'node:path';
 import { joinCgroups, hostCgroupFs } from '../cgroups/manager';
 import { readHostHierarchies } from '../cgroups/hierarchies';
 import type { Process, Spec } from '../config/types';
@@ -220,7 +220,7 @@ function describedSpec(proc: Process, types: string[], pid: number): Spec {
 
 function writePidFile(file: string, pid: number): void {
   try {
-    writeFileAtomic(path.resolve(file), String(pid));
+    writeFileAtomic(resolve(file), String(pid));
   } catch (err) {
     throw new TsrunError('ERR_TSRUN_SYSCALL', `write pid file ${file}: ${nodeErrorText(err)}`, { cause: err });
   }

@@ -3,7 +3,7 @@
 // waited for a delete finds no container. A container with startContainer hooks is
 // waited for until the init says how they went (runtime.md: a failing one fails start
 // and the container ends stopped, as its init exits).
-import * as fs from 'node:fs';
+import { closeSync, constants, openSync, unlinkSync } from 'node:fs';
 import { TsrunError } from '../errors';
 import { nodeErrorText } from '../errno';
 import { describeContainerHookFailure } from '../plan/describe';
@@ -76,7 +76,7 @@ function startLocked(ctx: RuntimeContext, id: string): Started {
     throw err;
   } finally {
     native().close(pidfd);
-    if (report >= 0) fs.closeSync(report);
+    if (report >= 0) closeSync(report);
     // Taken: the container is started (or, its startContainer hooks failed, stopping).
     if (released) removeFifos(ctx, id, report >= 0);
   }
@@ -88,7 +88,7 @@ function removeFifos(ctx: RuntimeContext, id: string, startHooks: boolean): void
   const files = [ctx.store.fifoPath(id), ...(startHooks ? [ctx.store.startHooksFifoPath(id)] : [])];
   for (const file of files) {
     try {
-      fs.unlinkSync(file);
+      unlinkSync(file);
     } catch {
       // a concurrent start removed it already
     }
@@ -97,7 +97,7 @@ function removeFifos(ctx: RuntimeContext, id: string, startHooks: boolean): void
 
 function openStartHooksReport(ctx: RuntimeContext, id: string): number {
   try {
-    return fs.openSync(ctx.store.startHooksFifoPath(id), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    return openSync(ctx.store.startHooksFifoPath(id), constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw new TsrunError('ERR_TSRUN_STATE', `open the start-hooks fifo of ${id}: ${nodeErrorText(err)}`, {
       cause: err,

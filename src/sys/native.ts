@@ -1,6 +1,6 @@
 // The addon's surface, typed (no `any` at the seam), and its lazy loader. Commands that
 // need no kernel help beyond what Node has (state, list, spec) never load it.
-import * as path from 'node:path';
+import { join } from 'node:path';
 import { errnoText } from '../errno';
 import type { InitPlan, SyncMessage } from '../plan/types';
 
@@ -102,8 +102,8 @@ function candidatePaths(): string[] {
   const here = __dirname;
   return [
     ...(fromEnv ? [fromEnv] : []),
-    path.join(here, '..', 'addon', 'build', 'Release', 'tsrun.node'),
-    path.join(here, '..', '..', 'addon', 'build', 'Release', 'tsrun.node'),
+    join(here, '..', 'addon', 'build', 'Release', 'tsrun.node'),
+    join(here, '..', '..', 'addon', 'build', 'Release', 'tsrun.node'),
   ];
 }
 
