@@ -86,6 +86,9 @@ async function main(args: string[]): Promise<void> {
     report(err);
     process.exitCode = err instanceof TsrunError ? err.exitStatus : 1;
   }
+  // Output and logs are written synchronously (writeSync; stdout to a pipe, file or terminal
+  // is synchronous on Linux): end now, not after the event loop's last turns.
+  process.exit();
 }
 
 void main(process.argv.slice(2));

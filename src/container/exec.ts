@@ -31,7 +31,7 @@ import { writeOomScoreAdj } from './init-proc';
 import { openInit } from './signal';
 import { containerStatus } from './status';
 import { checkTerminalOptions } from './terminal-options';
-import { startTerminalProxy, type TerminalProxy } from './terminal-proxy';
+import type { TerminalProxy } from './terminal-proxy';
 
 /** OCI namespace type -> its file in /proc/PID/ns. */
 const NS_FILES: Readonly<Record<string, string>> = {
@@ -157,8 +157,11 @@ function startLocked(ctx: RuntimeContext, opts: ExecOptions): Started {
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
     // Sized and copied before the process may run (Detach): it sees its final window size
     // from its first instruction, as `run`'s does before start.
-    if (ownConsole)
+    if (ownConsole) {
+      // Loaded only here: node:net and node:tty cost an exec without a terminal about 4 ms.
+      const { startTerminalProxy }: typeof import('./terminal-proxy') = require('./terminal-proxy');
       proxy = startTerminalProxy(addon, receiveConsoleMaster(addon, ownConsole.own), proc.consoleSize, ctx.logger);
+    }
     ladder.detach();
     mark(`process ${pid} runs`);
     return { pid, pidfd: ladder.pidfd, proxy };
