@@ -21,7 +21,7 @@ const result = await build({
   ...common,
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/tsrun.cjs',
-  external: ['koffi', '*.node', './validators.cjs'],
+  external: ['koffi', '*.node'],
   write: false,
 });
 const text = result.outputFiles[0].text;
