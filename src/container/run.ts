@@ -31,7 +31,7 @@ export async function runContainer(
       const { startTerminalProxy }: typeof import('./terminal-proxy') = require('./terminal-proxy');
       proxy = startTerminalProxy(addon, created.consoleMaster, created.spec.process?.consoleSize, ctx.logger);
     }
-    notify = startContainer(ctx, opts.id).notify;
+    notify = startContainer(ctx, opts.id, created).notify;
   } catch (err) {
     proxy?.close();
     if (!proxy && created.consoleMaster >= 0) addon.close(created.consoleMaster);

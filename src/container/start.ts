@@ -25,10 +25,17 @@ export interface Started {
   notify: ContainerNotifySocket | null;
 }
 
-export function startContainer(ctx: RuntimeContext, id: string): Started {
+/** What `run` holds already from its create: the record it saved and the init's pidfd
+ * (which stays open: run waits on it). */
+export interface HeldInit {
+  record: ContainerRecord;
+  pidfd: number;
+}
+
+export function startContainer(ctx: RuntimeContext, id: string, held?: HeldInit): Started {
   const lock = lockContainer(ctx.store, id, 'exclusive');
   try {
-    return startLocked(ctx, id);
+    return startLocked(ctx, id, held);
   } finally {
     lock.release();
   }
@@ -49,15 +56,15 @@ export async function startCommand(ctx: RuntimeContext, id: string): Promise<voi
   }
 }
 
-function startLocked(ctx: RuntimeContext, id: string): Started {
-  const record = ctx.store.require(id);
+function startLocked(ctx: RuntimeContext, id: string, held: HeldInit | undefined): Started {
+  const record = held?.record ?? ctx.store.require(id);
   const status = containerStatus(ctx.store, record);
   if (status === 'stopped') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
   if (status === 'running') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start an already running container');
   if (status === 'paused') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container in the paused state');
   if (!record.hasProcess)
     throw new TsrunError('ERR_TSRUN_CONFIG', 'config.json: process: is required to start the container');
-  const pidfd = openInit(record);
+  const pidfd = held ? held.pidfd : openInit(record);
   if (pidfd === null) throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
   const fifo = ctx.store.fifoPath(id);
   let report = -1;
@@ -75,7 +82,7 @@ function startLocked(ctx: RuntimeContext, id: string): Started {
     notify?.close();
     throw err;
   } finally {
-    native().close(pidfd);
+    if (!held) native().close(pidfd);
     if (report >= 0) closeSync(report);
     // Taken: the container is started (or, its startContainer hooks failed, stopping).
     if (released) removeFifos(ctx, id, report >= 0);
