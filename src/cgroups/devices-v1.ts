@@ -1,7 +1,7 @@
 // The v1 devices controller: the container's device rules (device-rules.ts) written, in
 // order, into devices.allow and devices.deny. cgroup v2 has no such files: there the same
 // rules become an eBPF program (device-filter/).
-import * as path from 'node:path';
+import { join } from 'node:path';
 import { containerDeviceRules, type DeviceNode, type DeviceRule } from './device-rules';
 import type { CgroupFs } from './manager';
 
@@ -24,5 +24,5 @@ export function deviceWrites(rules: DeviceRule[], nodes: DeviceNode[]): { file: 
 }
 
 export function applyDeviceRules(cgfs: CgroupFs, dir: string, rules: DeviceRule[], nodes: DeviceNode[]): void {
-  for (const w of deviceWrites(rules, nodes)) cgfs.write(path.join(dir, w.file), w.value);
+  for (const w of deviceWrites(rules, nodes)) cgfs.write(join(dir, w.file), w.value);
 }

@@ -1,7 +1,7 @@
 // cgroup v2 has no devices files: the container's device rules (device-rules.ts) become an
 // eBPF program attached to its cgroup (device-filter/). Errors are one line naming
 // linux.resources.devices: a rule the program cannot express, or the kernel's refusal.
-import * as fs from 'node:fs';
+import { closeSync } from 'node:fs';
 import { appendIndex } from '../config/json-path';
 import { nodeErrorText } from '../errno';
 import { ConfigError, TsrunError } from '../errors';
@@ -42,6 +42,6 @@ export function applyDeviceFilter(cgroupDir: string, rules: DeviceRule[], nodes:
       },
     );
   } finally {
-    fs.closeSync(progFd);
+    closeSync(progFd);
   }
 }

@@ -2,7 +2,7 @@
 // One interface over both versions, as runc: cgroup v1's freezer controller (freezer.state:
 // FROZEN/THAWED, passing through FREEZING) on a v1 or hybrid host, cgroup v2's
 // cgroup.freeze (1/0, done once cgroup.events says "frozen 1") on a unified one.
-import * as path from 'node:path';
+import { join } from 'node:path';
 import { TsrunError } from '../errors';
 import { nodeErrorText } from '../errno';
 import { sleepMs } from '../sys/sleep';
@@ -36,8 +36,8 @@ export function freezerOf(record: CgroupRecord): Freezer | null {
  * gone, or a freezer file the kernel lacks, is not frozen. */
 export function isFrozen(cgfs: CgroupFs, f: Freezer): boolean {
   try {
-    if (f.version === 1) return cgfs.read(path.join(f.dir, 'freezer.state')).trim() === 'FROZEN';
-    return cgfs.read(path.join(f.dir, 'cgroup.freeze')).trim() === '1';
+    if (f.version === 1) return cgfs.read(join(f.dir, 'freezer.state')).trim() === 'FROZEN';
+    return cgfs.read(join(f.dir, 'cgroup.freeze')).trim() === '1';
   } catch {
     return false;
   }
@@ -62,7 +62,7 @@ function readFile(cgfs: CgroupFs, file: string): string {
 /** v1 may stay FREEZING while processes keep appearing: write FROZEN again and again, and
  * now and then thaw and wait a little (runc's loop: 1000 tries, a thaw and 10 ms every 50). */
 function freezeV1(cgfs: CgroupFs, dir: string, timing: FreezeTiming): void {
-  const file = path.join(dir, 'freezer.state');
+  const file = join(dir, 'freezer.state');
   try {
     for (let i = 0; i < 1000; i++) {
       if (i % 50 === 49) {
@@ -88,8 +88,8 @@ function freezeV1(cgfs: CgroupFs, dir: string, timing: FreezeTiming): void {
 
 /** v2: write 1, then wait for "frozen 1" in cgroup.events (runc: 1000 x 10 ms). */
 function freezeV2(cgfs: CgroupFs, dir: string, timing: FreezeTiming): void {
-  writeFile(cgfs, path.join(dir, 'cgroup.freeze'), '1');
-  const events = path.join(dir, 'cgroup.events');
+  writeFile(cgfs, join(dir, 'cgroup.freeze'), '1');
+  const events = join(dir, 'cgroup.events');
   for (let i = 0; i < 1000; i++) {
     const line = readFile(cgfs, events)
       .split('\n')
@@ -99,7 +99,7 @@ function freezeV2(cgfs: CgroupFs, dir: string, timing: FreezeTiming): void {
     timing.sleep(10);
   }
   try {
-    cgfs.write(path.join(dir, 'cgroup.freeze'), '0');
+    cgfs.write(join(dir, 'cgroup.freeze'), '0');
   } catch {
     // the timeout says what went wrong
   }
@@ -112,6 +112,6 @@ export function freeze(cgfs: CgroupFs, f: Freezer, timing: FreezeTiming = realTi
 }
 
 export function thaw(cgfs: CgroupFs, f: Freezer): void {
-  if (f.version === 1) writeFile(cgfs, path.join(f.dir, 'freezer.state'), 'THAWED');
-  else writeFile(cgfs, path.join(f.dir, 'cgroup.freeze'), '0');
+  if (f.version === 1) writeFile(cgfs, join(f.dir, 'freezer.state'), 'THAWED');
+  else writeFile(cgfs, join(f.dir, 'cgroup.freeze'), '0');
 }

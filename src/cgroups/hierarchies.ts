@@ -1,7 +1,7 @@
 // Which cgroup hierarchies this host has, read from /proc/self/mountinfo and
 // /proc/self/cgroup. Parsing is pure so hybrid, v1 and v2 hosts can be tested from text;
 // readHostHierarchies reads this host.
-import * as fs from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseMountinfo } from '../sys/proc';
 
 export interface Hierarchy {
@@ -76,10 +76,7 @@ export function cgroupMode(hierarchies: Hierarchy[]): 'unified' | 'legacy' | 'hy
 
 /** This host's hierarchies, as the runtime process sees them. */
 export function readHostHierarchies(): Hierarchy[] {
-  return parseHierarchies(
-    fs.readFileSync('/proc/self/mountinfo', 'utf8'),
-    fs.readFileSync('/proc/self/cgroup', 'utf8'),
-  );
+  return parseHierarchies(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync('/proc/self/cgroup', 'utf8'));
 }
 
 /** On a hybrid host the v1 hierarchies are the ones that hold the controllers; the

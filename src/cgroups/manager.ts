@@ -1,8 +1,8 @@
 // The container's cgroup in every hierarchy of the host: created before the child is
 // released, joined by writing the pid, listed by `kill --all`, removed by `delete`.
 // Every file operation goes through CgroupFs so tests can run against a fake tree.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { TsrunError } from '../errors';
 import { nodeErrorText } from '../errno';
 import type { Hierarchy } from './hierarchies';
@@ -17,11 +17,11 @@ export interface CgroupFs {
 }
 
 export const hostCgroupFs: CgroupFs = {
-  exists: (p) => fs.existsSync(p),
-  mkdir: (p) => fs.mkdirSync(p),
-  rmdir: (p) => fs.rmdirSync(p),
-  read: (p) => fs.readFileSync(p, 'utf8'),
-  write: (p, value) => fs.writeFileSync(p, value),
+  exists: (p) => existsSync(p),
+  mkdir: (p) => mkdirSync(p),
+  rmdir: (p) => rmdirSync(p),
+  read: (p) => readFileSync(p, 'utf8'),
+  write: (p, value) => writeFileSync(p, value),
 };
 
 /** What `state.json` keeps about the container's cgroups. */
@@ -39,16 +39,16 @@ function wrap(op: string, p: string, err: unknown): TsrunError {
 /** v1 cpuset refuses tasks until cpus and mems are set: copy them from the parent. */
 function initCpuset(cgfs: CgroupFs, dir: string): void {
   for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-    const own = path.join(dir, file);
+    const own = join(dir, file);
     if (!cgfs.exists(own) || cgfs.read(own).trim() !== '') continue;
-    cgfs.write(own, cgfs.read(path.join(path.dirname(dir), file)));
+    cgfs.write(own, cgfs.read(join(dirname(dir), file)));
   }
 }
 
 /** The directories from just below `top` down to `dir`, top first. */
 function levelsBelow(top: string, dir: string): string[] {
   const levels: string[] = [];
-  for (let d = dir; d.startsWith(`${top}/`); d = path.dirname(d)) levels.unshift(d);
+  for (let d = dir; d.startsWith(`${top}/`); d = dirname(d)) levels.unshift(d);
   return levels;
 }
 
@@ -56,10 +56,10 @@ function levelsBelow(top: string, dir: string): string[] {
  * enable every controller the parent has (as runc does on the way down). */
 function delegateControllers(cgfs: CgroupFs, parent: string): void {
   try {
-    const available = cgfs.read(path.join(parent, 'cgroup.controllers')).trim();
+    const available = cgfs.read(join(parent, 'cgroup.controllers')).trim();
     if (available)
       cgfs.write(
-        path.join(parent, 'cgroup.subtree_control'),
+        join(parent, 'cgroup.subtree_control'),
         available
           .split(/\s+/)
           .map((c) => `+${c}`)
@@ -79,11 +79,11 @@ export function createCgroups(
   const record: CgroupRecord = { paths: {}, created: [] };
   try {
     for (const h of hierarchies) {
-      const dir = path.join(h.mountPoint, relPathOf(h));
+      const dir = join(h.mountPoint, relPathOf(h));
       const missing: string[] = [];
-      for (let d = dir; d !== h.mountPoint && !cgfs.exists(d); d = path.dirname(d)) missing.unshift(d);
+      for (let d = dir; d !== h.mountPoint && !cgfs.exists(d); d = dirname(d)) missing.unshift(d);
       for (const d of missing) {
-        if (h.version === 2) delegateControllers(cgfs, path.dirname(d));
+        if (h.version === 2) delegateControllers(cgfs, dirname(d));
         try {
           cgfs.mkdir(d);
         } catch (err) {
@@ -107,7 +107,7 @@ export function createCgroups(
 export function joinCgroups(cgfs: CgroupFs, record: CgroupRecord, pid: number, bornIn: string[] = []): void {
   for (const dir of Object.values(record.paths)) {
     if (bornIn.includes(dir)) continue;
-    const file = path.join(dir, 'cgroup.procs');
+    const file = join(dir, 'cgroup.procs');
     try {
       cgfs.write(file, String(pid));
     } catch (err) {
@@ -121,7 +121,7 @@ export function pidsIn(cgfs: CgroupFs, dirs: string[]): Set<number> {
   const pids = new Set<number>();
   for (const dir of dirs) {
     try {
-      for (const line of cgfs.read(path.join(dir, 'cgroup.procs')).split('\n')) if (line) pids.add(Number(line));
+      for (const line of cgfs.read(join(dir, 'cgroup.procs')).split('\n')) if (line) pids.add(Number(line));
     } catch {
       // removed: empty
     }

@@ -1,7 +1,7 @@
 // memory.checkBeforeUpdate: cgroup v2 lowers memory.max below the usage by reclaiming and
 // OOM-killing, where v1 refuses with EBUSY. With the flag set, `update` refuses such a
 // limit first, as runc's fs2 CheckMemoryUsage does (best effort: no memory.current, no check).
-import * as path from 'node:path';
+import { join } from 'node:path';
 import type { Resources } from '../config/types';
 import { TsrunError } from '../errors';
 import { cgroupVersion, type Hierarchy } from './hierarchies';
@@ -19,7 +19,7 @@ export function checkMemoryUsage(
   if (!dir) return;
   let usage: number;
   try {
-    usage = Number(cgfs.read(path.join(dir, 'memory.current')).trim());
+    usage = Number(cgfs.read(join(dir, 'memory.current')).trim());
   } catch {
     return;
   }

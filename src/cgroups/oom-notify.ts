@@ -5,8 +5,8 @@
 // inotify on memory.events (fs.watch), then its oom_kill count is read: more than before
 // is an OOM kill. The stream calls check() on its own poll (v1's only reader; v2's in
 // case inotify missed a change).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { closeSync, existsSync, type FSWatcher, openSync, watch, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { nodeErrorText } from '../errno';
 import { TsrunError } from '../errors';
 import { eventfd, takeEventfdCount } from '../sys/eventfd';
@@ -41,15 +41,15 @@ export function v1Wake(count: bigint, controlExists: boolean): { oom: boolean; g
  * the count waits in the eventfd, so nothing is lost however late the check comes, and
  * the OOM and the cgroup's end are decided in one place, in order. */
 function watchV1(m: MemoryCgroup, listener: OomListener): OomWatch {
-  const control = path.join(m.dir, 'cgroup.event_control');
+  const control = join(m.dir, 'cgroup.event_control');
   const efd = eventfd();
   let ofd: number | undefined;
   try {
-    ofd = fs.openSync(path.join(m.dir, 'memory.oom_control'), 'r');
-    fs.writeFileSync(control, `${efd} ${ofd}`);
+    ofd = openSync(join(m.dir, 'memory.oom_control'), 'r');
+    writeFileSync(control, `${efd} ${ofd}`);
   } catch (err) {
-    fs.closeSync(efd);
-    if (ofd !== undefined) fs.closeSync(ofd);
+    closeSync(efd);
+    if (ofd !== undefined) closeSync(ofd);
     throw new TsrunError('ERR_TSRUN_SYSCALL', `register OOM notification in ${m.dir}: ${nodeErrorText(err)}`, {
       cause: err,
     });
@@ -58,8 +58,8 @@ function watchV1(m: MemoryCgroup, listener: OomListener): OomWatch {
   const close = () => {
     if (closed) return;
     closed = true;
-    fs.closeSync(efd);
-    fs.closeSync(ofd as number);
+    closeSync(efd);
+    closeSync(ofd as number);
   };
   return {
     check: () => {
@@ -72,7 +72,7 @@ function watchV1(m: MemoryCgroup, listener: OomListener): OomWatch {
         return listener.failed(err as Error);
       }
       if (count === 0n) return;
-      const wake = v1Wake(count, fs.existsSync(control));
+      const wake = v1Wake(count, existsSync(control));
       if (wake.oom) listener.oom();
       if (wake.gone) {
         close();
@@ -84,7 +84,7 @@ function watchV1(m: MemoryCgroup, listener: OomListener): OomWatch {
 }
 
 function watchV2(cgfs: CgroupFs, m: MemoryCgroup, listener: OomListener): OomWatch {
-  const file = path.join(m.dir, 'memory.events');
+  const file = join(m.dir, 'memory.events');
   let seen = oomKills(cgfs, m) ?? 0n;
   let closed = false;
   const check = () => {
@@ -95,9 +95,9 @@ function watchV2(cgfs: CgroupFs, m: MemoryCgroup, listener: OomListener): OomWat
       listener.oom();
     }
   };
-  let watcher: fs.FSWatcher;
+  let watcher: FSWatcher;
   try {
-    watcher = fs.watch(file, check);
+    watcher = watch(file, check);
   } catch (err) {
     throw new TsrunError('ERR_TSRUN_SYSCALL', `unable to add inotify watch: ${nodeErrorText(err)}`, { cause: err });
   }

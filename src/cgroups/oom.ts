@@ -3,7 +3,7 @@
 // whether it still holds a process (v2 cgroup.events "populated", v1 cgroup.procs).
 // Plain reads: oom-notify.ts reads the counter when memory.events changes, the stream's
 // poll looks at both.
-import * as path from 'node:path';
+import { join } from 'node:path';
 import { cgroupVersion, type Hierarchy } from './hierarchies';
 import type { CgroupFs, CgroupRecord } from './manager';
 import { controllerDir } from './resources';
@@ -29,7 +29,7 @@ export function parseOomKills(text: string): bigint {
 /** How many processes the kernel has OOM-killed in the cgroup; undefined once it is gone. */
 export function oomKills(cgfs: CgroupFs, m: MemoryCgroup): bigint | undefined {
   try {
-    return parseOomKills(cgfs.read(path.join(m.dir, m.version === 1 ? 'memory.oom_control' : 'memory.events')));
+    return parseOomKills(cgfs.read(join(m.dir, m.version === 1 ? 'memory.oom_control' : 'memory.events')));
   } catch {
     return undefined;
   }
@@ -38,8 +38,8 @@ export function oomKills(cgfs: CgroupFs, m: MemoryCgroup): bigint | undefined {
 /** Whether the cgroup exists and holds a process (v2: in it or below it). */
 export function cgroupPopulated(cgfs: CgroupFs, m: MemoryCgroup): boolean {
   try {
-    if (m.version === 2) return /^populated 1$/m.test(cgfs.read(path.join(m.dir, 'cgroup.events')));
-    return cgfs.read(path.join(m.dir, 'cgroup.procs')).trim() !== '';
+    if (m.version === 2) return /^populated 1$/m.test(cgfs.read(join(m.dir, 'cgroup.events')));
+    return cgfs.read(join(m.dir, 'cgroup.procs')).trim() !== '';
   } catch {
     return false;
   }

@@ -1,5 +1,5 @@
 // linux.cgroupsPath -> the path of the container's cgroup inside each hierarchy.
-import * as path from 'node:path';
+import { posix } from 'node:path';
 import { ConfigError } from '../errors';
 import type { Hierarchy } from './hierarchies';
 
@@ -33,7 +33,7 @@ export function cgroupPathIn(h: Hierarchy, cgroupsPath: string | undefined, id: 
   let p = cgroupsPath ?? '';
   if (systemd && p !== '') p = systemdPath(p, id);
   if (p === '') p = id;
-  const joined = p.startsWith('/') ? path.posix.normalize(p) : path.posix.join(h.ownPath, p);
+  const joined = p.startsWith('/') ? posix.normalize(p) : posix.join(h.ownPath, p);
   if (joined === '/' || joined.split('/').includes('..'))
     throw new ConfigError('linux.cgroupsPath', `"${cgroupsPath}" is not a cgroup below the root`);
   return joined;

@@ -3,7 +3,7 @@
 // directory of each write's controller and writes it. A controller or file the host lacks
 // fails with one line naming the config entry; a write runc makes only where the kernel
 // shows the file is skipped with a debug note. Device rules: devices-v1.ts and devices-v2.ts.
-import * as path from 'node:path';
+import { join } from 'node:path';
 import type { Resources } from '../config/types';
 import { nodeErrorText } from '../errno';
 import { ConfigError, TsrunError } from '../errors';
@@ -67,7 +67,7 @@ function locate(
   if (cgroupVersion(hierarchies) === 2 && controller !== 'cgroup') {
     let enabled: string[] = [];
     try {
-      enabled = cgfs.read(path.join(dir, 'cgroup.controllers')).split(/\s+/);
+      enabled = cgfs.read(join(dir, 'cgroup.controllers')).split(/\s+/);
     } catch {
       // no list: the file check below decides
     }
@@ -79,7 +79,7 @@ function locate(
 function hostView(cgfs: CgroupFs, hierarchies: Hierarchy[], record: CgroupRecord): HostView {
   const fileOf = (controller: string, file: string) => {
     const where = locate(cgfs, hierarchies, record, controller);
-    return 'dir' in where ? path.join(where.dir, file) : undefined;
+    return 'dir' in where ? join(where.dir, file) : undefined;
   };
   return {
     version: cgroupVersion(hierarchies),
@@ -109,7 +109,7 @@ export function applyResources(
   for (const note of notes) debug(note);
   for (const w of writes) {
     const where = locate(cgfs, hierarchies, record, w.controller);
-    const file = 'dir' in where ? path.join(where.dir, w.file) : undefined;
+    const file = 'dir' in where ? join(where.dir, w.file) : undefined;
     const missing =
       'missing' in where
         ? where.missing

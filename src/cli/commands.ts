@@ -1,7 +1,7 @@
 // runc's commands as data: flags, positionals and the handler that does the work.
 // Handlers load their modules lazily, so `state` never loads the addon or validators. The
 // form `const { f }: typeof import(M) = require(M)` lets knip see which export is used.
-import * as fs from 'node:fs';
+import { writeSync } from 'node:fs';
 import type { RuntimeContext } from '../container/context';
 import { TsrunError } from '../errors';
 import { execFlags } from './exec-flags';
@@ -62,7 +62,7 @@ function createOptions(args: Record<string, string | undefined>, flags: Flags) {
 }
 
 function write(text: string): void {
-  fs.writeSync(1, text);
+  writeSync(1, text);
 }
 
 export const commands: CommandSpec[] = [

@@ -2,8 +2,8 @@
 // features.md). Only what is implemented is listed, and what is refused is said disabled
 // (test/integration/features.test.ts runs each claim); the cgroup entry says what it can
 // do on this host (cgroupFeatures), seccomp what the loaded libseccomp can (seccompFeatures).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cgroupMode, type Hierarchy, readHostHierarchies } from '../cgroups/hierarchies';
 import { NAMESPACE_CLONE_FLAGS } from '../config/linux-names';
 import { capabilityNumbers, mountFlagOptions, propagationOptions } from '../plan/constants';
@@ -30,7 +30,7 @@ function hostCgroupFeatures(): Record<string, boolean> {
   const v2 = hierarchies.find((h) => h.version === 2);
   let controllers = '';
   try {
-    if (v2) controllers = fs.readFileSync(path.join(v2.mountPoint, 'cgroup.controllers'), 'utf8');
+    if (v2) controllers = readFileSync(join(v2.mountPoint, 'cgroup.controllers'), 'utf8');
   } catch {
     // none readable: no rdma through v2
   }

@@ -2,7 +2,7 @@
 // file, or "-" for stdin; validated against the schema) or from runc's single flags, each
 // with runc's value syntax. As in runc, --resources wins: the single flags are then unused.
 // Every value keeps where it came from, so an error later names the flag or JSON path.
-import * as fs from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Resources } from '../config/types';
 import { findJsonSyntaxError } from '../config/json-syntax';
 import { validateResourcesSchema } from '../config/validate';
@@ -102,7 +102,7 @@ function fromFlags(flags: Flags): { resources: Resources; labels: Map<string, st
 function readResourcesFile(file: string): Resources {
   let text: string;
   try {
-    text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (err) {
     throw new TsrunError(
       'ERR_TSRUN_CONFIG',

@@ -1,8 +1,8 @@
 // Reads <bundle>/config.json: parse, schema, semantics. The first problem becomes one
 // TsrunError whose message names the file, the JSON path or the line:column.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors';
 import { nodeErrorText } from '../errno';
 import { findJsonSyntaxError } from './json-syntax';
@@ -27,12 +27,12 @@ export function parseConfigJson(text: string, fileLabel = 'config.json'): unknow
 /** Reads config.json; a missing bundle is told apart from a missing file. */
 function readConfigFile(file: string, bundleDir: string): string {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
       // Only on the error path: say which of the two is missing.
-      const stat = fs.statSync(bundleDir, { throwIfNoEntry: false });
+      const stat = statSync(bundleDir, { throwIfNoEntry: false });
       if (!stat) throw new TsrunError('ERR_TSRUN_NOT_FOUND', `bundle ${bundleDir}: no such file or directory`);
       if (!stat.isDirectory()) throw new TsrunError('ERR_TSRUN_NOT_FOUND', `bundle ${bundleDir}: not a directory`);
     }
@@ -43,8 +43,8 @@ function readConfigFile(file: string, bundleDir: string): string {
 
 /** Loads, validates and checks `<bundleDir>/config.json` for `create`/`run`. */
 export function loadSpec(bundleDir: string): Spec {
-  const bundle = path.resolve(bundleDir);
-  const doc = parseConfigJson(readConfigFile(path.join(bundle, 'config.json'), bundle));
+  const bundle = resolve(bundleDir);
+  const doc = parseConfigJson(readConfigFile(join(bundle, 'config.json'), bundle));
   validateConfigSchema(doc);
   checkSpec(doc, bundle);
   return doc;

@@ -5,8 +5,8 @@
 // Where runc is the reference, the rule says so. Refusals of valid-but-unimplemented fields
 // live in unsupported.ts.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { deviceRuleProblem } from '../cgroups/device-rules';
 import { ConfigError } from '../errors';
 import { appendIndex, appendKey } from './json-path';
@@ -393,8 +393,8 @@ export function findSpecErrors(spec: Spec): ConfigError[] {
 /** root.path, relative to the bundle, must be an existing directory. */
 export function checkRootfs(spec: Spec, bundleDir: string): ConfigError | undefined {
   if (!spec.root) return undefined;
-  const rootfs = path.resolve(bundleDir, spec.root.path);
-  const stat = fs.statSync(rootfs, { throwIfNoEntry: false });
+  const rootfs = resolve(bundleDir, spec.root.path);
+  const stat = statSync(rootfs, { throwIfNoEntry: false });
   if (!stat) return new ConfigError('root.path', `rootfs directory ${rootfs} does not exist`);
   if (!stat.isDirectory()) return new ConfigError('root.path', `rootfs ${rootfs} is not a directory`);
   return undefined;

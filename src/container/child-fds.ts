@@ -3,7 +3,7 @@
 // namespaces it joins by path, the console socket, and in a user namespace detached
 // copies of the bind sources. Each is pushed on `fds`, which the caller closes once the
 // child holds its copies. A failure names the config.json entry it came from.
-import * as fs from 'node:fs';
+import { constants, openSync } from 'node:fs';
 import { TsrunError } from '../errors';
 import { MS_REC } from '../plan/constants';
 import type { NamespaceRequest } from '../plan/namespaces';
@@ -25,7 +25,7 @@ export function closeAll(addon: Pick<Native, 'close'>, fds: number[]): void {
  * blocks reading it until `start` writes. No directory fd of the host reaches the child. */
 export function openExecFifo(addon: Native, fifoPath: string, fds: number[]): number {
   addon.mkfifo(fifoPath, 0o600);
-  const fd = fs.openSync(fifoPath, fs.constants.O_RDWR);
+  const fd = openSync(fifoPath, constants.O_RDWR);
   fds.push(fd);
   return fd;
 }

@@ -3,7 +3,7 @@
 // its processes (cgroups/oom-notify.ts listens for them). The stream ends (exit 0) when the
 // container's cgroup holds no process any more or is gone. Errors are runc's: an unknown
 // container, a stopped one, a bad interval.
-import * as fs from 'node:fs';
+import { readdirSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { readHostHierarchies } from '../cgroups/hierarchies';
 import { hostCgroupFs } from '../cgroups/manager';
@@ -32,7 +32,7 @@ export interface EventsOptions {
 
 function hostPageSizes(): string[] {
   try {
-    return hugePageSizes(fs.readdirSync('/sys/kernel/mm/hugepages'));
+    return hugePageSizes(readdirSync('/sys/kernel/mm/hugepages'));
   } catch {
     return [];
   }
@@ -49,7 +49,7 @@ function readStats(src: StatsSource): CgroupStats {
 }
 
 function print(line: string): void {
-  fs.writeSync(1, line);
+  writeSync(1, line);
 }
 
 /** The stream. SIGINT and SIGTERM are taken between lines (a line is never cut) and then

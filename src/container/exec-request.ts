@@ -12,7 +12,7 @@
 //   terminal only with --tty, --cap added to bounding, effective and permitted (and ambient
 //   only when the container's process has an inheritable list), --user uid[:gid] and
 //   --additional-gids numbers.
-import * as fs from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseConfigJson } from '../config/load';
 import { CAPABILITIES } from '../config/linux-names';
 import { checkProcess, envEntryProblem } from '../config/semantics';
@@ -67,7 +67,7 @@ export function loadProcessFile(file: string): Process {
   const label = `--process ${file}`;
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'ERR_TSRUN_NOT_FOUND' : 'ERR_TSRUN_CONFIG';
     throw new TsrunError(code, `${label}: ${nodeErrorText(error)}`, { cause: error });

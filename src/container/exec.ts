@@ -4,7 +4,7 @@
 // mode (child/join.cc), is placed in the container's cgroup, and gets the confinement of
 // the process to run, with create-time defaults from state.json. Without --detach the
 // runtime waits for it, forwarding signals, and exits with its status.
-import * as path from 'node:path';
+import { resolve } from 'node:path';
 import { joinCgroups, hostCgroupFs } from '../cgroups/manager';
 import { readHostHierarchies } from '../cgroups/hierarchies';
 import type { Process, Spec } from '../config/types';
@@ -31,7 +31,7 @@ import { writeOomScoreAdj } from './init-proc';
 import { openInit } from './signal';
 import { containerStatus } from './status';
 import { checkTerminalOptions } from './terminal-options';
-import { startTerminalProxy, type TerminalProxy } from './terminal-proxy';
+import type { TerminalProxy } from './terminal-proxy';
 
 /** OCI namespace type -> its file in /proc/PID/ns. */
 const NS_FILES: Readonly<Record<string, string>> = {
@@ -157,8 +157,11 @@ function startLocked(ctx: RuntimeContext, opts: ExecOptions): Started {
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
     // Sized and copied before the process may run (Detach): it sees its final window size
     // from its first instruction, as `run`'s does before start.
-    if (ownConsole)
+    if (ownConsole) {
+      // Loaded only here: node:net and node:tty cost an exec without a terminal about 4 ms.
+      const { startTerminalProxy }: typeof import('./terminal-proxy') = require('./terminal-proxy');
       proxy = startTerminalProxy(addon, receiveConsoleMaster(addon, ownConsole.own), proc.consoleSize, ctx.logger);
+    }
     ladder.detach();
     mark(`process ${pid} runs`);
     return { pid, pidfd: ladder.pidfd, proxy };
@@ -220,7 +223,7 @@ function describedSpec(proc: Process, types: string[], pid: number): Spec {
 
 function writePidFile(file: string, pid: number): void {
   try {
-    writeFileAtomic(path.resolve(file), String(pid));
+    writeFileAtomic(resolve(file), String(pid));
   } catch (err) {
     throw new TsrunError('ERR_TSRUN_SYSCALL', `write pid file ${file}: ${nodeErrorText(err)}`, { cause: err });
   }

@@ -5,12 +5,12 @@
 // self-pipes whose two ends Node holds). Every fd tsrun opens for the child is moved
 // above the range by the addon's spawn. A caller fd of those kinds is not passed on.
 // Socket activation (LISTEN_FDS) widens the range and tells the container so.
-import * as fs from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 
 /** What /proc/self/fd/N links to, or null when N is not open. */
 function readFdTarget(fd: number): string | null {
   try {
-    return fs.readlinkSync(`/proc/self/fd/${fd}`);
+    return readlinkSync(`/proc/self/fd/${fd}`);
   } catch {
     return null;
   }
@@ -19,7 +19,7 @@ function readFdTarget(fd: number): string | null {
 /** All open fds of this process and their targets. */
 function openFds(): Map<number, string> {
   const out = new Map<number, string>();
-  for (const e of fs.readdirSync('/proc/self/fd')) {
+  for (const e of readdirSync('/proc/self/fd')) {
     const t = readFdTarget(Number(e));
     if (t !== null) out.set(Number(e), t);
   }

@@ -1,6 +1,6 @@
 // What the runtime writes into the container init's /proc/PID from outside: its uid/gid
 // maps when it asks for them (NeedIdMaps), and process.oomScoreAdj once it is ready.
-import * as fs from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Spec } from '../config/types';
 import { TsrunError } from '../errors';
 import { idMapText } from '../plan/namespaces';
@@ -11,8 +11,8 @@ export function writeIdMappings(pid: number, spec: Spec): void {
   const uidMap = idMapText(spec.linux?.uidMappings ?? []);
   const gidMap = idMapText(spec.linux?.gidMappings ?? []);
   try {
-    fs.writeFileSync(`/proc/${pid}/uid_map`, uidMap);
-    if (gidMap) fs.writeFileSync(`/proc/${pid}/gid_map`, gidMap);
+    writeFileSync(`/proc/${pid}/uid_map`, uidMap);
+    if (gidMap) writeFileSync(`/proc/${pid}/gid_map`, gidMap);
   } catch (err) {
     throw new TsrunError(
       'ERR_TSRUN_SYSCALL',
@@ -27,7 +27,7 @@ export function writeOomScoreAdj(pid: number, spec: Spec): void {
   const value = spec.process?.oomScoreAdj;
   if (value === undefined) return;
   try {
-    fs.writeFileSync(`/proc/${pid}/oom_score_adj`, String(value));
+    writeFileSync(`/proc/${pid}/oom_score_adj`, String(value));
   } catch (err) {
     throw new TsrunError('ERR_TSRUN_SYSCALL', `write process.oomScoreAdj ${value}: ${nodeErrorText(err)}`, {
       cause: err,

@@ -6,8 +6,8 @@
 // there before releasing the process and return only once the container sent a datagram
 // beginning with "READY=" (forwarded to the host with MAINPID) or ended. The directory
 // goes with the state directory.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { chmodSync, closeSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Spec } from '../config/types';
 import { TsrunError } from '../errors';
 import { nodeErrorText } from '../errno';
@@ -30,7 +30,7 @@ export function hostNotifySocket(env: NodeJS.ProcessEnv = process.env): string |
 
 /** ROOT/ID/notify, absolute: the bind source of /run/notify. */
 export function notifyDir(store: StateStore, id: string): string {
-  return path.join(path.resolve(store.dir(id)), 'notify');
+  return join(resolve(store.dir(id)), 'notify');
 }
 
 /** Pure: `spec` with the notify directory mounted at /run/notify and NOTIFY_SOCKET last in
@@ -54,7 +54,7 @@ export function withNotifySocket(spec: Spec, hostDir: string): Spec {
 /** `create`: the directory the socket is bound in at `start` (runc binds it only then). */
 export function makeNotifyDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { mode: 0o755 });
+    mkdirSync(dir, { mode: 0o755 });
   } catch (err) {
     throw new TsrunError('ERR_TSRUN_SYSCALL', `mkdir ${dir}: ${nodeErrorText(err)}`, { cause: err });
   }
@@ -83,12 +83,12 @@ export class ContainerNotifySocket {
   static open(store: StateStore, id: string, env: NodeJS.ProcessEnv = process.env): ContainerNotifySocket | null {
     const host = hostNotifySocket(env);
     if (!host) return null;
-    const socketPath = path.join(notifyDir(store, id), SOCKET_NAME);
+    const socketPath = join(notifyDir(store, id), SOCKET_NAME);
     const fd = bindDatagramSocket(socketPath);
     try {
-      fs.chmodSync(socketPath, 0o777);
+      chmodSync(socketPath, 0o777);
     } catch (err) {
-      fs.closeSync(fd);
+      closeSync(fd);
       throw new TsrunError('ERR_TSRUN_SYSCALL', `chmod ${socketPath}: ${nodeErrorText(err)}`, { cause: err });
     }
     return new ContainerNotifySocket(fd, host);
@@ -111,11 +111,11 @@ export class ContainerNotifySocket {
         if (pidfd === null || !(await waitDatagramOrExit(this.fd, pidfd))) return false;
       }
     } finally {
-      fs.closeSync(client);
+      closeSync(client);
     }
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    closeSync(this.fd);
   }
 }

@@ -10,7 +10,7 @@
 // its type: the init's pid together with its start time (as every command checks it), and
 // the cgroup record when cleanup.json is unusable. A cgroup tsrun did not create (a
 // cgroupsPath that existed already) may be shared: its processes are left.
-import * as fs from 'node:fs';
+import { statSync } from 'node:fs';
 import { type CgroupRecord, hostCgroupFs, pidsIn } from '../cgroups/manager';
 import { TsrunError } from '../errors';
 import { CLEANUP_VERSION, type CleanupRecord } from '../state/types';
@@ -26,7 +26,7 @@ import { OCI_VERSION } from './version';
 const KILL_WAIT_MS = 10_000;
 
 function inodeOf(dir: string): string | null {
-  const st = fs.statSync(dir, { bigint: true, throwIfNoEntry: false });
+  const st = statSync(dir, { bigint: true, throwIfNoEntry: false });
   return st ? String(st.ino) : null;
 }
 

@@ -11,7 +11,7 @@ import { deleteContainer } from './delete';
 import type { ContainerNotifySocket } from './notify-socket';
 import { exitCodeOf, waitForwardingSignals } from './foreground';
 import { startContainer } from './start';
-import { startTerminalProxy, type TerminalProxy } from './terminal-proxy';
+import type { TerminalProxy } from './terminal-proxy';
 
 export async function runContainer(
   ctx: RuntimeContext,
@@ -26,9 +26,12 @@ export async function runContainer(
   let proxy: TerminalProxy | null = null;
   let notify: ContainerNotifySocket | null;
   try {
-    if (created.consoleMaster >= 0)
+    if (created.consoleMaster >= 0) {
+      // Loaded only here: node:net and node:tty cost a run without a terminal about 4 ms.
+      const { startTerminalProxy }: typeof import('./terminal-proxy') = require('./terminal-proxy');
       proxy = startTerminalProxy(addon, created.consoleMaster, created.spec.process?.consoleSize, ctx.logger);
-    notify = startContainer(ctx, opts.id).notify;
+    }
+    notify = startContainer(ctx, opts.id, created).notify;
   } catch (err) {
     proxy?.close();
     if (!proxy && created.consoleMaster >= 0) addon.close(created.consoleMaster);

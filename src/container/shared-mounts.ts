@@ -1,7 +1,7 @@
 // A container without a mount namespace of its own makes its mounts in the runtime's
 // namespace, under its rootfs (as runc does). Nothing else would ever unmount them, so
 // delete and a failed create do: everything mounted at or below the rootfs, deepest first.
-import * as fs from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { unescapeMountField } from '../sys/proc';
 
 export function mountPointsUnder(mountinfo: string, dir: string): string[] {
@@ -15,7 +15,7 @@ export function mountPointsUnder(mountinfo: string, dir: string): string[] {
 }
 
 export function unmountUnder(dir: string): void {
-  const points = mountPointsUnder(fs.readFileSync('/proc/self/mountinfo', 'utf8'), dir);
+  const points = mountPointsUnder(readFileSync('/proc/self/mountinfo', 'utf8'), dir);
   if (points.length === 0) return;
   // Loaded only here: node:child_process costs ~7 ms of start-up to every command.
   const { spawnSync } = require('node:child_process') as typeof import('node:child_process');

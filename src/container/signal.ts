@@ -1,6 +1,6 @@
 // Signalling a container's processes without ever hitting a reused pid: the pidfd is
 // opened first, then the pid is checked to still be the recorded process.
-import * as path from 'node:path';
+import { join } from 'node:path';
 import { freeze, freezerOf, isFrozen, thaw } from '../cgroups/freezer';
 import { cgroupPids, hostCgroupFs, pidsIn } from '../cgroups/manager';
 import type { ContainerRecord } from '../state/types';
@@ -71,7 +71,7 @@ function killThroughCgroup(record: ContainerRecord): boolean {
   const dir = record.cgroup.paths[''];
   if (!dir) return false;
   try {
-    hostCgroupFs.write(path.join(dir, 'cgroup.kill'), '1');
+    hostCgroupFs.write(join(dir, 'cgroup.kill'), '1');
     return true;
   } catch {
     return false; // no cgroup.kill (older kernel), or the cgroup is gone: the pid walk decides

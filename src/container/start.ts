@@ -3,7 +3,7 @@
 // waited for a delete finds no container. A container with startContainer hooks is
 // waited for until the init says how they went (runtime.md: a failing one fails start
 // and the container ends stopped, as its init exits).
-import * as fs from 'node:fs';
+import { closeSync, constants, openSync, unlinkSync } from 'node:fs';
 import { TsrunError } from '../errors';
 import { nodeErrorText } from '../errno';
 import { describeContainerHookFailure } from '../plan/describe';
@@ -25,10 +25,17 @@ export interface Started {
   notify: ContainerNotifySocket | null;
 }
 
-export function startContainer(ctx: RuntimeContext, id: string): Started {
+/** What `run` holds already from its create: the record it saved and the init's pidfd
+ * (which stays open: run waits on it). */
+export interface HeldInit {
+  record: ContainerRecord;
+  pidfd: number;
+}
+
+export function startContainer(ctx: RuntimeContext, id: string, held?: HeldInit): Started {
   const lock = lockContainer(ctx.store, id, 'exclusive');
   try {
-    return startLocked(ctx, id);
+    return startLocked(ctx, id, held);
   } finally {
     lock.release();
   }
@@ -49,15 +56,15 @@ export async function startCommand(ctx: RuntimeContext, id: string): Promise<voi
   }
 }
 
-function startLocked(ctx: RuntimeContext, id: string): Started {
-  const record = ctx.store.require(id);
+function startLocked(ctx: RuntimeContext, id: string, held: HeldInit | undefined): Started {
+  const record = held?.record ?? ctx.store.require(id);
   const status = containerStatus(ctx.store, record);
   if (status === 'stopped') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
   if (status === 'running') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start an already running container');
   if (status === 'paused') throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container in the paused state');
   if (!record.hasProcess)
     throw new TsrunError('ERR_TSRUN_CONFIG', 'config.json: process: is required to start the container');
-  const pidfd = openInit(record);
+  const pidfd = held ? held.pidfd : openInit(record);
   if (pidfd === null) throw new TsrunError('ERR_TSRUN_STATE', 'cannot start a container that has stopped');
   const fifo = ctx.store.fifoPath(id);
   let report = -1;
@@ -75,8 +82,8 @@ function startLocked(ctx: RuntimeContext, id: string): Started {
     notify?.close();
     throw err;
   } finally {
-    native().close(pidfd);
-    if (report >= 0) fs.closeSync(report);
+    if (!held) native().close(pidfd);
+    if (report >= 0) closeSync(report);
     // Taken: the container is started (or, its startContainer hooks failed, stopping).
     if (released) removeFifos(ctx, id, report >= 0);
   }
@@ -88,7 +95,7 @@ function removeFifos(ctx: RuntimeContext, id: string, startHooks: boolean): void
   const files = [ctx.store.fifoPath(id), ...(startHooks ? [ctx.store.startHooksFifoPath(id)] : [])];
   for (const file of files) {
     try {
-      fs.unlinkSync(file);
+      unlinkSync(file);
     } catch {
       // a concurrent start removed it already
     }
@@ -97,7 +104,7 @@ function removeFifos(ctx: RuntimeContext, id: string, startHooks: boolean): void
 
 function openStartHooksReport(ctx: RuntimeContext, id: string): number {
   try {
-    return fs.openSync(ctx.store.startHooksFifoPath(id), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    return openSync(ctx.store.startHooksFifoPath(id), constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw new TsrunError('ERR_TSRUN_STATE', `open the start-hooks fifo of ${id}: ${nodeErrorText(err)}`, {
       cause: err,

@@ -1,7 +1,7 @@
 // Status is derived, never trusted: the recorded pid must be alive with the recorded start
 // time (a reused pid is not the container); a frozen cgroup means paused (before created,
 // as runc); exec.fifo present means not started yet.
-import * as fs from 'node:fs';
+import { existsSync } from 'node:fs';
 import { freezerOf, isFrozen } from '../cgroups/freezer';
 import { hostCgroupFs } from '../cgroups/manager';
 import type { ContainerRecord } from '../state/types';
@@ -37,7 +37,7 @@ export function containerStatus(store: StateStore, record: ContainerRecord): Sta
   return deriveStatus({
     process,
     recordedStartTime: record.startTime,
-    fifoExists: alive && fs.existsSync(store.fifoPath(record.id)),
+    fifoExists: alive && existsSync(store.fifoPath(record.id)),
     frozen: alive && containerFrozen(record),
   });
 }

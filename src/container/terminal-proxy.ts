@@ -5,8 +5,8 @@
 // what they wrote is read). A caller's stdin that is a terminal is put in raw mode, so
 // keys reach the container's line discipline untouched, and given back its modes on every
 // way out. The pty takes the caller's window size, and follows it on SIGWINCH.
-import * as fs from 'node:fs';
-import * as tty from 'node:tty';
+import { readSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
 import type { Logger } from '../log/logger';
 import type { Native } from '../sys/native';
 
@@ -62,7 +62,7 @@ export function startTerminalProxy(
 
   // Half-open: libuv ends a stream whose peer hung up (POLLHUP) after a short read,
   // while the pty may still hold output; the end handler drains it (drainClosedPty).
-  const pty = new tty.ReadStream(master, { allowHalfOpen: true });
+  const pty = new ReadStream(master, { allowHalfOpen: true });
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
   const restore = (): void => {
@@ -138,7 +138,7 @@ function drainClosedPty(master: number, copyOut: (chunk: Buffer) => void): void 
     const buf = Buffer.alloc(65536);
     let n: number;
     try {
-      n = fs.readSync(master, buf, 0, buf.length, null);
+      n = readSync(master, buf, 0, buf.length, null);
     } catch {
       return;
     }

@@ -1,7 +1,7 @@
 // runc-compatible logging. --log FILE is opened O_CREAT|O_WRONLY|O_APPEND and each record is
 // one write(). --log-format json writes logrus-shaped lines that containerd decodes:
 // {"level":"error","msg":"...","time":"<RFC 3339>"}; text writes logrus' key=value form.
-import * as fs from 'node:fs';
+import { constants, openSync, writeSync } from 'node:fs';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 export type LogFormat = 'text' | 'json';
@@ -34,16 +34,12 @@ export class Logger {
     if (!this.hasFile) {
       // Without --log, debug/info/warning go to stderr in the chosen format; errors are
       // printed once, plainly, by the CLI's error handler.
-      if (level !== 'error') fs.writeSync(2, line);
+      if (level !== 'error') writeSync(2, line);
       return;
     }
     try {
-      this.fd ??= fs.openSync(
-        this.file as string,
-        fs.constants.O_CREAT | fs.constants.O_WRONLY | fs.constants.O_APPEND,
-        0o644,
-      );
-      fs.writeSync(this.fd, line);
+      this.fd ??= openSync(this.file as string, constants.O_CREAT | constants.O_WRONLY | constants.O_APPEND, 0o644);
+      writeSync(this.fd, line);
     } catch {
       // A log we cannot write must not hide the error itself, which still reaches stderr.
     }

@@ -1,6 +1,6 @@
 // config.json mounts -> MountSteps: option strings to flags (runc specconv's tables),
 // bind sources resolved against the bundle, the cgroup mount expanded for the host.
-import * as path from 'node:path';
+import { posix, resolve } from 'node:path';
 import { ConfigError } from '../errors';
 import type { Mount } from '../config/types';
 import {
@@ -154,12 +154,12 @@ function cgroupSteps(
       bindStep(
         index,
         src.hostDir,
-        path.posix.join(dest, src.name),
+        posix.join(dest, src.name),
         { flags: MS_BIND | MS_REC | (parsed.flags & ~MS_BIND & ~MS_REC) | base, propagation: [], data: [] },
         MountTargetKind.Directory,
       ),
     );
-    for (const alias of src.aliases) symlinks.push({ target: src.name, linkPath: path.posix.join(dest, alias) });
+    for (const alias of src.aliases) symlinks.push({ target: src.name, linkPath: posix.join(dest, alias) });
   }
   for (const p of parsed.propagation) mounts[0]?.propagation.push(p);
   return { mounts, symlinks };
@@ -177,7 +177,7 @@ export function planMounts(mounts: Mount[], ctx: MountContext): { mounts: MountS
       return;
     }
     if (isBind(m) || (m.type === 'sysfs' && ctx.sysfsNeedsBind)) {
-      const source = m.type === 'sysfs' && !isBind(m) ? '/sys' : path.resolve(ctx.bundle, m.source ?? '');
+      const source = m.type === 'sysfs' && !isBind(m) ? '/sys' : resolve(ctx.bundle, m.source ?? '');
       const kind = ctx.statSource(source);
       if (kind === null)
         throw new ConfigError(

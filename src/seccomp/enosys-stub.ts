@@ -24,7 +24,7 @@
 //
 // Everything here is pure: syscall names are resolved through the function the caller
 // passes (libseccomp's seccomp_syscall_resolve_name_arch).
-import * as os from 'node:os';
+import { endianness } from 'node:os';
 
 /** struct sock_filter. */
 export interface Insn {
@@ -221,7 +221,7 @@ export function enosysStub(limits: readonly ArchLimit[]): Insn[] {
 
 /** sizeof(struct sock_filter). */
 const INSN_SIZE = 8;
-const littleEndian = os.endianness() === 'LE';
+const littleEndian = endianness() === 'LE';
 
 /** struct sock_filter[] in host byte order, as seccomp(2) and seccomp_export_bpf use. */
 export function encodeBpf(insns: readonly Insn[]): Buffer {

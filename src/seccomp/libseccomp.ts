@@ -1,7 +1,7 @@
 // libseccomp.so.2 through koffi: the only file that names seccomp_* symbols. Loaded on
 // first use, so only a create whose config has linux.seccomp pays for koffi (DESIGN §5).
 // Every function returns what the C function returns (0 or -errno for the int ones).
-import * as fs from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { ffi } from '../sys/libc';
 
 /** struct scmp_arg_cmp (seccomp.h). */
@@ -94,17 +94,17 @@ export function libseccomp(): Libseccomp {
       try {
         const r = seccompExportBpf(ctx, fd) as number;
         if (r < 0) return r;
-        const size = fs.fstatSync(fd).size;
+        const size = fstatSync(fd).size;
         const out = Buffer.alloc(size);
         let done = 0;
         while (done < size) {
-          const n = fs.readSync(fd, out, done, size - done, done);
+          const n = readSync(fd, out, done, size - done, done);
           if (n === 0) break;
           done += n;
         }
         return out.subarray(0, done);
       } finally {
-        fs.closeSync(fd);
+        closeSync(fd);
       }
     },
     version: () => {

@@ -4,7 +4,7 @@
 // a container half-made or half-deleted; state and list take none (runc takes none for
 // them): they read files that are only ever replaced whole. A waiter whose directory was
 // removed meanwhile (a delete that went first) finds that the container does not exist.
-import * as fs from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
 import { TsrunError } from '../errors';
 import { nodeErrorText } from '../errno';
 import { native } from '../sys/native';
@@ -22,8 +22,8 @@ export interface ContainerLock {
 const LOCK_WAIT_MS = 120_000;
 
 function sameDirectory(fd: number, dir: string): boolean {
-  const held = fs.fstatSync(fd);
-  const now = fs.statSync(dir, { throwIfNoEntry: false });
+  const held = fstatSync(fd);
+  const now = statSync(dir, { throwIfNoEntry: false });
   return now !== undefined && now.dev === held.dev && now.ino === held.ino;
 }
 
@@ -37,7 +37,7 @@ export function lockContainer(store: StateStore, id: string, mode: LockMode, wai
   for (;;) {
     let fd: number;
     try {
-      fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT')
         throw new TsrunError('ERR_TSRUN_NOT_FOUND', `container does not exist: ${id}`);
@@ -50,11 +50,11 @@ export function lockContainer(store: StateStore, id: string, mode: LockMode, wai
           `container ${id} is busy: another tsrun command has held its lock for ${waitMs / 1000} s`,
         );
       // Removed while we waited, and perhaps made again by a new create: look again.
-      if (sameDirectory(fd, dir)) return { release: () => fs.closeSync(fd) };
+      if (sameDirectory(fd, dir)) return { release: () => closeSync(fd) };
     } catch (err) {
-      fs.closeSync(fd);
+      closeSync(fd);
       throw err;
     }
-    fs.closeSync(fd);
+    closeSync(fd);
   }
 }

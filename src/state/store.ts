@@ -2,8 +2,8 @@
 // exec.fifo; the directory itself is the container's lock (lock.ts). It is made with an
 // exclusive mkdir, so a duplicate ID touches nothing. Files are replaced by rename, so a
 // reader never sees half of one.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { TsrunError } from '../errors';
 import { nodeErrorText } from '../errno';
 import { writeFileAtomic } from '../sys/atomic-file';
@@ -23,25 +23,25 @@ export class StateStore {
   constructor(readonly root: string) {}
 
   dir(id: string): string {
-    return path.join(this.root, id);
+    return join(this.root, id);
   }
 
   fifoPath(id: string): string {
-    return path.join(this.dir(id), 'exec.fifo');
+    return join(this.dir(id), 'exec.fifo');
   }
 
   /** Where the init reports its startContainer hooks to `start` (only with such hooks). */
   startHooksFifoPath(id: string): string {
-    return path.join(this.dir(id), 'start-hooks.fifo');
+    return join(this.dir(id), 'start-hooks.fifo');
   }
 
   /** Make ROOT/ID; fails if the container exists. */
   reserve(id: string): string {
     checkId(id);
-    fs.mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    mkdirSync(this.root, { recursive: true, mode: 0o711 });
     const dir = this.dir(id);
     try {
-      fs.mkdirSync(dir, { mode: 0o711 });
+      mkdirSync(dir, { mode: 0o711 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST')
         throw new TsrunError('ERR_TSRUN_STATE', `container with id exists: ${id}`);
@@ -51,11 +51,11 @@ export class StateStore {
   }
 
   statePath(id: string): string {
-    return path.join(this.dir(id), 'state.json');
+    return join(this.dir(id), 'state.json');
   }
 
   cleanupPath(id: string): string {
-    return path.join(this.dir(id), 'cleanup.json');
+    return join(this.dir(id), 'cleanup.json');
   }
 
   /** Write state.json atomically (temp file + rename). Only root writes in the state
@@ -75,7 +75,7 @@ export class StateStore {
     checkId(id);
     const text = this.read(this.statePath(id));
     if (text !== null) return parseRecord(text, this.statePath(id), id);
-    if (fs.existsSync(this.dir(id))) return null;
+    if (existsSync(this.dir(id))) return null;
     throw new TsrunError('ERR_TSRUN_NOT_FOUND', `container does not exist: ${id}`);
   }
 
@@ -105,7 +105,7 @@ export class StateStore {
   /** A file's text, or null when it does not exist. */
   private read(file: string): string | null {
     try {
-      return fs.readFileSync(file, 'utf8');
+      return readFileSync(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new TsrunError('ERR_TSRUN_CORRUPT_STATE', `${file}: ${nodeErrorText(err)}`, { cause: err });
@@ -121,8 +121,7 @@ export class StateStore {
 
   list(): string[] {
     try {
-      return fs
-        .readdirSync(this.root, { withFileTypes: true })
+      return readdirSync(this.root, { withFileTypes: true })
         .filter((e) => e.isDirectory())
         .map((e) => e.name)
         .sort();
@@ -137,18 +136,18 @@ export class StateStore {
    * cheaper than a recursive rm. */
   remove(id: string): void {
     const dir = this.dir(id);
-    let entries: fs.Dirent[];
+    let entries: Dirent[];
     try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
     for (const entry of entries) {
-      const entryPath = path.join(dir, entry.name);
-      if (entry.isDirectory()) fs.rmSync(entryPath, { recursive: true });
-      else fs.unlinkSync(entryPath);
+      const entryPath = join(dir, entry.name);
+      if (entry.isDirectory()) rmSync(entryPath, { recursive: true });
+      else unlinkSync(entryPath);
     }
-    fs.rmdirSync(dir);
+    rmdirSync(dir);
   }
 }

@@ -1,10 +1,10 @@
 // Replace a file with new contents in one rename, in a directory others may write to
 // (--pid-file goes where the caller says), and the state directory's files: a reader sees
 // the old file or the new one, never a part.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { closeSync, constants, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
 
 /** Loaded only here: node:crypto costs a fresh Node about 8 ms, more than `state` may. */
 function randomSuffix(): string {
@@ -17,18 +17,23 @@ function randomSuffix(): string {
  * symlink (or anything else) planted in the directory cannot redirect the write: the open
  * fails instead. rename replaces `file` itself, a symlink there included, never its target
  * (as runc). On any failure the temporary file is removed. */
-export function writeFileAtomic(file: string, text: string, suffix: () => string = randomSuffix, mode = 0o666): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${suffix()}.tmp`);
-  const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+export function writeFileAtomic(
+  file: string,
+  text: string | Uint8Array,
+  suffix: () => string = randomSuffix,
+  mode = 0o666,
+): void {
+  const tmp = join(dirname(file), `.${basename(file)}.${suffix()}.tmp`);
+  const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
   try {
     try {
-      fs.writeFileSync(fd, text);
+      writeFileSync(fd, text);
     } finally {
-      fs.closeSync(fd);
+      closeSync(fd);
     }
-    fs.renameSync(tmp, file);
+    renameSync(tmp, file);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw err;
   }
 }

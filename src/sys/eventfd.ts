@@ -1,6 +1,6 @@
 // eventfd(2), which Node lacks, through koffi (loaded on first use): cgroup v1 reports
 // memory events by signalling one.
-import * as fs from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import { errnoText } from '../errno';
 import { TsrunError } from '../errors';
 import { ffi } from './libc';
@@ -26,7 +26,7 @@ export function eventfd(): number {
 export function takeEventfdCount(fd: number): bigint {
   const counter = Buffer.alloc(8);
   try {
-    fs.readSync(fd, counter, 0, 8, null);
+    readSync(fd, counter, 0, 8, null);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return 0n;
     throw err;
@@ -36,5 +36,5 @@ export function takeEventfdCount(fd: number): bigint {
 
 /** Add 1 to an eventfd's counter. */
 export function signalEventfd(fd: number): void {
-  fs.writeSync(fd, new Uint8Array(new BigUint64Array([1n]).buffer));
+  writeSync(fd, new Uint8Array(new BigUint64Array([1n]).buffer));
 }

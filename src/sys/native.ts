@@ -1,6 +1,7 @@
 // The addon's surface, typed (no `any` at the seam), and its lazy loader. Commands that
 // need no kernel help beyond what Node has (state, list, spec) never load it.
-import * as path from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { errnoText } from '../errno';
 import type { InitPlan, SyncMessage } from '../plan/types';
 
@@ -102,8 +103,8 @@ function candidatePaths(): string[] {
   const here = __dirname;
   return [
     ...(fromEnv ? [fromEnv] : []),
-    path.join(here, '..', 'addon', 'build', 'Release', 'tsrun.node'),
-    path.join(here, '..', '..', 'addon', 'build', 'Release', 'tsrun.node'),
+    join(here, '..', 'addon', 'build', 'Release', 'tsrun.node'),
+    join(here, '..', '..', 'addon', 'build', 'Release', 'tsrun.node'),
   ];
 }
 
@@ -111,15 +112,16 @@ export function native(): Native {
   if (loaded) return loaded;
   const tried: string[] = [];
   for (const p of candidatePaths()) {
-    try {
-      const mod = require(p) as Native & { init(errorClass: typeof SyscallError): void };
-      mod.init(SyscallError);
-      loaded = mod;
-      return mod;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    if (!existsSync(p)) {
       tried.push(p);
+      continue;
     }
+    // process.dlopen, not require: the loader's resolution of the path costs about 1.4 ms.
+    const mod = { exports: {} as Native & { init(errorClass: typeof SyscallError): void } };
+    process.dlopen(mod, p);
+    mod.exports.init(SyscallError);
+    loaded = mod.exports;
+    return loaded;
   }
   throw new Error(`tsrun addon not found; looked in: ${tried.join(', ')} (run make)`);
 }

@@ -1,5 +1,5 @@
 // /proc readers: pure parsers over text, and thin readers that return null when gone.
-import * as fs from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 /** Field 22 of /proc/PID/stat: start time in clock ticks since boot. It tells a live
  * container init apart from an unrelated process that reused its pid. */
@@ -31,7 +31,7 @@ export function isSameLiveProcess(facts: ProcessFacts | null, recordedStartTime:
 export function readProcessFacts(pid: number): ProcessFacts | null {
   let text: string;
   try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
   } catch {
     return null;
   }
@@ -77,7 +77,7 @@ export function parseMountinfo(text: string): MountinfoLine[] {
 
 /** The runtime's bounding set: the capabilities it can hand to a container. */
 export function readBoundingCapabilities(): bigint {
-  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  const status = readFileSync('/proc/self/status', 'utf8');
   const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status);
   return m ? BigInt(`0x${m[1]}`) : 0n;
 }

@@ -2,7 +2,7 @@
 // sd_notify protocol (NOTIFY_SOCKET) is one datagram per message. The one wait, for a
 // datagram or a process's end, is a poll(2) on a koffi worker thread: nothing spins and
 // the event loop (signal forwarding) keeps running meanwhile.
-import * as fs from 'node:fs';
+import { closeSync } from 'node:fs';
 import { errnoText } from '../errno';
 import { TsrunError } from '../errors';
 import { ffi } from './libc';
@@ -141,7 +141,7 @@ export function waitDatagramOrExit(fd: number, pidfd: number): Promise<boolean> 
 
 function closeFd(fd: number): void {
   try {
-    fs.closeSync(fd);
+    closeSync(fd);
   } catch {
     // closing is best effort
   }

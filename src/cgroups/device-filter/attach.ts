@@ -4,7 +4,7 @@
 // ones detached after, so the cgroup is never without a filter (runc does the same).
 // Programs are attached with BPF_F_ALLOW_MULTI, as runc and systemd do: a mix of flags in
 // one cgroup is refused by the kernel.
-import * as fs from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { bpf, bufferAddress } from '../../sys/bpf';
 import { SyscallError } from '../../sys/native';
 import {
@@ -124,12 +124,12 @@ function withFd<T>(fd: number, use: (fd: number) => T): T {
   try {
     return use(fd);
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
 }
 
 function openCgroup(cgroupDir: string): number {
-  return fs.openSync(cgroupDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  return openSync(cgroupDir, constants.O_RDONLY | constants.O_DIRECTORY);
 }
 
 /** Attach the loaded program `progFd` to the cgroup directory, replacing the device

@@ -2,7 +2,7 @@
 // the few eBPF instructions the generator emits, the program's input, and the bpf(2)
 // commands that load and attach it. Named once, for the generator, the loader and the
 // tests' interpreter.
-import * as os from 'node:os';
+import { endianness } from 'node:os';
 
 /** sizeof(struct bpf_insn). */
 export const INSN_SIZE = 8;
@@ -67,7 +67,7 @@ export interface Insn {
 
 // struct bpf_insn's dst_reg:4 and src_reg:4 share a byte; bit-field order follows the
 // host's byte order.
-const LITTLE_ENDIAN = os.endianness() === 'LE';
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 /** The instructions as the kernel reads them, in the host's byte order. */
 export function encodeInsns(insns: readonly Insn[]): Uint8Array {

@@ -2,7 +2,7 @@
 // ("max" is 2^64 - 1; a negative one, a kernel bug, reads as 0), a "key value" file is one
 // pair a line. A file that is not there is told apart (StatFileError.missing): runc skips
 // some of them and fails on others.
-import * as path from 'node:path';
+import { join } from 'node:path';
 import { nodeErrorText } from '../../errno';
 import { TsrunError } from '../../errors';
 import type { CgroupFs } from '../manager';
@@ -61,12 +61,12 @@ export class StatDir {
 
   /** "unable to parse DIR/FILE: why", runc's parse error. */
   parseError(file: string, why: string): StatFileError {
-    return new StatFileError(`unable to parse ${path.join(this.dir, file)}: ${why}`, false);
+    return new StatFileError(`unable to parse ${join(this.dir, file)}: ${why}`, false);
   }
 
   /** The file's text; throws StatFileError (missing when ENOENT). */
   read(file: string): string {
-    const p = path.join(this.dir, file);
+    const p = join(this.dir, file);
     try {
       return this.cgfs.read(p);
     } catch (err) {
