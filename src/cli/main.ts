@@ -7,20 +7,8 @@ import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
 import { TsrunError } from '../errors';
 import { Logger, type LogFormat } from '../log/logger';
 import { commands, type CommandSpec, type FlagSpec } from './commands';
-import { parseCommandArgs, parseOptions } from './parse';
-
-const globalFlags: Record<string, FlagSpec> = {
-  root: { type: 'string', default: '/run/tsrun', describe: 'root directory for container state' },
-  log: { type: 'string', describe: 'log file (default: stderr)' },
-  'log-format': { type: 'string', default: 'text', describe: 'log format: text or json' },
-  debug: { type: 'boolean', default: false, describe: 'debug logging' },
-  'systemd-cgroup': { type: 'boolean', default: false, describe: 'read cgroupsPath as "slice:prefix:name"' },
-  // Accepted for runc compatibility, without effect.
-  criu: { type: 'string', describe: 'accepted for compatibility; checkpointing is not supported' },
-  rootless: { type: 'string', describe: 'accepted for compatibility (true|false|auto)' },
-  help: { type: 'boolean', short: 'h', describe: 'show help' },
-  version: { type: 'boolean', short: 'v', describe: 'print the version' },
-};
+import { globalFlags } from './global-flags';
+import { parseCommandArgs, parseOptions, splitCommand } from './parse';
 
 let logger = new Logger(undefined, 'text', 'warning');
 
@@ -45,23 +33,6 @@ function help(cmd?: CommandSpec): string {
   }
   const list = commands.map((c) => `   tsrun ${c.name.padEnd(10)} ${c.summary}\n`).join('');
   return `tsrun - a runc-compatible OCI container runtime\n\nUsage: tsrun [global options] <command> [options] [arguments]\n\nCommands:\n${list}\nGlobal options:\n${flagLines(globalFlags)}`;
-}
-
-/** Split "global flags, command, command arguments": global flags come first, as in runc. */
-function splitCommand(args: string[]): { globals: string[]; name: string | undefined; rest: string[] } {
-  let i = 0;
-  while (i < args.length) {
-    const a = args[i]!;
-    if (!a.startsWith('-') || a === '-') break;
-    if (a === '--') {
-      i++;
-      break;
-    }
-    const name = a.replace(/^--?/, '').split('=')[0]!;
-    const spec = globalFlags[name] ?? Object.values(globalFlags).find((f) => f.short === name);
-    i += spec?.type === 'string' && !a.includes('=') ? 2 : 1;
-  }
-  return { globals: args.slice(0, i), name: args[i], rest: args.slice(i + 1) };
 }
 
 async function dispatch(args: string[]): Promise<number> {

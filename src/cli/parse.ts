@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { TsrunError } from '../errors';
 import type { CommandSpec, Flags, FlagSpec } from './commands';
+import { globalFlags } from './global-flags';
 
 function usageError(message: string): TsrunError {
   return new TsrunError('ERR_TSRUN_USAGE', message);
@@ -44,9 +45,26 @@ export function parseOptions(tokens: string[], flags: Record<string, FlagSpec>, 
   }
 }
 
+/** Split "global flags, command, command arguments": global flags come first, as in runc. */
+export function splitCommand(args: string[]): { globals: string[]; name: string | undefined; rest: string[] } {
+  let i = 0;
+  while (i < args.length) {
+    const a = args[i]!;
+    if (!a.startsWith('-') || a === '-') break;
+    if (a === '--') {
+      i++;
+      break;
+    }
+    const name = a.replace(/^--?/, '').split('=')[0]!;
+    const spec = globalFlags[name] ?? Object.values(globalFlags).find((f) => f.short === name);
+    i += spec?.type === 'string' && !a.includes('=') ? 2 : 1;
+  }
+  return { globals: args.slice(0, i), name: args[i], rest: args.slice(i + 1) };
+}
+
 /** runc's StopOnNthArg(1): the command's flags end at its first positional; what follows
  * it is not parsed. Returns the tokens to parse and the rest. */
-function splitAtFirstPositional(tokens: string[], flags: Record<string, FlagSpec>): [string[], string[]] {
+export function splitAtFirstPositional(tokens: string[], flags: Record<string, FlagSpec>): [string[], string[]] {
   let i = 0;
   while (i < tokens.length) {
     const a = tokens[i]!;
