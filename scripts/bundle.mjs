@@ -1,7 +1,28 @@
 // One CommonJS file for fast start-up: every tsrun command starts a fresh Node.
 // The addon (.node) and koffi stay outside the bundle and are loaded by path. package.json's
 // version is inlined (src/container/version.ts imports the field; esbuild keeps only it).
+// yargs (help, usage errors, completion; evaluated only on those paths) is bundled too.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { build } from 'esbuild';
+
+// yargs and yargs-parser are ES modules that find their files from `import.meta.url`, which
+// a CommonJS bundle lacks. They get a URL as if yargs sat in dist/node_modules/yargs: yargs'
+// platform shim then reads its y18n locales from dist/locales (copied below) and looks for
+// package.json from dist/ up, which finds tsrun's own.
+// (`__filename` is the bundle's: yargs' shim declares a `__dirname` of its own.)
+const importMetaUrl = "__bundlePathToFileURL(__filename + '/../node_modules/yargs/index.mjs').href";
+const importUrl = "import { pathToFileURL as __bundlePathToFileURL } from 'node:url';\n";
+const yargsImportMeta = {
+  name: 'yargs-import-meta',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/](yargs|yargs-parser)[\\/].*\.m?js$/ }, (args) => {
+      const text = fs.readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      return { contents: importUrl + text.replaceAll('import.meta.url', importMetaUrl), loader: 'js' };
+    });
+  },
+};
 
 await build({
   entryPoints: ['src/cli/main.ts'],
@@ -13,5 +34,10 @@ await build({
   minifySyntax: true,
   legalComments: 'none',
   external: ['koffi', '*.node', './validators.cjs'],
+  plugins: [yargsImportMeta],
   logLevel: 'warning',
 });
+
+const locales = path.join('node_modules', 'yargs', 'locales');
+fs.rmSync('dist/locales', { recursive: true, force: true });
+fs.cpSync(locales, 'dist/locales', { recursive: true });

@@ -6,7 +6,7 @@ import { makeContext } from '../container/context';
 import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
 import { TsrunError } from '../errors';
 import { Logger, type LogFormat } from '../log/logger';
-import { commands, type CommandSpec, type FlagSpec } from './commands';
+import { commands } from './commands';
 import { globalFlags } from './global-flags';
 import { parseCommandArgs, parseOptions, splitCommand } from './parse';
 
@@ -16,26 +16,19 @@ function usageError(message: string): TsrunError {
   return new TsrunError('ERR_TSRUN_USAGE', message);
 }
 
-function flagLines(flags: Record<string, FlagSpec>): string {
-  return Object.entries(flags)
-    .map(([name, f]) => {
-      const left = `${f.short ? `-${f.short}, ` : '    '}--${name}${f.type === 'string' ? ' value' : ''}`;
-      const def = f.default !== undefined && f.default !== false ? ` (default: ${String(f.default)})` : '';
-      return `   ${left.padEnd(28)} ${f.describe}${def}\n`;
-    })
-    .join('');
-}
-
-function help(cmd?: CommandSpec): string {
-  if (cmd) {
-    const pos = cmd.positionals.map((p) => (p.endsWith('?') ? `[${p.slice(0, -1)}]` : `<${p}>`)).join(' ');
-    return `tsrun ${cmd.name} - ${cmd.summary}\n\nUsage: tsrun [global options] ${cmd.name} [options] ${pos}\n\nOptions:\n${flagLines(cmd.flags)}`;
-  }
-  const list = commands.map((c) => `   tsrun ${c.name.padEnd(10)} ${c.summary}\n`).join('');
-  return `tsrun - a runc-compatible OCI container runtime\n\nUsage: tsrun [global options] <command> [options] [arguments]\n\nCommands:\n${list}\nGlobal options:\n${flagLines(globalFlags)}`;
+/** Help and shell completion are rendered by yargs from the same command
+ * table; yargs is loaded only inside these branches, so a valid command never pays for it. */
+function helpText(args: string[]): string {
+  const { yargsOutput }: typeof import('./help/output') = require('./help/output');
+  return yargsOutput(args);
 }
 
 async function dispatch(args: string[]): Promise<number> {
+  // yargs' completion script calls `tsrun --get-yargs-completions WORDS...`.
+  if (args[0] === '--get-yargs-completions') {
+    fs.writeSync(1, helpText(args));
+    return 0;
+  }
   const { globals, name, rest } = splitCommand(args);
   const g = parseOptions(globals, globalFlags, false).values;
   const format = String(g['log-format']);
@@ -45,20 +38,24 @@ async function dispatch(args: string[]): Promise<number> {
     fs.writeSync(1, `tsrun version ${TSRUN_VERSION}\nspec: ${OCI_VERSION}\nnode: ${process.version}\n`);
     return 0;
   }
-  if (g.help || name === undefined || name === 'help') {
-    const target = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
-    fs.writeSync(1, help(target));
+  const topic = name === 'help' ? rest[0] : name;
+  if (name === 'completion' || ((g.help || name === undefined || name === 'help') && topic === undefined)) {
+    fs.writeSync(1, helpText(name === 'completion' ? args : ['--help']));
     return 0;
   }
-  const cmd = commands.find((c) => c.name === name);
+  const cmd = commands.find((c) => c.name === topic);
+  // runc (urfave/cli) exits 3 for a command it does not know, `help TOPIC` included.
   if (!cmd) {
-    // runc (urfave/cli) exits 3 for a command it does not know.
-    report(usageError(`unknown command "${name}" (see tsrun --help)`));
+    report(usageError(`unknown command "${topic}" (see tsrun --help)`));
     return 3;
+  }
+  if (g.help || name === 'help') {
+    fs.writeSync(1, helpText([cmd.name, '--help']));
+    return 0;
   }
   const parsed = parseCommandArgs(cmd, rest);
   if (parsed === 'help') {
-    fs.writeSync(1, help(cmd));
+    fs.writeSync(1, helpText([cmd.name, '--help']));
     return 0;
   }
   const ctx = makeContext(String(g.root), logger, g['systemd-cgroup'] === true, g.debug === true);
