@@ -1,6 +1,6 @@
 // The command line: runc's global flags and commands (parsed with node:util parseArgs, which
-// costs nothing at start-up). One catch prints the error as one line, logs it to --log,
-// and exits 1.
+// costs nothing at start-up; yargs renders help, usage errors and completion, and is loaded
+// only for them). One catch prints the error as one line, logs it to --log, and exits 1.
 import * as fs from 'node:fs';
 import { makeContext } from '../container/context';
 import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
@@ -16,11 +16,23 @@ function usageError(message: string): TsrunError {
   return new TsrunError('ERR_TSRUN_USAGE', message);
 }
 
-/** Help and shell completion are rendered by yargs from the same command
+/** Help, usage errors and shell completion are rendered by yargs from the same command
  * table; yargs is loaded only inside these branches, so a valid command never pays for it. */
 function helpText(args: string[]): string {
   const { yargsOutput }: typeof import('./help/output') = require('./help/output');
   return yargsOutput(args);
+}
+
+/** A bad command line: its one line (stderr, --log), then a suggestion and the usage. */
+function usageFailed(args: string[], err: unknown, status: number): number {
+  report(err);
+  const { explainUsage }: typeof import('./help/usage-error') = require('./help/usage-error');
+  explainUsage(args);
+  return status;
+}
+
+function isUsageError(err: unknown): boolean {
+  return err instanceof TsrunError && err.code === 'ERR_TSRUN_USAGE';
 }
 
 async function dispatch(args: string[]): Promise<number> {
@@ -30,7 +42,13 @@ async function dispatch(args: string[]): Promise<number> {
     return 0;
   }
   const { globals, name, rest } = splitCommand(args);
-  const g = parseOptions(globals, globalFlags, false).values;
+  let g: ReturnType<typeof parseOptions>['values'];
+  try {
+    g = parseOptions(globals, globalFlags, false).values;
+  } catch (err) {
+    if (isUsageError(err)) return usageFailed(args, err, 1);
+    throw err;
+  }
   const format = String(g['log-format']);
   if (format !== 'text' && format !== 'json') throw usageError(`invalid log-format "${format}": text or json`);
   logger = new Logger(g.log as string | undefined, format as LogFormat, g.debug ? 'debug' : 'info');
@@ -45,15 +63,18 @@ async function dispatch(args: string[]): Promise<number> {
   }
   const cmd = commands.find((c) => c.name === topic);
   // runc (urfave/cli) exits 3 for a command it does not know, `help TOPIC` included.
-  if (!cmd) {
-    report(usageError(`unknown command "${topic}" (see tsrun --help)`));
-    return 3;
-  }
+  if (!cmd) return usageFailed(args, usageError(`unknown command "${topic}" (see tsrun --help)`), 3);
   if (g.help || name === 'help') {
     fs.writeSync(1, helpText([cmd.name, '--help']));
     return 0;
   }
-  const parsed = parseCommandArgs(cmd, rest);
+  let parsed: ReturnType<typeof parseCommandArgs>;
+  try {
+    parsed = parseCommandArgs(cmd, rest);
+  } catch (err) {
+    if (isUsageError(err)) return usageFailed(args, err, 1);
+    throw err;
+  }
   if (parsed === 'help') {
     fs.writeSync(1, helpText([cmd.name, '--help']));
     return 0;
