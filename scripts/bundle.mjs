@@ -1,7 +1,8 @@
 // One CommonJS file for fast start-up: every tsrun command starts a fresh Node.
 // The addon (.node) and koffi stay outside the bundle and are loaded by path. package.json's
 // version is inlined (src/container/version.ts imports the field; esbuild keeps only it).
-// yargs (help, usage errors, completion; evaluated only on those paths) is bundled too.
+// yargs (help, usage errors, completion) goes into a second file, dist/tsrun-help.cjs,
+// which main.ts requires only on those paths: a valid command does not even read it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
@@ -24,9 +25,18 @@ const yargsImportMeta = {
   },
 };
 
-await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/tsrun.cjs',
+// main.ts's `require('./help/output')` and `require('./help/usage-error')` load the help file.
+const helpFile = './tsrun-help.cjs';
+const helpModules = {
+  name: 'help-file',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/help\/(output|usage-error)$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'cli', 'main.ts')) ? { path: helpFile, external: true } : undefined,
+    );
+  },
+};
+
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -34,8 +44,21 @@ await build({
   minifySyntax: true,
   legalComments: 'none',
   external: ['koffi', '*.node', './validators.cjs'],
-  plugins: [yargsImportMeta],
   logLevel: 'warning',
+};
+
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/tsrun.cjs', plugins: [helpModules] });
+await build({
+  ...common,
+  stdin: {
+    contents:
+      "export { yargsOutput } from './src/cli/help/output';\nexport { explainUsage } from './src/cli/help/usage-error';\n",
+    resolveDir: '.',
+    sourcefile: 'help-entry.ts',
+    loader: 'ts',
+  },
+  outfile: `dist/${helpFile}`,
+  plugins: [yargsImportMeta],
 });
 
 const locales = path.join('node_modules', 'yargs', 'locales');
