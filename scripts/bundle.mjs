@@ -36,6 +36,18 @@ const helpModules = {
   },
 };
 
+// The help file reads the command table, not its handlers: their lazy requires stay out.
+const noHandlers = {
+  name: 'no-handlers',
+  setup(b) {
+    b.onResolve({ filter: /^\./ }, (args) =>
+      args.kind === 'require-call' && args.importer.endsWith(path.join('src', 'cli', 'commands.ts'))
+        ? { path: args.path, external: true }
+        : undefined,
+    );
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -58,7 +70,7 @@ await build({
     loader: 'ts',
   },
   outfile: `dist/${helpFile}`,
-  plugins: [yargsImportMeta],
+  plugins: [yargsImportMeta, noHandlers],
 });
 
 const locales = path.join('node_modules', 'yargs', 'locales');
