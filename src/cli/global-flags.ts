@@ -1,5 +1,6 @@
-// runc's global flags, and where they end and the command begins: shared by the CLI and by
-// the launcher (src/launch/), which picks a command's code cache before the bundle loads.
+// runc's global flags, and where they end and the command begins. The fast parser (main.ts),
+// the yargs definition (help/definition.ts) and the launcher (src/launch/, which picks a
+// command's code cache before the bundle loads) all read this table.
 import type { FlagSpec } from './commands';
 
 export const globalFlags: Record<string, FlagSpec> = {

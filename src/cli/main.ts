@@ -1,12 +1,12 @@
 // The command line: runc's global flags and commands (parsed with node:util parseArgs, which
-// costs nothing at start-up). One catch prints the error as one line, logs it to --log,
-// and exits 1.
-import * as fs from 'node:fs';
+// costs nothing at start-up; yargs renders help, usage errors and completion, and is loaded
+// only for them). One catch prints the error as one line, logs it to --log, and exits 1.
+import { writeSync } from 'node:fs';
 import { makeContext } from '../container/context';
 import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
 import { TsrunError } from '../errors';
 import { Logger, type LogFormat } from '../log/logger';
-import { commands, type CommandSpec, type FlagSpec } from './commands';
+import { commands } from './commands';
 import { globalFlags, splitCommand } from './global-flags';
 import { parseCommandArgs, parseOptions } from './parse';
 
@@ -16,49 +16,67 @@ function usageError(message: string): TsrunError {
   return new TsrunError('ERR_TSRUN_USAGE', message);
 }
 
-function flagLines(flags: Record<string, FlagSpec>): string {
-  return Object.entries(flags)
-    .map(([name, f]) => {
-      const left = `${f.short ? `-${f.short}, ` : '    '}--${name}${f.type === 'string' ? ' value' : ''}`;
-      const def = f.default !== undefined && f.default !== false ? ` (default: ${String(f.default)})` : '';
-      return `   ${left.padEnd(28)} ${f.describe}${def}\n`;
-    })
-    .join('');
+/** Help, usage errors and shell completion are rendered by yargs from the same command
+ * table; yargs is loaded only inside these branches, so a valid command never pays for it. */
+function helpText(args: string[]): string {
+  const { yargsOutput }: typeof import('./help/output') = require('./help/output');
+  return yargsOutput(args);
 }
 
-function help(cmd?: CommandSpec): string {
-  if (cmd) {
-    const pos = cmd.positionals.map((p) => (p.endsWith('?') ? `[${p.slice(0, -1)}]` : `<${p}>`)).join(' ');
-    return `tsrun ${cmd.name} - ${cmd.summary}\n\nUsage: tsrun [global options] ${cmd.name} [options] ${pos}\n\nOptions:\n${flagLines(cmd.flags)}`;
-  }
-  const list = commands.map((c) => `   tsrun ${c.name.padEnd(10)} ${c.summary}\n`).join('');
-  return `tsrun - a runc-compatible OCI container runtime\n\nUsage: tsrun [global options] <command> [options] [arguments]\n\nCommands:\n${list}\nGlobal options:\n${flagLines(globalFlags)}`;
+/** A bad command line: its one line (stderr, --log), then a suggestion and the usage. */
+function usageFailed(args: string[], err: unknown, status: number): number {
+  report(err);
+  const { explainUsage }: typeof import('./help/usage-error') = require('./help/usage-error');
+  explainUsage(args);
+  return status;
+}
+
+function isUsageError(err: unknown): boolean {
+  return err instanceof TsrunError && err.code === 'ERR_TSRUN_USAGE';
 }
 
 async function dispatch(args: string[]): Promise<number> {
+  // yargs' completion script calls `tsrun --get-yargs-completions WORDS...`.
+  if (args[0] === '--get-yargs-completions') {
+    writeSync(1, helpText(args));
+    return 0;
+  }
   const { globals, name, rest } = splitCommand(args);
-  const g = parseOptions(globals, globalFlags, false).values;
+  let g: ReturnType<typeof parseOptions>['values'];
+  try {
+    g = parseOptions(globals, globalFlags, false).values;
+  } catch (err) {
+    if (isUsageError(err)) return usageFailed(args, err, 1);
+    throw err;
+  }
   const format = String(g['log-format']);
   if (format !== 'text' && format !== 'json') throw usageError(`invalid log-format "${format}": text or json`);
   logger = new Logger(g.log as string | undefined, format as LogFormat, g.debug ? 'debug' : 'info');
   if (g.version) {
-    fs.writeSync(1, `tsrun version ${TSRUN_VERSION}\nspec: ${OCI_VERSION}\nnode: ${process.version}\n`);
+    writeSync(1, `tsrun version ${TSRUN_VERSION}\nspec: ${OCI_VERSION}\nnode: ${process.version}\n`);
     return 0;
   }
-  if (g.help || name === undefined || name === 'help') {
-    const target = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
-    fs.writeSync(1, help(target));
+  const topic = name === 'help' ? rest[0] : name;
+  if (name === 'completion' || ((g.help || name === undefined || name === 'help') && topic === undefined)) {
+    writeSync(1, helpText(name === 'completion' ? args : ['--help']));
     return 0;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (!cmd) {
-    // runc (urfave/cli) exits 3 for a command it does not know.
-    report(usageError(`unknown command "${name}" (see tsrun --help)`));
-    return 3;
+  const cmd = commands.find((c) => c.name === topic);
+  // runc (urfave/cli) exits 3 for a command it does not know, `help TOPIC` included.
+  if (!cmd) return usageFailed(args, usageError(`unknown command "${topic}" (see tsrun --help)`), 3);
+  if (g.help || name === 'help') {
+    writeSync(1, helpText([cmd.name, '--help']));
+    return 0;
   }
-  const parsed = parseCommandArgs(cmd, rest);
+  let parsed: ReturnType<typeof parseCommandArgs>;
+  try {
+    parsed = parseCommandArgs(cmd, rest);
+  } catch (err) {
+    if (isUsageError(err)) return usageFailed(args, err, 1);
+    throw err;
+  }
   if (parsed === 'help') {
-    fs.writeSync(1, help(cmd));
+    writeSync(1, helpText([cmd.name, '--help']));
     return 0;
   }
   const ctx = makeContext(String(g.root), logger, g['systemd-cgroup'] === true, g.debug === true);
@@ -69,13 +87,13 @@ function report(err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);
   const line = message.split('\n')[0] ?? message;
   logger.error(line);
-  fs.writeSync(2, `tsrun: ${line}\n`);
+  writeSync(2, `tsrun: ${line}\n`);
   if (
     !(err instanceof TsrunError) &&
     !String((err as { code?: string }).code ?? '').startsWith('ERR_TSRUN') &&
     process.argv.includes('--debug')
   ) {
-    fs.writeSync(2, `${(err as Error).stack ?? ''}\n`);
+    writeSync(2, `${(err as Error).stack ?? ''}\n`);
   }
 }
 

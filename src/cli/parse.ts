@@ -46,7 +46,7 @@ export function parseOptions(tokens: string[], flags: Record<string, FlagSpec>, 
 
 /** runc's StopOnNthArg(1): the command's flags end at its first positional; what follows
  * it is not parsed. Returns the tokens to parse and the rest. */
-function splitAtFirstPositional(tokens: string[], flags: Record<string, FlagSpec>): [string[], string[]] {
+export function splitAtFirstPositional(tokens: string[], flags: Record<string, FlagSpec>): [string[], string[]] {
   let i = 0;
   while (i < tokens.length) {
     const a = tokens[i]!;
