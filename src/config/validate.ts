@@ -2,8 +2,8 @@
 // -> dist/validators.cjs). Nothing here imports ajv: compiling schemas at run time would
 // cost more than the rest of a tsrun command. The first ajv error becomes one ConfigError.
 
-import * as path from 'node:path';
 import { ConfigError, TsrunError } from '../errors';
+import { installPath } from '../sys/install-path';
 import { appendKey, pointerToJsonPath, valueAtPointer } from './json-path';
 import type { Process, Resources, Spec } from './types';
 
@@ -29,29 +29,21 @@ export interface Validators {
 
 let cachedValidators: Validators | undefined;
 
-/**
- * Loads dist/validators.cjs on first use. From the esbuild bundle (dist/tsrun.cjs) it sits
- * beside us; from sources (tests) it is ../../dist/validators.cjs relative to src/config.
- */
+/** Loads dist/validators.cjs (below the install root) on first use. */
 export function loadValidators(): Validators {
   if (cachedValidators) return cachedValidators;
-  const candidates = [
-    path.join(__dirname, 'validators.cjs'),
-    path.join(__dirname, '..', '..', 'dist', 'validators.cjs'),
-  ];
-  for (const candidate of candidates) {
-    try {
-      cachedValidators = require(candidate) as Validators;
-      return cachedValidators;
-    } catch (error) {
-      // Only "this file is absent" moves on to the next place; a broken file is a bug to show.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'MODULE_NOT_FOUND' || !String((error as Error).message).includes(candidate)) throw error;
-    }
+  const file = installPath('dist', 'validators.cjs');
+  try {
+    cachedValidators = require(file) as Validators;
+    return cachedValidators;
+  } catch (error) {
+    // Only "this file is absent" gets the hint; a broken file is a bug to show.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'MODULE_NOT_FOUND' || !String((error as Error).message).includes(file)) throw error;
   }
   throw new TsrunError(
     'ERR_TSRUN_NOT_FOUND',
-    `schema validators not found (looked for ${candidates.join(' and ')}): run \`make validators\``,
+    `schema validators not found (looked for ${file}): run \`make validators\``,
   );
 }
 
