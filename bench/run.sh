@@ -1,8 +1,8 @@
 #!/bin/bash
 # bench/run.sh (make bench): tsrun beside runc and crun, one hyperfine run per metric, so every
-# ratio in a metric's rows comes from one run. Rows: tsrun (bin/tsrun on Node), tsrun on Bun
-# (`bun dist/tsrun.cjs`, when a bun is found: $BUN, node_modules/.bin/bun, PATH), runc, crun,
-# and the floors each engine starts from doing nothing (`node -e 0`, `bun -e 0`, `/bin/true`),
+# ratio in a metric's rows comes from one run. Rows: tsrun on each engine make built
+# (bin/tsrun-node; bin/tsrun-bun, Bun's executable, when Bun is installed), runc, crun, and
+# the floors each engine starts from doing nothing (`node -e 0`, `bun -e 0`, `/bin/true`),
 # timed in the metric's own shape (3 in a row for the cycle, 100 for the loop, 50 at once for
 # the parallel creates).
 #   run                  `run` of a bundle whose process is /bin/true
@@ -26,7 +26,8 @@
 # empty file is bind-mounted over it; every runtime is timed there, the host's mounts are never
 # changed. Everything made (containers, cgroups under tsrun-test-bench-*, engines, the work
 # directory) is removed at exit, also on SIGINT/SIGTERM.
-# Env: TSRUN, RUNC, CRUN, BUN (executables, paths without spaces); RUNS (10), WARMUP (2),
+# Env: TSRUN_NODE, TSRUN_BUN, RUNC, CRUN, BUN (executables, paths without spaces; BUN, for
+# the floor, defaults to the one npm ci installed, else PATH's); RUNS (10), WARMUP (2),
 # SLOW_RUNS (3, for the loop, the parallel creates and the 500 mounts); BENCH_OUT
 # (bench/results); BENCH_README=0 leaves README.md alone.
 set -euo pipefail
@@ -39,10 +40,12 @@ if [ -z "${TSRUN_BENCH_NS:-}" ]; then
     exec env TSRUN_BENCH_NS=1 unshare -m --propagation private "$0" "$@"
 fi
 
-TSRUN=${TSRUN:-$repo/bin/tsrun}
+TSRUN_NODE=${TSRUN_NODE:-$repo/bin/tsrun-node}
+TSRUN_BUN=${TSRUN_BUN:-$repo/bin/tsrun-bun}
 RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
 CRUN=${CRUN:-$(command -v crun || echo /usr/bin/crun)}
-BUN=${BUN:-$( [ -x "$repo/node_modules/.bin/bun" ] && echo "$repo/node_modules/.bin/bun" || command -v bun || true)}
+npm_bun=$repo/node_modules/@oven/bun-linux-x64/bin/bun
+BUN=${BUN:-$( [ -x "$npm_bun" ] && echo "$npm_bun" || command -v bun || true)}
 RUNS=${RUNS:-10}
 WARMUP=${WARMUP:-2}
 SLOW_RUNS=${SLOW_RUNS:-3}
@@ -62,8 +65,8 @@ chmod 755 "$work"
 rm -rf "$raw"
 mkdir -p "$raw"
 
-declare -A BIN=([tsrun]=$TSRUN [runc]=$RUNC [crun]=$CRUN)
-[ -n "$BUN" ] && BIN["tsrun (bun)"]="$BUN $repo/dist/tsrun.cjs"
+declare -A BIN=(["tsrun (node)"]=$TSRUN_NODE [runc]=$RUNC [crun]=$CRUN)
+[ -x "$TSRUN_BUN" ] && BIN["tsrun (bun)"]=$TSRUN_BUN
 declare -A FLOOR=([node -e 0]="node -e 0" [/bin/true]=/bin/true)
 [ -n "$BUN" ] && FLOOR[bun -e 0]="$BUN -e 0"
 runtimes=()
@@ -107,8 +110,8 @@ bundle() { # DIR CGROUP ARGS-JSON [bench.cjs bundle options]
         --cgroup "/$CG/$2" --args "$3" "${@:4}"
 }
 
-if [ -z "$BUN" ]; then echo "bench: no bun (BUN, node_modules/.bin/bun, PATH): the Bun rows are skipped" >&2; fi
-for rt in tsrun "tsrun (bun)" runc crun; do
+[ -x "$TSRUN_BUN" ] || echo "bench: no $TSRUN_BUN (make builds it where npm ci installed Bun): the Bun rows are skipped" >&2
+for rt in "tsrun (node)" "tsrun (bun)" runc crun; do
     [ -n "${BIN[$rt]:-}" ] || continue
     k=$(key "$rt")
     set -- ${BIN[$rt]}
@@ -237,17 +240,10 @@ for rt in "${runtimes[@]}"; do
 done
 for f in "${floors[@]}"; do rss rss-create "$f" "${FLOOR[$f]}"; rss rss-run "$f" "${FLOOR[$f]}"; done
 
-# The engines call one executable: Bun's rows get a two-line wrapper.
+# The engines: tsrun on each engine, and runc.
 engine_rows=()
 for rt in "${runtimes[@]}"; do
-    case $rt in
-        runc | tsrun) engine_rows+=("$rt=${BIN[$rt]}") ;;
-        "tsrun (bun)")
-            printf '#!/bin/sh\nexec %s "$@"\n' "${BIN[$rt]}" >"$work/tsrun-bun"
-            chmod 755 "$work/tsrun-bun"
-            engine_rows+=("$rt=$work/tsrun-bun")
-            ;;
-    esac
+    [ "$rt" = crun ] || engine_rows+=("$rt=${BIN[$rt]}")
 done
 "${BENCH[@]}" engines "$raw" "$RUNS" "$WARMUP" "${engine_rows[@]}" || echo "bench: an engine metric failed (above)" >&2
 
@@ -255,7 +251,7 @@ cat >"$raw/about.md" <<ABOUT
 $(date -u '+%F %H:%M') UTC, $(nproc) cores, Linux $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end;
 node $(node --version), runc $($RUNC --version | head -n 1 | awk '{print $3}'), crun $($CRUN --version | head -n 1 | awk '{print $3}'), $(hyperfine --version)${BUN:+, bun $($BUN --version)}.
 One hyperfine run per metric ($RUNS runs after $WARMUP warm-ups; $SLOW_RUNS for the 500 mounts, the 100 runs and the parallel creates);
-"vs floor": against \`node -e 0\` (tsrun), \`bun -e 0\` (tsrun on Bun), \`/bin/true\` (runc, crun), timed in the metric's shape.
+"vs floor": against \`node -e 0\` (tsrun on Node), \`bun -e 0\` (tsrun on Bun), \`/bin/true\` (runc, crun), timed in the metric's shape.
 ABOUT
 
 md=$OUT/$day.md

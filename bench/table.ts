@@ -35,7 +35,7 @@ export const METRICS: Metric[] = [
 
 /** Each runtime's floor: the engine it starts on, doing nothing. Floors are rows of their own. */
 const FLOOR_OF: Record<string, string> = {
-  tsrun: 'node -e 0',
+  'tsrun (node)': 'node -e 0',
   'tsrun (bun)': 'bun -e 0',
   runc: '/bin/true',
   crun: '/bin/true',

@@ -39,15 +39,17 @@ const helpModules = {
   },
 };
 
-// The help file reads the command table, not its handlers: their lazy requires stay out.
+// The help file reads the command table, not its handlers: their lazy requires resolve to an
+// empty module, so the file stands alone (Bun's compiler embeds it in bin/tsrun-bun).
 const noHandlers = {
   name: 'no-handlers',
   setup(b) {
     b.onResolve({ filter: /^\./ }, (args) =>
       args.kind === 'require-call' && args.importer.endsWith(path.join('src', 'cli', 'commands.ts'))
-        ? { path: args.path, external: true }
+        ? { path: args.path, namespace: 'no-handler' }
         : undefined,
     );
+    b.onLoad({ filter: /.*/, namespace: 'no-handler' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
   },
 };
 

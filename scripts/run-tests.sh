@@ -2,7 +2,9 @@
 # Runs tap suites and ends with one plain line: "N passed, N failed, N skipped" (tap's own
 # summaries count assertions and skips). Arguments are directories (every *.test.ts below)
 # or files; `--jobs N` starts a group run N files at a time (default TEST_JOBS or 2), so
-# suites that share host state (fixed cgroup names, the runtime's default root) run alone:
+# suites that share host state (fixed cgroup names, the runtime's default root) run alone;
+# `--env NAME=VALUE` starts a group whose files (and every later group's) see that variable
+# (make test: a smoke subset with TSRUN_BIN naming the other engine's executable):
 #   scripts/run-tests.sh test/unit test/integration --jobs 1 conformance
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +17,7 @@ run_group() {
   local jobs=$1
   shift
   [ $# -gt 0 ] || return 0
-  node_modules/.bin/tap --disable-coverage --reporter=tap --jobs="$jobs" --timeout=600 "$@" 2>&1 | tee "$log"
+  env "${group_env[@]}" node_modules/.bin/tap --disable-coverage --reporter=tap --jobs="$jobs" --timeout=600 "$@" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
   local summary
   summary=$(grep -E '^# \{ total: ' "$log" | tail -n 1)
@@ -30,12 +32,20 @@ run_group() {
 
 jobs=${TEST_JOBS:-2}
 files=()
+group_env=()
 while [ $# -gt 0 ]; do
   case $1 in
     --jobs)
       run_group "$jobs" "${files[@]}"
       files=()
       jobs=$2
+      shift 2
+      continue
+      ;;
+    --env)
+      run_group "$jobs" "${files[@]}"
+      files=()
+      group_env+=("$2")
       shift 2
       continue
       ;;

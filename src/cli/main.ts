@@ -3,7 +3,7 @@
 // only for them). One catch prints the error as one line, logs it to --log, and exits 1.
 import { writeSync } from 'node:fs';
 import { makeContext } from '../container/context';
-import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
+import { engineVersion, OCI_VERSION, TSRUN_VERSION } from '../container/version';
 import { TsrunError } from '../errors';
 import { Logger, type LogFormat } from '../log/logger';
 import { commands } from './commands';
@@ -53,7 +53,7 @@ async function dispatch(args: string[]): Promise<number> {
   if (format !== 'text' && format !== 'json') throw usageError(`invalid log-format "${format}": text or json`);
   logger = new Logger(g.log as string | undefined, format as LogFormat, g.debug ? 'debug' : 'info');
   if (g.version) {
-    writeSync(1, `tsrun version ${TSRUN_VERSION}\nspec: ${OCI_VERSION}\nnode: ${process.version}\n`);
+    writeSync(1, `tsrun version ${TSRUN_VERSION}\nspec: ${OCI_VERSION}\n${engineVersion()}\n`);
     return 0;
   }
   const topic = name === 'help' ? rest[0] : name;

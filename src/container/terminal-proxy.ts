@@ -6,7 +6,7 @@
 // keys reach the container's line discipline untouched, and given back its modes on every
 // way out. The pty takes the caller's window size, and follows it on SIGWINCH.
 import { readSync } from 'node:fs';
-import { ReadStream } from 'node:tty';
+import { ReadStream, WriteStream } from 'node:tty';
 import type { Logger } from '../log/logger';
 import type { Native } from '../sys/native';
 
@@ -63,6 +63,7 @@ export function startTerminalProxy(
   // Half-open: libuv ends a stream whose peer hung up (POLLHUP) after a short read,
   // while the pty may still hold output; the end handler drains it (drainClosedPty).
   const pty = new ReadStream(master, { allowHalfOpen: true });
+  const toPty = ptyWriter(pty, master);
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
   const restore = (): void => {
@@ -97,7 +98,7 @@ export function startTerminalProxy(
   pty.on('data', copyOut);
   const onStdinError = (err: Error): void => logger.debug(`terminal proxy: stdin: ${err.message}`);
   stdin.on('error', onStdinError);
-  stdin.pipe(pty, { end: false });
+  stdin.pipe(toPty, { end: false });
 
   const drained = new Promise<void>((resolve) => {
     pty.once('end', () => {
@@ -119,8 +120,9 @@ export function startTerminalProxy(
       if (closed) return;
       closed = true;
       process.off('SIGWINCH', resize);
-      stdin.unpipe(pty);
+      stdin.unpipe(toPty);
       stdin.pause();
+      if (toPty !== pty) toPty.destroy();
       stdin.off('error', onStdinError);
       restore();
       process.off('exit', restore);
@@ -128,6 +130,15 @@ export function startTerminalProxy(
       process.stdout.off('error', onStdoutError);
     },
   };
+}
+
+/** Where the caller's keys go: Node's ReadStream is a duplex socket on the master. Bun's
+ * only reads; there a tty.WriteStream (which never closes its fd: `pty` does) writes them,
+ * synchronously: an fs write stream waits for a worker that the reads can all hold. */
+function ptyWriter(pty: ReadStream, master: number): NodeJS.WritableStream & { destroy(): void } {
+  const duplex = pty as ReadStream & Partial<NodeJS.WritableStream>;
+  if (typeof duplex.write === 'function') return duplex as ReadStream & NodeJS.WritableStream;
+  return new WriteStream(master);
 }
 
 /** The rest of a pty whose other side is closed: once it is, a read of the master returns

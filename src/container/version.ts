@@ -7,3 +7,8 @@ import { version } from '../../package.json';
 export const OCI_VERSION = '1.3.0';
 /** tsrun's version, package.json's "version". */
 export const TSRUN_VERSION: string = version;
+/** The JavaScript engine running tsrun, as `--version` names it: `bun: 1.x` or `node: v20.x`. */
+export function engineVersion(): string {
+  const bun = process.versions.bun;
+  return bun ? `bun: ${bun}` : `node: ${process.version}`;
+}

@@ -1,9 +1,9 @@
 // The addon's surface, typed (no `any` at the seam), and its lazy loader. Commands that
 // need no kernel help beyond what Node has (state, list, spec) never load it.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { errnoText } from '../errno';
 import type { InitPlan, SyncMessage } from '../plan/types';
+import { installPath } from './install-path';
 
 interface SpawnResult {
   /** Pid of the cloned child (the container's init unless it forks again for a pid ns). */
@@ -96,16 +96,10 @@ export class SyscallError extends Error {
 
 let loaded: Native | undefined;
 
-/** Where the addon lives: next to the bundle (dist/../addon/build/Release) or, when run
- * from sources in tests, relative to this file. */
+/** Where the addon lives: $TSRUN_ADDON, else addon/build/Release below the install root. */
 function candidatePaths(): string[] {
   const fromEnv = process.env.TSRUN_ADDON;
-  const here = __dirname;
-  return [
-    ...(fromEnv ? [fromEnv] : []),
-    join(here, '..', 'addon', 'build', 'Release', 'tsrun.node'),
-    join(here, '..', '..', 'addon', 'build', 'Release', 'tsrun.node'),
-  ];
+  return [...(fromEnv ? [fromEnv] : []), installPath('addon', 'build', 'Release', 'tsrun.node')];
 }
 
 export function native(): Native {

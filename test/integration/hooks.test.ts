@@ -169,7 +169,7 @@ t.test('env and argv are exactly as given', async (t) => {
   const errFd = fs.openSync(errFile, 'w');
   const clean = spawnSync(
     '/usr/bin/env',
-    ['-i', `PATH=${process.env.PATH}`, process.execPath, h.binary, '--root', h.root, 'create', '--bundle', bundle, id],
+    ['-i', `PATH=${process.env.PATH}`, h.binary, '--root', h.root, 'create', '--bundle', bundle, id],
     { stdio: ['ignore', 'ignore', errFd], timeout: 60_000 },
   );
   fs.closeSync(errFd);

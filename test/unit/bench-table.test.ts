@@ -17,7 +17,7 @@ t.test('rows of a hyperfine export: ratios to runc and to the floor of each runt
   t.same(
     rows.map((r) => [r.runtime, r.mean, r.min, r.runc, r.floor]),
     [
-      ['tsrun', '80.0 ms', '75.0 ms', '2.00x', '3.20x'],
+      ['tsrun (node)', '80.0 ms', '75.0 ms', '2.00x', '3.20x'],
       ['runc', '40.0 ms', '38.0 ms', '1.00x', '20.00x'],
       ['crun', '10.0 ms', '9.0 ms', '0.25x', '5.00x'],
       ['node -e 0', '25.0 ms', '24.0 ms', '0.63x', '-'],
@@ -31,13 +31,13 @@ t.test('rows of a hyperfine export: ratios to runc and to the floor of each runt
 t.test('without runc or a floor in the run, those ratios are "-"', async (t) => {
   const rows = metricRows(
     run,
-    fixture.results.filter((r: { command: string }) => r.command === 'tsrun'),
+    fixture.results.filter((r: { command: string }) => r.command === 'tsrun (node)'),
   );
   t.same([rows[0]?.runc, rows[0]?.floor], ['-', '-']);
 });
 
 t.test('failures of the parallel creates go into the notes', async (t) => {
-  const failures = parseFailures('create-50-parallel\ttsrun\t2\t200\ncreate-50-parallel\trunc\t0\t200\n');
+  const failures = parseFailures('create-50-parallel\ttsrun (node)\t2\t200\ncreate-50-parallel\trunc\t0\t200\n');
   const par = METRICS.find((m) => m.id === 'create-50-parallel');
   if (!par) throw new Error('the parallel metric exists');
   const rows = metricRows(par, fixture.results, failures);
@@ -47,9 +47,9 @@ t.test('failures of the parallel creates go into the notes', async (t) => {
 });
 
 t.test('peak RSS samples: mean and min per name, in kB, shown in MB', async (t) => {
-  const results = rssResults('tsrun\t51200\ntsrun\t50176\nrunc\t10240\nnode -e 0\tnot a number\n');
+  const results = rssResults('tsrun (node)\t51200\ntsrun (node)\t50176\nrunc\t10240\nnode -e 0\tnot a number\n');
   t.same(results, [
-    { command: 'tsrun', mean: 50688, min: 50176 },
+    { command: 'tsrun (node)', mean: 50688, min: 50176 },
     { command: 'runc', mean: 10240, min: 10240 },
   ]);
   const rows = metricRows(rss, results);
@@ -64,7 +64,7 @@ t.test('values: ms under a second, else s', async (t) => {
 t.test('the table names each metric on its first row only', async (t) => {
   const lines = renderTable(metricRows(run, fixture.results.slice(0, 2))).split('\n');
   t.equal(lines.length, 4);
-  t.equal(lines[2], '| `run /bin/true` | tsrun | 80.0 ms | 75.0 ms | 2.00x | - | 1/3 runs exited non-zero |');
+  t.equal(lines[2], '| `run /bin/true` | tsrun (node) | 80.0 ms | 75.0 ms | 2.00x | - | 1/3 runs exited non-zero |');
   t.equal(lines[3], '|  | runc | 40.0 ms | 38.0 ms | 1.00x | - |  |');
 });
 
