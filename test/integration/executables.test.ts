@@ -49,8 +49,9 @@ t.test('the Bun executable finds its files from its own path', { skip: !hasBun &
   });
   const alone = h.cli(['run', '--bundle', bundle, id], { cwd: tree });
   t.not(alone.code, 0, 'without an install beside it');
-  // The config is validated first: the validators are the first file it looks for.
-  t.match(alone.stderr, `looked for ${path.join(tree, 'dist', 'validators.cjs')}`, 'it looked beside itself');
+  // The validators are inside the bundle; the addon is the first file it needs from disk.
+  const addon = path.join(tree, 'addon', 'build', 'Release', 'tsrun.node');
+  t.match(alone.stderr, `looked in: ${addon}`, 'it looked beside itself');
   h.cli(['delete', '-f', id]);
 
   for (const entry of ['addon', 'dist', 'node_modules', 'package.json'])
