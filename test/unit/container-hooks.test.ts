@@ -6,9 +6,9 @@ import { hookStateDocument } from '../../src/container/hooks';
 import { buildInitPlan, type PlanContext } from '../../src/plan/build';
 import { hookStateText, planContainerHooks } from '../../src/plan/container-hooks';
 import { describeChildError, describeContainerHookFailure } from '../../src/plan/describe';
-import { planNamespaces } from '../../src/plan/namespaces';
 import { ChildStep, type SyncMessage, SyncType } from '../../src/plan/types';
 import type { Spec } from '../../src/config/types';
+import { planContext } from '../helpers/plan-context';
 
 const container = { ociVersion: '1.3.0', id: 'c1', bundle: '/b', annotations: { 'a"pid":1': '"pid":9' } };
 
@@ -48,30 +48,17 @@ t.test('a plan hook: argv from args (the path without them), env exactly or null
   t.match(JSON.parse(`${set?.statePrefix}1${set?.stateSuffix}`), { status: 'created', pid: 1 });
 });
 
+/** The hook fields as given; the rest as before this fixture was shared (nothing here reads them). */
 function context(spec: Spec, startReportFd: number): PlanContext {
-  return {
-    bundle: '/b',
-    rootfs: '/b/rootfs',
-    namespaces: planNamespaces(spec),
-    joinFds: [],
+  return planContext(spec, {
     statSource: () => 'dir',
     passwd: null,
     cgroupSources: [],
-    cgroupVersion: 1,
-    cgroup2HostDir: null,
-    cgroupFd: -1,
     availableCaps: 0n,
     fifoFd: 5,
-    consoleSocketFd: -1,
-    preserveFds: 0,
-    inheritFds: [],
-    extraEnv: [],
-    noPivot: false,
-    containerId: 'c1',
-    newKeyring: true,
     hookContainer: container,
     startReportFd,
-  };
+  });
 }
 
 t.test('buildInitPlan: each kind with its status, the report fd as given; none without hooks', async (t) => {

@@ -1,41 +1,16 @@
 // spec -> InitPlan, pure: mount option tables, namespace order, devices, capabilities.
 import t from 'tap';
-import { buildInitPlan, type PlanContext } from '../../src/plan/build';
+import { buildInitPlan } from '../../src/plan/build';
 import * as K from '../../src/plan/constants';
 import { capabilityMask, planCapabilities, rlimitValue, searchPath } from '../../src/plan/creds';
 import { planMounts, parseMountOptions } from '../../src/plan/mounts';
 import { entersNamespace, idMapText, planNamespaces } from '../../src/plan/namespaces';
 import { MountTargetKind } from '../../src/plan/types';
 import type { Spec } from '../../src/config/types';
+import { ALL_CAPS, planContext } from '../helpers/plan-context';
 
-const ALL = (1n << 41n) - 1n;
-
-function ctx(spec: Spec, over: Partial<PlanContext> = {}): PlanContext {
-  return {
-    bundle: '/b',
-    rootfs: '/b/rootfs',
-    namespaces: planNamespaces(spec),
-    joinFds: [],
-    statSource: (p) => (p.endsWith('.txt') ? 'file' : p.includes('missing') ? null : 'dir'),
-    passwd: 'root:x:0:0:root:/root:/bin/sh\nbob:x:1:1::/home/bob:/bin/sh\n',
-    cgroupSources: [{ name: 'memory', hostDir: '/sys/fs/cgroup/memory/x', aliases: [] }],
-    cgroupVersion: 1,
-    cgroup2HostDir: null,
-    cgroupFd: -1,
-    availableCaps: ALL,
-    hookContainer: { ociVersion: '1.3.0', id: 'c', bundle: '/b', annotations: {} },
-    startReportFd: -1,
-    fifoFd: 7,
-    consoleSocketFd: -1,
-    preserveFds: 0,
-    inheritFds: [],
-    extraEnv: [],
-    noPivot: false,
-    containerId: 'c1',
-    newKeyring: true,
-    ...over,
-  };
-}
+const ALL = ALL_CAPS;
+const ctx = planContext;
 
 const base = (): Spec => ({
   ociVersion: '1.0.2',
