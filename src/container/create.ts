@@ -14,6 +14,7 @@ import { describeChildError } from '../plan/describe';
 import { entersNamespace, planNamespaces } from '../plan/namespaces';
 import { compileSeccomp } from '../seccomp/compile';
 import { loadSpec } from '../config/load';
+import { stepTracer } from '../log/trace';
 import type { Spec } from '../config/types';
 import { lockContainer, type ContainerLock } from '../state/lock';
 import { updatableResources } from '../cgroups/update-merge';
@@ -81,10 +82,7 @@ export interface Created {
 }
 
 export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Created {
-  // process.uptime, not performance.now: the global `performance` loads perf_hooks (~1 ms).
-  const started = process.uptime();
-  const mark = (what: string): void =>
-    ctx.logger.debug(`create ${opts.id}: ${what} at ${((process.uptime() - started) * 1000).toFixed(1)} ms`);
+  const mark = stepTracer(ctx.logger, `create ${opts.id}`);
   const bundle = resolve(opts.bundle);
   const config = loadSpec(bundle);
   mark('config validated');

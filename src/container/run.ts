@@ -4,6 +4,7 @@
 // socket is proxied to the caller's stdio (terminal-proxy.ts). With NOTIFY_SOCKET, the
 // container's READY is relayed to the host (notify-socket.ts): before `run -d` returns, and
 // while `run` waits in the foreground.
+import { stepTracer } from '../log/trace';
 import { native } from '../sys/native';
 import type { RuntimeContext } from './context';
 import { createContainer, type CreateOptions } from './create';
@@ -17,8 +18,7 @@ export async function runContainer(
   ctx: RuntimeContext,
   opts: CreateOptions & { detach: boolean; keep: boolean },
 ): Promise<number> {
-  const mark = (what: string): void =>
-    ctx.logger.debug(`run ${opts.id}: ${what} at ${(process.uptime() * 1000).toFixed(1)} ms of uptime`);
+  const mark = stepTracer(ctx.logger, `run ${opts.id}`);
   mark('begin');
   const created = createContainer(ctx, { ...opts, foreground: !opts.detach });
   mark('created');

@@ -392,7 +392,14 @@ t.test('--debug logs the create steps; --log with text format writes logrus line
   const id = h.id();
   const r = h.cli(['--debug', 'run', '--bundle', h.bundle(id, (s) => (s.process!.args = ['/probe', 'exit', '0'])), id]);
   t.equal(r.code, 0);
-  t.match(r.stderr, /level=debug msg="create .*: config validated at/);
+  t.match(r.stderr, /level=debug msg="create .*: config validated at [0-9.]+ ms of uptime"/);
+  // One clock for every step, from dispatch to the end (bench/profile.ts reads them in order).
+  const steps = [...r.stderr.matchAll(/msg="([a-z]+)(?: \S+)?: ([^"]+) at ([0-9.]+) ms of uptime"/g)];
+  t.same(steps[0]?.slice(1, 3), ['run', 'dispatched'], 'the first step: dispatched');
+  t.same(steps.at(-1)?.slice(1, 3), ['run', 'done'], 'the last: done');
+  const times = steps.map((m) => Number(m[3]));
+  t.same(times, [...times].sort((a, b) => a - b), 'uptime only grows');
+  t.notOk(h.cli(['state', id]).stderr.includes('level=debug'), 'no step lines without --debug');
   const log = path.join(h.root, '..', 'log.txt');
   t.equal(h.cli(['--log', log, 'kill', 'nope']).code, 1);
   t.match(fs.readFileSync(log, 'utf8'), /^time="[^"]+" level=error msg="container does not exist: nope"\n$/);

@@ -204,6 +204,10 @@ t.test('signals and errno text as runc spells them', async (t) => {
   t.equal(parseSignal('9'), 9);
   t.equal(parseSignal('0'), 0, 'signal 0: a liveness check, as in runc');
   t.equal(parseSignal('RTMIN+2'), 36);
+  for (const [name, number] of Object.entries(os.constants.signals)) {
+    t.equal(parseSignal(name), number, `${name}: the table agrees with node:os`);
+    t.equal(parseSignal(name.slice(3).toLowerCase()), number);
+  }
   t.throws(() => parseSignal('SIGFOO'), { code: 'ERR_TSRUN_USAGE', message: 'unknown signal "SIGFOO"' });
   t.throws(() => parseSignal('99'), { code: 'ERR_TSRUN_USAGE' });
   t.equal(errnoText(2), 'no such file or directory');
