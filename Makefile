@@ -8,6 +8,8 @@
 # make test-engines   podman, containerd and dockerd drive the runtime end to end, each in a
 #                 private tmpdir (ENGINE_RUNTIME=/usr/sbin/runc: the same scenarios with runc)
 # make bench      tsrun beside runc and crun (hyperfine): bench/results/<date>.md and README.md
+# make profile    where each command's time goes, per engine (--debug steps, CPU profiles):
+#                 bench/results/profile-<date>.md
 # make oci-validation   RUNTIME=/path/to/runtime, the OCI runtime-tools validation suite
 #                 (../shared/runtime-tools, built once into build/runtime-tools), compared
 #                 with conformance/oci-expected when RUNTIME is bin/tsrun
@@ -15,7 +17,7 @@
 SHELL := /bin/bash
 NODE_GYP_FLAGS := $(if $(wildcard /usr/include/node/node_api.h),--nodedir=/usr,)
 
-.PHONY: all deps addon validators bundle bundles executables test unit integration conformance oci-validation test-engines bench typecheck lint format clean
+.PHONY: all deps addon validators bundle bundles executables test unit integration conformance oci-validation test-engines bench profile typecheck lint format clean
 
 all: deps addon validators bundle bundles executables
 
@@ -117,6 +119,9 @@ oci-validation: deps addon bundle
 # the repository, where test/helpers/harness.ts (used by the engines' setup) finds it.
 bench: all build/bench/bench.cjs
 	bench/run.sh
+
+profile: all build/bench/bench.cjs
+	bench/profile.sh
 
 build/bench/bench.cjs: node_modules/.package-lock.json $(wildcard bench/*.ts test/engines/lib/*.ts test/helpers/*.ts)
 	node_modules/.bin/esbuild bench/main.ts --bundle --platform=node --target=node20 --format=cjs --log-level=warning --outfile=$@

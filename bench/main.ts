@@ -6,12 +6,21 @@
 //   engines OUT RUNS WARMUP NAME=PATH...   podman and ctr rows (bench/engines.ts)
 //   summary DIR MD                         the table of DIR's results, written to MD and printed
 //   readme MD README                       MD spliced into README between the bench markers
+//   profile DIR MD                         bench/profile.sh's logs and CPU profiles: MD's tables
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeBundles } from './bundles';
 import { engineMetrics } from './engines';
 import { fillListRoot } from './list-root';
+import {
+  type CommandProfile,
+  type CpuProfile,
+  hotFunctions,
+  parseRunLog,
+  renderProfile,
+  summariseRuns,
+} from './profile';
 import { spliceSummary } from './readme';
 import { type HyperfineResult, METRICS, metricRows, parseFailures, renderTable, rssResults } from './table';
 
@@ -30,6 +39,35 @@ function summary(dir: string): string {
   });
   const about = readIf(path.join(dir, 'about.md'));
   return `${about ? `${about.trim()}\n\n` : ''}${renderTable(rows)}\n`;
+}
+
+/** bench/profile.sh's order: a container's life. */
+const PROFILED = ['run', 'create', 'state', 'start', 'kill', 'delete'];
+
+/** DIR/ENGINE/COMMAND.N.log (--debug stderr and "wall N"), DIR/ENGINE/cpu/COMMAND/*.cpuprofile. */
+function profileSummary(dir: string): string {
+  const commands: CommandProfile[] = [];
+  for (const command of PROFILED) {
+    for (const engine of fs.readdirSync(dir).sort()) {
+      const at = path.join(dir, engine);
+      if (!fs.statSync(at).isDirectory()) continue;
+      const logs = fs.readdirSync(at).filter((f) => f.startsWith(`${command}.`) && f.endsWith('.log'));
+      if (logs.length === 0) continue;
+      const runs = logs.map((f) => parseRunLog(fs.readFileSync(path.join(at, f), 'utf8')));
+      const cpu = path.join(at, 'cpu', command);
+      const files = fs.existsSync(cpu) ? fs.readdirSync(cpu).filter((f) => f.endsWith('.cpuprofile')) : [];
+      const profiles = files.map((f) => JSON.parse(fs.readFileSync(path.join(cpu, f), 'utf8')) as CpuProfile);
+      commands.push({
+        engine,
+        command,
+        rows: summariseRuns(runs),
+        hot: hotFunctions(profiles, 8),
+        profiles: profiles.length,
+      });
+    }
+  }
+  const about = readIf(path.join(dir, 'about.md'));
+  return `${about ? `${about.trim()}\n\n` : ''}${renderProfile(commands)}`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -98,8 +136,16 @@ async function main(argv: string[]): Promise<number> {
       fs.writeFileSync(readme, spliceSummary(fs.readFileSync(readme, 'utf8'), text));
       return 0;
     }
+    case 'profile': {
+      const [dir, md] = rest;
+      if (!dir || !md) throw new Error('profile: DIR MD');
+      const text = profileSummary(dir);
+      fs.writeFileSync(md, text);
+      process.stdout.write(text);
+      return 0;
+    }
     default:
-      console.error('usage: bench.cjs bundle|list-root|engines|summary|readme ...');
+      console.error('usage: bench.cjs bundle|list-root|engines|summary|readme|profile ...');
       return 2;
   }
 }
