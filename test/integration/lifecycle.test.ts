@@ -398,7 +398,11 @@ t.test('--debug logs the create steps; --log with text format writes logrus line
   t.same(steps[0]?.slice(1, 3), ['run', 'dispatched'], 'the first step: dispatched');
   t.same(steps.at(-1)?.slice(1, 3), ['run', 'done'], 'the last: done');
   const times = steps.map((m) => Number(m[3]));
-  t.same(times, [...times].sort((a, b) => a - b), 'uptime only grows');
+  t.same(
+    times,
+    [...times].sort((a, b) => a - b),
+    'uptime only grows',
+  );
   t.notOk(h.cli(['state', id]).stderr.includes('level=debug'), 'no step lines without --debug');
   const log = path.join(h.root, '..', 'log.txt');
   t.equal(h.cli(['--log', log, 'kill', 'nope']).code, 1);
