@@ -4,7 +4,7 @@
 // line "wall <N>" (ms, taken by the shell around the command); and V8/JSC CPU profiles
 // (.cpuprofile, --cpu-prof) of runs without --debug. Pure: bench/main.ts reads the files.
 
-export interface Step {
+interface Step {
   /** The step's words with numbers (pids, counts) replaced by N: one label across runs. */
   label: string;
   ms: number;
