@@ -6,6 +6,7 @@
 // racing start finds no container. With --force, a state.json that cannot be read does not
 // keep the container: recover.ts removes what its records still name.
 import { TsrunError } from '../errors';
+import { stepTracer } from '../log/trace';
 import { lockContainer } from '../state/lock';
 import type { ContainerRecord } from '../state/types';
 import { removeCgroupsPatiently } from './container-cgroups';
@@ -65,7 +66,9 @@ function deleteLocked(ctx: RuntimeContext, id: string, force: boolean): void {
     recoverAndDelete(ctx, id, null);
     return;
   }
+  const mark = stepTracer(ctx.logger, `delete ${id}`);
   const status = containerStatus(ctx.store, record);
+  mark(`found ${status}`);
   if ((status === 'running' || status === 'paused') && !force)
     throw new TsrunError('ERR_TSRUN_STATE', `cannot delete container ${id} that is not stopped: ${status}`);
   if (status !== 'stopped') killAndWait(record);
@@ -75,9 +78,12 @@ function deleteLocked(ctx: RuntimeContext, id: string, force: boolean): void {
     thawIfFrozen(record);
     waitStopped(record, 5_000);
   }
+  mark('processes gone');
   removeCgroupsPatiently(ctx.logger, id, record.cgroup);
+  mark('cgroups removed');
   if (!record.hasMountNamespace) unmountUnder(record.rootfs);
   ctx.store.remove(id);
+  mark('state removed');
   // After the container is gone, before delete returns; a failing one is a warning.
   runHooks(ctx.logger, 'poststop', record.hooks?.poststop, hookStateDocument(record, 'stopped', 0));
 }

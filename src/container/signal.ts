@@ -102,12 +102,14 @@ export function signalAll(record: ContainerRecord, signal: number): void {
   }
 }
 
-/** Wait until the init and every process of the cgroup are gone (bounded). */
+/** Wait until the container's processes are gone (bounded). With its own pid namespace,
+ * that is its init: the kernel ends the namespace's other processes before the init's exit
+ * completes, and a process in the cgroup from another pid namespace is not the
+ * container's (runc leaves it alone too). Without one, the cgroup is all there is to go by. */
 export function waitStopped(record: ContainerRecord, timeoutMs: number): boolean {
+  const initGone = () => !isSameLiveProcess(readProcessFacts(record.pid), record.startTime);
   return waitUntil(
-    () =>
-      !isSameLiveProcess(readProcessFacts(record.pid), record.startTime) &&
-      cgroupPids(hostCgroupFs, record.cgroup).length === 0,
+    record.hasPidNamespace ? initGone : () => initGone() && cgroupPids(hostCgroupFs, record.cgroup).length === 0,
     timeoutMs,
     10,
   );

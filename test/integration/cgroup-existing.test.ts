@@ -58,3 +58,25 @@ t.test('a cgroup that already holds a process: create warns and the container ru
     removeCgroup(dir);
   }
 });
+
+t.test('delete --force of a container whose cgroup holds a stranger: the stranger lives on', async (t) => {
+  // With its own pid namespace the container is gone once its init is: delete used to wait
+  // 10 s for the cgroup to empty, then SIGKILL everything in it, the stranger too.
+  const id = h.id('shared');
+  const dir = existingCgroup('pids', id);
+  const stranger = spawn('sleep', ['100'], { stdio: 'ignore' });
+  const pid = stranger.pid as number;
+  try {
+    fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(pid));
+    t.equal(h.cli(['create', '--bundle', h.bundle(id), id]).code, 0);
+    const r = h.cli(['delete', '--force', id]);
+    t.equal(r.code, 0, r.stderr);
+    t.notOk(h.stateDirExists(id), 'the container is gone');
+    t.ok(isRunning(pid), 'the stranger is left alone');
+    t.ok(fs.existsSync(dir), 'the cgroup that was there before stays');
+  } finally {
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !isRunning(pid));
+    removeCgroup(dir);
+  }
+});
