@@ -46,7 +46,7 @@ export interface StepRow {
 }
 
 /** Each step's median uptime and its median share, in the order of the run with most steps;
- * then "exit" (wall minus the last step) and "wall". A step some runs lack counts where it is. */
+ * then the wall time after the last step (exec, the engine's start before its clock, its exit) and the wall time. A step some runs lack counts where it is. */
 export function summariseRuns(runs: RunLog[]): StepRow[] {
   const longest = runs.reduce<RunLog | undefined>((a, r) => (!a || r.steps.length > a.steps.length ? r : a), undefined);
   if (!longest) return [];
@@ -72,7 +72,12 @@ export function summariseRuns(runs: RunLog[]): StepRow[] {
   if (walls.length > 0) {
     const exits = walls.map((r) => r.wall! - r.steps.at(-1)!.ms);
     const wall = median(walls.map((r) => r.wall!))!;
-    rows.push({ label: 'exit (wall minus the last step)', at: wall, delta: median(exits)!, runs: walls.length });
+    rows.push({
+      label: "outside the engine's clock: exec, its early start, exit",
+      at: wall,
+      delta: median(exits)!,
+      runs: walls.length,
+    });
     rows.push({ label: 'wall', at: wall, delta: wall, runs: walls.length });
   }
   return rows;
