@@ -4,9 +4,10 @@
 # a `/probe sleep 10`) RUNS times with --debug: each command's step lines (src/log/trace.ts:
 # "<step> at N ms of uptime", from "dispatched" to "done") and its wall time (bash's
 # EPOCHREALTIME around it, so fork and exec are in it) go to one log per run; then CPU_RUNS
-# times without --debug under the engine's CPU profiler (--cpu-prof, sampling every 100 us). bench.cjs profile turns them into one table per engine
-# and command (median of each step's uptime and of its share; the wall time after
-# the last step, outside the engine's clock) and the functions with the most self time.
+# times without --debug under the engine's CPU profiler (--cpu-prof, sampling every 100 us).
+# bench.cjs profile turns them into one table per engine and command (median of each step's
+# uptime and of its share; the wall time after the last step, outside the engine's clock)
+# and the functions with the most self time.
 # Results: bench/results/profile-<date>/ and bench/results/profile-<date>.md (printed).
 # Env: TSRUN_NODE, TSRUN_BUN (executables); RUNS (20), CPU_RUNS (10), BENCH_OUT (bench/results).
 # Everything made (containers, cgroups under tsrun-test-profile-*, the work directory) is
