@@ -23,6 +23,7 @@
         "src/child/devices.cc",
         "src/child/console.cc",
         "src/child/creds.cc",
+        "src/child/process_attrs.cc",
         "src/child/keyring.cc",
         "src/child/seccomp.cc",
         "src/child/exec.cc",

@@ -83,7 +83,11 @@
   X(StartContainerHook, 35)  \
   X(EnterRoot, 36)           \
   X(Loopback, 37)            \
-  X(NotExecutable, 38)
+  X(NotExecutable, 38)       \
+  X(Personality, 39)         \
+  X(Scheduler, 40)           \
+  X(IoPriority, 41)          \
+  X(CpuAffinity, 42)
 
 namespace tsrun {
 

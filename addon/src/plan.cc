@@ -61,6 +61,52 @@ bool read_hook_set(Reader& r, const Napi::Object& o, const std::string& w, const
   });
 }
 
+// A cpu_set_t as bytes; absent or null: none.
+bool read_cpu_mask(Reader& r, const Napi::Object& o, const std::string& w, const char* key, std::vector<uint8_t>* out) {
+  Napi::Value v;
+  if (!r.get(o, w, key, &v)) return false;
+  if (v.IsNull() || v.IsUndefined()) return true;
+  const std::string mw = w + "." + key;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    return r.fail(mw, "expected a Uint8Array");
+  Napi::Uint8Array bytes = v.As<Napi::Uint8Array>();
+  size_t n = bytes.ByteLength();
+  if (n == 0 || n % 8 != 0 || n > kMaxCpuMaskBytes)
+    return r.fail(mw, "expected whole 8-byte words, at most " + std::to_string(kMaxCpuMaskBytes) + " bytes");
+  out->assign(bytes.Data(), bytes.Data() + n);
+  return true;
+}
+
+// scheduler, ioPriority, personality, cpuAffinityInitial/Final: all optional (absent
+// leaves the process as inherited).
+bool read_process_attributes(Reader& r, const Napi::Object& o, const std::string& w, Draft* d) {
+  Napi::Value sv, iv, pv;
+  if (!r.get(o, w, "scheduler", &sv) || !r.get(o, w, "ioPriority", &iv) || !r.get(o, w, "personality", &pv))
+    return false;
+  d->has_scheduler = !sv.IsNull() && !sv.IsUndefined();
+  if (d->has_scheduler) {
+    Napi::Object so;
+    const std::string sw = w + ".scheduler";
+    SchedulerPlan& s = d->scheduler;
+    if (!r.object(sv, sw, &so) || !r.field_num(so, sw, "policy", 0, 6, &s.policy) ||
+        !r.field_num(so, sw, "flags", 0, 0x7f, &s.flags) || !r.field_num(so, sw, "nice", -20, 19, &s.nice) ||
+        !r.field_num(so, sw, "priority", 0, 99, &s.priority) || !r.field_u64(so, sw, "runtime", &s.runtime) ||
+        !r.field_u64(so, sw, "deadline", &s.deadline) || !r.field_u64(so, sw, "period", &s.period))
+      return false;
+  }
+  int64_t x = -1;
+  if (!iv.IsUndefined()) {
+    if (!r.integer(iv, w + ".ioPriority", -1, 0xffff, &x)) return false;
+    d->io_priority = static_cast<int32_t>(x);
+  }
+  if (!pv.IsUndefined()) {
+    if (!r.integer(pv, w + ".personality", -1, kU32Max - 1, &x)) return false;
+    d->personality = x;
+  }
+  return read_cpu_mask(r, o, w, "cpuAffinityInitial", &d->affinity_initial) &&
+         read_cpu_mask(r, o, w, "cpuAffinityFinal", &d->affinity_final);
+}
+
 bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
   const std::string w = "plan";
   bool ok = r.each_object(o, w, "joins",
@@ -234,6 +280,7 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
       return r.fail(sw + ".filter", "more than " + std::to_string(kMaxSeccompInsns) + " instructions");
     d->seccomp_filter.assign(bytes.Data(), bytes.Data() + n);
   }
+  if (!read_process_attributes(r, o, w, d)) return false;
 
   ok = r.field_bool(o, w, "noNewPrivileges", &d->no_new_privileges) && r.field_path(o, w, "cwd", &d->cwd) &&
        absolute(r, w + ".cwd", d->cwd) && r.field_str_array(o, w, "args", kMaxArgs, kMaxArgLen, false, &d->args) &&

@@ -14,6 +14,7 @@ constexpr size_t kMaxEntries = 4096;  // per array
 constexpr size_t kMaxGroups = 65536;  // NGROUPS_MAX
 constexpr size_t kMaxCapBit = 63;
 constexpr size_t kMaxSeccompInsns = 4096;  // BPF_MAXINSNS
+constexpr size_t kMaxCpuMaskBytes = 1024;  // cpu_set_t for 8192 CPUs (CONFIG_NR_CPUS max)
 
 struct NsJoin {
   int32_t type;  // CLONE_NEW* bit
@@ -84,6 +85,23 @@ struct HookPlan {
   int64_t timeout_ms;  // < 0: none
 };
 
+// process.scheduler as struct sched_attr's fields (process_attrs.cc).
+struct SchedulerPlan {
+  uint32_t policy;  // SCHED_*
+  uint64_t flags;   // SCHED_FLAG_*
+  int32_t nice;
+  uint32_t priority;
+  uint64_t runtime;  // SCHED_DEADLINE, ns
+  uint64_t deadline;
+  uint64_t period;
+};
+
+// A cpu_set_t for sched_setaffinity (bit N of byte N/8), whole 8-byte words.
+struct CpuMaskPlan {
+  const uint8_t* bytes;  // nullptr: leave the affinity as it is
+  uint32_t size;
+};
+
 struct HookSetPlan {
   const HookPlan* hooks;
   uint32_t n_hooks;
@@ -134,6 +152,12 @@ struct ChildPlan {
   const uint8_t* seccomp_filter;  // struct sock_filter[]; nullptr: no filter
   uint32_t seccomp_insns;         // instructions (8 bytes each), <= kMaxSeccompInsns
   uint32_t seccomp_flags;         // SECCOMP_FILTER_FLAG_*
+  bool has_scheduler;
+  SchedulerPlan scheduler;
+  int32_t io_priority;           // ioprio_set value; -1: leave as is
+  int64_t personality;           // personality(2) argument; -1: leave as is
+  CpuMaskPlan affinity_initial;  // exec: set on the cloning thread around clone3
+  CpuMaskPlan affinity_final;    // exec: set after the cgroup is joined
 
   const char* cwd;
   char* const* argv;  // NULL-terminated

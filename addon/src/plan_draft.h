@@ -73,6 +73,11 @@ struct Draft {
   bool no_new_privileges = false;
   std::vector<uint8_t> seccomp_filter;  // empty: none
   uint32_t seccomp_flags = 0;
+  bool has_scheduler = false;
+  SchedulerPlan scheduler{};
+  int32_t io_priority = -1;
+  int64_t personality = -1;
+  std::vector<uint8_t> affinity_initial, affinity_final;  // empty: none
   std::string cwd;
   std::vector<std::string> args, env, search_path;
   int32_t fifo_fd = -1, console_socket_fd = -1, preserve_fds = 0;

@@ -17,6 +17,7 @@ class Echo {
   Napi::Value num(double v) { return Napi::Number::New(env_, v); }
   Napi::Value big(uint64_t v) { return Napi::BigInt::New(env_, v); }
   Napi::Value flag(bool v) { return Napi::Boolean::New(env_, v); }
+  Napi::Env env() const { return env_; }
   // The reader keeps "" as nullptr for the optional mount strings.
   Napi::Value str(const char* s) { return Napi::String::New(env_, s ? s : ""); }
   Napi::Value opt_str(const char* s) { return s ? Napi::Value(Napi::String::New(env_, s)) : env_.Null(); }
@@ -132,6 +133,28 @@ Napi::Value capabilities(Echo& e, bool has, const CapsPlan& c) {
   return o;
 }
 
+Napi::Value scheduler_echo(Echo& e, bool has, const SchedulerPlan& s) {
+  if (!has) return e.null();
+  const auto& [policy, flags, nice, priority, runtime, deadline, period] = s;
+  Napi::Object o = e.object();
+  o.Set("policy", e.num(policy));
+  o.Set("flags", e.num(static_cast<double>(flags)));
+  o.Set("nice", e.num(nice));
+  o.Set("priority", e.num(priority));
+  o.Set("runtime", e.big(runtime));
+  o.Set("deadline", e.big(deadline));
+  o.Set("period", e.big(period));
+  return o;
+}
+
+Napi::Value cpu_mask(Echo& e, const CpuMaskPlan& m) {
+  const auto& [bytes, size] = m;
+  if (bytes == nullptr) return e.null();
+  Napi::Uint8Array a = Napi::Uint8Array::New(e.env(), size);
+  memcpy(a.Data(), bytes, size);
+  return a;
+}
+
 Napi::Value hook_set(Echo& e, const HookSetPlan& s) {
   const auto& [hooks, n_hooks, state_prefix, state_suffix] = s;
   if (state_prefix == nullptr) return e.null();
@@ -159,10 +182,10 @@ Napi::Object plan_echo(Napi::Env env, const ChildPlan& p) {
                rootfs_propagation, root_readonly, no_pivot, mounts, n_mounts, devices, n_devices, symlinks, n_symlinks,
                masked_paths, n_masked_paths, readonly_paths, n_readonly_paths, sysctls, n_sysctls, hostname, domainname,
                session_keyring, session_keyring_perm, rlimits, n_rlimits, uid, gid, additional_gids, n_additional_gids,
-               umask, has_capabilities, caps, no_new_privileges, seccomp_filter, seccomp_insns, seccomp_flags, cwd,
-               argv, argc, envp, search_path, n_search_path, fifo_fd, console_socket_fd, console_rows, console_cols,
-               preserve_fds, inherit_fds, n_inherit_fds, create_container_hooks, start_container_hooks,
-               start_report_fd] = p;
+               umask, has_capabilities, caps, no_new_privileges, seccomp_filter, seccomp_insns, seccomp_flags,
+               has_scheduler, scheduler, io_priority, personality, affinity_initial, affinity_final, cwd, argv, argc,
+               envp, search_path, n_search_path, fifo_fd, console_socket_fd, console_rows, console_cols, preserve_fds,
+               inherit_fds, n_inherit_fds, create_container_hooks, start_container_hooks, start_report_fd] = p;
   Napi::Object o = e.object();
   o.Set("joins", e.objects(joins, n_joins, [&](const NsJoin& j) { return join(e, j); }));
   o.Set("newNamespaces", e.num(static_cast<double>(new_namespaces)));
@@ -201,6 +224,11 @@ Napi::Object plan_echo(Napi::Env env, const ChildPlan& p) {
     s.Set("flags", e.num(seccomp_flags));
     o.Set("seccomp", s);
   }
+  o.Set("scheduler", scheduler_echo(e, has_scheduler, scheduler));
+  o.Set("ioPriority", e.num(io_priority));
+  o.Set("personality", e.num(static_cast<double>(personality)));
+  o.Set("cpuAffinityInitial", cpu_mask(e, affinity_initial));
+  o.Set("cpuAffinityFinal", cpu_mask(e, affinity_final));
   o.Set("cwd", e.str(cwd));
   o.Set("args", e.strs(argv, argc));
   o.Set("env", e.strs(envp));

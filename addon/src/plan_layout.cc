@@ -118,6 +118,14 @@ ChildPlan* lay_out(const Draft& d, Layout& l) {
   c.seccomp_filter = d.seccomp_filter.empty() ? nullptr : l.copy(d.seccomp_filter);
   c.seccomp_insns = static_cast<uint32_t>(d.seccomp_filter.size() / 8);
   c.seccomp_flags = d.seccomp_flags;
+  c.has_scheduler = d.has_scheduler;
+  c.scheduler = d.scheduler;
+  c.io_priority = d.io_priority;
+  c.personality = d.personality;
+  c.affinity_initial = {d.affinity_initial.empty() ? nullptr : l.copy(d.affinity_initial),
+                        static_cast<uint32_t>(d.affinity_initial.size())};
+  c.affinity_final = {d.affinity_final.empty() ? nullptr : l.copy(d.affinity_final),
+                      static_cast<uint32_t>(d.affinity_final.size())};
 
   c.cwd = l.str(d.cwd);
   c.argv = l.str_array(d.args);

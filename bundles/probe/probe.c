@@ -7,20 +7,25 @@
  *   probe notify MESSAGE    sends MESSAGE as one datagram to the unix socket $NOTIFY_SOCKET (sd_notify)
  *                           {"ok":true} or {"ok":false,"errno":"ENOENT"} (exit 0 either way)
  *   probe exit N            exits with status N
+ *   probe sched             {"policy","flags","nice","priority","runtime","deadline","period","ioprio",
+ *                            "cpus":"0-1" (sched_getaffinity),"personality"} as the kernel reports them
  * Build: gcc -static -O2 -Wall -Werror -o probe probe.c
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
@@ -500,6 +505,38 @@ static void do_sleep(const char* arg) {
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }
 
+/* struct sched_attr, SCHED_ATTR_SIZE_VER1 (glibc has no wrapper). */
+struct probe_sched_attr {
+  unsigned int size, policy;
+  unsigned long long flags;
+  int nice;
+  unsigned int priority;
+  unsigned long long runtime, deadline, period;
+  unsigned int util_min, util_max;
+};
+
+static void do_sched(void) {
+  struct probe_sched_attr a;
+  memset(&a, 0, sizeof a);
+  if (syscall(SYS_sched_getattr, 0, &a, sizeof a, 0) != 0) {
+    printf("{\"error\":%d}\n", errno);
+    return;
+  }
+  long ioprio = syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0);
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  char cpus[1024] = "";
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    size_t n = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE && n + 16 < sizeof cpus; cpu++)
+      if (CPU_ISSET(cpu, &set)) n += (size_t)snprintf(cpus + n, sizeof cpus - n, "%s%d", n ? "," : "", cpu);
+  }
+  printf(
+      "{\"policy\":%u,\"flags\":%llu,\"nice\":%d,\"priority\":%u,\"runtime\":%llu,\"deadline\":%llu,"
+      "\"period\":%llu,\"ioprio\":%ld,\"cpus\":\"%s\",\"personality\":%d}\n",
+      a.policy, a.flags, a.nice, a.priority, a.runtime, a.deadline, a.period, ioprio, cpus, personality(0xffffffff));
+}
+
 int main(int argc, char** argv) {
   const char* cmd = argc > 1 ? argv[1] : NULL;
   if (!cmd)
@@ -516,9 +553,12 @@ int main(int argc, char** argv) {
     do_notify(argv[2]);
   else if (strcmp(cmd, "exit") == 0)
     return argc > 2 ? atoi(argv[2]) : 0;
+  else if (strcmp(cmd, "sched") == 0)
+    do_sched();
   else {
-    fprintf(stderr,
-            "probe: usage: probe [sysctl KEY...|stat PATH...|write PATH TEXT|sleep SECONDS|notify MESSAGE|exit N]\n");
+    fprintf(
+        stderr,
+        "probe: usage: probe [sysctl KEY...|stat PATH...|write PATH TEXT|sleep SECONDS|notify MESSAGE|exit N|sched]\n");
     return 2;
   }
   return fflush(stdout) != 0;

@@ -11,6 +11,8 @@ import { deviceRuleProblem } from '../cgroups/device-rules';
 import { ConfigError } from '../errors';
 import { appendIndex, appendKey } from './json-path';
 import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS, S_IFMT } from './linux-names';
+import { possibleCpuCount } from '../sys/cpus';
+import { IOPRIO_CLASSES, PERSONALITY_DOMAINS, parseCpuList, schedulerProblem } from './process-attributes';
 import { findUnsupportedField, findUnsupportedProcessField } from './unsupported';
 import type { CapabilitySet, Namespace, Process, Spec } from './types';
 
@@ -125,7 +127,47 @@ const checkRlimits: ProcessRule = (process, at) => {
   return undefined;
 };
 
-const PROCESS_RULES: readonly ProcessRule[] = [checkArgs, checkCwd, checkEnv, checkCapabilityNames, checkRlimits];
+/** process.scheduler: what sched_setattr(2) would refuse (process-attributes.ts). */
+const checkScheduler: ProcessRule = (process, at) => {
+  if (!process.scheduler) return undefined;
+  const bad = schedulerProblem(process.scheduler);
+  return bad ? new ConfigError(`${at}.scheduler.${bad.field}`, bad.problem) : undefined;
+};
+
+/** process.ioPriority: a known class, a level 0 (highest) to 7 (lowest). */
+const checkIoPriority: ProcessRule = (process, at) => {
+  const io = process.ioPriority;
+  if (!io) return undefined;
+  if (!Object.hasOwn(IOPRIO_CLASSES, io.class))
+    return new ConfigError(`${at}.ioPriority.class`, `unknown class ${quote(io.class)}`);
+  const level = io.priority ?? 0;
+  if (level < 0 || level > 7) return new ConfigError(`${at}.ioPriority.priority`, `must be 0 to 7, got ${level}`);
+  return undefined;
+};
+
+/** process.execCPUAffinity: CPU lists of the host's possible CPUs. */
+const checkExecCpuAffinity: ProcessRule = (process, at) => {
+  const affinity = process.execCPUAffinity;
+  if (!affinity) return undefined;
+  for (const field of ['initial', 'final'] as const) {
+    const text = affinity[field];
+    if (text === undefined) continue;
+    const parsed = parseCpuList(text, possibleCpuCount());
+    if ('problem' in parsed) return new ConfigError(`${at}.execCPUAffinity.${field}`, parsed.problem);
+  }
+  return undefined;
+};
+
+const PROCESS_RULES: readonly ProcessRule[] = [
+  checkArgs,
+  checkCwd,
+  checkEnv,
+  checkCapabilityNames,
+  checkRlimits,
+  checkScheduler,
+  checkIoPriority,
+  checkExecCpuAffinity,
+];
 
 function firstProcessError(process: Process, at: string): ConfigError | undefined {
   for (const rule of PROCESS_RULES) {
@@ -356,6 +398,22 @@ const checkDeviceRules: SpecRule = (spec) => {
   return undefined;
 };
 
+/** linux.personality: a known domain (config-linux.md names no flag yet). */
+const checkPersonality: SpecRule = (spec) => {
+  const personality = spec.linux?.personality;
+  if (!personality) return undefined;
+  const flags = personality.flags ?? [];
+  if (flags.length > 0)
+    return new ConfigError(
+      appendIndex('linux.personality.flags', 0),
+      `unknown flag ${quote(flags[0])}: the runtime-spec defines none`,
+    );
+  // `{}` asks for nothing (as for every other object): the personality stays as it is.
+  if (personality.domain !== undefined && !Object.hasOwn(PERSONALITY_DOMAINS, personality.domain))
+    return new ConfigError('linux.personality.domain', `unknown domain ${quote(personality.domain)}`);
+  return undefined;
+};
+
 // ---- the whole spec ---------------------------------------------------------------------
 
 /** Rules that need nothing but the document, in reporting order. */
@@ -378,6 +436,7 @@ const SPEC_RULES: readonly SpecRule[] = [
   checkDeviceRules,
   checkMaskedAndReadonlyPaths,
   checkHooks,
+  checkPersonality,
 ];
 
 /** Every rule's first error (document only, no filesystem, no support refusals). */

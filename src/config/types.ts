@@ -280,7 +280,7 @@ export interface Seccomp {
   syscalls?: Syscall[];
 }
 
-interface Personality {
+export interface Personality {
   domain?: 'LINUX' | 'LINUX32';
   flags?: string[];
 }

@@ -13,6 +13,7 @@ export function execRecord(spec: Spec, noNewKeyring: boolean): ExecRecord {
     noNewKeyring,
   };
   if (spec.linux?.seccomp) record.seccomp = structuredClone(spec.linux.seccomp);
+  if (spec.linux?.personality) record.personality = structuredClone(spec.linux.personality);
   return record;
 }
 

@@ -194,6 +194,12 @@ function withContainerConfinement(process: Process, defaults: Process | null): P
   if (out.noNewPrivileges === undefined && defaults.noNewPrivileges !== undefined)
     out.noNewPrivileges = defaults.noNewPrivileges;
   if (out.oomScoreAdj === undefined && defaults.oomScoreAdj !== undefined) out.oomScoreAdj = defaults.oomScoreAdj;
+  // runc's newInitConfig: the container's scheduler, I/O priority and exec CPU affinity
+  // unless the file sets its own.
+  if (out.scheduler === undefined && defaults.scheduler) out.scheduler = structuredClone(defaults.scheduler);
+  if (out.ioPriority === undefined && defaults.ioPriority) out.ioPriority = structuredClone(defaults.ioPriority);
+  if (out.execCPUAffinity === undefined && defaults.execCPUAffinity)
+    out.execCPUAffinity = structuredClone(defaults.execCPUAffinity);
   const umask = defaults.user?.umask;
   if (out.user?.umask === undefined && umask !== undefined) out.user = { ...out.user, umask };
   return out;

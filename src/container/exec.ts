@@ -13,6 +13,8 @@ import { TsrunError } from '../errors';
 import { namespaceFlags } from '../plan/constants';
 import { describeChildError } from '../plan/describe';
 import { buildExecPlan } from '../plan/exec-plan';
+import { planPersonality } from '../plan/process-attributes';
+import { possibleCpuCount } from '../sys/cpus';
 import { compileSeccomp } from '../seccomp/compile';
 import { lockContainer } from '../state/lock';
 import { writeFileAtomic } from '../sys/atomic-file';
@@ -137,6 +139,8 @@ function startLocked(ctx: RuntimeContext, opts: ExecOptions): Started {
       consoleSocketFd,
       ...activation,
       inheritFds,
+      personality: planPersonality({ linux: { personality: execRecord.personality } }),
+      cpuCount: possibleCpuCount(),
     });
     for (const w of warnings) ctx.logger.warn(w);
 

@@ -7,6 +7,7 @@ import { planContainerHooks } from './container-hooks';
 import { dedupEnv, planCapabilities, planRlimits, searchPath, withHome } from './creds';
 import { devSymlinks, planDevices } from './devices';
 import { planMounts, type CgroupMountSource } from './mounts';
+import { planIoPriority, planPersonality, planScheduler } from './process-attributes';
 import { entersNamespace, type NamespacePlan } from './namespaces';
 import type { InitPlan } from './types';
 
@@ -84,6 +85,8 @@ export type ProcessPlan = Pick<
   | 'capabilities'
   | 'noNewPrivileges'
   | 'seccomp'
+  | 'scheduler'
+  | 'ioPriority'
   | 'cwd'
   | 'args'
   | 'env'
@@ -110,6 +113,8 @@ export function planProcess(
     capabilities: caps,
     noNewPrivileges: proc.noNewPrivileges === true,
     seccomp,
+    scheduler: planScheduler(proc),
+    ioPriority: planIoPriority(proc),
     cwd: proc.cwd ?? '/',
     args: proc.args ?? [],
     env,
@@ -174,6 +179,10 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     sessionKeyring: ctx.newKeyring ? `_ses.${ctx.containerId}` : null,
     sessionKeyringPerm: keyringPerm(userns),
     ...processPart.plan,
+    personality: planPersonality(spec),
+    // process.execCPUAffinity is for exec'd processes only (config.md).
+    cpuAffinityInitial: null,
+    cpuAffinityFinal: null,
     fifoFd: ctx.fifoFd,
     consoleSocketFd: ctx.consoleSocketFd,
     ...consoleSize(proc),

@@ -116,6 +116,14 @@ export function describeChildError(msg: SyncMessage, spec: Spec): TsrunError {
         return `enter the container's root: ${why}`;
       case ChildStep.Loopback:
         return `bring up the loopback interface of the new network namespace: ${why}`;
+      case ChildStep.Personality:
+        return `set linux.personality.domain ${spec.linux?.personality?.domain ?? ''}: ${why}`;
+      case ChildStep.CpuAffinity:
+        return `set process.execCPUAffinity.${i === 0 ? 'initial' : 'final'}: ${why}`;
+      case ChildStep.IoPriority:
+        return `set process.ioPriority (${spec.process?.ioPriority?.class ?? '?'} priority ${spec.process?.ioPriority?.priority ?? 0}): ${why}`;
+      case ChildStep.Scheduler:
+        return `set process.scheduler (${spec.process?.scheduler?.policy ?? '?'}): ${why}`;
       case ChildStep.ForkInit:
         return `start container init in its pid namespace: ${why}`;
       default:

@@ -5,6 +5,7 @@ import type { Process } from '../config/types';
 import { consoleSize, keyringPerm, planProcess, unavailableCapWarning, type PlanResult } from './build';
 import { CLONE_NEWUSER } from './constants';
 import { withHome } from './creds';
+import { planCpuMask } from './process-attributes';
 import type { InitPlan } from './types';
 
 export interface ExecPlanContext {
@@ -28,6 +29,10 @@ export interface ExecPlanContext {
   inheritFds: number[];
   /** Added to the process's env (LISTEN_FDS/LISTEN_PID for socket activation). */
   extraEnv: string[];
+  /** personality(2)'s argument from the container's linux.personality, or -1. */
+  personality: number;
+  /** The host's possible CPUs, for process.execCPUAffinity. */
+  cpuCount: number;
 }
 
 export function buildExecPlan(proc: Process, ctx: ExecPlanContext): PlanResult {
@@ -56,6 +61,9 @@ export function buildExecPlan(proc: Process, ctx: ExecPlanContext): PlanResult {
     sessionKeyring: ctx.newKeyring ? `_ses.${ctx.containerId}` : null,
     sessionKeyringPerm: keyringPerm(userns),
     ...processPart.plan,
+    personality: ctx.personality,
+    cpuAffinityInitial: planCpuMask(proc.execCPUAffinity?.initial, ctx.cpuCount),
+    cpuAffinityFinal: planCpuMask(proc.execCPUAffinity?.final, ctx.cpuCount),
     fifoFd: -1,
     consoleSocketFd: ctx.consoleSocketFd,
     ...consoleSize(proc),

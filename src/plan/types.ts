@@ -106,6 +106,20 @@ export interface Capabilities {
   ambient: bigint;
 }
 
+/** process.scheduler as sched_setattr(2)'s struct sched_attr. */
+export interface SchedulerStep {
+  /** SCHED_* number. */
+  policy: number;
+  /** SCHED_FLAG_* bits. */
+  flags: number;
+  nice: number;
+  priority: number;
+  /** SCHED_DEADLINE parameters in ns; 0 for the other policies. */
+  runtime: bigint;
+  deadline: bigint;
+  period: bigint;
+}
+
 /** One createContainer or startContainer hook, forked and executed by the child. */
 interface ContainerHookStep {
   /** Index in config.json's hooks.<kind>, for messages. */
@@ -189,6 +203,22 @@ export interface InitPlan {
    * noNewPrivileges is true, else before the credential switch (it needs CAP_SYS_ADMIN
    * then), as runc does. null or absent: no filter. */
   seccomp?: { filter: Uint8Array; flags: number } | null;
+
+  /** process.scheduler, set before the credential switch (a real-time policy needs
+   * CAP_SYS_NICE); null or absent: as inherited. */
+  scheduler?: SchedulerStep | null;
+  /** process.ioPriority as ioprio_set(2)'s value (class << 13 | level), set beside the
+   * scheduler; -1 or absent: as inherited. */
+  ioPriority?: number;
+  /** linux.personality's domain for personality(2), before the filter (runc's place);
+   * -1 or absent: as inherited. */
+  personality?: number;
+  /** exec only (config.md: not for the init): process.execCPUAffinity as cpu_set_t masks
+   * (bit N of byte N/8). initial: the child is born with it, before it joins the
+   * container's cgroup (set on the cloning thread around clone3); final: set after the
+   * cgroup is joined, before the credential switch. null or absent: as inherited. */
+  cpuAffinityInitial?: Uint8Array | null;
+  cpuAffinityFinal?: Uint8Array | null;
 
   /** Absolute path inside the container. */
   cwd: string;
@@ -314,6 +344,14 @@ export enum ChildStep {
   Loopback = 37,
   /** args[0] exists but cannot run: a directory, or no execute bit (the lookup's stat worked) */
   NotExecutable = 38,
+  /** linux.personality: personality(2) */
+  Personality = 39,
+  /** process.scheduler: sched_setattr(2) */
+  Scheduler = 40,
+  /** process.ioPriority: ioprio_set(2) */
+  IoPriority = 41,
+  /** process.execCPUAffinity: sched_setaffinity(2); index 0 initial, 1 final */
+  CpuAffinity = 42,
 }
 
 export interface SyncMessage {

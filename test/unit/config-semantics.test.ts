@@ -361,9 +361,6 @@ t.test('sysctl namespaces as runc sorts them', (t) => {
 
 /** [name, mutation, JSON path] of each "not supported yet" refusal. */
 const REFUSALS: [string, Parameters<typeof variant>[0], string][] = [
-  ['scheduler', (s) => void (s.process.scheduler = { policy: 'SCHED_BATCH' }), 'process.scheduler'],
-  ['ioPriority', (s) => void (s.process.ioPriority = { class: 'IOPRIO_CLASS_IDLE' }), 'process.ioPriority'],
-  ['execCPUAffinity', (s) => void (s.process.execCPUAffinity = { initial: '0' }), 'process.execCPUAffinity'],
   [
     'mount uidMappings',
     (s) => void (s.mounts[1].uidMappings = [{ containerID: 0, hostID: 1, size: 1 }]),
@@ -404,7 +401,6 @@ const REFUSALS: [string, Parameters<typeof variant>[0], string][] = [
     (s) => void (s.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }),
     'linux.seccomp.defaultAction',
   ],
-  ['personality', (s) => void (s.linux.personality = { domain: 'LINUX32' }), 'linux.personality'],
   ['intelRdt', (s) => void (s.linux.intelRdt = { closID: 'x' }), 'linux.intelRdt'],
   ['memoryPolicy', (s) => void (s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }), 'linux.memoryPolicy'],
 ];
@@ -497,7 +493,7 @@ t.test('checkSpec: rootfs on disk, order of checks', (t) => {
   const both = variant((s) => {
     s.root.path = 'nope';
     s.process.cwd = 'x';
-    s.linux.personality = { domain: 'LINUX32' };
+    s.linux.intelRdt = { closID: 'x' };
   });
   t.throws(
     () => checkSpec(both, bundle),
@@ -506,7 +502,7 @@ t.test('checkSpec: rootfs on disk, order of checks', (t) => {
   );
   const rootfsThenUnsupported = variant((s) => {
     s.root.path = 'nope';
-    s.linux.personality = { domain: 'LINUX32' };
+    s.linux.intelRdt = { closID: 'x' };
   });
   t.throws(
     () => checkSpec(rootfsThenUnsupported, bundle),
@@ -515,13 +511,13 @@ t.test('checkSpec: rootfs on disk, order of checks', (t) => {
   );
   try {
     checkSpec(
-      variant((s) => void (s.linux.personality = { domain: 'LINUX32' })),
+      variant((s) => void (s.linux.intelRdt = { closID: 'x' })),
       bundle,
     );
-    t.fail('personality refused');
+    t.fail('intelRdt refused');
   } catch (error) {
     t.ok(error instanceof ConfigError, 'a ConfigError');
-    t.equal((error as ConfigError).jsonPath, 'linux.personality');
+    t.equal((error as ConfigError).jsonPath, 'linux.intelRdt');
   }
   t.equal(
     checkRootfs(
@@ -540,8 +536,9 @@ t.test('checkProcess (exec --process)', (t) => {
     message: 'config.json: process.capabilities.effective[0]: unknown capability "CAP_NOPE"',
   });
   t.throws(() => checkProcess({ cwd: '/', args: ['x'], scheduler: { policy: 'SCHED_FIFO' } }), {
-    message: 'config.json: process.scheduler: not supported yet',
+    message: 'config.json: process.scheduler.priority: must be between 1 and 99 for SCHED_FIFO, got 0',
   });
+  t.doesNotThrow(() => checkProcess({ cwd: '/', args: ['x'], scheduler: { policy: 'SCHED_FIFO', priority: 1 } }));
   t.end();
 });
 

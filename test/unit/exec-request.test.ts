@@ -77,7 +77,7 @@ t.test('bad --process files: one line naming the flag, the file and what is wron
     ['cap.json', 'process.capabilities.bounding[0]: unknown capability "CAP_NOPE"'],
     ['rlimit.json', 'process.rlimits[0].type: unknown rlimit type "RLIMIT_NOPE"'],
     ['env.json', "process.env[1]: invalid environment variable: missing '='"],
-    ['sched.json', 'process.scheduler: not supported yet'],
+    ['sched.json', 'process.scheduler.priority: must be between 1 and 99 for SCHED_FIFO, got 0'],
     ['broken.json', 'invalid JSON at line 1, column 9: expected a value, got "}"'],
   ];
   for (const [name, problem] of cases) {

@@ -33,6 +33,8 @@ void child_fork_if_needed(Child& c);
 [[noreturn]] void child_finish(Child& c);
 
 // clone.cc: clone3 for `plan`; in the child, closes `parent_end` and runs child_main.
+// With plan->affinity_initial the calling thread takes that mask for the clone (the child
+// is born with it) and gets its own back after; failing that, -errno before any clone.
 // Returns the pid (or -errno) in the parent, with *pidfd set.
 long clone_child(const ChildPlan* plan, int parent_end, int child_end, int parent_pid, int* pidfd);
 
@@ -84,6 +86,8 @@ void session_start(const Child& c);
 // The pty; `dev_console`: bind its peer onto /dev/console too (create; exec does not).
 void console_setup(const Child& c, bool dev_console);
 void creds_apply(const Child& c);
+// personality, final CPU affinity, I/O priority, scheduler (process_attrs.cc).
+void process_attrs_apply(const Child& c);
 
 // seccomp.cc. Without noNewPrivileges the filter goes in before the credential switch
 // (it needs CAP_SYS_ADMIN: seccomp_wanted(p, false)); with it, after Detach, before the

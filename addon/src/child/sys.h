@@ -88,6 +88,28 @@ inline long call_once(long nr, A... a) {
 
 inline long clone3(CloneArgs* args) { return call_once(SYS_clone3, args, sizeof(CloneArgs)); }
 inline long getpid() { return call(SYS_getpid); }
+
+// struct sched_attr (linux/sched/types.h), SCHED_ATTR_SIZE_VER1.
+struct SchedAttr {
+  uint32_t size;
+  uint32_t sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime;
+  uint64_t sched_deadline;
+  uint64_t sched_period;
+  uint32_t sched_util_min;
+  uint32_t sched_util_max;
+};
+static_assert(sizeof(SchedAttr) == 56, "SCHED_ATTR_SIZE_VER1");
+
+inline long sched_setattr(const SchedAttr* attr) { return call(SYS_sched_setattr, 0, attr, 0); }
+inline long sched_getaffinity(size_t size, void* mask) { return call(SYS_sched_getaffinity, 0, size, mask); }
+inline long sched_setaffinity(size_t size, const void* mask) { return call(SYS_sched_setaffinity, 0, size, mask); }
+constexpr int kIoprioWhoProcess = 1;
+inline long ioprio_set(int value) { return call(SYS_ioprio_set, kIoprioWhoProcess, 0, value); }
+inline long personality(unsigned long persona) { return call(SYS_personality, persona); }
 inline long getppid() { return call(SYS_getppid); }
 inline long prctl(int op, unsigned long a2, unsigned long a3 = 0, unsigned long a4 = 0, unsigned long a5 = 0) {
   return call(SYS_prctl, op, a2, a3, a4, a5);
