@@ -20,6 +20,10 @@
 //                                           [filter without nnp], creds
 //                          <--- Ready
 //   pid-file, state.json; Detach ------->  pdeathsig cleared; [filter with nnp]
+//   [a filter with SCMP_ACT_NOTIFY, at either install point:
+//                <--- SeccompListener(fd)   the listener's fd number in the child
+//   pidfd_getfd, fd to listenerPath
+//   SeccompListenerDone ---------------->  closes its listener fd]
 //                       <--- Detached       blocks on exec.fifo
 //   (start) byte into exec.fifo ------->  [startContainer hooks, then StartHooksDone or
 //                                           Error on the start-hooks fifo, for start]
@@ -43,7 +47,9 @@
   X(Error, 8)               \
   X(Detach, 9)              \
   X(Detached, 10)           \
-  X(StartHooksDone, 11)
+  X(StartHooksDone, 11)     \
+  X(SeccompListener, 12)    \
+  X(SeccompListenerDone, 13)
 
 #define TSRUN_CHILD_STEPS(X) \
   X(Setup, 1)                \
@@ -104,7 +110,7 @@ struct SyncMsg {
   int32_t step;                  // ChildStep, 0 when none
   int32_t index;                 // index of the failing plan entry, -1 when none
   int32_t err;                   // positive errno, 0 when none
-  int64_t arg;                   // pid for NeedIdMaps / Pid; a hook's outcome in Error (hooks.cc)
+  int64_t arg;                   // pid for NeedIdMaps / Pid; listener fd; a hook's outcome in Error
   char detail[kSyncDetailSize];  // NUL-terminated, truncated
 };
 

@@ -9,6 +9,7 @@
 // glibc 2.36 declares these without extern "C".
 extern "C" {
 #include <sys/pidfd.h>
+#include <sys/syscall.h>
 }
 #include <unistd.h>
 
@@ -125,7 +126,7 @@ Napi::Value SyncSend(const Napi::CallbackInfo& info) {
   int64_t type = 0, arg = 0;
   if (!arg_fd(info, 0, "syncSend", "syncFd", &sync_fd) ||
       !arg_int(info, 1, "syncSend", "type", static_cast<int64_t>(SyncType::Go),
-               static_cast<int64_t>(SyncType::Detached), &type) ||
+               static_cast<int64_t>(SyncType::SeccompListenerDone), &type) ||
       !arg_int(info, 2, "syncSend", "arg", -(int64_t{1} << 53), (int64_t{1} << 53), &arg))
     return env.Undefined();
   int r = sync_send(sync_fd, static_cast<SyncType>(type), arg);
@@ -140,6 +141,20 @@ Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
   int fd = pidfd_open(static_cast<pid_t>(pid), 0);
   if (fd < 0) return throw_syscall(env, "pidfd_open", errno, std::to_string(pid));
   return Napi::Number::New(env, fd);
+}
+
+// pidfdGetFd(pidfd, targetFd): a copy of fd `targetFd` of the process (the seccomp
+// listener the child reports), CLOEXEC as pidfd_getfd always makes it.
+Napi::Value PidfdGetFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pidfd = -1;
+  int64_t target = 0;
+  if (!arg_fd(info, 0, "pidfdGetFd", "pidfd", &pidfd) ||
+      !arg_int(info, 1, "pidfdGetFd", "targetFd", 0, INT32_MAX, &target))
+    return env.Undefined();
+  long fd = syscall(SYS_pidfd_getfd, pidfd, static_cast<int>(target), 0);
+  if (fd < 0) return throw_syscall(env, "pidfd_getfd", errno, std::to_string(target));
+  return Napi::Number::New(env, static_cast<double>(fd));
 }
 
 Napi::Value PidfdSignal(const Napi::CallbackInfo& info) {
@@ -254,6 +269,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("syncRecv", Napi::Function::New(env, SyncRecv, "syncRecv"));
   exports.Set("syncSend", Napi::Function::New(env, SyncSend, "syncSend"));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
+  exports.Set("pidfdGetFd", Napi::Function::New(env, PidfdGetFd, "pidfdGetFd"));
   exports.Set("pidfdSignal", Napi::Function::New(env, PidfdSignal, "pidfdSignal"));
   exports.Set("reapNoHang", Napi::Function::New(env, ReapNoHang, "reapNoHang"));
   exports.Set("reap", Napi::Function::New(env, Reap, "reap"));

@@ -156,6 +156,44 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
+// sendFd(sock, data, fd): one message of `data` (a Buffer) with `fd` attached
+// (SCM_RIGHTS): the seccomp listener and the container's state to listenerPath.
+Napi::Value SendFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = -1, fd = -1;
+  if (!arg_fd(info, 0, "sendFd", "sock", &sock) || !arg_fd(info, 2, "sendFd", "fd", &fd)) return env.Undefined();
+  if (!info[1].IsBuffer()) {
+    Napi::TypeError::New(env, "sendFd: data must be a Buffer").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Buffer<char> data = info[1].As<Napi::Buffer<char>>();
+  struct iovec iov {};
+  iov.iov_base = data.Data();
+  iov.iov_len = data.Length();
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } control{};
+  struct msghdr msg {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+  ssize_t n;
+  do {
+    n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return throw_syscall(env, "sendmsg", errno, "");
+  // A stream socket may take part of a large message: the fd went with the first byte.
+  if (static_cast<size_t>(n) != data.Length()) return throw_syscall(env, "sendmsg", EMSGSIZE, "");
+  return env.Undefined();
+}
+
 // A detached copy (open_tree OPEN_TREE_CLONE) of a bind mount's source, made with the
 // runtime's view for a container in a user namespace, its mount flags already set.
 Napi::Value OpenTree(const Napi::CallbackInfo& info) {
@@ -215,6 +253,7 @@ void register_files(Napi::Env env, Napi::Object exports) {
   exports.Set("openReadOnly", Napi::Function::New(env, OpenReadOnly, "openReadOnly"));
   exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot, "readFileInRoot"));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix, "connectUnix"));
+  exports.Set("sendFd", Napi::Function::New(env, SendFd, "sendFd"));
   exports.Set("openTree", Napi::Function::New(env, OpenTree, "openTree"));
   exports.Set("tryLock", Napi::Function::New(env, TryLock, "tryLock"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));

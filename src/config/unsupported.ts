@@ -7,7 +7,6 @@
 // or AppArmor (this project's hosts have neither): a label or profile is not enforced.
 
 import { ConfigError } from '../errors';
-import { findUnsupportedSeccomp } from '../seccomp/compile';
 import { appendIndex } from './json-path';
 import type { Process, Spec } from './types';
 
@@ -15,7 +14,7 @@ import type { Process, Spec } from './types';
 const PROCESS_FIELDS = [] as const;
 const LINUX_FIELDS = ['timeOffsets', 'netDevices'] as const;
 // Every linux.resources field is applied (cgroups/resources.ts): none is refused here.
-// linux.seccomp is compiled (seccomp/compile.ts); only its notify parts are refused here.
+// linux.seccomp is compiled, notify included (seccomp/compile.ts): nothing is refused here.
 const LINUX_LATE_FIELDS = ['intelRdt', 'memoryPolicy'] as const;
 // Mount options runc (1.2+) knows that tsrun does not implement: idmapped mounts, and the
 // recursive mount attributes (mount_setattr with AT_RECURSIVE). runc 1.1 passed them to
@@ -89,10 +88,6 @@ export function findUnsupportedField(spec: Spec): ConfigError | undefined {
   if (!linux) return undefined;
   for (const field of LINUX_FIELDS) {
     if (asksForSomething(linux[field])) return notSupported(`linux.${field}`);
-  }
-  if (linux.seccomp) {
-    const seccompError = findUnsupportedSeccomp(linux.seccomp);
-    if (seccompError) return seccompError;
   }
   for (const field of LINUX_LATE_FIELDS) {
     if (asksForSomething(linux[field])) return notSupported(`linux.${field}`);

@@ -13,6 +13,7 @@ import { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER } from '../plan/constants';
 import { describeChildError } from '../plan/describe';
 import { entersNamespace, planNamespaces } from '../plan/namespaces';
 import { compileSeccomp } from '../seccomp/compile';
+import { sendSeccompListener } from '../seccomp/listener';
 import { loadSpec } from '../config/load';
 import { stepTracer } from '../log/trace';
 import type { Spec } from '../config/types';
@@ -186,6 +187,9 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     const ladder = new InitLadder(addonTransport(addon, child.syncFd), child, {
       describe: (msg) => describeChildError(msg, spec),
       trace: mark,
+      // The filter is in; the container's program has not run yet.
+      seccompListener: (fd, pid) =>
+        sendSeccompListener(addon, spec.linux!.seccomp!, fd, pid, hookStateDocument(hookContainer, 'creating', pid)),
     });
     undo.push('kill the container init', () => ladder.kill());
     mark(`child ${child.pid} spawned`);

@@ -16,7 +16,9 @@ import { buildExecPlan } from '../plan/exec-plan';
 import { planPersonality } from '../plan/process-attributes';
 import { possibleCpuCount } from '../sys/cpus';
 import { compileSeccomp } from '../seccomp/compile';
+import { sendSeccompListener } from '../seccomp/listener';
 import { lockContainer } from '../state/lock';
+import type { ContainerRecord } from '../state/types';
 import { writeFileAtomic } from '../sys/atomic-file';
 import { native, type Native } from '../sys/native';
 import { readBoundingCapabilities, readProcessFacts } from '../sys/proc';
@@ -27,11 +29,12 @@ import { recordedExec } from './exec-defaults';
 import { type ExecOptions, resolveExecProcess } from './exec-request';
 import { exitCodeOf, waitForwardingSignals } from './foreground';
 import { readImagePasswd } from './image-passwd';
+import { hookStateDocument } from './hooks';
 import { inheritedFds, socketActivation } from './inherited-fds';
 import { addonTransport, InitLadder } from './init-ladder';
 import { writeOomScoreAdj } from './init-proc';
 import { openInit } from './signal';
-import { containerStatus } from './status';
+import { containerStatus, type Status } from './status';
 import { checkTerminalOptions } from './terminal-options';
 import type { TerminalProxy } from './terminal-proxy';
 
@@ -83,6 +86,17 @@ function startProcess(ctx: RuntimeContext, opts: ExecOptions): Started {
   } finally {
     lock.release();
   }
+}
+
+/** The container's state (runtime.md "State") as the seccomp agent gets it. */
+function ociState(record: ContainerRecord, status: Status): Record<string, unknown> {
+  const container = {
+    ociVersion: record.ociVersion,
+    id: record.id,
+    bundle: record.bundle,
+    annotations: record.annotations,
+  };
+  return { ...hookStateDocument(container, 'running', record.pid), status };
 }
 
 function startLocked(ctx: RuntimeContext, opts: ExecOptions): Started {
@@ -150,6 +164,8 @@ function startLocked(ctx: RuntimeContext, opts: ExecOptions): Started {
     ladder = new InitLadder(addonTransport(addon, child.syncFd), child, {
       describe: (msg) => describeChildError(msg, describeAs),
       trace: mark,
+      // Each exec'd process loads the filter again, with its own listener (as runc).
+      seccompListener: (fd, pid) => sendSeccompListener(addon, execRecord.seccomp!, fd, pid, ociState(record, status)),
     });
     mark(`child ${child.pid} spawned`);
     joinCgroups(hostCgroupFs, record.cgroup, child.pid, birthDir ? [birthDir] : []);

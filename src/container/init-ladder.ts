@@ -30,6 +30,8 @@ export interface LadderTransport {
   recv(pidfd: number, timeoutMs: number): SyncMessage;
   /** Reap the process if it has exited; null while it runs. Throws ECHILD once reaped. */
   reapNoHang(pidfd: number): ExitStatus | null;
+  /** A copy of fd `fd` of the process behind `pidfd` (pidfd_getfd), CLOEXEC. */
+  takeFd(pidfd: number, fd: number): number;
   /** A pidfd of a child of this process (the init forked with CLONE_PARENT). */
   pidfdOpen(pid: number): number;
   /** Reap an exiting process in the background, then close its pidfd. */
@@ -45,6 +47,7 @@ export function addonTransport(addon: Native, syncFd: number): LadderTransport {
     send: (type, arg) => addon.syncSend(syncFd, type, arg),
     recv: (pidfd, timeoutMs) => addon.syncRecv(syncFd, pidfd, timeoutMs),
     reapNoHang: (pidfd) => addon.reapNoHang(pidfd),
+    takeFd: (pidfd, fd) => addon.pidfdGetFd(pidfd, fd),
     pidfdOpen: (pid) => addon.pidfdOpen(pid),
     reapInBackground: (pidfd) => {
       const close = (): void => {
@@ -96,6 +99,11 @@ export interface LadderOptions {
   describe(msg: SyncMessage): Error;
   /** Debug lines: each message received. */
   trace?(what: string): void;
+  /** SeccompListener (a filter with SCMP_ACT_NOTIFY is in, at either install point): the
+   * runtime's copy of the listener, for `pid` (the process the filter confines), which
+   * this owns and closes. The ladder answers SeccompListenerDone when it returns. Without
+   * it the message is a protocol error. */
+  seccompListener?(listenerFd: number, pid: number): void;
   timeoutMs?: number;
 }
 
@@ -242,6 +250,24 @@ export class InitLadder {
   /** The next message; a child Error becomes the described failure, a silent end the
    * child's exit status. */
   private receive(expected: readonly SyncType[]): SyncMessage {
+    for (;;) {
+      const msg = this.receiveOne(expected);
+      if (msg.type !== SyncType.SeccompListener || expected.includes(SyncType.SeccompListener)) return msg;
+      this.passListener(msg, expected);
+    }
+  }
+
+  /** The child waits (its filter in) until the runtime holds its listener: take a copy
+   * of the fd, hand it on, let the child close its own. */
+  private passListener(msg: SyncMessage, expected: readonly SyncType[]): void {
+    const handler = this.options.seccompListener;
+    if (!handler) throw this.unexpected(expected, msg);
+    const fd = this.guard(() => this.transport.takeFd(this.currentPidfd, msg.arg));
+    this.guard(() => handler(fd, this.currentPid));
+    this.send(SyncType.SeccompListenerDone);
+  }
+
+  private receiveOne(expected: readonly SyncType[]): SyncMessage {
     const until = this.phase === 'ready' ? 'detached' : 'was ready';
     const msg = this.guard(() => {
       try {

@@ -274,6 +274,10 @@ export interface InitPlan {
  *   pid-file, state.json
  *   Detach ------------------------------>  pdeathsig cleared only now (a create that dies
  *                                           before takes the child with it); [filter with nnp]
+ *   [a filter with SCMP_ACT_NOTIFY, at either install point:
+ *                <--- SeccompListener(fd)   the listener's fd number in the child
+ *   pidfd_getfd, fd to listenerPath
+ *   SeccompListenerDone ---------------->  closes its listener fd]
  *                       <--- Detached
  *   exit                                    blocks on exec.fifo
  *   (start) byte into exec.fifo -------->  [startContainer hooks, then StartHooksDone or
@@ -294,6 +298,11 @@ export enum SyncType {
   Detached = 10,
   /** On the start-hooks fifo (not the sync socket): the startContainer hooks succeeded. */
   StartHooksDone = 11,
+  /** A filter with SCMP_ACT_NOTIFY is in: arg is the listener's fd number in the child,
+   * which the runtime takes with pidfd_getfd (the child makes no syscall but write). */
+  SeccompListener = 12,
+  /** The runtime holds the listener (and gave it to listenerPath): the child closes its copy. */
+  SeccompListenerDone = 13,
 }
 
 /** Child steps, for errors: which part of the plan failed. Mirror of addon/src/abi.h. */

@@ -26,15 +26,13 @@ export const SECCOMP_ACTIONS: Readonly<Record<string, number>> = {
   SCMP_ACT_TRAP: 0x00030000,
   SCMP_ACT_ERRNO: 0x00050000,
   SCMP_ACT_TRACE: 0x7ff00000,
+  SCMP_ACT_NOTIFY: 0x7fc00000,
   SCMP_ACT_LOG: 0x7ffc0000,
   SCMP_ACT_ALLOW: 0x7fff0000,
 };
 
 /** Actions whose errnoRet is used (runc: EPERM when absent). */
 const ACTIONS_WITH_ERRNO: readonly string[] = ['SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE'];
-
-/** Valid OCI, refused until seccomp notify is implemented. */
-const UNSUPPORTED_ACTIONS: readonly string[] = ['SCMP_ACT_NOTIFY'];
 
 /** enum scmp_compare (seccomp.h). */
 export const SECCOMP_OPERATORS: Readonly<Record<string, number>> = {
@@ -76,15 +74,20 @@ export const SECCOMP_ARCHES: Readonly<Record<string, number>> = {
 };
 
 /** SECCOMP_FILTER_FLAG_* bits the child passes to seccomp(2). TSYNC is accepted and
- * dropped (the child is single-threaded; runc does the same). */
+ * dropped (the child is single-threaded; runc does the same). WAIT_KILLABLE_RECV (Linux
+ * 5.19) needs a listener: the kernel refuses it without NEW_LISTENER, so does compile. */
 export const SECCOMP_FLAGS: Readonly<Record<string, number>> = {
   SECCOMP_FILTER_FLAG_TSYNC: 0,
   SECCOMP_FILTER_FLAG_LOG: 1 << 1,
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: 1 << 2,
+  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 1 << 5,
 };
 
-/** Valid OCI, refused: needs SCMP_ACT_NOTIFY, which is not implemented. */
-export const UNSUPPORTED_FLAGS: readonly string[] = ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'];
+/** Not an OCI flag: the compiler adds it when a rule notifies, and the child then gets the
+ * listener fd from seccomp(2) (addon/src/child/seccomp.cc tests the same bit). */
+const SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
+
+const NOTIFY = 'SCMP_ACT_NOTIFY';
 
 /** BPF_MAXINSNS: the kernel refuses a longer classic filter. */
 const BPF_MAX_INSNS = 4096;
@@ -102,7 +105,6 @@ const AT = 'linux.seccomp';
 
 /** The numeric action for an OCI action name, or a ConfigError at `at`. */
 export function seccompAction(name: string, errnoRet: number | undefined, at: string): number {
-  if (UNSUPPORTED_ACTIONS.includes(name)) throw new ConfigError(at, 'not supported yet');
   const base = SECCOMP_ACTIONS[name];
   if (base === undefined) throw new ConfigError(at, `unknown action ${JSON.stringify(name)}`);
   if (!ACTIONS_WITH_ERRNO.includes(name)) return base;
@@ -145,27 +147,48 @@ function ruleConditions(conds: ScmpArgCmp[]): ScmpArgCmp[][] {
 function kernelFlags(names: readonly string[] | undefined): number {
   let flags = 0;
   (names ?? []).forEach((name, i) => {
-    const at = `${AT}.flags[${i}]`;
-    if (UNSUPPORTED_FLAGS.includes(name)) throw new ConfigError(at, 'not supported yet');
     const bit = SECCOMP_FLAGS[name];
-    if (bit === undefined) throw new ConfigError(at, `unknown flag ${JSON.stringify(name)}`);
+    if (bit === undefined) throw new ConfigError(`${AT}.flags[${i}]`, `unknown flag ${JSON.stringify(name)}`);
     flags |= bit;
   });
   return flags;
 }
 
-/** The first notify part of a profile (listener, SCMP_ACT_NOTIFY, a flag that needs it), refused
- * as not supported yet before anything is compiled: tsrun does not implement seccomp notify. */
-export function findUnsupportedSeccomp(seccomp: Seccomp): ConfigError | undefined {
-  if (seccomp.listenerPath) return new ConfigError(`${AT}.listenerPath`, 'not supported yet');
-  if (seccomp.listenerMetadata) return new ConfigError(`${AT}.listenerMetadata`, 'not supported yet');
-  if (UNSUPPORTED_ACTIONS.includes(seccomp.defaultAction))
-    return new ConfigError(`${AT}.defaultAction`, 'not supported yet');
-  const flagAt = (seccomp.flags ?? []).findIndex((f) => UNSUPPORTED_FLAGS.includes(f));
-  if (flagAt >= 0) return new ConfigError(`${AT}.flags[${flagAt}]`, 'not supported yet');
-  const callAt = (seccomp.syscalls ?? []).findIndex((c) => UNSUPPORTED_ACTIONS.includes(c.action));
-  if (callAt >= 0) return new ConfigError(`${AT}.syscalls[${callAt}].action`, 'not supported yet');
-  return undefined;
+/** The rules that notify, as [index in syscalls, rule]. */
+function notifyRules(seccomp: Seccomp): number[] {
+  return (seccomp.syscalls ?? []).flatMap((call, i) => (call.action === NOTIFY ? [i] : []));
+}
+
+/** What a profile with SCMP_ACT_NOTIFY must hold to work (runc's rules): not the default
+ * action, never on write (the child reports the listener with write: a notified write
+ * could never reach the runtime, which has no listener yet), a listenerPath to send it
+ * to; WAIT_KILLABLE_RECV only with a listener. A listenerPath without a notifying rule is
+ * accepted and never used, as runc. */
+function checkSeccompNotify(seccomp: Seccomp): void {
+  if (seccomp.defaultAction === NOTIFY)
+    throw new ConfigError(
+      `${AT}.defaultAction`,
+      `${NOTIFY} cannot be the default action (the runtime could never receive the listener)`,
+    );
+  const rules = notifyRules(seccomp);
+  for (const i of rules) {
+    const j = seccomp.syscalls![i]!.names.indexOf('write');
+    if (j >= 0)
+      throw new ConfigError(
+        `${AT}.syscalls[${i}].names[${j}]`,
+        `${NOTIFY} cannot be used for the write syscall (the container's init reports the listener with it)`,
+      );
+  }
+  if (rules.length > 0 && !seccomp.listenerPath)
+    throw new ConfigError(`${AT}.listenerPath`, `required by ${NOTIFY} in ${AT}.syscalls[${rules[0]}]`);
+  const killable = (seccomp.flags ?? []).indexOf('SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV');
+  if (killable >= 0 && rules.length === 0)
+    throw new ConfigError(`${AT}.flags[${killable}]`, `needs a rule with ${NOTIFY}`);
+}
+
+/** True when the compiled filter hands a listener to `listenerPath`. */
+function seccompNotifies(seccomp: Seccomp): boolean {
+  return notifyRules(seccomp).length > 0;
 }
 
 function check(r: number, at: string, what: string): void {
@@ -220,10 +243,9 @@ export interface SeccompParts {
 /** `seccomp` (config.json's linux.seccomp) through libseccomp, and its ENOSYS stub.
  * Throws ConfigError naming the JSON path of the first problem. */
 export function compileSeccompParts(seccomp: Seccomp): SeccompParts {
-  const unsupported = findUnsupportedSeccomp(seccomp);
-  if (unsupported) throw unsupported;
+  checkSeccompNotify(seccomp);
   const defaultAction = seccompAction(seccomp.defaultAction, seccomp.defaultErrnoRet, `${AT}.defaultAction`);
-  const flags = kernelFlags(seccomp.flags);
+  const flags = kernelFlags(seccomp.flags) | (seccompNotifies(seccomp) ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
   const archTokens = (seccomp.architectures ?? []).map((name, i) => {
     const token = SECCOMP_ARCHES[name];
     if (token === undefined)

@@ -2,7 +2,7 @@
 // only those the loaded libseccomp knows (2.5 lacks a few that 2.6 adds: compile.ts
 // refuses them there), with that library's version. No libseccomp: seccomp is disabled,
 // as in a runc built without it, since every profile would be refused.
-import { SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FLAGS, SECCOMP_OPERATORS, UNSUPPORTED_FLAGS } from './compile';
+import { SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FLAGS, SECCOMP_OPERATORS } from './compile';
 import { type Libseccomp, libseccomp } from './libseccomp';
 
 const SCMP_ACT_ALLOW = SECCOMP_ACTIONS.SCMP_ACT_ALLOW as number;
@@ -41,7 +41,7 @@ export function seccompFeatures(load: () => Libseccomp = libseccomp): SeccompFea
       actions: Object.keys(SECCOMP_ACTIONS),
       operators: Object.keys(SECCOMP_OPERATORS),
       archs: knownArches(lib),
-      knownFlags: [...Object.keys(SECCOMP_FLAGS), ...UNSUPPORTED_FLAGS],
+      knownFlags: Object.keys(SECCOMP_FLAGS),
       supportedFlags: Object.keys(SECCOMP_FLAGS),
     },
     libseccompVersion: lib.version(),

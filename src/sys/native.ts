@@ -33,6 +33,8 @@ export interface Native {
   syncSend(syncFd: number, type: number, arg: number): void;
   /** pidfd_open(pid, 0), CLOEXEC. Throws SyscallError (ESRCH when gone). */
   pidfdOpen(pid: number): number;
+  /** pidfd_getfd: a copy (CLOEXEC) of fd `targetFd` of the process behind `pidfd`. */
+  pidfdGetFd(pidfd: number, targetFd: number): number;
   /** pidfd_send_signal; throws SyscallError (ESRCH when already exited). */
   pidfdSignal(pidfd: number, signal: number): void;
   /** Reap a child of this process without blocking (waitid P_PIDFD, WNOHANG); null if it runs. */
@@ -54,6 +56,8 @@ export interface Native {
   openTree(sourcePath: string, recursive: boolean, mountFlags: number): number;
   /** socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC) + connect(path). */
   connectUnix(socketPath: string): number;
+  /** One sendmsg of `data` with `fd` attached (SCM_RIGHTS); the whole of `data` or a throw. */
+  sendFd(sock: number, data: Buffer, fd: number): void;
   /** The first maxBytes (at most 16 MiB) of a regular file of a rootfs, resolved with
    * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) so nothing outside the rootfs is
    * reached. null when the file is absent, unreachable (ENOENT, ELOOP, EACCES, ...) or not a

@@ -132,6 +132,14 @@ export class FakeSyncChannel implements LadderTransport {
     else child.fail(ChildStep.Sync, -1, EPROTO, 'unexpected sync message');
   }
 
+  /** pidfd_getfd: the copy's number is 900 + the child's. */
+  takeFd(pidfd: number, fd: number): number {
+    const owner = this.pidfds.get(pidfd);
+    if (!owner) throw syscallError('pidfd_getfd', EBADF, String(fd));
+    this.events.push(`parent takeFd ${owner.pid} ${fd}`);
+    return 900 + fd;
+  }
+
   recv(pidfd: number, timeoutMs: number): SyncMessage {
     this.recvTimeouts.push(timeoutMs);
     const watched = this.pidfds.get(pidfd);

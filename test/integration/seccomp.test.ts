@@ -134,14 +134,3 @@ t.test('a bad action: one line with the JSON path, nothing created', async (t) =
   t.same(h.cgroupsLeft(id), [], 'no cgroup');
   t.same(h.processesLeft(), [], 'no process');
 });
-
-t.test('notify is refused before anything is made', async (t) => {
-  const id = h.id('notify');
-  const bundle = h.bundle(id, (s) => {
-    s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/notify.sock' };
-  });
-  const r = h.cli(['create', '--bundle', bundle, id]);
-  t.equal(r.code, 1);
-  t.match(r.stderr.trim(), /^.*config\.json: linux\.seccomp\.listenerPath: not supported yet$/);
-  t.notOk(h.stateDirExists(id));
-});

@@ -382,25 +382,6 @@ const REFUSALS: [string, Parameters<typeof variant>[0], string][] = [
     'linux.timeOffsets',
   ],
   ['netDevices', (s) => void (s.linux.netDevices = { eth1: { name: 'eth0' } }), 'linux.netDevices'],
-  [
-    'seccomp listenerPath',
-    (s) => void (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/notify.sock' }),
-    'linux.seccomp.listenerPath',
-  ],
-  [
-    'seccomp notify action',
-    (s) =>
-      void (s.linux.seccomp = {
-        defaultAction: 'SCMP_ACT_ALLOW',
-        syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_NOTIFY' }],
-      }),
-    'linux.seccomp.syscalls[0].action',
-  ],
-  [
-    'seccomp notify default',
-    (s) => void (s.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }),
-    'linux.seccomp.defaultAction',
-  ],
   ['intelRdt', (s) => void (s.linux.intelRdt = { closID: 'x' }), 'linux.intelRdt'],
   ['memoryPolicy', (s) => void (s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }), 'linux.memoryPolicy'],
 ];

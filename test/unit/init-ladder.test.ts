@@ -8,7 +8,7 @@ import type { Spec } from '../../src/config/types';
 import { InitLadder, SYNC_TIMEOUT_MS, syncTypeName, type LadderHandlers } from '../../src/container/init-ladder';
 import { describeChildError } from '../../src/plan/describe';
 import { ChildStep, SyncType } from '../../src/plan/types';
-import { FakeSyncChannel, normalChild, type ChildScript } from '../fakes/sync-channel';
+import { type FakeChild, FakeSyncChannel, normalChild, type ChildScript } from '../fakes/sync-channel';
 
 const { EACCES, ENOENT, EPROTO, ETIMEDOUT } = constants.errno;
 
@@ -402,4 +402,50 @@ t.test('a failing handler ends the ladder: nothing is answered', async (t) => {
   );
   t.notOk(ch.events.includes('parent IdMapsDone'));
   t.throws(() => ladder.followUntilReady(handlers), /when the child is failed/);
+});
+
+/** A child whose notify filter goes in at `late` (after Detach) or before Ready. */
+function notifyingChild(late: boolean): ChildScript {
+  const base = normalChild({ userNamespace: false, pidNamespace: true, initPid: 200 });
+  const listener = (after: SyncType) => (c: FakeChild) => {
+    c.say(SyncType.SeccompListener, 7);
+    pending = after;
+  };
+  let pending = SyncType.Ready;
+  return {
+    ...base,
+    [late ? SyncType.Detach : SyncType.Resume]: listener(late ? SyncType.Detached : SyncType.Ready),
+    [SyncType.SeccompListenerDone]: (c) => c.say(pending),
+  };
+}
+
+for (const late of [false, true]) {
+  t.test(
+    `a notify filter ${late ? 'after Detach' : 'before Ready'}: the listener is taken, handed on, then Done`,
+    async (t) => {
+      const ch = new FakeSyncChannel(notifyingChild(late));
+      const ladder = new InitLadder(ch, ch.spawned, {
+        describe: (msg) => describeChildError(msg, spec),
+        seccompListener: (fd, pid) => void ch.events.push(`runtime hands listener ${fd} of ${pid}`),
+      });
+      climb(ladder, { createRuntime: () => undefined });
+      const from = ch.events.indexOf('child SeccompListener 7');
+      t.ok(from > 0, ch.events.join(', '));
+      t.same(ch.events.slice(from, from + 5), [
+        'child SeccompListener 7',
+        'parent takeFd 200 7',
+        'runtime hands listener 907 of 200',
+        'parent SeccompListenerDone',
+        late ? 'child Detached' : 'child Ready',
+      ]);
+    },
+  );
+}
+
+t.test('a listener nobody asked for is a protocol error', async (t) => {
+  const { ladder } = setup(notifyingChild(false));
+  ladder.release();
+  t.throws(() => ladder.followUntilReady({ createRuntime: () => undefined }), {
+    message: /sync: expected .*received SeccompListener/,
+  });
 });

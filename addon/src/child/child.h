@@ -91,10 +91,11 @@ void process_attrs_apply(const Child& c);
 
 // seccomp.cc. Without noNewPrivileges the filter goes in before the credential switch
 // (it needs CAP_SYS_ADMIN: seccomp_wanted(p, false)); with it, after Detach, before the
-// fifo wait (seccomp_wanted(p, true)). seccomp_install returns 0 or -errno. What the
-// child may call after each point is listed in after_filter.h.
+// fifo wait (seccomp_wanted(p, true)). seccomp_load installs it, and a filter with
+// SCMP_ACT_NOTIFY hands its listener to the runtime; a failure is reported (Seccomp).
+// What the child may call after each point is listed in after_filter.h.
 bool seccomp_wanted(const ChildPlan& p, bool late);
-long seccomp_install(const ChildPlan& p);
+void seccomp_load(const Child& c);
 
 // fds.cc: stdio and the preserved range as the process will get them, every other fd
 // closed for real but the sync socket, the fifos and the cwd (closed at their last use).

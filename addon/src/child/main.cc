@@ -116,10 +116,7 @@ void child_fork_if_needed(Child& c) {
   sys::rt_sigprocmask(SIG_SETMASK, &none, nullptr);
 
   // From here on, only the calls of after_filter.h.
-  if (seccomp_wanted(*plan, false)) {
-    long r = seccomp_install(*plan);
-    if (r < 0) fail(c, ChildStep::Seccomp, -1, r, "install linux.seccomp filter");
-  }
+  if (seccomp_wanted(*plan, false)) seccomp_load(c);
   creds_apply(c);
   exec_check_user(c, path);
   child_send(c, SyncType::Ready, 0);
@@ -129,10 +126,7 @@ void child_fork_if_needed(Child& c) {
   sys::prctl(PR_SET_PDEATHSIG, 0);
   // With no_new_privs the filter goes in last, but while create still listens: a filter
   // the kernel refuses fails `create`, not `start` (runc's order).
-  if (seccomp_wanted(*plan, true)) {
-    long r = seccomp_install(*plan);
-    if (r < 0) fail(c, ChildStep::Seccomp, -1, r, "install linux.seccomp filter");
-  }
+  if (seccomp_wanted(*plan, true)) seccomp_load(c);
   child_send(c, SyncType::Detached, 0);
   exec_wait_fifo(c);
   hooks_start_container(c);
