@@ -162,8 +162,10 @@ Napi::Value OpenTree(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path;
   int64_t flags = 0;
+  int64_t clear = 0;
   if (!arg_path(info, 0, "openTree", "sourcePath", &path) ||
-      !arg_int(info, 2, "openTree", "mountFlags", -1, UINT32_MAX, &flags))
+      !arg_int(info, 2, "openTree", "mountFlags", -1, UINT32_MAX, &flags) ||
+      !arg_int(info, 3, "openTree", "clearFlags", 0, UINT32_MAX, &clear))
     return env.Undefined();
   if (!info[1].IsBoolean()) return throw_type(env, "openTree: recursive must be a boolean");
   bool recursive = info[1].As<Napi::Boolean>().Value();
@@ -171,7 +173,7 @@ Napi::Value OpenTree(const Napi::CallbackInfo& info) {
   long fd = sys::open_tree(AT_FDCWD, path.c_str(), how);
   if (fd < 0) return throw_syscall(env, "open_tree", static_cast<int>(-fd), path);
   if (flags >= 0) {
-    sys::MountAttr attr = attr_from_flags(static_cast<uint64_t>(flags));
+    sys::MountAttr attr = attr_from_flags(static_cast<uint64_t>(flags), static_cast<uint64_t>(clear));
     long r = sys::mount_setattr(static_cast<int>(fd), "", AT_EMPTY_PATH, &attr);
     if (r < 0) {
       close(static_cast<int>(fd));

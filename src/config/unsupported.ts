@@ -16,33 +16,10 @@ const LINUX_FIELDS = ['timeOffsets', 'netDevices'] as const;
 // Every linux.resources field is applied (cgroups/resources.ts): none is refused here.
 // linux.seccomp is compiled (seccomp/compile.ts); only its notify parts are refused here.
 const LINUX_LATE_FIELDS = ['personality', 'intelRdt', 'memoryPolicy'] as const;
-// Mount options runc (1.2+) knows that tsrun does not implement: idmapped mounts, and the
-// recursive mount attributes (mount_setattr with AT_RECURSIVE). runc 1.1 passed them to
-// the kernel as data, which a bind mount ignores: "rro" would leave submounts writable.
-// `features` leaves them out of mountOptions, so an engine that reads it (containerd asks
-// for "rro") knows.
-const UNSUPPORTED_MOUNT_OPTIONS = [
-  'idmap',
-  'ridmap',
-  'rro',
-  'rrw',
-  'rnosuid',
-  'rsuid',
-  'rnodev',
-  'rdev',
-  'rnoexec',
-  'rexec',
-  'rnodiratime',
-  'rdiratime',
-  'rrelatime',
-  'rnorelatime',
-  'rnoatime',
-  'ratime',
-  'rstrictatime',
-  'rnostrictatime',
-  'rnosymfollow',
-  'rsymfollow',
-];
+// Idmapped mounts (runc 1.2+) are not implemented: runc 1.1 passed these options to the
+// kernel as data, which a bind mount ignores, so the files would show the host's owners.
+// `features` leaves them out of mountOptions and says mountExtensions.idmap disabled.
+const UNSUPPORTED_MOUNT_OPTIONS = ['idmap', 'ridmap'];
 
 /** True when a value asks for something: present, and not an empty object or array. */
 function asksForSomething(value: unknown): boolean {

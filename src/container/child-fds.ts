@@ -88,7 +88,7 @@ export function openBindSources(addon: Native, mounts: MountStep[], fds: number[
   for (const m of mounts) {
     if (!m.sourceIsPath) continue;
     try {
-      m.sourceTreeFd = addon.openTree(m.source, (m.flags & MS_REC) !== 0, m.remountFlags);
+      m.sourceTreeFd = addon.openTree(m.source, (m.flags & MS_REC) !== 0, m.remountFlags, m.clearFlags ?? 0);
     } catch (err) {
       throw new TsrunError('ERR_TSRUN_CONFIG', `config.json: mounts[${m.index}].source: ${(err as Error).message}`, {
         cause: err,

@@ -43,6 +43,13 @@ export interface MountStep {
   /** When >= 0: flags of a second mount(MS_REMOUNT|MS_BIND|...) call, needed because a
    * bind mount ignores MS_RDONLY and friends on the first call. */
   remountFlags: number;
+  /** With remountFlags: MS_* per-mount flags the options clear on a bind (rw, suid, exec...)
+   * even when its source has them. Absent means 0. */
+  clearFlags?: number;
+  /** MOUNT_ATTR_* set and cleared with mount_setattr(AT_RECURSIVE) once the mount is made
+   * (rro, rnosuid, ...). Absent means 0. */
+  recursiveAttrSet?: number;
+  recursiveAttrClr?: number;
   /** Propagation flags (MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE, each maybe |MS_REC)
    * applied one by one after the mount. */
   propagation: number[];
@@ -314,6 +321,9 @@ export enum ChildStep {
   Loopback = 37,
   /** args[0] exists but cannot run: a directory, or no execute bit (the lookup's stat worked) */
   NotExecutable = 38,
+  /** Setting or clearing a mount's flags once it is made; detail "locked" when a flag to
+   * clear was locked by the kernel (a mount from outside the user namespace) */
+  MountFlags = 39,
 }
 
 export interface SyncMessage {

@@ -50,8 +50,9 @@ export interface Native {
   /** Open a namespace file O_RDONLY|O_CLOEXEC. */
   openReadOnly(filePath: string): number;
   /** A detached copy of a bind source (open_tree OPEN_TREE_CLONE, AT_RECURSIVE when
-   * `recursive`), with MS_* `mountFlags` set on it unless -1. CLOEXEC. */
-  openTree(sourcePath: string, recursive: boolean, mountFlags: number): number;
+   * `recursive`), with MS_* `mountFlags` set and `clearFlags` cleared on it unless
+   * mountFlags is -1. CLOEXEC. */
+  openTree(sourcePath: string, recursive: boolean, mountFlags: number, clearFlags: number): number;
   /** socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC) + connect(path). */
   connectUnix(socketPath: string): number;
   /** The first maxBytes (at most 16 MiB) of a regular file of a rootfs, resolved with

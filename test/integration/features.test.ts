@@ -72,8 +72,10 @@ t.test('every listed mount option is accepted, and those mountinfo shows take ef
       option,
       mount: { type: 'bind', source: 'data', options: ['rbind', option] },
     });
-  // Per-mount flags on a bind are set after it is made (mount_setattr).
-  for (const option of ['ro', 'nosuid', 'nodev', 'noexec', 'noatime', 'nodiratime', 'nosymfollow'])
+  // Per-mount flags on a bind are set after it is made (mount_setattr), the recursive ones
+  // on it and every mount under it.
+  const recursive = ['rro', 'rnosuid', 'rnodev', 'rnoexec', 'rnoatime', 'rnodiratime', 'rnosymfollow'];
+  for (const option of ['ro', 'nosuid', 'nodev', 'noexec', 'noatime', 'nodiratime', 'nosymfollow', ...recursive])
     mounts.push({
       at: `/mnt/bf-${option}`,
       option,
@@ -95,6 +97,13 @@ t.test('every listed mount option is accepted, and those mountinfo shows take ef
     noatime: 'noatime',
     nodiratime: 'nodiratime',
     nosymfollow: 'nosymfollow',
+    rro: 'ro',
+    rnosuid: 'nosuid',
+    rnodev: 'nodev',
+    rnoexec: 'noexec',
+    rnoatime: 'noatime',
+    rnodiratime: 'nodiratime',
+    rnosymfollow: 'nosymfollow',
   };
   for (const [option, shown] of Object.entries(perMount)) {
     t.ok(mountAt(p, `/mnt/t-${option}`)?.options.includes(shown), `tmpfs ${option}: ${shown}`);
@@ -104,13 +113,15 @@ t.test('every listed mount option is accepted, and those mountinfo shows take ef
     t.ok(mountAt(p, `/mnt/t-${option}`)?.superOptions.includes(option), `tmpfs ${option}: a superblock option`);
   t.ok(mountAt(p, '/mnt/t-rw')?.options.includes('rw'), 'rw: rw');
   t.notOk(mountAt(p, '/mnt/t-strictatime')?.options.includes('relatime'), 'strictatime: not relatime');
+  t.notOk(mountAt(p, '/mnt/t-rstrictatime')?.options.includes('relatime'), 'rstrictatime: not relatime');
+  t.ok(mountAt(p, '/mnt/t-rrw')?.options.includes('rw'), 'rrw: rw');
   t.match(mountAt(p, '/mnt/p-shared')?.optional.join(' '), /shared:\d+/, 'shared: a peer group');
   t.ok(mountAt(p, '/mnt/p-unbindable')?.optional.includes('unbindable'), 'unbindable');
   t.same(mountAt(p, '/mnt/p-private')?.optional, [], 'private: no peer group');
 });
 
 t.test('mount options it does not list are refused, naming the option', async (t) => {
-  for (const option of ['rro', 'rnosuid', 'ridmap', 'idmap']) {
+  for (const option of ['ridmap', 'idmap']) {
     t.notOk(listed(option), `${option} is not listed`);
     const id = h.id('feat-refuse');
     const bundle = h.bundle(

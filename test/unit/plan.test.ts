@@ -32,6 +32,39 @@ t.test('mount options: flags set and cleared, propagation and data kept apart', 
   t.same(p.data, ['mode=755', 'size=1k']);
 });
 
+t.test('mount options: the recursive ones fold into one change, the last word winning', async (t) => {
+  const p = parseMountOptions(['rro', 'rnosuid', 'rnoatime', 'rsuid', 'rstrictatime', 'rbind']);
+  t.same(
+    p.recursive,
+    { set: 0x1 | 0x20, clr: 0x2 | 0x70 },
+    'ro and strictatime set; nosuid and the atime field cleared',
+  );
+  t.same(parseMountOptions(['rro', 'rrw']).recursive, { set: 0, clr: 0x1 }, 'rrw after rro: cleared');
+  t.same(parseMountOptions(['ratime']).recursive, { set: 0, clr: 0x70 }, 'ratime: the default, relatime');
+  t.same(p.data, [], 'none of them is filesystem data');
+  t.equal(p.flags, K.MS_BIND | K.MS_REC);
+});
+
+t.test('mount options: what an option clears is remembered until one sets it again', async (t) => {
+  const p = parseMountOptions(['rw', 'suid', 'nosuid', 'exec', 'atime', 'dev']);
+  t.equal(p.cleared, K.MS_RDONLY | K.MS_NOEXEC | 0x400 | K.MS_NODEV);
+  t.equal(p.flags, K.MS_NOSUID);
+  const b = planMounts([{ destination: '/d', type: 'bind', source: '/tmp', options: ['bind', 'rw', 'exec'] }], {
+    ...ctx(base()),
+    sysfsNeedsBind: false,
+    cgroup2Direct: false,
+  }).mounts[0]!;
+  t.equal(b.remountFlags, 0, 'a flag change although nothing is set');
+  t.equal(b.clearFlags, K.MS_RDONLY | K.MS_NOEXEC, 'rw and exec cleared on the bind');
+  const plain = planMounts([{ destination: '/d', type: 'bind', source: '/tmp', options: ['rbind', 'rro'] }], {
+    ...ctx(base()),
+    sysfsNeedsBind: false,
+    cgroup2Direct: false,
+  }).mounts[0]!;
+  t.equal(plain.remountFlags, -1, 'no per-mount change for a recursive option alone');
+  t.equal(plain.recursiveAttrSet, 0x1);
+});
+
 t.test('mounts: bind source resolved against the bundle, remount carries ro', async (t) => {
   const r = planMounts([{ destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nosuid'] }], {
     ...ctx(base()),

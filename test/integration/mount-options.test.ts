@@ -1,0 +1,135 @@
+// Mount options beyond mount(2)'s flags, checked from inside: the recursive attributes
+// (rro, rnosuid, ...) reach a submount of a bind's source; a bind's flag-clearing options
+// (rw, suid, exec, dev, atime) clear what its source has, and where a user namespace locks
+// such a flag create fails naming the mount and leaves nothing. Each check has a control
+// that shows what the checker sees without the option.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import t, { type Test } from 'tap';
+import type { Mount } from '../../src/config/types';
+import { chownForUserns, harness, inUserNamespace } from '../helpers/harness';
+import { hostMounts } from '../helpers/host-mounts';
+
+const h = harness(t);
+
+interface MountInfo {
+  mountPoint: string;
+  options: string[];
+}
+interface TryWrite {
+  writes: Record<string, string>;
+  mounts: MountInfo[];
+}
+
+/** Runs the probe's try-write on `paths` in a container with `mounts` added. */
+function tryWrite(t: Test, mounts: Mount[], paths: string[]): TryWrite {
+  const id = h.id('mntopt');
+  const bundle = h.bundle(id, (s) => {
+    s.mounts!.push(...mounts);
+    s.process!.args = ['/probe', 'try-write', ...paths];
+  });
+  const r = h.cli(['run', '--bundle', bundle, id]);
+  t.equal(r.code, 0, `runs: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+const optionsAt = (p: TryWrite, at: string): string[] =>
+  p.mounts.filter((m) => m.mountPoint === at).at(-1)?.options ?? ['(not mounted)'];
+
+/** A host tree: a tmpfs at tree/ holding a tmpfs submount at tree/sub, both plain rw. */
+function treeWithSubmount(t: Test): string {
+  const host = hostMounts(t);
+  const tree = host.tmpfs('tree', []);
+  host.tmpfs('tree/sub', []);
+  return tree;
+}
+
+t.test('rro makes a submount of the source read-only too; ro alone does not', async (t) => {
+  const tree = treeWithSubmount(t);
+  const p = tryWrite(
+    t,
+    [
+      { type: 'bind', source: tree, destination: '/rro', options: ['rbind', 'rro'] },
+      { type: 'bind', source: tree, destination: '/ro', options: ['rbind', 'ro'] },
+    ],
+    ['/rro/f', '/rro/sub/f', '/ro/f', '/ro/sub/f'],
+  );
+  t.same(p.writes, { '/rro/f': 'EROFS', '/rro/sub/f': 'EROFS', '/ro/f': 'EROFS', '/ro/sub/f': 'ok' });
+  t.ok(optionsAt(p, '/rro').includes('ro'), 'mountinfo: /rro ro');
+  t.ok(optionsAt(p, '/rro/sub').includes('ro'), 'mountinfo: /rro/sub ro');
+  t.ok(optionsAt(p, '/ro/sub').includes('rw'), 'control: /ro/sub stays rw');
+});
+
+t.test('rnosuid, rnoexec, rnodev, rnoatime reach the submount; rrw clears ro on every level', async (t) => {
+  const tree = treeWithSubmount(t);
+  const p = tryWrite(
+    t,
+    [
+      { type: 'bind', source: tree, destination: '/r', options: ['rbind', 'rnosuid', 'rnoexec', 'rnodev', 'rnoatime'] },
+      { type: 'bind', source: tree, destination: '/plain', options: ['rbind'] },
+      // rro then rrw: the last word wins.
+      { type: 'bind', source: tree, destination: '/rw', options: ['rbind', 'rro', 'rrw'] },
+      { type: 'tmpfs', source: 'tmpfs', destination: '/t', options: ['rnoexec', 'rstrictatime'] },
+    ],
+    ['/rw/f', '/rw/sub/f'],
+  );
+  for (const at of ['/r', '/r/sub'])
+    for (const flag of ['nosuid', 'noexec', 'nodev', 'noatime'])
+      t.ok(optionsAt(p, at).includes(flag), `${at}: ${flag}`);
+  for (const flag of ['nosuid', 'noexec', 'nodev', 'noatime'])
+    t.notOk(optionsAt(p, '/plain/sub').includes(flag), `control: /plain/sub has no ${flag}`);
+  t.same(p.writes, { '/rw/f': 'ok', '/rw/sub/f': 'ok' }, 'rrw after rro: writable');
+  t.ok(optionsAt(p, '/t').includes('noexec'), 'on a tmpfs too: noexec');
+  t.notOk(optionsAt(p, '/t').includes('relatime'), 'rstrictatime: not relatime');
+});
+
+t.test("a bind's rw, suid, exec, dev, atime clear the flags its source has", async (t) => {
+  const host = hostMounts(t);
+  const src = host.tmpfs('locked', ['ro', 'nosuid', 'noexec', 'nodev', 'noatime']);
+  const p = tryWrite(
+    t,
+    [
+      { type: 'bind', source: src, destination: '/cleared', options: ['bind', 'rw', 'suid', 'exec', 'dev', 'atime'] },
+      { type: 'bind', source: src, destination: '/kept', options: ['bind'] },
+    ],
+    ['/cleared/f', '/kept/f'],
+  );
+  t.same(p.writes, { '/cleared/f': 'ok', '/kept/f': 'EROFS' });
+  const cleared = optionsAt(p, '/cleared');
+  for (const flag of ['ro', 'nosuid', 'noexec', 'nodev', 'noatime'])
+    t.notOk(cleared.includes(flag), `cleared: ${flag}`);
+  t.ok(cleared.includes('relatime'), 'atime: back to the default, relatime');
+  const kept = optionsAt(p, '/kept');
+  for (const flag of ['ro', 'nosuid', 'noexec', 'nodev', 'noatime']) t.ok(kept.includes(flag), `control: kept ${flag}`);
+});
+
+t.test('in a user namespace a locked flag cannot be cleared: create fails naming the mount', async (t) => {
+  const host = hostMounts(t);
+  const src = host.tmpfs('locked', ['ro']);
+  const id = h.id('mntopt-locked');
+  let index = -1;
+  const bundle = h.bundle(id, (s) => {
+    inUserNamespace(s);
+    index = s.mounts!.push({ type: 'bind', source: src, destination: '/m', options: ['bind', 'rw'] }) - 1;
+  });
+  chownForUserns(bundle);
+  const r = h.cli(['create', '--bundle', bundle, id]);
+  t.equal(r.code, 1, 'exit 1');
+  t.equal(
+    r.stderr,
+    `tsrun: set the flags of mount mounts[${index}] (bind ${src} on /m): operation not permitted: ` +
+      'a flag its source has is locked in the user namespace and cannot be cleared\n',
+  );
+  t.notOk(h.stateDirExists(id), 'no state directory');
+  // Without "rw" the same container runs: the refusal is the cleared flag's.
+  const ok = h.bundle(h.id('mntopt-kept'), (s) => {
+    inUserNamespace(s);
+    s.mounts!.push({ type: 'bind', source: src, destination: '/m', options: ['bind'] });
+    s.process!.args = ['/probe', 'try-write', '/m/f'];
+  });
+  chownForUserns(ok);
+  const k = h.cli(['run', '--bundle', ok, path.basename(ok)]);
+  t.equal(k.code, 0, `runs: ${k.stderr}`);
+  t.same(JSON.parse(k.stdout).writes, { '/m/f': 'EROFS' }, 'the source stays read-only');
+  t.ok(fs.existsSync(src));
+});
