@@ -19,6 +19,7 @@
         "src/child/ns.cc",
         "src/child/limits.cc",
         "src/child/rootfs.cc",
+        "src/child/copy_up.cc",
         "src/child/resolve.cc",
         "src/child/devices.cc",
         "src/child/console.cc",

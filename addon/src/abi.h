@@ -84,7 +84,8 @@
   X(EnterRoot, 36)           \
   X(Loopback, 37)            \
   X(NotExecutable, 38)       \
-  X(MountFlags, 39)
+  X(MountFlags, 39)          \
+  X(CopyUp, 40)
 
 namespace tsrun {
 

@@ -32,6 +32,7 @@ struct MountPlan {
   uint64_t clear_flags;         // with remount_flags: MS_* a bind clears
   uint64_t recursive_attr_set;  // MOUNT_ATTR_* set recursively once mounted
   uint64_t recursive_attr_clr;
+  bool copy_up;  // tmpcopyup: the image's directory copied into the new tmpfs
   const uint64_t* propagation;
   uint32_t n_propagation;
   bool target_is_file;

@@ -19,6 +19,7 @@ struct MountDraft {
   uint64_t clear_flags = 0;
   uint64_t recursive_attr_set = 0;
   uint64_t recursive_attr_clr = 0;
+  bool copy_up = false;
   std::vector<uint64_t> propagation;
   bool target_is_file = false;
   bool source_is_path = false;

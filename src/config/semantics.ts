@@ -11,6 +11,7 @@ import { deviceRuleProblem } from '../cgroups/device-rules';
 import { ConfigError } from '../errors';
 import { appendIndex, appendKey } from './json-path';
 import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS, S_IFMT } from './linux-names';
+import { COPY_UP_OPTION } from '../plan/constants';
 import { findUnsupportedField, findUnsupportedProcessField } from './unsupported';
 import type { CapabilitySet, Namespace, Process, Spec } from './types';
 
@@ -150,7 +151,8 @@ const checkMountDestinations: SpecRule = (spec) => {
   return undefined;
 };
 
-/** Cheap sanity: a bind mount names its source; options are not empty strings. */
+/** Cheap sanity: a bind mount names its source; options are not empty strings; tmpcopyup
+ * is asked of a tmpfs. */
 const checkMountOptions: SpecRule = (spec) => {
   const mounts = spec.mounts ?? [];
   for (let i = 0; i < mounts.length; i++) {
@@ -161,6 +163,9 @@ const checkMountOptions: SpecRule = (spec) => {
     if (emptyAt >= 0) return new ConfigError(appendIndex(`${here}.options`, emptyAt), 'must not be empty');
     const isBind = mount.type === 'bind' || options.includes('bind') || options.includes('rbind');
     if (isBind && !mount.source) return new ConfigError(`${here}.source`, 'is required for a bind mount');
+    const copyUpAt = options.indexOf(COPY_UP_OPTION);
+    if (copyUpAt >= 0 && (mount.type !== 'tmpfs' || isBind))
+      return new ConfigError(appendIndex(`${here}.options`, copyUpAt), 'tmpcopyup needs a tmpfs mount');
   }
   return undefined;
 };

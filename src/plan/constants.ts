@@ -141,13 +141,17 @@ export const PER_MOUNT_FLAGS =
   MS_STRICTATIME |
   MS_NOSYMFOLLOW;
 
-/** Every mount option tsrun implements, the one list `features` reports and the
- * validation accepts beside filesystem data. */
+/** On a tmpfs: what the image has at the destination is copied into it (the child). */
+export const COPY_UP_OPTION = 'tmpcopyup';
+
+/** Every mount option tsrun implements, the one list `features` reports; any other is
+ * filesystem data, which the kernel judges. */
 export function supportedMountOptions(): string[] {
   return [
     ...Object.keys(mountFlagOptions),
     ...Object.keys(propagationOptions),
     ...Object.keys(recursiveAttrOptions),
+    COPY_UP_OPTION,
   ].sort();
 }
 

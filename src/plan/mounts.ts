@@ -12,6 +12,7 @@ import {
   MS_REMOUNT,
   type MountAttrChange,
   mountFlagOptions,
+  COPY_UP_OPTION,
   PER_MOUNT_FLAGS,
   propagationOptions,
   recursiveAttrOptions,
@@ -26,6 +27,8 @@ export interface ParsedOptions {
   recursive: MountAttrChange;
   propagation: number[];
   data: string[];
+  /** tmpcopyup (on a tmpfs): the image's directory is copied into it. */
+  copyUp: boolean;
 }
 
 export function parseMountOptions(options: string[]): ParsedOptions {
@@ -34,6 +37,7 @@ export function parseMountOptions(options: string[]): ParsedOptions {
   const recursive: MountAttrChange = { set: 0, clr: 0 };
   const propagation: number[] = [];
   const data: string[] = [];
+  let copyUp = false;
   for (const option of options) {
     const known = mountFlagOptions[option];
     if (known) {
@@ -49,9 +53,10 @@ export function parseMountOptions(options: string[]): ParsedOptions {
     }
     const prop = propagationOptions[option];
     if (prop !== undefined) propagation.push(prop);
-    else if (option !== 'tmpcopyup') data.push(option);
+    else if (option === COPY_UP_OPTION) copyUp = true;
+    else data.push(option);
   }
-  return { flags, cleared, recursive, propagation, data };
+  return { flags, cleared, recursive, propagation, data, copyUp };
 }
 
 /** The host's cgroup hierarchies as a container's /sys/fs/cgroup shows them. */
@@ -191,6 +196,7 @@ function cgroupSteps(
           recursive: parsed.recursive,
           propagation: [],
           data: [],
+          copyUp: false,
         },
         MountTargetKind.Directory,
       ),
@@ -241,6 +247,7 @@ export function planMounts(mounts: Mount[], ctx: MountContext): { mounts: MountS
       data: parsed.data.join(','),
       remountFlags: -1,
       ...recursiveOf(parsed),
+      copyUp: parsed.copyUp,
       propagation: parsed.propagation,
       targetKind: MountTargetKind.Directory,
       sourceIsPath: false,

@@ -50,6 +50,9 @@ export interface MountStep {
    * (rro, rnosuid, ...). Absent means 0. */
   recursiveAttrSet?: number;
   recursiveAttrClr?: number;
+  /** tmpcopyup: what the rootfs has at the destination is copied into the new tmpfs.
+   * Absent means false. */
+  copyUp?: boolean;
   /** Propagation flags (MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE, each maybe |MS_REC)
    * applied one by one after the mount. */
   propagation: number[];
@@ -324,6 +327,8 @@ export enum ChildStep {
   /** Setting or clearing a mount's flags once it is made; detail "locked" when a flag to
    * clear was locked by the kernel (a mount from outside the user namespace) */
   MountFlags = 39,
+  /** tmpcopyup: copying the image's directory into the new tmpfs */
+  CopyUp = 40,
 }
 
 export interface SyncMessage {

@@ -133,3 +133,60 @@ t.test('in a user namespace a locked flag cannot be cleared: create fails naming
   t.same(JSON.parse(k.stdout).writes, { '/m/f': 'EROFS' }, 'the source stays read-only');
   t.ok(fs.existsSync(src));
 });
+
+t.test(
+  "tmpcopyup copies the image's directory into the tmpfs: files, dirs, links as links, owners, modes",
+  async (t) => {
+    const id = h.id('mntopt-copyup');
+    const stat = ['/seed/file', '/seed/dir', '/seed/dir/deeper/leaf', '/seed/abs-link', '/seed/dir/up-link'];
+    const bundle = h.bundle(id, (s) => {
+      s.mounts!.push({ type: 'tmpfs', source: 'tmpfs', destination: '/seed', options: ['tmpcopyup', 'mode=755'] });
+      // Two probe reports, one a line: what the tmpfs holds, then what writing there does.
+      s.process!.args = [
+        '/bin/sh',
+        '-c',
+        `/probe stat ${stat.join(' ')} && /probe try-write /seed/dir/deeper/leaf /seed/new`,
+      ];
+    });
+    const seed = path.join(bundle, 'rootfs', 'seed');
+    fs.mkdirSync(path.join(seed, 'dir', 'deeper'), { recursive: true });
+    fs.writeFileSync(path.join(seed, 'file'), 'image');
+    fs.chownSync(path.join(seed, 'file'), 1000, 1001);
+    fs.chmodSync(path.join(seed, 'file'), 0o4750);
+    fs.writeFileSync(path.join(seed, 'dir', 'deeper', 'leaf'), 'leaf');
+    fs.chmodSync(path.join(seed, 'dir'), 0o711);
+    fs.symlinkSync('/etc/shadow-of-the-host', path.join(seed, 'abs-link'));
+    fs.symlinkSync('../../../../../../etc', path.join(seed, 'dir', 'up-link'));
+    fs.lchownSync(path.join(seed, 'abs-link'), 1002, 1003);
+    const r = h.cli(['run', '--bundle', bundle, id]);
+    t.equal(r.code, 0, `runs: ${r.stderr}`);
+    const [statLine, writeLine] = r.stdout.trim().split('\n');
+    const st = JSON.parse(statLine!);
+    t.match(
+      st['/seed/file'],
+      { type: 'file', mode: 0o4750, uid: 1000, gid: 1001 },
+      'file: owner and mode, setuid kept',
+    );
+    t.match(st['/seed/dir'], { type: 'dir', mode: 0o711 }, 'dir: its mode');
+    t.match(st['/seed/dir/deeper/leaf'], { type: 'file' }, 'two levels down');
+    t.match(st['/seed/abs-link'], { type: 'symlink', target: '/etc/shadow-of-the-host', uid: 1002, gid: 1003 });
+    t.match(st['/seed/dir/up-link'], { type: 'symlink', target: '../../../../../../etc' }, 'a link, not followed');
+    const w = JSON.parse(writeLine!);
+    t.same(w.writes, { '/seed/dir/deeper/leaf': 'ok', '/seed/new': 'ok' }, 'writable in the tmpfs');
+    t.equal(w.mounts.filter((m: MountInfo & { fstype: string }) => m.mountPoint === '/seed').at(-1)?.fstype, 'tmpfs');
+    t.equal(fs.readFileSync(path.join(seed, 'dir', 'deeper', 'leaf'), 'utf8'), 'leaf', 'the rootfs file is unchanged');
+    t.notOk(fs.existsSync(path.join(seed, 'new')), 'no new file in the rootfs');
+  },
+);
+
+t.test('tmpcopyup is refused on anything but a tmpfs, naming the option, leaving nothing', async (t) => {
+  const id = h.id('mntopt-copyup-bind');
+  let index = -1;
+  const bundle = h.bundle(id, (s) => {
+    index = s.mounts!.push({ type: 'bind', source: '/tmp', destination: '/m', options: ['rbind', 'tmpcopyup'] }) - 1;
+  });
+  const r = h.cli(['create', '--bundle', bundle, id]);
+  t.equal(r.code, 1);
+  t.equal(r.stderr, `tsrun: config.json: mounts[${index}].options[1]: tmpcopyup needs a tmpfs mount\n`);
+  t.notOk(h.stateDirExists(id), 'no state directory');
+});

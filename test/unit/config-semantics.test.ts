@@ -93,6 +93,12 @@ const RULES: [string, Parameters<typeof variant>[0], string, string][] = [
   ],
   ['empty mount option', (s) => void s.mounts[1].options.push(''), 'mounts[1].options[4]', 'must not be empty'],
   [
+    'tmpcopyup on a bind mount',
+    (s) => void s.mounts.push({ destination: '/d', type: 'bind', source: '/tmp', options: ['rbind', 'tmpcopyup'] }),
+    'mounts[4].options[1]',
+    'tmpcopyup needs a tmpfs mount',
+  ],
+  [
     'masked paths without a mount namespace',
     (s) =>
       void ((s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== 'mount')),

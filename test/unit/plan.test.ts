@@ -30,6 +30,8 @@ t.test('mount options: flags set and cleared, propagation and data kept apart', 
   t.equal(p.flags, K.MS_NOSUID | K.MS_NOEXEC);
   t.same(p.propagation, [K.MS_SLAVE | K.MS_REC]);
   t.same(p.data, ['mode=755', 'size=1k']);
+  t.ok(p.copyUp, 'tmpcopyup: a copy, not data');
+  t.notOk(parseMountOptions(['mode=755']).copyUp);
 });
 
 t.test('mount options: the recursive ones fold into one change, the last word winning', async (t) => {

@@ -191,11 +191,21 @@ void rootfs_mount_all(const Child& c) {
       bind_mount(c, m, dst.get());
       continue;
     }
+    // tmpcopyup: the image's directory, opened before the tmpfs hides it.
+    Fd image_dir;
+    if (m.copy_up) {
+      image_dir.reset(sys::openat(dst.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (image_dir.get() < 0) fail(c, ChildStep::CopyUp, m.index, image_dir.get(), m.destination);
+    }
     long r = mount_at_fd(m.source, dst.get(), m.fstype, m.flags, m.data);
     if (r < 0) fail(c, ChildStep::Mount, m.index, r, m.destination);
-    if (m.n_propagation == 0 && m.recursive_attr_set == 0 && m.recursive_attr_clr == 0) continue;
+    if (!m.copy_up && m.n_propagation == 0 && m.recursive_attr_set == 0 && m.recursive_attr_clr == 0) continue;
     Fd top(mount_on_top(dst.get()));
     if (top.get() < 0) fail(c, ChildStep::Mount, m.index, top.get(), m.destination);
+    if (m.copy_up) {
+      r = copy_up(image_dir.get(), top.get());
+      if (r < 0) fail(c, ChildStep::CopyUp, m.index, r, m.destination);
+    }
     r = set_propagation(top.get(), m.propagation, m.n_propagation);
     if (r < 0) fail(c, ChildStep::Mount, m.index, r, m.destination);
     set_recursive_attr(c, m, top.get());

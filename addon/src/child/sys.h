@@ -151,6 +151,9 @@ inline long mknodat(int dirfd, const char* path, unsigned mode, uint64_t dev) {
 inline long fchownat(int dirfd, const char* path, uint32_t uid, uint32_t gid, int flags) {
   return call(SYS_fchownat, dirfd, path, uid, gid, flags);
 }
+inline long fchmodat(int dirfd, const char* path, unsigned mode) { return call(SYS_fchmodat, dirfd, path, mode); }
+inline long getdents64(int fd, void* buf, size_t n) { return call(SYS_getdents64, fd, buf, n); }
+inline long sendfile(int out_fd, int in_fd, size_t n) { return call(SYS_sendfile, out_fd, in_fd, nullptr, n); }
 inline long unlinkat(int dirfd, const char* path, int flags) { return call(SYS_unlinkat, dirfd, path, flags); }
 inline long symlinkat(const char* target, int dirfd, const char* path) {
   return call(SYS_symlinkat, target, dirfd, path);
