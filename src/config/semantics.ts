@@ -140,16 +140,22 @@ const checkProcessRules: SpecRule = (spec) => (spec.process ? firstProcessError(
 
 // ---- mounts ---------------------------------------------------------------------------
 
-/** A mount destination must be absolute: runc 1.1 silently took a relative one as relative
- * to /, tsrun refuses it. */
+/** A mount destination names a path: a relative one is accepted (config.md, Linux: "MAY be
+ * a relative path, in which case it MUST be interpreted as relative to "/"", deprecated),
+ * and made absolute when the config is loaded (mountDestination); an empty one is not. */
 const checkMountDestinations: SpecRule = (spec) => {
   const mounts = spec.mounts ?? [];
   for (let i = 0; i < mounts.length; i++) {
-    const error = mustBeAbsolute(`${appendIndex('mounts', i)}.destination`, mounts[i]!.destination);
-    if (error) return error;
+    if (mounts[i]!.destination === '')
+      return new ConfigError(`${appendIndex('mounts', i)}.destination`, 'must not be empty');
   }
   return undefined;
 };
+
+/** The destination as an absolute path: a relative one (deprecated) is relative to "/". */
+export function mountDestination(destination: string): string {
+  return destination.startsWith('/') ? destination : `/${destination}`;
+}
 
 /** Cheap sanity: a bind mount names its source; options are not empty strings; tmpcopyup
  * is asked of a tmpfs. */

@@ -190,3 +190,37 @@ t.test('tmpcopyup is refused on anything but a tmpfs, naming the option, leaving
   t.equal(r.stderr, `tsrun: config.json: mounts[${index}].options[1]: tmpcopyup needs a tmpfs mount\n`);
   t.notOk(h.stateDirExists(id), 'no state directory');
 });
+
+t.test('a relative destination (deprecated, config.md) is relative to "/", not to process.cwd', async (t) => {
+  const tree = treeWithSubmount(t);
+  const id = h.id('mntopt-rel');
+  const bundle = h.bundle(id, (s) => {
+    s.process!.cwd = '/tmp';
+    s.mounts!.push(
+      { type: 'tmpfs', source: 'tmpfs', destination: 'rel/tmpfs', options: ['ro'] },
+      { type: 'bind', source: tree, destination: 'rel/bind', options: ['rbind'] },
+    );
+    s.process!.args = ['/probe', 'try-write', '/rel/tmpfs/f', '/rel/bind/f'];
+  });
+  const r = h.cli(['run', '--bundle', bundle, id]);
+  t.equal(r.code, 0, `runs: ${r.stderr}`);
+  const p: TryWrite = JSON.parse(r.stdout);
+  t.same(p.writes, { '/rel/tmpfs/f': 'EROFS', '/rel/bind/f': 'ok' }, 'both mounted under /rel');
+  t.same(
+    p.mounts.filter((m) => m.mountPoint.includes('rel/')).map((m) => m.mountPoint),
+    ['/rel/tmpfs', '/rel/bind', '/rel/bind/sub'],
+    'nowhere under the cwd',
+  );
+});
+
+t.test('an empty destination is refused naming it, leaving nothing', async (t) => {
+  const id = h.id('mntopt-empty');
+  let index = -1;
+  const bundle = h.bundle(id, (s) => {
+    index = s.mounts!.push({ type: 'tmpfs', source: 'tmpfs', destination: '' }) - 1;
+  });
+  const r = h.cli(['create', '--bundle', bundle, id]);
+  t.equal(r.code, 1);
+  t.equal(r.stderr, `tsrun: config.json: mounts[${index}].destination: must not be empty\n`);
+  t.notOk(h.stateDirExists(id), 'no state directory');
+});
