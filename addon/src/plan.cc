@@ -97,9 +97,9 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
         !r.opt_num(m, mw, "clearFlags", 0, kFlagsMax, &md.clear_flags) ||
         !r.opt_num(m, mw, "recursiveAttrSet", 0, kFlagsMax, &md.recursive_attr_set) ||
         !r.opt_num(m, mw, "recursiveAttrClr", 0, kFlagsMax, &md.recursive_attr_clr) ||
-        !r.opt_bool(m, mw, "copyUp", &md.copy_up) || !r.field_int(m, mw, "targetKind", 0, 1, &kind) ||
-        !r.field_bool(m, mw, "sourceIsPath", &md.source_is_path) || !r.get(m, mw, "propagation", &pv) ||
-        !r.array(pv, mw + ".propagation", 16, &parr))
+        !r.opt_bool(m, mw, "copyUp", &md.copy_up) || !r.opt_bool(m, mw, "idmapped", &md.idmapped) ||
+        !r.field_int(m, mw, "targetKind", 0, 1, &kind) || !r.field_bool(m, mw, "sourceIsPath", &md.source_is_path) ||
+        !r.get(m, mw, "propagation", &pv) || !r.array(pv, mw + ".propagation", 16, &parr))
       return false;
     md.target_is_file = kind == 1;
     // Optional (plans built by hand in tests may omit it): absent means none.

@@ -20,6 +20,7 @@ struct MountDraft {
   uint64_t recursive_attr_set = 0;
   uint64_t recursive_attr_clr = 0;
   bool copy_up = false;
+  bool idmapped = false;
   std::vector<uint64_t> propagation;
   bool target_is_file = false;
   bool source_is_path = false;

@@ -62,7 +62,7 @@ Napi::Object join(Echo& e, const NsJoin& j) {
 
 Napi::Object mount(Echo& e, const MountPlan& m) {
   const auto& [index, source, destination, fstype, data, flags, remount_flags, clear_flags, recursive_attr_set,
-               recursive_attr_clr, copy_up, propagation, n_propagation, target_is_file, source_is_path,
+               recursive_attr_clr, copy_up, idmapped, propagation, n_propagation, target_is_file, source_is_path,
                source_tree_fd] = m;
   Napi::Object o = e.object();
   o.Set("index", e.num(index));
@@ -76,6 +76,7 @@ Napi::Object mount(Echo& e, const MountPlan& m) {
   o.Set("recursiveAttrSet", e.num(static_cast<double>(recursive_attr_set)));
   o.Set("recursiveAttrClr", e.num(static_cast<double>(recursive_attr_clr)));
   o.Set("copyUp", e.flag(copy_up));
+  o.Set("idmapped", e.flag(idmapped));
   o.Set("propagation", e.nums(propagation, n_propagation));
   o.Set("targetKind", e.num(target_is_file ? 1 : 0));  // MountTargetKind
   o.Set("sourceIsPath", e.flag(source_is_path));

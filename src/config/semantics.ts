@@ -11,7 +11,8 @@ import { deviceRuleProblem } from '../cgroups/device-rules';
 import { ConfigError } from '../errors';
 import { appendIndex, appendKey } from './json-path';
 import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS, S_IFMT } from './linux-names';
-import { COPY_UP_OPTION } from '../plan/constants';
+import { COPY_UP_OPTION, IDMAP_OPTIONS } from '../plan/constants';
+import { isIdmapped } from '../plan/idmap';
 import { findUnsupportedField, findUnsupportedProcessField } from './unsupported';
 import type { CapabilitySet, Namespace, Process, Spec } from './types';
 
@@ -172,6 +173,35 @@ const checkMountOptions: SpecRule = (spec) => {
     const copyUpAt = options.indexOf(COPY_UP_OPTION);
     if (copyUpAt >= 0 && (mount.type !== 'tmpfs' || isBind))
       return new ConfigError(appendIndex(`${here}.options`, copyUpAt), 'tmpcopyup needs a tmpfs mount');
+  }
+  return undefined;
+};
+
+/** Idmapped mounts (runtime-spec 1.2): a bind mount only; uidMappings and gidMappings
+ * together ("MUST be specified along with"); without mappings of its own, the container's
+ * new user namespace lends its mappings, and with neither it is an error (config.md). */
+const checkIdmappedMounts: SpecRule = (spec) => {
+  const mounts = spec.mounts ?? [];
+  const userns = namespaceOf(spec, 'user');
+  const containerMaps = userns !== undefined && userns.path === undefined && (spec.linux?.uidMappings ?? []).length > 0;
+  for (let i = 0; i < mounts.length; i++) {
+    const mount = mounts[i]!;
+    if (!isIdmapped(mount)) continue;
+    const here = appendIndex('mounts', i);
+    const options = mount.options ?? [];
+    const optionAt = options.findIndex((o) => IDMAP_OPTIONS.includes(o));
+    const at = optionAt >= 0 ? appendIndex(`${here}.options`, optionAt) : `${here}.uidMappings`;
+    const isBind = mount.type === 'bind' || options.includes('bind') || options.includes('rbind');
+    if (!isBind) return new ConfigError(at, 'an idmapped mount must be a bind mount');
+    const uid = (mount.uidMappings ?? []).length > 0;
+    const gid = (mount.gidMappings ?? []).length > 0;
+    if (uid !== gid)
+      return new ConfigError(
+        `${here}.${uid ? 'gidMappings' : 'uidMappings'}`,
+        'uidMappings and gidMappings go together',
+      );
+    if (!uid && !containerMaps)
+      return new ConfigError(at, 'needs mounts uidMappings/gidMappings, or a new user namespace with mappings');
   }
   return undefined;
 };
@@ -376,6 +406,7 @@ const SPEC_RULES: readonly SpecRule[] = [
   checkProcessRules,
   checkMountDestinations,
   checkMountOptions,
+  checkIdmappedMounts,
   checkNamespaceTypes,
   checkNamespaceDuplicates,
   checkNamespacePaths,

@@ -8,7 +8,6 @@
 
 import { ConfigError } from '../errors';
 import { findUnsupportedSeccomp } from '../seccomp/compile';
-import { appendIndex } from './json-path';
 import type { Process, Spec } from './types';
 
 const PROCESS_FIELDS = ['scheduler', 'ioPriority', 'execCPUAffinity'] as const;
@@ -16,10 +15,6 @@ const LINUX_FIELDS = ['timeOffsets', 'netDevices'] as const;
 // Every linux.resources field is applied (cgroups/resources.ts): none is refused here.
 // linux.seccomp is compiled (seccomp/compile.ts); only its notify parts are refused here.
 const LINUX_LATE_FIELDS = ['personality', 'intelRdt', 'memoryPolicy'] as const;
-// Idmapped mounts (runc 1.2+) are not implemented: runc 1.1 passed these options to the
-// kernel as data, which a bind mount ignores, so the files would show the host's owners.
-// `features` leaves them out of mountOptions and says mountExtensions.idmap disabled.
-const UNSUPPORTED_MOUNT_OPTIONS = ['idmap', 'ridmap'];
 
 /** True when a value asks for something: present, and not an empty object or array. */
 function asksForSomething(value: unknown): boolean {
@@ -40,27 +35,10 @@ export function findUnsupportedProcessField(process: Process, at: string): Confi
   return undefined;
 }
 
-function findUnsupportedMountField(spec: Spec): ConfigError | undefined {
-  const mounts = spec.mounts ?? [];
-  for (let i = 0; i < mounts.length; i++) {
-    const mount = mounts[i]!;
-    const here = appendIndex('mounts', i);
-    for (const field of ['uidMappings', 'gidMappings'] as const) {
-      if (asksForSomething(mount[field])) return notSupported(`${here}.${field}`);
-    }
-    const options = mount.options ?? [];
-    const at = options.findIndex((option) => UNSUPPORTED_MOUNT_OPTIONS.includes(option));
-    if (at >= 0) return notSupported(appendIndex(`${here}.options`, at));
-  }
-  return undefined;
-}
-
 /** The first field of `spec` that tsrun refuses as not implemented, in config.md order. */
 export function findUnsupportedField(spec: Spec): ConfigError | undefined {
   const processError = spec.process ? findUnsupportedProcessField(spec.process, 'process') : undefined;
   if (processError) return processError;
-  const mountError = findUnsupportedMountField(spec);
-  if (mountError) return mountError;
   const linux = spec.linux;
   if (!linux) return undefined;
   for (const field of LINUX_FIELDS) {

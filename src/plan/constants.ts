@@ -144,6 +144,9 @@ export const PER_MOUNT_FLAGS =
 /** On a tmpfs: what the image has at the destination is copied into it (the child). */
 export const COPY_UP_OPTION = 'tmpcopyup';
 
+/** Idmapped bind mounts (plan/idmap.ts): ridmap maps every mount of an rbind's tree. */
+export const IDMAP_OPTIONS: readonly string[] = ['idmap', 'ridmap'];
+
 /** Every mount option tsrun implements, the one list `features` reports; any other is
  * filesystem data, which the kernel judges. */
 export function supportedMountOptions(): string[] {
@@ -152,6 +155,7 @@ export function supportedMountOptions(): string[] {
     ...Object.keys(propagationOptions),
     ...Object.keys(recursiveAttrOptions),
     COPY_UP_OPTION,
+    ...IDMAP_OPTIONS,
   ].sort();
 }
 

@@ -13,10 +13,12 @@ import {
   type MountAttrChange,
   mountFlagOptions,
   COPY_UP_OPTION,
+  IDMAP_OPTIONS,
   PER_MOUNT_FLAGS,
   propagationOptions,
   recursiveAttrOptions,
 } from './constants';
+import { isIdmapped } from './idmap';
 import { MountTargetKind, type MountStep, type SymlinkStep } from './types';
 
 export interface ParsedOptions {
@@ -54,7 +56,7 @@ export function parseMountOptions(options: string[]): ParsedOptions {
     const prop = propagationOptions[option];
     if (prop !== undefined) propagation.push(prop);
     else if (option === COPY_UP_OPTION) copyUp = true;
-    else data.push(option);
+    else if (!IDMAP_OPTIONS.includes(option)) data.push(option);
   }
   return { flags, cleared, recursive, propagation, data, copyUp };
 }
@@ -227,15 +229,15 @@ export function planMounts(mounts: Mount[], ctx: MountContext): { mounts: MountS
           `${JSON.stringify(m.source ?? '')} does not exist (mount on ${m.destination})`,
         );
       const flags = m.type === 'sysfs' && !isBind(m) ? parsed.flags | MS_BIND | MS_REC : parsed.flags;
-      steps.push(
-        bindStep(
-          index,
-          source,
-          m.destination,
-          { ...parsed, flags },
-          kind === 'dir' ? MountTargetKind.Directory : MountTargetKind.File,
-        ),
+      const step = bindStep(
+        index,
+        source,
+        m.destination,
+        { ...parsed, flags },
+        kind === 'dir' ? MountTargetKind.Directory : MountTargetKind.File,
       );
+      if (isIdmapped(m)) step.idmapped = true;
+      steps.push(step);
       return;
     }
     steps.push({

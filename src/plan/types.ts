@@ -53,6 +53,9 @@ export interface MountStep {
   /** tmpcopyup: what the rootfs has at the destination is copied into the new tmpfs.
    * Absent means false. */
   copyUp?: boolean;
+  /** An idmapped bind: the child attaches the runtime's tree (sourceTreeFd, mapped while
+   * detached), never its own copy. Absent means false. */
+  idmapped?: boolean;
   /** Propagation flags (MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE, each maybe |MS_REC)
    * applied one by one after the mount. */
   propagation: number[];

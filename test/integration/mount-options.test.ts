@@ -224,3 +224,107 @@ t.test('an empty destination is refused naming it, leaving nothing', async (t) =
   t.equal(r.stderr, `tsrun: config.json: mounts[${index}].destination: must not be empty\n`);
   t.notOk(h.stateDirExists(id), 'no state directory');
 });
+
+/** A host tree for idmap: tree/file and tree/sub/file (sub a tmpfs submount), owned by 1000:1000. */
+function ownedTree(t: Test): string {
+  const tree = treeWithSubmount(t);
+  for (const f of [path.join(tree, 'file'), path.join(tree, 'sub', 'file')]) {
+    fs.writeFileSync(f, 'x');
+    fs.chownSync(f, 1000, 1000);
+  }
+  return tree;
+}
+
+const statOf = (t: Test, bundle: string, id: string) => {
+  const r = h.cli(['run', '--bundle', bundle, id]);
+  t.equal(r.code, 0, `runs: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+};
+
+t.test(
+  "idmap with the mount's mappings: host uid 1000 is seen as the mapped id; ridmap reaches a submount",
+  async (t) => {
+    const tree = ownedTree(t);
+    const maps = {
+      uidMappings: [{ containerID: 1000, hostID: 5, size: 1 }],
+      gidMappings: [{ containerID: 1000, hostID: 6, size: 1 }],
+    };
+    const id = h.id('mntopt-idmap');
+    const bundle = h.bundle(id, (s) => {
+      s.mounts!.push(
+        { type: 'bind', source: tree, destination: '/idmap', options: ['rbind', 'idmap'], ...maps },
+        { type: 'bind', source: tree, destination: '/ridmap', options: ['rbind', 'ridmap'], ...maps },
+        { type: 'bind', source: tree, destination: '/plain', options: ['rbind'] },
+      );
+      s.process!.args = [
+        '/probe',
+        'stat',
+        '/idmap/file',
+        '/idmap/sub/file',
+        '/ridmap/file',
+        '/ridmap/sub/file',
+        '/plain/file',
+      ];
+    });
+    const st = statOf(t, bundle, id);
+    t.match(st['/idmap/file'], { uid: 5, gid: 6 }, 'idmap: 1000 -> 5:6');
+    t.match(st['/idmap/sub/file'], { uid: 1000, gid: 1000 }, 'idmap: the submount is not mapped');
+    t.match(st['/ridmap/file'], { uid: 5, gid: 6 }, 'ridmap: the top');
+    t.match(st['/ridmap/sub/file'], { uid: 5, gid: 6 }, 'ridmap: the submount too');
+    t.match(st['/plain/file'], { uid: 1000, gid: 1000 }, 'control: a plain bind shows the host owner');
+  },
+);
+
+t.test("idmap without mappings of its own uses the container's user namespace", async (t) => {
+  const tree = ownedTree(t);
+  const id = h.id('mntopt-idmap-userns');
+  const bundle = h.bundle(id, (s) => {
+    inUserNamespace(s);
+    s.mounts!.push(
+      { type: 'bind', source: tree, destination: '/idmap', options: ['rbind', 'idmap'] },
+      { type: 'bind', source: tree, destination: '/plain', options: ['rbind'] },
+    );
+    s.process!.args = ['/probe', 'stat', '/idmap/file', '/plain/file'];
+  });
+  chownForUserns(bundle);
+  const st = statOf(t, bundle, id);
+  t.match(st['/idmap/file'], { uid: 1000, gid: 1000 }, "the disk's 1000 is the container's 1000");
+  t.match(st['/plain/file'], { uid: 65534, gid: 65534 }, 'control: unmapped through a plain bind');
+});
+
+t.test('idmap that cannot be honoured is refused naming the entry, leaving nothing', async (t) => {
+  const cases: [string, Mount, string][] = [
+    [
+      'no mappings, no user namespace',
+      { type: 'bind', source: '/tmp', destination: '/m', options: ['rbind', 'idmap'] },
+      'options[1]: needs mounts uidMappings/gidMappings, or a new user namespace with mappings',
+    ],
+    [
+      'not a bind mount',
+      { type: 'tmpfs', source: 'tmpfs', destination: '/m', options: ['ridmap'] },
+      'options[0]: an idmapped mount must be a bind mount',
+    ],
+    [
+      'uidMappings alone',
+      {
+        type: 'bind',
+        source: '/tmp',
+        destination: '/m',
+        options: ['rbind', 'idmap'],
+        uidMappings: [{ containerID: 0, hostID: 1, size: 1 }],
+      },
+      'gidMappings: uidMappings and gidMappings go together',
+    ],
+  ];
+  for (const [name, mount, message] of cases) {
+    const id = h.id('mntopt-idmap-bad');
+    let index = -1;
+    const bundle = h.bundle(id, (s) => {
+      index = s.mounts!.push(mount) - 1;
+    });
+    const r = h.cli(['create', '--bundle', bundle, id]);
+    t.equal(r.code, 1, `${name}: exit 1`);
+    t.equal(r.stderr, `tsrun: config.json: mounts[${index}].${message}\n`, name);
+    t.notOk(h.stateDirExists(id), `${name}: no state directory`);
+  }
+});

@@ -88,6 +88,31 @@ const RULES: [string, Parameters<typeof variant>[0], string, string][] = [
   ],
   ['empty mount option', (s) => void s.mounts[1].options.push(''), 'mounts[1].options[4]', 'must not be empty'],
   [
+    'mount uidMappings without gidMappings',
+    (s) =>
+      void s.mounts.push({
+        destination: '/d',
+        source: '/s',
+        type: 'bind',
+        options: ['rbind'],
+        uidMappings: [{ containerID: 0, hostID: 1, size: 1 }],
+      }),
+    'mounts[4].gidMappings',
+    'uidMappings and gidMappings go together',
+  ],
+  [
+    'idmap without mappings or a user namespace',
+    (s) => void s.mounts.push({ destination: '/d', source: '/s', type: 'bind', options: ['rbind', 'idmap'] }),
+    'mounts[4].options[1]',
+    'needs mounts uidMappings/gidMappings, or a new user namespace with mappings',
+  ],
+  [
+    'ridmap on a tmpfs',
+    (s) => void s.mounts.push({ destination: '/d', source: 'tmpfs', type: 'tmpfs', options: ['ridmap'] }),
+    'mounts[4].options[0]',
+    'an idmapped mount must be a bind mount',
+  ],
+  [
     'tmpcopyup on a bind mount',
     (s) => void s.mounts.push({ destination: '/d', type: 'bind', source: '/tmp', options: ['rbind', 'tmpcopyup'] }),
     'mounts[4].options[1]',
@@ -365,21 +390,6 @@ const REFUSALS: [string, Parameters<typeof variant>[0], string][] = [
   ['scheduler', (s) => void (s.process.scheduler = { policy: 'SCHED_BATCH' }), 'process.scheduler'],
   ['ioPriority', (s) => void (s.process.ioPriority = { class: 'IOPRIO_CLASS_IDLE' }), 'process.ioPriority'],
   ['execCPUAffinity', (s) => void (s.process.execCPUAffinity = { initial: '0' }), 'process.execCPUAffinity'],
-  [
-    'mount uidMappings',
-    (s) => void (s.mounts[1].uidMappings = [{ containerID: 0, hostID: 1, size: 1 }]),
-    'mounts[1].uidMappings',
-  ],
-  [
-    'mount gidMappings',
-    (s) => void (s.mounts[3].gidMappings = [{ containerID: 0, hostID: 1, size: 1 }]),
-    'mounts[3].gidMappings',
-  ],
-  [
-    'mount idmap option',
-    (s) => void s.mounts.push({ destination: '/d', source: '/s', type: 'bind', options: ['rbind', 'idmap'] }),
-    'mounts[4].options[1]',
-  ],
   [
     'timeOffsets',
     (s) => void (s.linux.namespaces.push({ type: 'time' }), (s.linux.timeOffsets = { boottime: { secs: 1 } })),

@@ -71,7 +71,9 @@ void set_recursive_attr(const Child& c, const MountPlan& m, int fd) {
 void bind_mount(const Child& c, const MountPlan& m, int dst_fd) {
   unsigned rec = (m.flags & MS_REC) ? sys::kAtRecursive : 0;
   Fd tree;
-  long src = sys::openat(AT_FDCWD, m.source, O_PATH | O_CLOEXEC);
+  // An idmapped bind is only the runtime's tree: mapped while detached, which our copy
+  // could no longer be once we changed it.
+  long src = m.idmapped ? -EPERM : sys::openat(AT_FDCWD, m.source, O_PATH | O_CLOEXEC);
   if (src >= 0) {
     tree.reset(sys::open_tree(static_cast<int>(src), "", sys::kOpenTreeClone | O_CLOEXEC | AT_EMPTY_PATH | rec));
     sys::close(static_cast<int>(src));

@@ -190,6 +190,7 @@ constexpr uint64_t kMountAttrNoatime = 0x10;
 constexpr uint64_t kMountAttrStrictatime = 0x20;
 constexpr uint64_t kMountAttrNodiratime = 0x80;
 constexpr uint64_t kMountAttrNosymfollow = 0x00200000;
+constexpr uint64_t kMountAttrIdmap = 0x00100000;
 constexpr unsigned kFsconfigCmdCreate = 6;
 inline long open_tree(int dirfd, const char* path, unsigned flags) { return call(SYS_open_tree, dirfd, path, flags); }
 inline long move_mount(int from_dfd, const char* from, int to_dfd, const char* to, unsigned flags) {
