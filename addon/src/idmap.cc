@@ -54,8 +54,7 @@ long idmap_userns(const std::string& uid_map, const std::string& gid_map, const 
   // Released: it reads EOF and exits; reaped here, its pid is ours alone.
   close(pipefd[1]);
   siginfo_t info{};
-  while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED) < 0 && errno == EINTR) {
-  }
+  while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED) < 0 && errno == EINTR) {}
   close(pidfd);
   return result;
 }

@@ -179,6 +179,24 @@ t.test(
   },
 );
 
+t.test('a tmpcopyup that does not fit fails create naming the mount, leaving nothing', async (t) => {
+  const id = h.id('mntopt-copyup-full');
+  let index = -1;
+  const bundle = h.bundle(id, (s) => {
+    index =
+      s.mounts!.push({ type: 'tmpfs', source: 'tmpfs', destination: '/seed', options: ['tmpcopyup', 'size=64k'] }) - 1;
+  });
+  fs.mkdirSync(path.join(bundle, 'rootfs', 'seed'));
+  fs.writeFileSync(path.join(bundle, 'rootfs', 'seed', 'big'), Buffer.alloc(1 << 20, 1));
+  const r = h.cli(['create', '--bundle', bundle, id]);
+  t.equal(r.code, 1, 'exit 1');
+  t.equal(
+    r.stderr,
+    `tsrun: tmpcopyup of mount mounts[${index}] (copy the image's /seed into the tmpfs): no space left on device\n`,
+  );
+  t.notOk(h.stateDirExists(id), 'no state directory');
+});
+
 t.test('tmpcopyup is refused on anything but a tmpfs, naming the option, leaving nothing', async (t) => {
   const id = h.id('mntopt-copyup-bind');
   let index = -1;
