@@ -4,6 +4,7 @@ import { buildInitPlan } from '../../src/plan/build';
 import * as K from '../../src/plan/constants';
 import { capabilityMask, planCapabilities, rlimitValue, searchPath } from '../../src/plan/creds';
 import { planMounts, parseMountOptions } from '../../src/plan/mounts';
+import { mountIdmap } from '../../src/plan/idmap';
 import { entersNamespace, idMapText, planNamespaces } from '../../src/plan/namespaces';
 import { MountTargetKind } from '../../src/plan/types';
 import type { Spec } from '../../src/config/types';
@@ -258,4 +259,32 @@ t.test('one entry per name: where it first appears, with its last value (runc se
   const plan = buildInitPlan(spec, ctx(spec)).plan;
   t.same(plan.env, ['PATH=/b', 'HOME=/home/bob'], 'HOME added once');
   t.same(plan.searchPath, ['/b'], 'the lookup uses the value the process gets');
+});
+
+t.test("idmap: the mount's own mappings, else the container's; ridmap is recursive", async (t) => {
+  const spec = base();
+  spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  spec.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+  spec.mounts = [
+    {
+      destination: '/own',
+      type: 'bind',
+      source: '/s',
+      options: ['rbind', 'ridmap'],
+      uidMappings: [{ containerID: 1000, hostID: 5, size: 1 }],
+      gidMappings: [{ containerID: 1000, hostID: 6, size: 1 }],
+    },
+    { destination: '/lent', type: 'bind', source: '/s', options: ['bind', 'idmap'] },
+    { destination: '/plain', type: 'bind', source: '/s', options: ['rbind'] },
+  ];
+  t.same(mountIdmap(spec, 0), { uidMap: '1000 5 1\n', gidMap: '1000 6 1\n', recursive: true });
+  t.same(mountIdmap(spec, 1), { uidMap: '0 100000 65536\n', gidMap: '0 200000 65536\n', recursive: false });
+  t.equal(mountIdmap(spec, 2), null);
+  const steps = planMounts(spec.mounts, { ...ctx(spec), sysfsNeedsBind: false, cgroup2Direct: false }).mounts;
+  t.same(
+    steps.map((m) => m.idmapped ?? false),
+    [true, true, false],
+    'the child is told which binds take only the runtime tree',
+  );
+  t.same(parseMountOptions(['rbind', 'ridmap']).data, [], 'not filesystem data');
 });
