@@ -11,7 +11,7 @@ import { deviceRuleProblem } from '../cgroups/device-rules';
 import { ConfigError } from '../errors';
 import { appendIndex, appendKey } from './json-path';
 import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS, S_IFMT } from './linux-names';
-import { COPY_UP_OPTION, IDMAP_OPTIONS } from '../plan/constants';
+import { COPY_UP_OPTION, IDMAP_OPTIONS, supportedMountOptions } from '../plan/constants';
 import { isIdmapped } from '../plan/idmap';
 import { findUnsupportedField, findUnsupportedProcessField } from './unsupported';
 import type { CapabilitySet, Namespace, Process, Spec } from './types';
@@ -158,8 +158,10 @@ export function mountDestination(destination: string): string {
   return destination.startsWith('/') ? destination : `/${destination}`;
 }
 
-/** Cheap sanity: a bind mount names its source; options are not empty strings; tmpcopyup
- * is asked of a tmpfs. */
+const KNOWN_MOUNT_OPTIONS = new Set(supportedMountOptions());
+
+/** Cheap sanity: a bind mount names its source and has only options tsrun knows; options
+ * are not empty strings; tmpcopyup is asked of a tmpfs. */
 const checkMountOptions: SpecRule = (spec) => {
   const mounts = spec.mounts ?? [];
   for (let i = 0; i < mounts.length; i++) {
@@ -170,6 +172,14 @@ const checkMountOptions: SpecRule = (spec) => {
     if (emptyAt >= 0) return new ConfigError(appendIndex(`${here}.options`, emptyAt), 'must not be empty');
     const isBind = mount.type === 'bind' || options.includes('bind') || options.includes('rbind');
     if (isBind && !mount.source) return new ConfigError(`${here}.source`, 'is required for a bind mount');
+    // A bind mount takes no filesystem data: an option tsrun does not know would be
+    // dropped without a word (runc passes it to mount(2), which ignores it on a bind).
+    const unknownAt = isBind ? options.findIndex((o) => !KNOWN_MOUNT_OPTIONS.has(o)) : -1;
+    if (unknownAt >= 0)
+      return new ConfigError(
+        appendIndex(`${here}.options`, unknownAt),
+        `unknown option ${quote(options[unknownAt])} (a bind mount takes no filesystem data)`,
+      );
     const copyUpAt = options.indexOf(COPY_UP_OPTION);
     if (copyUpAt >= 0 && (mount.type !== 'tmpfs' || isBind))
       return new ConfigError(appendIndex(`${here}.options`, copyUpAt), 'tmpcopyup needs a tmpfs mount');

@@ -346,3 +346,18 @@ t.test('idmap that cannot be honoured is refused naming the entry, leaving nothi
     t.notOk(h.stateDirExists(id), `${name}: no state directory`);
   }
 });
+
+t.test('an option a bind mount cannot take is refused naming it, not dropped', async (t) => {
+  const id = h.id('mntopt-unknown');
+  let index = -1;
+  const bundle = h.bundle(id, (s) => {
+    index = s.mounts!.push({ type: 'bind', source: '/tmp', destination: '/m', options: ['rbind', 'size=1k'] }) - 1;
+  });
+  const r = h.cli(['create', '--bundle', bundle, id]);
+  t.equal(r.code, 1);
+  t.equal(
+    r.stderr,
+    `tsrun: config.json: mounts[${index}].options[1]: unknown option "size=1k" (a bind mount takes no filesystem data)\n`,
+  );
+  t.notOk(h.stateDirExists(id), 'no state directory');
+});

@@ -113,6 +113,12 @@ const RULES: [string, Parameters<typeof variant>[0], string, string][] = [
     'an idmapped mount must be a bind mount',
   ],
   [
+    'unknown option on a bind mount',
+    (s) => void s.mounts.push({ destination: '/d', type: 'bind', source: '/tmp', options: ['rbind', 'ro', 'z'] }),
+    'mounts[4].options[2]',
+    'unknown option "z" (a bind mount takes no filesystem data)',
+  ],
+  [
     'tmpcopyup on a bind mount',
     (s) => void s.mounts.push({ destination: '/d', type: 'bind', source: '/tmp', options: ['rbind', 'tmpcopyup'] }),
     'mounts[4].options[1]',
