@@ -138,14 +138,25 @@ t.test(
   "tmpcopyup copies the image's directory into the tmpfs: files, dirs, links as links, owners, modes",
   async (t) => {
     const id = h.id('mntopt-copyup');
-    const stat = ['/seed/file', '/seed/dir', '/seed/dir/deeper/leaf', '/seed/abs-link', '/seed/dir/up-link'];
+    const stat = [
+      '/seed/file',
+      '/seed/dir',
+      '/seed/dir/deeper/leaf',
+      '/seed/abs-link',
+      '/seed/dir/up-link',
+      '/seed-ro/f',
+    ];
     const bundle = h.bundle(id, (s) => {
-      s.mounts!.push({ type: 'tmpfs', source: 'tmpfs', destination: '/seed', options: ['tmpcopyup', 'mode=755'] });
+      s.mounts!.push(
+        { type: 'tmpfs', source: 'tmpfs', destination: '/seed', options: ['tmpcopyup', 'mode=755'] },
+        // Read-only: filled first, then made read-only.
+        { type: 'tmpfs', source: 'tmpfs', destination: '/seed-ro', options: ['tmpcopyup', 'ro'] },
+      );
       // Two probe reports, one a line: what the tmpfs holds, then what writing there does.
       s.process!.args = [
         '/bin/sh',
         '-c',
-        `/probe stat ${stat.join(' ')} && /probe try-write /seed/dir/deeper/leaf /seed/new`,
+        `/probe stat ${stat.join(' ')} && /probe try-write /seed/dir/deeper/leaf /seed/new /seed-ro/new`,
       ];
     });
     const seed = path.join(bundle, 'rootfs', 'seed');
@@ -172,7 +183,11 @@ t.test(
     t.match(st['/seed/abs-link'], { type: 'symlink', target: '/etc/shadow-of-the-host', uid: 1002, gid: 1003 });
     t.match(st['/seed/dir/up-link'], { type: 'symlink', target: '../../../../../../etc' }, 'a link, not followed');
     const w = JSON.parse(writeLine!);
-    t.same(w.writes, { '/seed/dir/deeper/leaf': 'ok', '/seed/new': 'ok' }, 'writable in the tmpfs');
+    t.same(
+      w.writes,
+      { '/seed/dir/deeper/leaf': 'ok', '/seed/new': 'ok', '/seed-ro/new': 'EROFS' },
+      'writable in the tmpfs',
+    );
     t.equal(w.mounts.filter((m: MountInfo & { fstype: string }) => m.mountPoint === '/seed').at(-1)?.fstype, 'tmpfs');
     t.equal(fs.readFileSync(path.join(seed, 'dir', 'deeper', 'leaf'), 'utf8'), 'leaf', 'the rootfs file is unchanged');
     t.notOk(fs.existsSync(path.join(seed, 'new')), 'no new file in the rootfs');

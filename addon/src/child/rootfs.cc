@@ -199,7 +199,9 @@ void rootfs_mount_all(const Child& c) {
       image_dir.reset(sys::openat(dst.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
       if (image_dir.get() < 0) fail(c, ChildStep::CopyUp, m.index, image_dir.get(), m.destination);
     }
-    long r = mount_at_fd(m.source, dst.get(), m.fstype, m.flags, m.data);
+    // A read-only tmpfs is filled first and made read-only after.
+    unsigned long flags = m.copy_up ? (m.flags & ~static_cast<uint64_t>(MS_RDONLY)) : m.flags;
+    long r = mount_at_fd(m.source, dst.get(), m.fstype, flags, m.data);
     if (r < 0) fail(c, ChildStep::Mount, m.index, r, m.destination);
     if (!m.copy_up && m.n_propagation == 0 && m.recursive_attr_set == 0 && m.recursive_attr_clr == 0) continue;
     Fd top(mount_on_top(dst.get()));
@@ -207,6 +209,12 @@ void rootfs_mount_all(const Child& c) {
     if (m.copy_up) {
       r = copy_up(image_dir.get(), top.get());
       if (r < 0) fail(c, ChildStep::CopyUp, m.index, r, m.destination);
+      if (m.flags & MS_RDONLY) {
+        sys::MountAttr ro{};
+        ro.attr_set = sys::kMountAttrRdonly;
+        r = sys::mount_setattr(top.get(), "", AT_EMPTY_PATH, &ro);
+        if (r < 0) fail(c, ChildStep::MountFlags, m.index, r, "");
+      }
     }
     r = set_propagation(top.get(), m.propagation, m.n_propagation);
     if (r < 0) fail(c, ChildStep::Mount, m.index, r, m.destination);
