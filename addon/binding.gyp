@@ -5,6 +5,7 @@
       "sources": [
         "src/addon.cc",
         "src/files.cc",
+        "src/idmap.cc",
         "src/napi_args.cc",
         "src/plan.cc",
         "src/plan_echo.cc",
@@ -19,6 +20,8 @@
         "src/child/ns.cc",
         "src/child/limits.cc",
         "src/child/rootfs.cc",
+        "src/child/copy_up.cc",
+        "src/child/userns_holder.cc",
         "src/child/resolve.cc",
         "src/child/devices.cc",
         "src/child/console.cc",

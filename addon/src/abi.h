@@ -93,7 +93,9 @@
   X(Personality, 39)         \
   X(Scheduler, 40)           \
   X(IoPriority, 41)          \
-  X(CpuAffinity, 42)
+  X(CpuAffinity, 42)         \
+  X(MountFlags, 43)          \
+  X(CopyUp, 44)
 
 namespace tsrun {
 

@@ -19,6 +19,7 @@
 
 #include "child/mount_attr.h"
 #include "child/sys.h"
+#include "idmap.h"
 #include "napi_args.h"
 
 namespace tsrun {
@@ -194,22 +195,67 @@ Napi::Value SendFd(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The idmap argument of openTree: absent (undefined), or {uidMap, gidMap, recursive}.
+struct IdmapArg {
+  bool present = false;
+  std::string uid_map, gid_map;
+  bool recursive = false;
+};
+
+bool read_idmap_arg(const Napi::CallbackInfo& info, size_t i, IdmapArg* out) {
+  if (info.Length() <= i || info[i].IsUndefined()) return true;
+  Napi::Env env = info.Env();
+  if (!info[i].IsObject()) return throw_type(env, "openTree: idmap must be an object"), false;
+  Napi::Object o = info[i].As<Napi::Object>();
+  Napi::Value u = o.Get("uidMap"), g = o.Get("gidMap"), r = o.Get("recursive");
+  if (!u.IsString() || !g.IsString() || !r.IsBoolean())
+    return throw_type(env, "openTree: idmap needs uidMap, gidMap (strings) and recursive (boolean)"), false;
+  out->present = true;
+  out->uid_map = u.As<Napi::String>().Utf8Value();
+  out->gid_map = g.As<Napi::String>().Utf8Value();
+  out->recursive = r.As<Napi::Boolean>().Value();
+  return true;
+}
+
 // A detached copy (open_tree OPEN_TREE_CLONE) of a bind mount's source, made with the
-// runtime's view for a container in a user namespace, its mount flags already set.
+// runtime's view: for a container in a user namespace, or an idmapped mount (mapped
+// through a user namespace with the mount's mappings while it is still detached, as
+// MOUNT_ATTR_IDMAP requires), its mount flags already set.
 Napi::Value OpenTree(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path;
   int64_t flags = 0;
+  int64_t clear = 0;
+  IdmapArg idmap;
   if (!arg_path(info, 0, "openTree", "sourcePath", &path) ||
-      !arg_int(info, 2, "openTree", "mountFlags", -1, UINT32_MAX, &flags))
+      !arg_int(info, 2, "openTree", "mountFlags", -1, UINT32_MAX, &flags) ||
+      !arg_int(info, 3, "openTree", "clearFlags", 0, UINT32_MAX, &clear) || !read_idmap_arg(info, 4, &idmap))
     return env.Undefined();
   if (!info[1].IsBoolean()) return throw_type(env, "openTree: recursive must be a boolean");
   bool recursive = info[1].As<Napi::Boolean>().Value();
   unsigned how = sys::kOpenTreeClone | O_CLOEXEC | (recursive ? sys::kAtRecursive : 0);
   long fd = sys::open_tree(AT_FDCWD, path.c_str(), how);
   if (fd < 0) return throw_syscall(env, "open_tree", static_cast<int>(-fd), path);
+  if (idmap.present) {
+    const char* op = "";
+    long userns = idmap_userns(idmap.uid_map, idmap.gid_map, &op);
+    if (userns < 0) {
+      close(static_cast<int>(fd));
+      return throw_syscall(env, std::string("idmap user namespace: ") + op, static_cast<int>(-userns), path);
+    }
+    sys::MountAttr attr{};
+    attr.attr_set = sys::kMountAttrIdmap;
+    attr.userns_fd = static_cast<uint64_t>(userns);
+    long r =
+        sys::mount_setattr(static_cast<int>(fd), "", AT_EMPTY_PATH | (idmap.recursive ? sys::kAtRecursive : 0), &attr);
+    close(static_cast<int>(userns));
+    if (r < 0) {
+      close(static_cast<int>(fd));
+      return throw_syscall(env, "mount_setattr MOUNT_ATTR_IDMAP", static_cast<int>(-r), path);
+    }
+  }
   if (flags >= 0) {
-    sys::MountAttr attr = attr_from_flags(static_cast<uint64_t>(flags));
+    sys::MountAttr attr = attr_from_flags(static_cast<uint64_t>(flags), static_cast<uint64_t>(clear));
     long r = sys::mount_setattr(static_cast<int>(fd), "", AT_EMPTY_PATH, &attr);
     if (r < 0) {
       close(static_cast<int>(fd));

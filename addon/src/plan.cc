@@ -140,6 +140,10 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
         !r.field_str(m, mw, "fstype", 255, &md.fstype) || !r.field_num(m, mw, "flags", 0, kFlagsMax, &md.flags) ||
         !r.field_str(m, mw, "data", kMaxPathLen, &md.data) ||
         !r.field_num(m, mw, "remountFlags", -1, kFlagsMax, &md.remount_flags) ||
+        !r.opt_num(m, mw, "clearFlags", 0, kFlagsMax, &md.clear_flags) ||
+        !r.opt_num(m, mw, "recursiveAttrSet", 0, kFlagsMax, &md.recursive_attr_set) ||
+        !r.opt_num(m, mw, "recursiveAttrClr", 0, kFlagsMax, &md.recursive_attr_clr) ||
+        !r.opt_bool(m, mw, "copyUp", &md.copy_up) || !r.opt_bool(m, mw, "idmapped", &md.idmapped) ||
         !r.field_int(m, mw, "targetKind", 0, 1, &kind) || !r.field_bool(m, mw, "sourceIsPath", &md.source_is_path) ||
         !r.get(m, mw, "propagation", &pv) || !r.array(pv, mw + ".propagation", 16, &parr))
       return false;

@@ -29,7 +29,12 @@ struct MountPlan {
   const char* fstype;  // nullptr when ""
   const char* data;    // nullptr when ""
   uint64_t flags;
-  int64_t remount_flags;  // < 0: no remount
+  int64_t remount_flags;        // < 0: no remount
+  uint64_t clear_flags;         // with remount_flags: MS_* a bind clears
+  uint64_t recursive_attr_set;  // MOUNT_ATTR_* set recursively once mounted
+  uint64_t recursive_attr_clr;
+  bool copy_up;   // tmpcopyup: the image's directory copied into the new tmpfs
+  bool idmapped;  // attach source_tree_fd (mapped by the runtime), never a copy of our own
   const uint64_t* propagation;
   uint32_t n_propagation;
   bool target_is_file;

@@ -16,6 +16,11 @@ struct MountDraft {
   std::string source, destination, fstype, data;
   uint64_t flags = 0;
   int64_t remount_flags = -1;
+  uint64_t clear_flags = 0;
+  uint64_t recursive_attr_set = 0;
+  uint64_t recursive_attr_clr = 0;
+  bool copy_up = false;
+  bool idmapped = false;
   std::vector<uint64_t> propagation;
   bool target_is_file = false;
   bool source_is_path = false;

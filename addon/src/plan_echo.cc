@@ -62,8 +62,9 @@ Napi::Object join(Echo& e, const NsJoin& j) {
 }
 
 Napi::Object mount(Echo& e, const MountPlan& m) {
-  const auto& [index, source, destination, fstype, data, flags, remount_flags, propagation, n_propagation,
-               target_is_file, source_is_path, source_tree_fd] = m;
+  const auto& [index, source, destination, fstype, data, flags, remount_flags, clear_flags, recursive_attr_set,
+               recursive_attr_clr, copy_up, idmapped, propagation, n_propagation, target_is_file, source_is_path,
+               source_tree_fd] = m;
   Napi::Object o = e.object();
   o.Set("index", e.num(index));
   o.Set("source", e.str(source));
@@ -72,6 +73,11 @@ Napi::Object mount(Echo& e, const MountPlan& m) {
   o.Set("flags", e.num(static_cast<double>(flags)));
   o.Set("data", e.str(data));
   o.Set("remountFlags", e.num(static_cast<double>(remount_flags)));
+  o.Set("clearFlags", e.num(static_cast<double>(clear_flags)));
+  o.Set("recursiveAttrSet", e.num(static_cast<double>(recursive_attr_set)));
+  o.Set("recursiveAttrClr", e.num(static_cast<double>(recursive_attr_clr)));
+  o.Set("copyUp", e.flag(copy_up));
+  o.Set("idmapped", e.flag(idmapped));
   o.Set("propagation", e.nums(propagation, n_propagation));
   o.Set("targetKind", e.num(target_is_file ? 1 : 0));  // MountTargetKind
   o.Set("sourceIsPath", e.flag(source_is_path));

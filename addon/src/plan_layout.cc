@@ -61,6 +61,11 @@ ChildPlan* lay_out(const Draft& d, Layout& l) {
     m.data = l.opt_str(md.data);
     m.flags = md.flags;
     m.remount_flags = md.remount_flags;
+    m.clear_flags = md.clear_flags;
+    m.recursive_attr_set = md.recursive_attr_set;
+    m.recursive_attr_clr = md.recursive_attr_clr;
+    m.copy_up = md.copy_up;
+    m.idmapped = md.idmapped;
     m.propagation = l.copy(md.propagation);
     m.n_propagation = static_cast<uint32_t>(md.propagation.size());
     m.target_is_file = md.target_is_file;

@@ -121,6 +121,23 @@ class Reader {
     *out = static_cast<T>(x);
     return true;
   }
+  // An optional number: absent leaves *out as it is (its default).
+  template <typename T>
+  bool opt_num(const Napi::Object& o, const std::string& w, const char* k, int64_t lo, int64_t hi, T* out) {
+    Napi::Value v;
+    if (!get(o, w, k, &v)) return false;
+    if (v.IsUndefined()) return true;
+    int64_t x = 0;
+    if (!integer(v, w + "." + k, lo, hi, &x)) return false;
+    *out = static_cast<T>(x);
+    return true;
+  }
+  // An optional boolean: absent leaves *out as it is (its default).
+  bool opt_bool(const Napi::Object& o, const std::string& w, const char* k, bool* out) {
+    Napi::Value v;
+    if (!get(o, w, k, &v)) return false;
+    return v.IsUndefined() || boolean(v, w + "." + k, out);
+  }
   bool field_u64(const Napi::Object& o, const std::string& w, const char* k, uint64_t* out) {
     Napi::Value v;
     return get(o, w, k, &v) && u64(v, w + "." + k, out);

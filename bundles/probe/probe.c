@@ -489,6 +489,23 @@ static void do_notify(const char* message) {
   fputs("{\"ok\":false,\"errno\":", stdout), jstr(errname(e)), puts("}"); /* exit 0 either way */
 }
 
+/* Create each file: "ok" or the errno's name (EROFS through a read-only mount), then the
+ * mounts, so one container shows what a mount's options did and what mountinfo says. */
+static void do_try_write(int n, char** paths) {
+  fputs("{\"writes\":{", stdout);
+  for (int i = 0; i < n; i++) {
+    if (i) putchar(',');
+    jkey(paths[i]);
+    int fd = open(paths[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    jstr(fd >= 0 ? "ok" : errname(errno));
+    if (fd >= 0) close(fd);
+  }
+  fputs("},", stdout);
+  jkey("mounts");
+  print_mounts();
+  fputs("}\n", stdout);
+}
+
 static void on_signal(int sig) {
   char buf[32];
   int n = snprintf(buf, sizeof buf, "{\"signal\":%d}\n", sig);
@@ -545,6 +562,8 @@ int main(int argc, char** argv) {
     report(argc, argv, argv + 2, argc - 2);
   else if (strcmp(cmd, "stat") == 0)
     do_stat(argc - 2, argv + 2);
+  else if (strcmp(cmd, "try-write") == 0)
+    do_try_write(argc - 2, argv + 2);
   else if (strcmp(cmd, "write") == 0 && argc == 4)
     do_write(argv[2], argv[3]);
   else if (strcmp(cmd, "sleep") == 0)
@@ -556,9 +575,9 @@ int main(int argc, char** argv) {
   else if (strcmp(cmd, "sched") == 0)
     do_sched();
   else {
-    fprintf(
-        stderr,
-        "probe: usage: probe [sysctl KEY...|stat PATH...|write PATH TEXT|sleep SECONDS|notify MESSAGE|exit N|sched]\n");
+    fprintf(stderr,
+            "probe: usage: probe [sysctl KEY...|stat PATH...|write PATH TEXT|try-write PATH...|sleep SECONDS|notify "
+            "MESSAGE|exit N|sched]\n");
     return 2;
   }
   return fflush(stdout) != 0;

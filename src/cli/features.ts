@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupMode, type Hierarchy, readHostHierarchies } from '../cgroups/hierarchies';
 import { NAMESPACE_CLONE_FLAGS } from '../config/linux-names';
-import { capabilityNumbers, mountFlagOptions, propagationOptions } from '../plan/constants';
+import { capabilityNumbers, supportedMountOptions } from '../plan/constants';
 import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
 import { seccompFeatures } from '../seccomp/features';
 
@@ -46,8 +46,7 @@ export function features(): Record<string, unknown> {
     ociVersionMax: OCI_VERSION,
     // All six: the runtime runs four (container/hooks.ts), the child the in-container two.
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
-    // Not tmpcopyup (accepted, not done), nor the recursive or idmap options (refused).
-    mountOptions: [...Object.keys(mountFlagOptions), ...Object.keys(propagationOptions)].sort(),
+    mountOptions: supportedMountOptions(),
     // tsrun reads no annotation of config.json: none can change what it does.
     potentiallyUnsafeConfigAnnotations: [],
     linux: {
@@ -58,10 +57,11 @@ export function features(): Record<string, unknown> {
       apparmor: { enabled: false },
       selinux: { enabled: false },
       // Refused as not supported yet (config/unsupported.ts): linux.intelRdt,
-      // linux.memoryPolicy (no mode or flag is recognized), linux.netDevices, idmapped mounts.
+      // linux.memoryPolicy (no mode or flag is recognized), linux.netDevices.
       intelRdt: { enabled: false, schemata: false, monitoring: false },
       memoryPolicy: { modes: [], flags: [] },
-      mountExtensions: { idmap: { enabled: false } },
+      // Idmapped bind mounts (plan/idmap.ts).
+      mountExtensions: { idmap: { enabled: true } },
       netDevices: { enabled: false },
     },
     annotations,

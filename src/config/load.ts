@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors';
 import { nodeErrorText } from '../errno';
 import { findJsonSyntaxError } from './json-syntax';
-import { checkSpec } from './semantics';
+import { checkSpec, mountDestination } from './semantics';
 import type { Spec } from './types';
 import { validateConfigSchema } from './validate';
 
@@ -47,5 +47,6 @@ export function loadSpec(bundleDir: string): Spec {
   const doc = parseConfigJson(readConfigFile(join(bundle, 'config.json'), bundle));
   validateConfigSchema(doc);
   checkSpec(doc, bundle);
+  for (const mount of doc.mounts ?? []) mount.destination = mountDestination(mount.destination);
   return doc;
 }

@@ -13,6 +13,8 @@ import { appendIndex, appendKey } from './json-path';
 import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS, S_IFMT } from './linux-names';
 import { possibleCpuCount } from '../sys/cpus';
 import { IOPRIO_CLASSES, PERSONALITY_DOMAINS, parseCpuList, schedulerProblem } from './process-attributes';
+import { COPY_UP_OPTION, IDMAP_OPTIONS, supportedMountOptions } from '../plan/constants';
+import { isIdmapped } from '../plan/idmap';
 import { findUnsupportedField, findUnsupportedProcessField } from './unsupported';
 import type { CapabilitySet, Namespace, Process, Spec } from './types';
 
@@ -181,18 +183,27 @@ const checkProcessRules: SpecRule = (spec) => (spec.process ? firstProcessError(
 
 // ---- mounts ---------------------------------------------------------------------------
 
-/** A mount destination must be absolute: runc 1.1 silently took a relative one as relative
- * to /, tsrun refuses it. */
+/** A mount destination names a path: a relative one is accepted (config.md, Linux: "MAY be
+ * a relative path, in which case it MUST be interpreted as relative to "/"", deprecated),
+ * and made absolute when the config is loaded (mountDestination); an empty one is not. */
 const checkMountDestinations: SpecRule = (spec) => {
   const mounts = spec.mounts ?? [];
   for (let i = 0; i < mounts.length; i++) {
-    const error = mustBeAbsolute(`${appendIndex('mounts', i)}.destination`, mounts[i]!.destination);
-    if (error) return error;
+    if (mounts[i]!.destination === '')
+      return new ConfigError(`${appendIndex('mounts', i)}.destination`, 'must not be empty');
   }
   return undefined;
 };
 
-/** Cheap sanity: a bind mount names its source; options are not empty strings. */
+/** The destination as an absolute path: a relative one (deprecated) is relative to "/". */
+export function mountDestination(destination: string): string {
+  return destination.startsWith('/') ? destination : `/${destination}`;
+}
+
+const KNOWN_MOUNT_OPTIONS = new Set(supportedMountOptions());
+
+/** Cheap sanity: a bind mount names its source and has only options tsrun knows; options
+ * are not empty strings; tmpcopyup is asked of a tmpfs. */
 const checkMountOptions: SpecRule = (spec) => {
   const mounts = spec.mounts ?? [];
   for (let i = 0; i < mounts.length; i++) {
@@ -203,6 +214,46 @@ const checkMountOptions: SpecRule = (spec) => {
     if (emptyAt >= 0) return new ConfigError(appendIndex(`${here}.options`, emptyAt), 'must not be empty');
     const isBind = mount.type === 'bind' || options.includes('bind') || options.includes('rbind');
     if (isBind && !mount.source) return new ConfigError(`${here}.source`, 'is required for a bind mount');
+    // A bind mount takes no filesystem data: an option tsrun does not know would be
+    // dropped without a word (runc passes it to mount(2), which ignores it on a bind).
+    const unknownAt = isBind ? options.findIndex((o) => !KNOWN_MOUNT_OPTIONS.has(o)) : -1;
+    if (unknownAt >= 0)
+      return new ConfigError(
+        appendIndex(`${here}.options`, unknownAt),
+        `unknown option ${quote(options[unknownAt])} (a bind mount takes no filesystem data)`,
+      );
+    const copyUpAt = options.indexOf(COPY_UP_OPTION);
+    if (copyUpAt >= 0 && (mount.type !== 'tmpfs' || isBind))
+      return new ConfigError(appendIndex(`${here}.options`, copyUpAt), 'tmpcopyup needs a tmpfs mount');
+  }
+  return undefined;
+};
+
+/** Idmapped mounts (runtime-spec 1.2): a bind mount only; uidMappings and gidMappings
+ * together ("MUST be specified along with"); without mappings of its own, the container's
+ * new user namespace lends its mappings, and with neither it is an error (config.md). */
+const checkIdmappedMounts: SpecRule = (spec) => {
+  const mounts = spec.mounts ?? [];
+  const userns = namespaceOf(spec, 'user');
+  const containerMaps = userns !== undefined && userns.path === undefined && (spec.linux?.uidMappings ?? []).length > 0;
+  for (let i = 0; i < mounts.length; i++) {
+    const mount = mounts[i]!;
+    if (!isIdmapped(mount)) continue;
+    const here = appendIndex('mounts', i);
+    const options = mount.options ?? [];
+    const optionAt = options.findIndex((o) => IDMAP_OPTIONS.includes(o));
+    const at = optionAt >= 0 ? appendIndex(`${here}.options`, optionAt) : `${here}.uidMappings`;
+    const isBind = mount.type === 'bind' || options.includes('bind') || options.includes('rbind');
+    if (!isBind) return new ConfigError(at, 'an idmapped mount must be a bind mount');
+    const uid = (mount.uidMappings ?? []).length > 0;
+    const gid = (mount.gidMappings ?? []).length > 0;
+    if (uid !== gid)
+      return new ConfigError(
+        `${here}.${uid ? 'gidMappings' : 'uidMappings'}`,
+        'uidMappings and gidMappings go together',
+      );
+    if (!uid && !containerMaps)
+      return new ConfigError(at, 'needs mounts uidMappings/gidMappings, or a new user namespace with mappings');
   }
   return undefined;
 };
@@ -423,6 +474,7 @@ const SPEC_RULES: readonly SpecRule[] = [
   checkProcessRules,
   checkMountDestinations,
   checkMountOptions,
+  checkIdmappedMounts,
   checkNamespaceTypes,
   checkNamespaceDuplicates,
   checkNamespacePaths,

@@ -7,7 +7,6 @@
 // or AppArmor (this project's hosts have neither): a label or profile is not enforced.
 
 import { ConfigError } from '../errors';
-import { appendIndex } from './json-path';
 import type { Process, Spec } from './types';
 
 // Every process field is applied: none is refused here.
@@ -16,33 +15,6 @@ const LINUX_FIELDS = ['timeOffsets', 'netDevices'] as const;
 // Every linux.resources field is applied (cgroups/resources.ts): none is refused here.
 // linux.seccomp is compiled, notify included (seccomp/compile.ts): nothing is refused here.
 const LINUX_LATE_FIELDS = ['intelRdt', 'memoryPolicy'] as const;
-// Mount options runc (1.2+) knows that tsrun does not implement: idmapped mounts, and the
-// recursive mount attributes (mount_setattr with AT_RECURSIVE). runc 1.1 passed them to
-// the kernel as data, which a bind mount ignores: "rro" would leave submounts writable.
-// `features` leaves them out of mountOptions, so an engine that reads it (containerd asks
-// for "rro") knows.
-const UNSUPPORTED_MOUNT_OPTIONS = [
-  'idmap',
-  'ridmap',
-  'rro',
-  'rrw',
-  'rnosuid',
-  'rsuid',
-  'rnodev',
-  'rdev',
-  'rnoexec',
-  'rexec',
-  'rnodiratime',
-  'rdiratime',
-  'rrelatime',
-  'rnorelatime',
-  'rnoatime',
-  'ratime',
-  'rstrictatime',
-  'rnostrictatime',
-  'rnosymfollow',
-  'rsymfollow',
-];
 
 /** True when a value asks for something: present, and not an empty object or array. */
 function asksForSomething(value: unknown): boolean {
@@ -63,27 +35,10 @@ export function findUnsupportedProcessField(process: Process, at: string): Confi
   return undefined;
 }
 
-function findUnsupportedMountField(spec: Spec): ConfigError | undefined {
-  const mounts = spec.mounts ?? [];
-  for (let i = 0; i < mounts.length; i++) {
-    const mount = mounts[i]!;
-    const here = appendIndex('mounts', i);
-    for (const field of ['uidMappings', 'gidMappings'] as const) {
-      if (asksForSomething(mount[field])) return notSupported(`${here}.${field}`);
-    }
-    const options = mount.options ?? [];
-    const at = options.findIndex((option) => UNSUPPORTED_MOUNT_OPTIONS.includes(option));
-    if (at >= 0) return notSupported(appendIndex(`${here}.options`, at));
-  }
-  return undefined;
-}
-
 /** The first field of `spec` that tsrun refuses as not implemented, in config.md order. */
 export function findUnsupportedField(spec: Spec): ConfigError | undefined {
   const processError = spec.process ? findUnsupportedProcessField(spec.process, 'process') : undefined;
   if (processError) return processError;
-  const mountError = findUnsupportedMountField(spec);
-  if (mountError) return mountError;
   const linux = spec.linux;
   if (!linux) return undefined;
   for (const field of LINUX_FIELDS) {

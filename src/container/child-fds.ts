@@ -7,6 +7,8 @@ import { constants, openSync } from 'node:fs';
 import { TsrunError } from '../errors';
 import { MS_REC } from '../plan/constants';
 import type { NamespaceRequest } from '../plan/namespaces';
+import type { Spec } from '../config/types';
+import { mountIdmap } from '../plan/idmap';
 import type { MountStep } from '../plan/types';
 import type { Native } from '../sys/native';
 
@@ -83,12 +85,21 @@ export function receiveConsoleMaster(addon: Native, own: number): number {
 
 /** In a user namespace the container's root may not reach a bind source the runtime can:
  * give the child a detached copy made with the runtime's view (open_tree), its flags set,
- * which the child uses where its own open is refused. Sets each mount's sourceTreeFd. */
-export function openBindSources(addon: Native, mounts: MountStep[], fds: number[]): void {
+ * which the child uses where its own open is refused. An idmapped bind always gets one,
+ * mapped through its user namespace while detached (plan/idmap.ts), and the child uses
+ * nothing else. Sets each such mount's sourceTreeFd. */
+export function openBindSources(
+  addon: Native,
+  spec: Spec,
+  mounts: MountStep[],
+  fds: number[],
+  inUserNamespace: boolean,
+): void {
   for (const m of mounts) {
-    if (!m.sourceIsPath) continue;
+    if (!m.sourceIsPath || !(inUserNamespace || m.idmapped)) continue;
+    const idmap = m.idmapped ? (mountIdmap(spec, m.index) ?? undefined) : undefined;
     try {
-      m.sourceTreeFd = addon.openTree(m.source, (m.flags & MS_REC) !== 0, m.remountFlags);
+      m.sourceTreeFd = addon.openTree(m.source, (m.flags & MS_REC) !== 0, m.remountFlags, m.clearFlags ?? 0, idmap);
     } catch (err) {
       throw new TsrunError('ERR_TSRUN_CONFIG', `config.json: mounts[${m.index}].source: ${(err as Error).message}`, {
         cause: err,

@@ -177,7 +177,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       startReportFd,
     });
     for (const w of warnings) ctx.logger.warn(w);
-    if (entersNamespace(namespaces, CLONE_NEWUSER)) openBindSources(addon, plan.mounts, fds);
+    openBindSources(addon, spec, plan.mounts, fds, entersNamespace(namespaces, CLONE_NEWUSER));
     mark('plan built');
 
     // Born in its cgroup2 directory; the child waits for Go, so it is placed in the v1

@@ -82,6 +82,83 @@ export const propagationOptions: Record<string, number> = {
   runbindable: MS_UNBINDABLE | MS_REC,
 };
 
+// mount_setattr's MOUNT_ATTR_* (linux/mount.h). The atime mode is one field, not bits:
+// changing it clears the whole field (MOUNT_ATTR__ATIME) and sets one value.
+const MOUNT_ATTR_RDONLY = 0x1;
+const MOUNT_ATTR_NOSUID = 0x2;
+const MOUNT_ATTR_NODEV = 0x4;
+const MOUNT_ATTR_NOEXEC = 0x8;
+const MOUNT_ATTR__ATIME = 0x70;
+const MOUNT_ATTR_RELATIME = 0x0;
+const MOUNT_ATTR_NOATIME = 0x10;
+const MOUNT_ATTR_STRICTATIME = 0x20;
+const MOUNT_ATTR_NODIRATIME = 0x80;
+const MOUNT_ATTR_NOSYMFOLLOW = 0x200000;
+
+/** A mount_setattr change: attributes to set and to clear. */
+export interface MountAttrChange {
+  set: number;
+  clr: number;
+}
+
+const atimeMode = (mode: number): MountAttrChange => ({ set: mode, clr: MOUNT_ATTR__ATIME });
+
+/** The recursive options (runtime-spec 1.1): one mount_setattr(AT_RECURSIVE) on the mount
+ * and every mount under it, after it is made. An atime option replaces the whole mode; the
+ * "no"/plain forms that only clear a mode go back to the kernel's default, relatime, as
+ * atime/norelatime/nostrictatime do on mount(2). */
+export const recursiveAttrOptions: Readonly<Record<string, MountAttrChange>> = {
+  rro: { set: MOUNT_ATTR_RDONLY, clr: 0 },
+  rrw: { set: 0, clr: MOUNT_ATTR_RDONLY },
+  rnosuid: { set: MOUNT_ATTR_NOSUID, clr: 0 },
+  rsuid: { set: 0, clr: MOUNT_ATTR_NOSUID },
+  rnodev: { set: MOUNT_ATTR_NODEV, clr: 0 },
+  rdev: { set: 0, clr: MOUNT_ATTR_NODEV },
+  rnoexec: { set: MOUNT_ATTR_NOEXEC, clr: 0 },
+  rexec: { set: 0, clr: MOUNT_ATTR_NOEXEC },
+  rnodiratime: { set: MOUNT_ATTR_NODIRATIME, clr: 0 },
+  rdiratime: { set: 0, clr: MOUNT_ATTR_NODIRATIME },
+  rrelatime: atimeMode(MOUNT_ATTR_RELATIME),
+  rnorelatime: atimeMode(MOUNT_ATTR_RELATIME),
+  rnoatime: atimeMode(MOUNT_ATTR_NOATIME),
+  ratime: atimeMode(MOUNT_ATTR_RELATIME),
+  rstrictatime: atimeMode(MOUNT_ATTR_STRICTATIME),
+  rnostrictatime: atimeMode(MOUNT_ATTR_RELATIME),
+  rnosymfollow: { set: MOUNT_ATTR_NOSYMFOLLOW, clr: 0 },
+  rsymfollow: { set: 0, clr: MOUNT_ATTR_NOSYMFOLLOW },
+};
+
+/** Flags a bind mount takes per mount (the rest are the filesystem's): an option that
+ * clears one of them clears it on the bind even when its source has it. */
+export const PER_MOUNT_FLAGS =
+  MS_RDONLY |
+  MS_NOSUID |
+  MS_NODEV |
+  MS_NOEXEC |
+  MS_NOATIME |
+  MS_NODIRATIME |
+  MS_RELATIME |
+  MS_STRICTATIME |
+  MS_NOSYMFOLLOW;
+
+/** On a tmpfs: what the image has at the destination is copied into it (the child). */
+export const COPY_UP_OPTION = 'tmpcopyup';
+
+/** Idmapped bind mounts (plan/idmap.ts): ridmap maps every mount of an rbind's tree. */
+export const IDMAP_OPTIONS: readonly string[] = ['idmap', 'ridmap'];
+
+/** Every mount option tsrun implements, the one list `features` reports; any other is
+ * filesystem data, which the kernel judges. */
+export function supportedMountOptions(): string[] {
+  return [
+    ...Object.keys(mountFlagOptions),
+    ...Object.keys(propagationOptions),
+    ...Object.keys(recursiveAttrOptions),
+    COPY_UP_OPTION,
+    ...IDMAP_OPTIONS,
+  ].sort();
+}
+
 /** CAP_* name -> capability number, from the names in bit order. */
 export const capabilityNumbers: Readonly<Record<string, number>> = Object.fromEntries(
   CAPABILITIES.map((name, bit) => [name, bit]),

@@ -51,6 +51,15 @@ export function describeChildError(msg: SyncMessage, spec: Spec): TsrunError {
         const what = m ? `${m.type ?? 'bind'} ${m.source ?? ''} on ${m.destination}` : d;
         return `mount ${entry(i, 'mounts')} (${what}${d && m && !d.includes(m.destination) ? `, at ${d}` : ''}): ${why}`;
       }
+      case ChildStep.MountFlags: {
+        const m = spec.mounts?.[i];
+        const what = m ? ` (${m.type ?? 'bind'} ${m.source ?? ''} on ${m.destination})` : '';
+        const locked =
+          d === 'locked' ? ': a flag its source has is locked in the user namespace and cannot be cleared' : '';
+        return `set the flags of mount ${entry(i, 'mounts')}${what}: ${why}${locked}`;
+      }
+      case ChildStep.CopyUp:
+        return `tmpcopyup of mount ${entry(i, 'mounts')} (copy the image's ${d} into the tmpfs): ${why}`;
       case ChildStep.Device:
         return i >= 0 ? `create device linux.devices[${i}] (${d}): ${why}` : `create default device ${d}: ${why}`;
       case ChildStep.Symlink:

@@ -10,32 +10,55 @@ import {
   MS_NOSUID,
   MS_REC,
   MS_REMOUNT,
+  type MountAttrChange,
   mountFlagOptions,
+  COPY_UP_OPTION,
+  IDMAP_OPTIONS,
+  PER_MOUNT_FLAGS,
   propagationOptions,
+  recursiveAttrOptions,
 } from './constants';
+import { isIdmapped } from './idmap';
 import { MountTargetKind, type MountStep, type SymlinkStep } from './types';
 
 export interface ParsedOptions {
   flags: number;
+  /** Flags an option cleared (rw, suid, exec...) and no later option set again. */
+  cleared: number;
+  /** The recursive options, folded into one change (the last word on each attribute wins). */
+  recursive: MountAttrChange;
   propagation: number[];
   data: string[];
+  /** tmpcopyup (on a tmpfs): the image's directory is copied into it. */
+  copyUp: boolean;
 }
 
 export function parseMountOptions(options: string[]): ParsedOptions {
   let flags = 0;
+  let cleared = 0;
+  const recursive: MountAttrChange = { set: 0, clr: 0 };
   const propagation: number[] = [];
   const data: string[] = [];
+  let copyUp = false;
   for (const option of options) {
     const known = mountFlagOptions[option];
     if (known) {
       flags = known.clear ? flags & ~known.flag : flags | known.flag;
+      cleared = known.clear ? cleared | known.flag : cleared & ~known.flag;
+      continue;
+    }
+    const attr = recursiveAttrOptions[option];
+    if (attr) {
+      recursive.set = (recursive.set & ~attr.clr) | attr.set;
+      recursive.clr = (recursive.clr & ~attr.set) | attr.clr;
       continue;
     }
     const prop = propagationOptions[option];
     if (prop !== undefined) propagation.push(prop);
-    else if (option !== 'tmpcopyup') data.push(option);
+    else if (option === COPY_UP_OPTION) copyUp = true;
+    else if (!IDMAP_OPTIONS.includes(option)) data.push(option);
   }
-  return { flags, propagation, data };
+  return { flags, cleared, recursive, propagation, data, copyUp };
 }
 
 /** The host's cgroup hierarchies as a container's /sys/fs/cgroup shows them. */
@@ -74,6 +97,7 @@ function bindStep(
 ): MountStep {
   const rec = parsed.flags & MS_REC;
   const extra = parsed.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+  const clear = parsed.cleared & PER_MOUNT_FLAGS;
   return {
     index,
     source,
@@ -81,12 +105,20 @@ function bindStep(
     fstype: '',
     flags: MS_BIND | rec,
     data: '',
-    remountFlags: extra !== 0 ? extra : -1,
+    remountFlags: extra !== 0 || clear !== 0 ? extra : -1,
+    clearFlags: clear,
+    recursiveAttrSet: parsed.recursive.set,
+    recursiveAttrClr: parsed.recursive.clr,
     propagation: parsed.propagation,
     targetKind: kind,
     sourceIsPath: true,
     sourceTreeFd: -1,
   };
+}
+
+/** Fields of a mount(2) step (not a bind) that only the options decide. */
+function recursiveOf(parsed: ParsedOptions): Pick<MountStep, 'clearFlags' | 'recursiveAttrSet' | 'recursiveAttrClr'> {
+  return { clearFlags: 0, recursiveAttrSet: parsed.recursive.set, recursiveAttrClr: parsed.recursive.clr };
 }
 
 function cgroupSteps(
@@ -107,6 +139,7 @@ function cgroupSteps(
           flags: parsed.flags,
           data: '',
           remountFlags: -1,
+          ...recursiveOf(parsed),
           propagation: parsed.propagation,
           targetKind: MountTargetKind.Directory,
           sourceIsPath: false,
@@ -142,6 +175,10 @@ function cgroupSteps(
       flags: base,
       data: 'mode=755',
       remountFlags: -1,
+      // Not made read-only (rro) before the hierarchies are mounted inside it.
+      clearFlags: 0,
+      recursiveAttrSet: 0,
+      recursiveAttrClr: 0,
       propagation: [],
       targetKind: MountTargetKind.Directory,
       sourceIsPath: false,
@@ -155,7 +192,14 @@ function cgroupSteps(
         index,
         src.hostDir,
         posix.join(dest, src.name),
-        { flags: MS_BIND | MS_REC | (parsed.flags & ~MS_BIND & ~MS_REC) | base, propagation: [], data: [] },
+        {
+          flags: MS_BIND | MS_REC | (parsed.flags & ~MS_BIND & ~MS_REC) | base,
+          cleared: 0,
+          recursive: parsed.recursive,
+          propagation: [],
+          data: [],
+          copyUp: false,
+        },
         MountTargetKind.Directory,
       ),
     );
@@ -185,15 +229,15 @@ export function planMounts(mounts: Mount[], ctx: MountContext): { mounts: MountS
           `${JSON.stringify(m.source ?? '')} does not exist (mount on ${m.destination})`,
         );
       const flags = m.type === 'sysfs' && !isBind(m) ? parsed.flags | MS_BIND | MS_REC : parsed.flags;
-      steps.push(
-        bindStep(
-          index,
-          source,
-          m.destination,
-          { ...parsed, flags },
-          kind === 'dir' ? MountTargetKind.Directory : MountTargetKind.File,
-        ),
+      const step = bindStep(
+        index,
+        source,
+        m.destination,
+        { ...parsed, flags },
+        kind === 'dir' ? MountTargetKind.Directory : MountTargetKind.File,
       );
+      if (isIdmapped(m)) step.idmapped = true;
+      steps.push(step);
       return;
     }
     steps.push({
@@ -204,6 +248,8 @@ export function planMounts(mounts: Mount[], ctx: MountContext): { mounts: MountS
       flags: parsed.flags,
       data: parsed.data.join(','),
       remountFlags: -1,
+      ...recursiveOf(parsed),
+      copyUp: parsed.copyUp,
       propagation: parsed.propagation,
       targetKind: MountTargetKind.Directory,
       sourceIsPath: false,

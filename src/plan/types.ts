@@ -43,6 +43,19 @@ export interface MountStep {
   /** When >= 0: flags of a second mount(MS_REMOUNT|MS_BIND|...) call, needed because a
    * bind mount ignores MS_RDONLY and friends on the first call. */
   remountFlags: number;
+  /** With remountFlags: MS_* per-mount flags the options clear on a bind (rw, suid, exec...)
+   * even when its source has them. Absent means 0. */
+  clearFlags?: number;
+  /** MOUNT_ATTR_* set and cleared with mount_setattr(AT_RECURSIVE) once the mount is made
+   * (rro, rnosuid, ...). Absent means 0. */
+  recursiveAttrSet?: number;
+  recursiveAttrClr?: number;
+  /** tmpcopyup: what the rootfs has at the destination is copied into the new tmpfs.
+   * Absent means false. */
+  copyUp?: boolean;
+  /** An idmapped bind: the child attaches the runtime's tree (sourceTreeFd, mapped while
+   * detached), never its own copy. Absent means false. */
+  idmapped?: boolean;
   /** Propagation flags (MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE, each maybe |MS_REC)
    * applied one by one after the mount. */
   propagation: number[];
@@ -361,6 +374,11 @@ export enum ChildStep {
   IoPriority = 41,
   /** process.execCPUAffinity: sched_setaffinity(2); index 0 initial, 1 final */
   CpuAffinity = 42,
+  /** Setting or clearing a mount's flags once it is made; detail "locked" when a flag to
+   * clear was locked by the kernel (a mount from outside the user namespace) */
+  MountFlags = 43,
+  /** tmpcopyup: copying the image's directory into the new tmpfs */
+  CopyUp = 44,
 }
 
 export interface SyncMessage {

@@ -52,8 +52,17 @@ export interface Native {
   /** Open a namespace file O_RDONLY|O_CLOEXEC. */
   openReadOnly(filePath: string): number;
   /** A detached copy of a bind source (open_tree OPEN_TREE_CLONE, AT_RECURSIVE when
-   * `recursive`), with MS_* `mountFlags` set on it unless -1. CLOEXEC. */
-  openTree(sourcePath: string, recursive: boolean, mountFlags: number): number;
+   * `recursive`), with MS_* `mountFlags` set and `clearFlags` cleared on it unless
+   * mountFlags is -1; with `idmap`, mapped first through a new user namespace with those
+   * uid_map/gid_map texts (MOUNT_ATTR_IDMAP, on every mount of the tree when `recursive`).
+   * CLOEXEC. */
+  openTree(
+    sourcePath: string,
+    recursive: boolean,
+    mountFlags: number,
+    clearFlags: number,
+    idmap?: { uidMap: string; gidMap: string; recursive: boolean },
+  ): number;
   /** socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC) + connect(path). */
   connectUnix(socketPath: string): number;
   /** One sendmsg of `data` with `fd` attached (SCM_RIGHTS); the whole of `data` or a throw. */

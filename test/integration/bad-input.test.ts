@@ -57,8 +57,8 @@ const cases: { name: string; edit?: (s: Spec) => void; bundle?: (dir: string) =>
     pattern: /linux\.namespaces\[\d+\]/,
   },
   {
-    name: 'relative mount destination',
-    edit: (s) => s.mounts!.push({ destination: 'tmp', type: 'tmpfs', source: 'tmpfs' }),
+    name: 'empty mount destination',
+    edit: (s) => s.mounts!.push({ destination: '', type: 'tmpfs', source: 'tmpfs' }),
     pattern: /mounts\[\d+\]\.destination/,
   },
   {

@@ -4,6 +4,7 @@ import { buildInitPlan } from '../../src/plan/build';
 import * as K from '../../src/plan/constants';
 import { capabilityMask, planCapabilities, rlimitValue, searchPath } from '../../src/plan/creds';
 import { planMounts, parseMountOptions } from '../../src/plan/mounts';
+import { mountIdmap } from '../../src/plan/idmap';
 import { entersNamespace, idMapText, planNamespaces } from '../../src/plan/namespaces';
 import { MountTargetKind } from '../../src/plan/types';
 import type { Spec } from '../../src/config/types';
@@ -30,6 +31,41 @@ t.test('mount options: flags set and cleared, propagation and data kept apart', 
   t.equal(p.flags, K.MS_NOSUID | K.MS_NOEXEC);
   t.same(p.propagation, [K.MS_SLAVE | K.MS_REC]);
   t.same(p.data, ['mode=755', 'size=1k']);
+  t.ok(p.copyUp, 'tmpcopyup: a copy, not data');
+  t.notOk(parseMountOptions(['mode=755']).copyUp);
+});
+
+t.test('mount options: the recursive ones fold into one change, the last word winning', async (t) => {
+  const p = parseMountOptions(['rro', 'rnosuid', 'rnoatime', 'rsuid', 'rstrictatime', 'rbind']);
+  t.same(
+    p.recursive,
+    { set: 0x1 | 0x20, clr: 0x2 | 0x70 },
+    'ro and strictatime set; nosuid and the atime field cleared',
+  );
+  t.same(parseMountOptions(['rro', 'rrw']).recursive, { set: 0, clr: 0x1 }, 'rrw after rro: cleared');
+  t.same(parseMountOptions(['ratime']).recursive, { set: 0, clr: 0x70 }, 'ratime: the default, relatime');
+  t.same(p.data, [], 'none of them is filesystem data');
+  t.equal(p.flags, K.MS_BIND | K.MS_REC);
+});
+
+t.test('mount options: what an option clears is remembered until one sets it again', async (t) => {
+  const p = parseMountOptions(['rw', 'suid', 'nosuid', 'exec', 'atime', 'dev']);
+  t.equal(p.cleared, K.MS_RDONLY | K.MS_NOEXEC | 0x400 | K.MS_NODEV);
+  t.equal(p.flags, K.MS_NOSUID);
+  const b = planMounts([{ destination: '/d', type: 'bind', source: '/tmp', options: ['bind', 'rw', 'exec'] }], {
+    ...ctx(base()),
+    sysfsNeedsBind: false,
+    cgroup2Direct: false,
+  }).mounts[0]!;
+  t.equal(b.remountFlags, 0, 'a flag change although nothing is set');
+  t.equal(b.clearFlags, K.MS_RDONLY | K.MS_NOEXEC, 'rw and exec cleared on the bind');
+  const plain = planMounts([{ destination: '/d', type: 'bind', source: '/tmp', options: ['rbind', 'rro'] }], {
+    ...ctx(base()),
+    sysfsNeedsBind: false,
+    cgroup2Direct: false,
+  }).mounts[0]!;
+  t.equal(plain.remountFlags, -1, 'no per-mount change for a recursive option alone');
+  t.equal(plain.recursiveAttrSet, 0x1);
 });
 
 t.test('mounts: bind source resolved against the bundle, remount carries ro', async (t) => {
@@ -223,4 +259,32 @@ t.test('one entry per name: where it first appears, with its last value (runc se
   const plan = buildInitPlan(spec, ctx(spec)).plan;
   t.same(plan.env, ['PATH=/b', 'HOME=/home/bob'], 'HOME added once');
   t.same(plan.searchPath, ['/b'], 'the lookup uses the value the process gets');
+});
+
+t.test("idmap: the mount's own mappings, else the container's; ridmap is recursive", async (t) => {
+  const spec = base();
+  spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  spec.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+  spec.mounts = [
+    {
+      destination: '/own',
+      type: 'bind',
+      source: '/s',
+      options: ['rbind', 'ridmap'],
+      uidMappings: [{ containerID: 1000, hostID: 5, size: 1 }],
+      gidMappings: [{ containerID: 1000, hostID: 6, size: 1 }],
+    },
+    { destination: '/lent', type: 'bind', source: '/s', options: ['bind', 'idmap'] },
+    { destination: '/plain', type: 'bind', source: '/s', options: ['rbind'] },
+  ];
+  t.same(mountIdmap(spec, 0), { uidMap: '1000 5 1\n', gidMap: '1000 6 1\n', recursive: true });
+  t.same(mountIdmap(spec, 1), { uidMap: '0 100000 65536\n', gidMap: '0 200000 65536\n', recursive: false });
+  t.equal(mountIdmap(spec, 2), null);
+  const steps = planMounts(spec.mounts, { ...ctx(spec), sysfsNeedsBind: false, cgroup2Direct: false }).mounts;
+  t.same(
+    steps.map((m) => m.idmapped ?? false),
+    [true, true, false],
+    'the child is told which binds take only the runtime tree',
+  );
+  t.same(parseMountOptions(['rbind', 'ridmap']).data, [], 'not filesystem data');
 });

@@ -71,6 +71,16 @@ long rootfs_resolve_or_create(int root_fd, const char* path, bool last_is_file);
 // Puts the detached mount `tree` (open_tree/fsmount) onto `dst_fd`: no path string.
 long rootfs_attach(int tree, int dst_fd);
 
+// tmpcopyup (copy_up.cc): copies the directory `from` (a readable fd on the rootfs's
+// directory) into `to` (the new tmpfs): files, directories, symlinks (as links), fifos
+// and device nodes, with owners and modes; nothing is followed. 0 or -errno.
+long copy_up(int from, int to);
+
+// Runtime side, for an idmapped mount (userns_holder.cc): a child in a new user namespace
+// that waits until every write end of the pipe (`wait_fd` its read end, `write_end`
+// closed in the child) is closed, then exits. Its pid, or -errno; *pidfd set.
+long spawn_userns_holder(int wait_fd, int write_end, int* pidfd);
+
 void rootfs_prepare(Child& c);
 void rootfs_mount_all(const Child& c);
 void rootfs_pivot(Child& c);

@@ -49,15 +49,31 @@ long set_propagation(int fd, const uint64_t* props, uint32_t n) {
   return 0;
 }
 
-// A bind mount: a detached copy of the source, its flags set while detached, attached
-// onto dst, then its propagation. The source is opened here, in the container's mount
-// namespace; where the container's user cannot reach it (a user namespace), the copy the
-// runtime made with its own view is used instead.
-long bind_mount(const MountPlan& m, int dst_fd, const char** what) {
+// Why a flag change failed, for the report: EPERM where one is cleared is a flag the kernel
+// locked on a mount that came from outside the user namespace.
+const char* flags_failure(long err, uint64_t cleared) { return err == -EPERM && cleared != 0 ? "locked" : ""; }
+
+// The recursive options (rro, rnosuid, ...): one change on the mount and every mount under it.
+void set_recursive_attr(const Child& c, const MountPlan& m, int fd) {
+  if (m.recursive_attr_set == 0 && m.recursive_attr_clr == 0) return;
+  sys::MountAttr a{};
+  a.attr_set = m.recursive_attr_set;
+  a.attr_clr = m.recursive_attr_clr;
+  long r = sys::mount_setattr(fd, "", AT_EMPTY_PATH | sys::kAtRecursive, &a);
+  if (r < 0) fail(c, ChildStep::MountFlags, m.index, r, flags_failure(r, m.recursive_attr_clr));
+}
+
+// A bind mount: a detached copy of the source, its flags set (and cleared: "rw" on a
+// read-only source) while detached, attached onto dst, then its propagation and recursive
+// attributes. The source is opened here, in the container's mount namespace; where the
+// container's user cannot reach it (a user namespace), the copy the runtime made with its
+// own view is used instead.
+void bind_mount(const Child& c, const MountPlan& m, int dst_fd) {
   unsigned rec = (m.flags & MS_REC) ? sys::kAtRecursive : 0;
   Fd tree;
-  *what = m.source;
-  long src = sys::openat(AT_FDCWD, m.source, O_PATH | O_CLOEXEC);
+  // An idmapped bind is only the runtime's tree: mapped while detached, which our copy
+  // could no longer be once we changed it.
+  long src = m.idmapped ? -EPERM : sys::openat(AT_FDCWD, m.source, O_PATH | O_CLOEXEC);
   if (src >= 0) {
     tree.reset(sys::open_tree(static_cast<int>(src), "", sys::kOpenTreeClone | O_CLOEXEC | AT_EMPTY_PATH | rec));
     sys::close(static_cast<int>(src));
@@ -70,16 +86,17 @@ long bind_mount(const MountPlan& m, int dst_fd, const char** what) {
     tree.reset(sys::fcntl(m.source_tree_fd, F_DUPFD_CLOEXEC, 0));
     prepared = true;
   }
-  if (tree.get() < 0) return tree.get();
-  *what = m.destination;
+  if (tree.get() < 0) fail(c, ChildStep::Mount, m.index, tree.get(), m.source);
   if (m.remount_flags >= 0 && !prepared) {
-    sys::MountAttr a = attr_from_flags(static_cast<uint64_t>(m.remount_flags));
+    sys::MountAttr a = attr_from_flags(static_cast<uint64_t>(m.remount_flags), m.clear_flags);
     long r = sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &a);
-    if (r < 0) return r;
+    if (r < 0) fail(c, ChildStep::MountFlags, m.index, r, flags_failure(r, m.clear_flags));
   }
   long r = rootfs_attach(tree.get(), dst_fd);
-  if (r < 0) return r;
-  return set_propagation(tree.get(), m.propagation, m.n_propagation);
+  if (r < 0) fail(c, ChildStep::Mount, m.index, r, m.destination);
+  r = set_propagation(tree.get(), m.propagation, m.n_propagation);
+  if (r < 0) fail(c, ChildStep::Mount, m.index, r, m.destination);
+  set_recursive_attr(c, m, tree.get());
 }
 
 // The mount now on top of the directory `dst_fd` names, without a path lookup from the
@@ -172,20 +189,36 @@ void rootfs_mount_all(const Child& c) {
              "must be mounted on ordinary directory");
     }
 
-    long r;
     if (m.source_is_path) {
-      const char* what = m.destination;
-      r = bind_mount(m, dst.get(), &what);
-      if (r < 0) fail(c, ChildStep::Mount, m.index, r, what);
+      bind_mount(c, m, dst.get());
       continue;
     }
-    r = mount_at_fd(m.source, dst.get(), m.fstype, m.flags, m.data);
+    // tmpcopyup: the image's directory, opened before the tmpfs hides it.
+    Fd image_dir;
+    if (m.copy_up) {
+      image_dir.reset(sys::openat(dst.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (image_dir.get() < 0) fail(c, ChildStep::CopyUp, m.index, image_dir.get(), m.destination);
+    }
+    // A read-only tmpfs is filled first and made read-only after.
+    unsigned long flags = m.copy_up ? (m.flags & ~static_cast<uint64_t>(MS_RDONLY)) : m.flags;
+    long r = mount_at_fd(m.source, dst.get(), m.fstype, flags, m.data);
     if (r < 0) fail(c, ChildStep::Mount, m.index, r, m.destination);
-    if (m.n_propagation == 0) continue;
+    if (!m.copy_up && m.n_propagation == 0 && m.recursive_attr_set == 0 && m.recursive_attr_clr == 0) continue;
     Fd top(mount_on_top(dst.get()));
     if (top.get() < 0) fail(c, ChildStep::Mount, m.index, top.get(), m.destination);
+    if (m.copy_up) {
+      r = copy_up(image_dir.get(), top.get());
+      if (r < 0) fail(c, ChildStep::CopyUp, m.index, r, m.destination);
+      if (m.flags & MS_RDONLY) {
+        sys::MountAttr ro{};
+        ro.attr_set = sys::kMountAttrRdonly;
+        r = sys::mount_setattr(top.get(), "", AT_EMPTY_PATH, &ro);
+        if (r < 0) fail(c, ChildStep::MountFlags, m.index, r, "");
+      }
+    }
     r = set_propagation(top.get(), m.propagation, m.n_propagation);
     if (r < 0) fail(c, ChildStep::Mount, m.index, r, m.destination);
+    set_recursive_attr(c, m, top.get());
   }
 }
 

@@ -173,6 +173,9 @@ inline long mknodat(int dirfd, const char* path, unsigned mode, uint64_t dev) {
 inline long fchownat(int dirfd, const char* path, uint32_t uid, uint32_t gid, int flags) {
   return call(SYS_fchownat, dirfd, path, uid, gid, flags);
 }
+inline long fchmodat(int dirfd, const char* path, unsigned mode) { return call(SYS_fchmodat, dirfd, path, mode); }
+inline long getdents64(int fd, void* buf, size_t n) { return call(SYS_getdents64, fd, buf, n); }
+inline long sendfile(int out_fd, int in_fd, size_t n) { return call(SYS_sendfile, out_fd, in_fd, nullptr, n); }
 inline long unlinkat(int dirfd, const char* path, int flags) { return call(SYS_unlinkat, dirfd, path, flags); }
 inline long symlinkat(const char* target, int dirfd, const char* path) {
   return call(SYS_symlinkat, target, dirfd, path);
@@ -209,6 +212,7 @@ constexpr uint64_t kMountAttrNoatime = 0x10;
 constexpr uint64_t kMountAttrStrictatime = 0x20;
 constexpr uint64_t kMountAttrNodiratime = 0x80;
 constexpr uint64_t kMountAttrNosymfollow = 0x00200000;
+constexpr uint64_t kMountAttrIdmap = 0x00100000;
 constexpr unsigned kFsconfigCmdCreate = 6;
 inline long open_tree(int dirfd, const char* path, unsigned flags) { return call(SYS_open_tree, dirfd, path, flags); }
 inline long move_mount(int from_dfd, const char* from, int to_dfd, const char* to, unsigned flags) {
