@@ -18,6 +18,7 @@
         "src/child/fds.cc",
         "src/child/ns.cc",
         "src/child/limits.cc",
+        "src/child/memory_policy.cc",
         "src/child/rootfs.cc",
         "src/child/resolve.cc",
         "src/child/devices.cc",

@@ -83,7 +83,8 @@
   X(StartContainerHook, 35)  \
   X(EnterRoot, 36)           \
   X(Loopback, 37)            \
-  X(NotExecutable, 38)
+  X(NotExecutable, 38)       \
+  X(MemoryPolicy, 39)
 
 namespace tsrun {
 

@@ -14,6 +14,7 @@ constexpr size_t kMaxEntries = 4096;  // per array
 constexpr size_t kMaxGroups = 65536;  // NGROUPS_MAX
 constexpr size_t kMaxCapBit = 63;
 constexpr size_t kMaxSeccompInsns = 4096;  // BPF_MAXINSNS
+constexpr size_t kMaxNumaNodes = 1024;     // MAX_NUMNODES at its largest (NODES_SHIFT 10)
 
 struct NsJoin {
   int32_t type;  // CLONE_NEW* bit
@@ -131,9 +132,12 @@ struct ChildPlan {
   bool has_capabilities;
   CapsPlan capabilities;
   bool no_new_privileges;
-  const uint8_t* seccomp_filter;  // struct sock_filter[]; nullptr: no filter
-  uint32_t seccomp_insns;         // instructions (8 bytes each), <= kMaxSeccompInsns
-  uint32_t seccomp_flags;         // SECCOMP_FILTER_FLAG_*
+  const uint8_t* seccomp_filter;                     // struct sock_filter[]; nullptr: no filter
+  uint32_t seccomp_insns;                            // instructions (8 bytes each), <= kMaxSeccompInsns
+  uint32_t seccomp_flags;                            // SECCOMP_FILTER_FLAG_*
+  bool has_memory_policy;                            // false: keep the inherited NUMA policy
+  int32_t memory_policy_mode;                        // MPOL_* with MPOL_F_* flags OR-ed in
+  uint64_t memory_policy_nodes[kMaxNumaNodes / 64];  // nodemask, bit N = node N
 
   const char* cwd;
   char* const* argv;  // NULL-terminated

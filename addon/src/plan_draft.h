@@ -73,6 +73,9 @@ struct Draft {
   bool no_new_privileges = false;
   std::vector<uint8_t> seccomp_filter;  // empty: none
   uint32_t seccomp_flags = 0;
+  bool has_memory_policy = false;
+  int32_t memory_policy_mode = 0;
+  uint64_t memory_policy_nodes[kMaxNumaNodes / 64] = {};
   std::string cwd;
   std::vector<std::string> args, env, search_path;
   int32_t fifo_fd = -1, console_socket_fd = -1, preserve_fds = 0;

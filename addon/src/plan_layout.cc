@@ -118,6 +118,9 @@ ChildPlan* lay_out(const Draft& d, Layout& l) {
   c.seccomp_filter = d.seccomp_filter.empty() ? nullptr : l.copy(d.seccomp_filter);
   c.seccomp_insns = static_cast<uint32_t>(d.seccomp_filter.size() / 8);
   c.seccomp_flags = d.seccomp_flags;
+  c.has_memory_policy = d.has_memory_policy;
+  c.memory_policy_mode = d.memory_policy_mode;
+  for (size_t i = 0; i < kMaxNumaNodes / 64; i++) c.memory_policy_nodes[i] = d.memory_policy_nodes[i];
 
   c.cwd = l.str(d.cwd);
   c.argv = l.str_array(d.args);

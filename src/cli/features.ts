@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupMode, type Hierarchy, readHostHierarchies } from '../cgroups/hierarchies';
 import { NAMESPACE_CLONE_FLAGS } from '../config/linux-names';
+import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../config/memory-policy';
 import { capabilityNumbers, mountFlagOptions, propagationOptions } from '../plan/constants';
 import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
 import { seccompFeatures } from '../seccomp/features';
@@ -58,9 +59,10 @@ export function features(): Record<string, unknown> {
       apparmor: { enabled: false },
       selinux: { enabled: false },
       // Refused as not supported yet (config/unsupported.ts): linux.intelRdt,
-      // linux.memoryPolicy (no mode or flag is recognized), linux.netDevices, idmapped mounts.
+      // linux.netDevices, idmapped mounts.
       intelRdt: { enabled: false, schemata: false, monitoring: false },
-      memoryPolicy: { modes: [], flags: [] },
+      // Every mode and flag of the one table (config/memory-policy.ts).
+      memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) },
       mountExtensions: { idmap: { enabled: false } },
       netDevices: { enabled: false },
     },

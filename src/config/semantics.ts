@@ -5,11 +5,12 @@
 // Where runc is the reference, the rule says so. Refusals of valid-but-unimplemented fields
 // live in unsupported.ts.
 
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deviceRuleProblem } from '../cgroups/device-rules';
 import { ConfigError } from '../errors';
 import { appendIndex, appendKey } from './json-path';
+import { checkMemoryPolicy, checkMemoryPolicyNodesOnHost, parseNodeList } from './memory-policy';
 import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS, S_IFMT } from './linux-names';
 import { findUnsupportedField, findUnsupportedProcessField } from './unsupported';
 import type { CapabilitySet, Namespace, Process, Spec } from './types';
@@ -377,6 +378,7 @@ const SPEC_RULES: readonly SpecRule[] = [
   checkDevices,
   checkDeviceRules,
   checkMaskedAndReadonlyPaths,
+  checkMemoryPolicy,
   checkHooks,
 ];
 
@@ -400,10 +402,24 @@ export function checkRootfs(spec: Spec, bundleDir: string): ConfigError | undefi
   return undefined;
 }
 
+/** The host's possible NUMA nodes; a kernel without NUMA has node 0 only. */
+function possibleNumaNodes(): number[] {
+  try {
+    return parseNodeList(readFileSync('/sys/devices/system/node/possible', 'utf8')) ?? [0];
+  } catch {
+    return [0];
+  }
+}
+
 /** Everything `create` needs to hold before anything is made: throws the first ConfigError
- * (document rules, then the rootfs on disk, then what tsrun does not implement yet). */
+ * (document rules, then the host (rootfs on disk, NUMA nodes), then what tsrun does not
+ * implement yet). */
 export function checkSpec(spec: Spec, bundleDir: string): void {
-  const error = findSpecErrors(spec)[0] ?? checkRootfs(spec, bundleDir) ?? findUnsupportedField(spec);
+  const error =
+    findSpecErrors(spec)[0] ??
+    checkRootfs(spec, bundleDir) ??
+    (spec.linux?.memoryPolicy?.nodes ? checkMemoryPolicyNodesOnHost(spec, possibleNumaNodes()) : undefined) ??
+    findUnsupportedField(spec);
   if (error) throw error;
 }
 

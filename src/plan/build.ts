@@ -1,5 +1,6 @@
 // spec + host facts -> InitPlan. Pure: every fact about the host (file kinds, cgroup
 // directories, available capabilities, opened fds) comes in through PlanContext.
+import { memoryPolicyPlan } from '../config/memory-policy';
 import type { Process, Spec } from '../config/types';
 import type { HookContainer } from '../container/hooks';
 import { MS_PRIVATE, MS_REC, MS_SLAVE, CLONE_NEWNET, CLONE_NEWUSER, propagationOptions } from './constants';
@@ -174,6 +175,7 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     sessionKeyring: ctx.newKeyring ? `_ses.${ctx.containerId}` : null,
     sessionKeyringPerm: keyringPerm(userns),
     ...processPart.plan,
+    memoryPolicy: memoryPolicyPlan(linux.memoryPolicy),
     fifoFd: ctx.fifoFd,
     consoleSocketFd: ctx.consoleSocketFd,
     ...consoleSize(proc),

@@ -116,6 +116,8 @@ export function describeChildError(msg: SyncMessage, spec: Spec): TsrunError {
         return `enter the container's root: ${why}`;
       case ChildStep.Loopback:
         return `bring up the loopback interface of the new network namespace: ${why}`;
+      case ChildStep.MemoryPolicy:
+        return `set linux.memoryPolicy (set_mempolicy): ${why}`;
       case ChildStep.ForkInit:
         return `start container init in its pid namespace: ${why}`;
       default:

@@ -189,6 +189,10 @@ export interface InitPlan {
    * noNewPrivileges is true, else before the credential switch (it needs CAP_SYS_ADMIN
    * then), as runc does. null or absent: no filter. */
   seccomp?: { filter: Uint8Array; flags: number } | null;
+  /** linux.memoryPolicy for set_mempolicy(2), made before the filter, for the init and
+   * for every exec'd process (runc's places): `mode` has its MPOL_F_* flags OR-ed in,
+   * `nodes` are node numbers below MAX_NUMA_NODES. null or absent: the inherited policy. */
+  memoryPolicy?: { mode: number; nodes: number[] } | null;
 
   /** Absolute path inside the container. */
   cwd: string;
@@ -314,6 +318,8 @@ export enum ChildStep {
   Loopback = 37,
   /** args[0] exists but cannot run: a directory, or no execute bit (the lookup's stat worked) */
   NotExecutable = 38,
+  /** set_mempolicy for linux.memoryPolicy */
+  MemoryPolicy = 39,
 }
 
 export interface SyncMessage {

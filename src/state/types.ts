@@ -1,7 +1,7 @@
 // What tsrun keeps about a container in ROOT/ID/state.json. Status is not stored: it is
 // derived from the live process each time it is asked for.
 import type { CgroupRecord } from '../cgroups/manager';
-import type { Process, Resources, Seccomp } from '../config/types';
+import type { MemoryPolicy, Process, Resources, Seccomp } from '../config/types';
 import type { RecordedHooks } from '../container/hooks';
 
 export const STATE_VERSION = 1;
@@ -52,6 +52,8 @@ export interface ExecRecord {
   process: Process | null;
   /** linux.seccomp as in config.json: exec compiles it again. */
   seccomp?: Seccomp;
+  /** linux.memoryPolicy as in config.json: every exec'd process gets it too (runc does). */
+  memoryPolicy?: MemoryPolicy;
   /** The types in linux.namespaces, created or joined by path (`['pid', 'mount', ...]`). */
   namespaces: string[];
   /** create's --no-new-keyring. */

@@ -117,6 +117,41 @@ const cases: { name: string; edit?: (s: Spec) => void; bundle?: (dir: string) =>
     pattern: /hostname/,
   },
   { name: 'cwd that is a file', edit: (s) => (s.process!.cwd = '/probe'), pattern: /cwd/ },
+  {
+    name: 'unknown linux.memoryPolicy.mode',
+    edit: (s) => void (s.linux!.memoryPolicy = { mode: 'MPOL_NOPE', nodes: '0' }),
+    pattern:
+      /^tsrun: config\.json: linux\.memoryPolicy\.mode: unknown mode "MPOL_NOPE", expected one of MPOL_DEFAULT, /,
+  },
+  {
+    name: 'unknown linux.memoryPolicy flag',
+    edit: (s) => void (s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0', flags: ['MPOL_F_NOPE'] }),
+    pattern: /^tsrun: config\.json: linux\.memoryPolicy\.flags\[0\]: unknown flag "MPOL_F_NOPE"/,
+  },
+  {
+    name: 'linux.memoryPolicy mode that needs nodes, without them',
+    edit: (s) => void (s.linux!.memoryPolicy = { mode: 'MPOL_BIND' }),
+    pattern: /^tsrun: config\.json: linux\.memoryPolicy\.nodes: MPOL_BIND needs at least one node$/,
+  },
+  {
+    name: 'linux.memoryPolicy mode that takes no nodes, with them',
+    edit: (s) => void (s.linux!.memoryPolicy = { mode: 'MPOL_LOCAL', nodes: '0' }),
+    pattern: /^tsrun: config\.json: linux\.memoryPolicy\.nodes: MPOL_LOCAL takes no nodes, got "0"$/,
+  },
+  {
+    name: "linux.memoryPolicy node beyond the host's possible nodes (this host has node 0 only)",
+    edit: (s) => void (s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0,63' }),
+    pattern:
+      /^tsrun: config\.json: linux\.memoryPolicy\.nodes: node 63 does not exist on this host \(possible nodes: 0\)$/,
+  },
+  {
+    // Valid to the document rules; the kernel refuses it (balancing is for MPOL_BIND), so the
+    // child fails after clone: the rollback of a started child.
+    name: 'linux.memoryPolicy the kernel refuses (set_mempolicy EINVAL in the child)',
+    edit: (s) =>
+      void (s.linux!.memoryPolicy = { mode: 'MPOL_INTERLEAVE', nodes: '0', flags: ['MPOL_F_NUMA_BALANCING'] }),
+    pattern: /^tsrun: set linux\.memoryPolicy \(set_mempolicy\): invalid argument$/i,
+  },
 ];
 
 for (const c of cases) {

@@ -406,7 +406,6 @@ const REFUSALS: [string, Parameters<typeof variant>[0], string][] = [
   ],
   ['personality', (s) => void (s.linux.personality = { domain: 'LINUX32' }), 'linux.personality'],
   ['intelRdt', (s) => void (s.linux.intelRdt = { closID: 'x' }), 'linux.intelRdt'],
-  ['memoryPolicy', (s) => void (s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }), 'linux.memoryPolicy'],
 ];
 
 for (const [name, mutate, jsonPath] of REFUSALS) {

@@ -107,11 +107,18 @@ t.test('store: a state.json that is not a whole record is one error naming the f
     [JSON.stringify({ ...record('a'), resources: [] }), `${file}: resources: must be an object`],
     [
       JSON.stringify({ ...record('a'), exec: { process: null, namespaces: 'pid', noNewKeyring: false } }),
-      `${file}: exec: must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "namespaces": [TYPE], "noNewKeyring": BOOL}`,
+      `${file}: exec: must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "memoryPolicy"?: POLICY, "namespaces": [TYPE], "noNewKeyring": BOOL}`,
+    ],
+    [
+      JSON.stringify({
+        ...record('a'),
+        exec: { process: null, memoryPolicy: 'MPOL_BIND', namespaces: [], noNewKeyring: false },
+      }),
+      `${file}: exec: must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "memoryPolicy"?: POLICY, "namespaces": [TYPE], "noNewKeyring": BOOL}`,
     ],
     [
       JSON.stringify({ ...record('a'), exec: { process: [], namespaces: [], noNewKeyring: false } }),
-      `${file}: exec: must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "namespaces": [TYPE], "noNewKeyring": BOOL}`,
+      `${file}: exec: must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "memoryPolicy"?: POLICY, "namespaces": [TYPE], "noNewKeyring": BOOL}`,
     ],
     [
       JSON.stringify({ ...record('a'), startContainerHooks: 'yes' }),

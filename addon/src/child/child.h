@@ -43,6 +43,8 @@ void child_guard_parent(const Child& c, bool in_new_pid_ns);
 // nothing in the container may open /proc/PID/exe or mem of this copy of the runtime.
 void child_non_dumpable(const Child& c);
 void limits_apply(const Child& c);
+// linux.memoryPolicy with set_mempolicy (memory_policy.cc); no-op without one.
+void memory_policy_apply(const Child& c);
 // Joins the plan's namespaces, user first; reads that user namespace's setgroups file
 // right after joining it, while /proc is still the host's.
 void ns_join_all(Child& c);

@@ -111,6 +111,8 @@ void child_fork_if_needed(Child& c) {
   exec_prepare(c, path);
   fds_prepare_exec(c);
   if (plan->umask >= 0) sys::umask(static_cast<unsigned>(plan->umask));
+  // Inherited by the process across execve; before the filter, which need not allow it.
+  memory_policy_apply(c);
   uint64_t none = 0;
   sys::rt_sigprocmask(SIG_SETMASK, &none, nullptr);
 
