@@ -11,6 +11,9 @@
 //                      <--- NeedIdMaps(pid) unshare(CLONE_NEWUSER) [if new user ns]
 //   write uid_map/gid_map
 //   IdMapsDone -------------------------->  setresuid(0)/setresgid(0); unshare other namespaces
+//                 <--- NeedTimeOffsets(pid) [new time ns with linux.timeOffsets]
+//   write /proc/PID/timens_offsets
+//   TimeOffsetsDone --------------------->
 //                          <--- Pid(pid)    [pid/time ns] fork the init with CLONE_PARENT;
 //                                           the intermediate exits; join session keyring
 //                   <--- CreateRuntime      mounts, devices, symlinks done (before pivot)
@@ -43,7 +46,9 @@
   X(Error, 8)               \
   X(Detach, 9)              \
   X(Detached, 10)           \
-  X(StartHooksDone, 11)
+  X(StartHooksDone, 11)     \
+  X(NeedTimeOffsets, 12)    \
+  X(TimeOffsetsDone, 13)
 
 #define TSRUN_CHILD_STEPS(X) \
   X(Setup, 1)                \

@@ -125,7 +125,7 @@ Napi::Value SyncSend(const Napi::CallbackInfo& info) {
   int64_t type = 0, arg = 0;
   if (!arg_fd(info, 0, "syncSend", "syncFd", &sync_fd) ||
       !arg_int(info, 1, "syncSend", "type", static_cast<int64_t>(SyncType::Go),
-               static_cast<int64_t>(SyncType::Detached), &type) ||
+               static_cast<int64_t>(SyncType::TimeOffsetsDone), &type) ||
       !arg_int(info, 2, "syncSend", "arg", -(int64_t{1} << 53), (int64_t{1} << 53), &arg))
     return env.Undefined();
   int r = sync_send(sync_fd, static_cast<SyncType>(type), arg);

@@ -97,6 +97,7 @@ struct ChildPlan {
   uint32_t n_joins;
   uint64_t new_namespaces;
   bool has_user_mappings;
+  bool has_time_offsets;  // the parent writes the new time namespace's offsets (NeedTimeOffsets)
   int32_t cgroup_fd;
   int32_t root_fd;  // >= 0: exec, the container's root to enter (join mode); -1: create
 

@@ -49,6 +49,7 @@ struct Draft {
   std::vector<NsJoin> joins;
   uint64_t new_namespaces = 0;
   bool has_user_mappings = false;
+  bool has_time_offsets = false;
   int32_t cgroup_fd = -1;
   int32_t root_fd = -1;
   std::string rootfs;

@@ -42,6 +42,7 @@ ChildPlan* lay_out(const Draft& d, Layout& l) {
   c.n_joins = static_cast<uint32_t>(d.joins.size());
   c.new_namespaces = d.new_namespaces;
   c.has_user_mappings = d.has_user_mappings;
+  c.has_time_offsets = d.has_time_offsets;
   c.cgroup_fd = d.cgroup_fd;
   c.root_fd = d.root_fd;
   c.rootfs = l.str(d.rootfs);

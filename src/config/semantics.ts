@@ -253,13 +253,29 @@ const checkRestrictionsNeedMountNamespace: SpecRule = (spec) => {
   return undefined;
 };
 
-/** Offsets can only be written into a time namespace the runtime creates. */
+/** Offsets can only be written into a time namespace the runtime creates (runc refuses
+ * them without one, and with a joined one: its offsets are already fixed). */
 const checkTimeOffsetsNeedTimeNamespace: SpecRule = (spec) => {
   if (spec.linux?.timeOffsets === undefined) return undefined;
   const timens = namespaceOf(spec, 'time');
   return timens && timens.path === undefined
     ? undefined
     : new ConfigError('linux.timeOffsets', 'needs a new time namespace');
+};
+
+/** Each offset as the kernel reads it (a timespec): whole nanoseconds below one second,
+ * seconds a JSON number holds exactly (the kernel bounds them further: create says so). */
+const checkTimeOffsetValues: SpecRule = (spec) => {
+  for (const clock of ['monotonic', 'boottime'] as const) {
+    const offset = spec.linux?.timeOffsets?.[clock];
+    if (!offset) continue;
+    const at = `linux.timeOffsets.${clock}`;
+    if (offset.secs !== undefined && !Number.isSafeInteger(offset.secs))
+      return new ConfigError(`${at}.secs`, `must be an integer of at most 2^53 - 1 in size, got ${quote(offset.secs)}`);
+    if (offset.nanosecs !== undefined && offset.nanosecs >= 1_000_000_000)
+      return new ConfigError(`${at}.nanosecs`, `must be below 1000000000, got ${quote(offset.nanosecs)}`);
+  }
+  return undefined;
 };
 
 // ---- sysctl -----------------------------------------------------------------------------
@@ -374,6 +390,7 @@ const SPEC_RULES: readonly SpecRule[] = [
   checkHostnameNeedsUts,
   checkRestrictionsNeedMountNamespace,
   checkTimeOffsetsNeedTimeNamespace,
+  checkTimeOffsetValues,
   checkSysctls,
   checkDevices,
   checkDeviceRules,

@@ -12,7 +12,7 @@ import { appendIndex } from './json-path';
 import type { Process, Spec } from './types';
 
 const PROCESS_FIELDS = ['scheduler', 'ioPriority', 'execCPUAffinity'] as const;
-const LINUX_FIELDS = ['timeOffsets', 'netDevices'] as const;
+const LINUX_FIELDS = ['netDevices'] as const;
 // Every linux.resources field is applied (cgroups/resources.ts): none is refused here.
 // linux.seccomp is compiled (seccomp/compile.ts); only its notify parts are refused here.
 const LINUX_LATE_FIELDS = ['personality', 'intelRdt'] as const;

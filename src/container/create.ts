@@ -49,7 +49,7 @@ import { execRecord } from './exec-defaults';
 import { inheritedFds, socketActivation } from './inherited-fds';
 import { readImagePasswd } from './image-passwd';
 import { addonTransport, InitLadder } from './init-ladder';
-import { writeIdMappings, writeOomScoreAdj } from './init-proc';
+import { writeIdMappings, writeOomScoreAdj, writeTimeOffsets } from './init-proc';
 import { hostNotifySocket, makeNotifyDir, notifyDir, withNotifySocket } from './notify-socket';
 import { cleanupRecord } from './recover';
 import { unmountUnder } from './shared-mounts';
@@ -194,6 +194,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     ladder.release();
     ladder.followUntilReady({
       writeIdMaps: (pid) => writeIdMappings(pid, spec),
+      writeTimeOffsets: (pid) => writeTimeOffsets(pid, spec),
       initForked: (pid) => mark(`init ${pid} forked into its pid namespace`),
       // The mounts are made, pivot_root is not: prestart, then createRuntime (runc's order).
       createRuntime: () => {

@@ -9,6 +9,7 @@ import { dedupEnv, planCapabilities, planRlimits, searchPath, withHome } from '.
 import { devSymlinks, planDevices } from './devices';
 import { planMounts, type CgroupMountSource } from './mounts';
 import { entersNamespace, type NamespacePlan } from './namespaces';
+import { timeOffsetsText } from './time-offsets';
 import type { InitPlan } from './types';
 
 export interface PlanContext {
@@ -157,6 +158,7 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     joins: ctx.namespaces.joins.map((j, i) => ({ type: j.type, fd: ctx.joinFds[i] ?? -1, index: j.index })),
     newNamespaces: ctx.namespaces.newNamespaces,
     hasUserMappings: ctx.namespaces.hasUserMappings,
+    hasTimeOffsets: timeOffsetsText(linux.timeOffsets) !== null,
     cgroupFd: ctx.cgroupFd,
     rootFd: -1,
     rootfs: ctx.rootfs,

@@ -136,6 +136,10 @@ export interface InitPlan {
   newNamespaces: number;
   /** The parent must write uid/gid maps: the child asks for them after unshare(CLONE_NEWUSER). */
   hasUserMappings: boolean;
+  /** The parent must write linux.timeOffsets: the child asks (NeedTimeOffsets) after
+   * unshare(CLONE_NEWTIME), before it forks the init into the namespace (the offsets
+   * freeze once a process is in it). Absent means false. */
+  hasTimeOffsets?: boolean;
   /** Host fd of the container's cgroup directory (v2), for CLONE_INTO_CGROUP; -1 for none. */
   cgroupFd: number;
   /** `exec`: the runtime's fd on the running container's root (/proc/PID/root of its
@@ -237,6 +241,9 @@ export interface InitPlan {
  *                      <--- NeedIdMaps(pid) unshare(CLONE_NEWUSER) [if new user ns]
  *   write uid_map/gid_map
  *   IdMapsDone -------------------------->  setresuid(0)/setresgid(0); unshare other namespaces
+ *                 <--- NeedTimeOffsets(pid) [new time ns with linux.timeOffsets]
+ *   write /proc/PID/timens_offsets
+ *   TimeOffsetsDone --------------------->
  *                          <--- Pid(pid)    [pid/time ns] fork the init with CLONE_PARENT;
  *                                           the intermediate exits; join session keyring
  *                   <--- CreateRuntime      mounts, devices, symlinks done (before pivot)
@@ -268,6 +275,8 @@ export enum SyncType {
   Detached = 10,
   /** On the start-hooks fifo (not the sync socket): the startContainer hooks succeeded. */
   StartHooksDone = 11,
+  NeedTimeOffsets = 12,
+  TimeOffsetsDone = 13,
 }
 
 /** Child steps, for errors: which part of the plan failed. Mirror of addon/src/abi.h. */

@@ -152,6 +152,24 @@ const cases: { name: string; edit?: (s: Spec) => void; bundle?: (dir: string) =>
       void (s.linux!.memoryPolicy = { mode: 'MPOL_INTERLEAVE', nodes: '0', flags: ['MPOL_F_NUMA_BALANCING'] }),
     pattern: /^tsrun: set linux\.memoryPolicy \(set_mempolicy\): invalid argument$/i,
   },
+  {
+    name: 'linux.timeOffsets nanoseconds of a second or more',
+    edit: (s) => {
+      s.linux!.namespaces!.push({ type: 'time' });
+      s.linux!.timeOffsets = { boottime: { secs: 1, nanosecs: 1_000_000_000 } };
+    },
+    pattern: /^tsrun: config\.json: linux\.timeOffsets\.boottime\.nanosecs: must be below 1000000000, got 1000000000$/,
+  },
+  {
+    // Valid to the document rules; the kernel refuses a clock moved below zero when the
+    // runtime writes the offsets: the rollback of a child waiting in its namespaces.
+    name: 'linux.timeOffsets the kernel refuses (a monotonic clock below zero)',
+    edit: (s) => {
+      s.linux!.namespaces!.push({ type: 'time' });
+      s.linux!.timeOffsets = { monotonic: { secs: -1_000_000_000_000 } };
+    },
+    pattern: /^tsrun: write linux\.timeOffsets for pid \d+: /,
+  },
 ];
 
 for (const c of cases) {

@@ -50,6 +50,8 @@ void memory_policy_apply(const Child& c);
 void ns_join_all(Child& c);
 void ns_unshare_user(const Child& c);
 void ns_unshare_rest(const Child& c);
+// A new time namespace's clock offsets, written by the parent before any process is in it.
+void ns_await_time_offsets(const Child& c);
 // A new network namespace's loopback interface up, as runc does for one it creates.
 void ns_loopback_up(const Child& c);
 bool ns_needs_fork(const ChildPlan& p);
