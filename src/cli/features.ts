@@ -9,6 +9,7 @@ import { NAMESPACE_CLONE_FLAGS } from '../config/linux-names';
 import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../config/memory-policy';
 import { capabilityNumbers, mountFlagOptions, propagationOptions } from '../plan/constants';
 import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
+import { hostResctrlMount } from '../resctrl/resctrl';
 import { seccompFeatures } from '../seccomp/features';
 
 /** Which cgroup drivers apply on a host with these hierarchies: v1 where it has v1
@@ -42,6 +43,7 @@ export function features(): Record<string, unknown> {
   const { seccomp, libseccompVersion } = seccompFeatures();
   const annotations: Record<string, string> = { 'org.opencontainers.runc.version': `tsrun-${TSRUN_VERSION}` };
   if (libseccompVersion) annotations['io.github.seccomp.libseccomp.version'] = libseccompVersion;
+  const rdt = hostResctrlMount() !== null;
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
@@ -58,11 +60,11 @@ export function features(): Record<string, unknown> {
       seccomp,
       apparmor: { enabled: false },
       selinux: { enabled: false },
-      // Refused as not supported yet (config/unsupported.ts): linux.intelRdt,
-      // linux.netDevices, idmapped mounts.
-      intelRdt: { enabled: false, schemata: false, monitoring: false },
+      // Where resctrl is mounted (resctrl/resctrl.ts); elsewhere create refuses intelRdt.
+      intelRdt: { enabled: rdt, schemata: rdt, monitoring: rdt },
       // Every mode and flag of the one table (config/memory-policy.ts).
       memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) },
+      // Refused as not supported yet (config/unsupported.ts): linux.netDevices, idmapped mounts.
       mountExtensions: { idmap: { enabled: false } },
       netDevices: { enabled: false },
     },

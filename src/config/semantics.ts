@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { deviceRuleProblem } from '../cgroups/device-rules';
 import { ConfigError } from '../errors';
 import { appendIndex, appendKey } from './json-path';
+import { hostResctrlMount, intelRdtProblem } from '../resctrl/resctrl';
 import { checkMemoryPolicy, checkMemoryPolicyNodesOnHost, parseNodeList } from './memory-policy';
 import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS, S_IFMT } from './linux-names';
 import { findUnsupportedField, findUnsupportedProcessField } from './unsupported';
@@ -373,6 +374,20 @@ const checkDeviceRules: SpecRule = (spec) => {
   return undefined;
 };
 
+/** linux.intelRdt: a closID that names one directory, schemata that are one line each. */
+const checkIntelRdt: SpecRule = (spec) => {
+  const rdt = spec.linux?.intelRdt;
+  const bad = rdt && intelRdtProblem(rdt);
+  return bad ? new ConfigError(`linux.intelRdt.${bad[0]}`, bad[1]) : undefined;
+};
+
+/** runtime-spec: with intelRdt set and no resctrl mounted where the runtime runs, the
+ * runtime MUST generate an error (runc says the same). */
+function checkResctrlMounted(spec: Spec): ConfigError | undefined {
+  if (spec.linux?.intelRdt === undefined || hostResctrlMount() !== null) return undefined;
+  return new ConfigError('linux.intelRdt', 'resctrl is not mounted on this host (no Intel RDT or AMD QoS)');
+}
+
 // ---- the whole spec ---------------------------------------------------------------------
 
 /** Rules that need nothing but the document, in reporting order. */
@@ -396,6 +411,7 @@ const SPEC_RULES: readonly SpecRule[] = [
   checkDeviceRules,
   checkMaskedAndReadonlyPaths,
   checkMemoryPolicy,
+  checkIntelRdt,
   checkHooks,
 ];
 
@@ -429,13 +445,14 @@ function possibleNumaNodes(): number[] {
 }
 
 /** Everything `create` needs to hold before anything is made: throws the first ConfigError
- * (document rules, then the host (rootfs on disk, NUMA nodes), then what tsrun does not
+ * (document rules, then the host (rootfs on disk, NUMA nodes, resctrl), then what tsrun does not
  * implement yet). */
 export function checkSpec(spec: Spec, bundleDir: string): void {
   const error =
     findSpecErrors(spec)[0] ??
     checkRootfs(spec, bundleDir) ??
     (spec.linux?.memoryPolicy?.nodes ? checkMemoryPolicyNodesOnHost(spec, possibleNumaNodes()) : undefined) ??
+    checkResctrlMounted(spec) ??
     findUnsupportedField(spec);
   if (error) throw error;
 }

@@ -15,7 +15,7 @@ const PROCESS_FIELDS = ['scheduler', 'ioPriority', 'execCPUAffinity'] as const;
 const LINUX_FIELDS = ['netDevices'] as const;
 // Every linux.resources field is applied (cgroups/resources.ts): none is refused here.
 // linux.seccomp is compiled (seccomp/compile.ts); only its notify parts are refused here.
-const LINUX_LATE_FIELDS = ['personality', 'intelRdt'] as const;
+const LINUX_LATE_FIELDS = ['personality'] as const;
 // Mount options runc (1.2+) knows that tsrun does not implement: idmapped mounts, and the
 // recursive mount attributes (mount_setattr with AT_RECURSIVE). runc 1.1 passed them to
 // the kernel as data, which a bind mount ignores: "rro" would leave submounts writable.

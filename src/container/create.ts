@@ -13,6 +13,7 @@ import { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER } from '../plan/constants';
 import { describeChildError } from '../plan/describe';
 import { entersNamespace, planNamespaces } from '../plan/namespaces';
 import { compileSeccomp } from '../seccomp/compile';
+import { joinResctrl } from '../resctrl/resctrl';
 import { loadSpec } from '../config/load';
 import { stepTracer } from '../log/trace';
 import type { Spec } from '../config/types';
@@ -191,6 +192,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     mark(`child ${child.pid} spawned`);
     joinCgroups(hostCgroupFs, cgroups, child.pid, birthDir ? [birthDir] : []);
     mark('child placed in its cgroups');
+    const rdt = spec.linux?.intelRdt ? joinResctrl(spec.linux.intelRdt, opts.id, child.pid, undo) : undefined;
     ladder.release();
     ladder.followUntilReady({
       writeIdMaps: (pid) => writeIdMappings(pid, spec),
@@ -232,6 +234,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     if (hooks) record.hooks = hooks;
     record.exec = execRecord(config, opts.noNewKeyring);
     if (hasStartHooks) record.startContainerHooks = true;
+    if (rdt) record.intelRdt = rdt;
     if (opts.pidFile) {
       try {
         writeFileAtomic(resolve(opts.pidFile), String(pid));

@@ -69,6 +69,12 @@ const optionalFields: Field<ContainerRecord>[] = [
     'must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "memoryPolicy"?: POLICY, "namespaces": [TYPE], "noNewKeyring": BOOL}',
   ],
   ['startContainerHooks', (v) => v === true, 'must be true when present'],
+  [
+    'intelRdt',
+    (v) =>
+      isObject(v) && isString(v.group) && isBoolean(v.removeGroup) && (v.monGroup === null || isString(v.monGroup)),
+    'must be {"group": DIR, "removeGroup": BOOL, "monGroup": DIR|null}',
+  ],
 ];
 
 const cleanupFields: Field<CleanupRecord>[] = [

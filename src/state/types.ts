@@ -3,6 +3,7 @@
 import type { CgroupRecord } from '../cgroups/manager';
 import type { MemoryPolicy, Process, Resources, Seccomp } from '../config/types';
 import type { RecordedHooks } from '../container/hooks';
+import type { RdtRecord } from '../resctrl/resctrl';
 
 export const STATE_VERSION = 1;
 
@@ -28,6 +29,9 @@ export interface ContainerRecord {
   /** false when the container shares the runtime's mount namespace: its mounts are then
    * the runtime's to remove at delete. */
   hasMountNamespace: boolean;
+  /** The resctrl groups create made or joined for linux.intelRdt: delete removes what it
+   * made. Absent without intelRdt. */
+  intelRdt?: RdtRecord;
   /** config.json had a process: without one, create works and start fails (config.md). */
   hasProcess: boolean;
   /** The part of linux.resources `update` can change, as last applied (create, then each

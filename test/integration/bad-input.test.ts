@@ -170,6 +170,12 @@ const cases: { name: string; edit?: (s: Spec) => void; bundle?: (dir: string) =>
     },
     pattern: /^tsrun: write linux\.timeOffsets for pid \d+: /,
   },
+  {
+    // runtime-spec: no resctrl mounted where the runtime runs -> an error (this host has none).
+    name: 'linux.intelRdt without resctrl on the host',
+    edit: (s) => void (s.linux!.intelRdt = { l3CacheSchema: 'L3:0=f', enableMonitoring: true }),
+    pattern: /^tsrun: config\.json: linux\.intelRdt: resctrl is not mounted on this host \(no Intel RDT or AMD QoS\)$/,
+  },
 ];
 
 for (const c of cases) {

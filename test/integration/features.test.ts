@@ -219,14 +219,26 @@ t.test('every listed memory policy mode and flag is set, as get_mempolicy reads 
   }
 });
 
+t.test('intelRdt is said enabled only where resctrl is mounted; elsewhere create refuses it', async (t) => {
+  const mounted = fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(' - resctrl ');
+  t.same(features.linux.intelRdt, { enabled: mounted, schemata: mounted, monitoring: mounted });
+  if (mounted) return;
+  const id = h.id('feat-rdt');
+  const bundle = h.bundle(id, (s) => void (s.linux!.intelRdt = { closID: 'x' }), { rootfs: false });
+  fs.mkdirSync(path.join(bundle, 'rootfs'));
+  const r = h.cli(['create', '--bundle', bundle, id]);
+  t.equal(
+    r.stderr,
+    'tsrun: config.json: linux.intelRdt: resctrl is not mounted on this host (no Intel RDT or AMD QoS)\n',
+  );
+});
+
 t.test('what tsrun refuses is said disabled', async (t) => {
   const l = features.linux;
-  t.same(l.intelRdt, { enabled: false, schemata: false, monitoring: false });
   t.same(l.netDevices, { enabled: false });
   t.same(l.mountExtensions, { idmap: { enabled: false } });
   t.same(features.potentiallyUnsafeConfigAnnotations, [], 'tsrun reads no annotation');
   const refused: [string, (s: Spec) => void][] = [
-    ['linux.intelRdt', (s) => (s.linux!.intelRdt = { closID: 'x' })],
     ['linux.netDevices', (s) => (s.linux!.netDevices = { eth9: {} } as never)],
   ];
   for (const [at, edit] of refused) {

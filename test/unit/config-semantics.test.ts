@@ -195,6 +195,12 @@ const RULES: [string, Parameters<typeof variant>[0], string, string][] = [
     `must be an integer of at most 2^53 - 1 in size, got ${2 ** 60}`,
   ],
   [
+    'intelRdt closID with a slash',
+    (s) => void (s.linux.intelRdt = { closID: '../x' }),
+    'linux.intelRdt.closID',
+    'must be "/" or one directory name, got "../x"',
+  ],
+  [
     'host-wide sysctl',
     (s) => void (s.linux.sysctl = { 'vm.foo': '1' }),
     'linux.sysctl."vm.foo"',
@@ -418,7 +424,6 @@ const REFUSALS: [string, Parameters<typeof variant>[0], string][] = [
     'linux.seccomp.defaultAction',
   ],
   ['personality', (s) => void (s.linux.personality = { domain: 'LINUX32' }), 'linux.personality'],
-  ['intelRdt', (s) => void (s.linux.intelRdt = { closID: 'x' }), 'linux.intelRdt'],
 ];
 
 for (const [name, mutate, jsonPath] of REFUSALS) {
