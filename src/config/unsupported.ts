@@ -4,7 +4,8 @@
 // A field counts only when it asks for something: `{}` and `[]` are accepted. README's "Not
 // supported yet" lists the same fields. linux.mountLabel, process.selinuxLabel and
 // process.apparmorProfile are accepted and ignored, as runc does on a host without SELinux
-// or AppArmor (this project's hosts have neither): a label or profile is not enforced.
+// or AppArmor (this project's hosts have neither): a label or profile is not enforced
+// (create says so, config/lsm-labels.ts).
 
 import { ConfigError } from '../errors';
 import { findUnsupportedSeccomp } from '../seccomp/compile';

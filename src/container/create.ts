@@ -15,6 +15,7 @@ import { entersNamespace, planNamespaces } from '../plan/namespaces';
 import { compileSeccomp } from '../seccomp/compile';
 import { joinResctrl } from '../resctrl/resctrl';
 import { loadSpec } from '../config/load';
+import { hostLsms, ignoredLsmLabels } from '../config/lsm-labels';
 import { stepTracer } from '../log/trace';
 import type { Spec } from '../config/types';
 import { lockContainer, type ContainerLock } from '../state/lock';
@@ -87,6 +88,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
   const bundle = resolve(opts.bundle);
   const config = loadSpec(bundle);
   mark('config validated');
+  for (const line of ignoredLsmLabels(config, hostLsms())) ctx.logger[line.level](line.text);
   // With a host notify socket, the container gets its own (runc mutates its spec likewise);
   // exec's defaults stay config.json's (record.exec below).
   const notify = hostNotifySocket() ? notifyDir(ctx.store, opts.id) : null;
