@@ -5,6 +5,7 @@
       "sources": [
         "src/addon.cc",
         "src/files.cc",
+        "src/netlink.cc",
         "src/napi_args.cc",
         "src/plan.cc",
         "src/plan_echo.cc",

@@ -17,6 +17,7 @@ extern "C" {
 #include "abi.h"
 #include "files.h"
 #include "napi_args.h"
+#include "netlink.h"
 #include "plan_build.h"
 #include "plan_echo.h"
 #include "spawn.h"
@@ -260,6 +261,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("releaseFifo", Napi::Function::New(env, ReleaseFifo, "releaseFifo"));
   exports.Set("awaitStartHooks", Napi::Function::New(env, AwaitStartHooks, "awaitStartHooks"));
   register_files(env, exports);
+  register_netlink(env, exports);
   register_terminal(env, exports);
   exports.Set("constants", Constants(env));
   return exports;

@@ -64,9 +64,10 @@ export function features(): Record<string, unknown> {
       intelRdt: { enabled: rdt, schemata: rdt, monitoring: rdt },
       // Every mode and flag of the one table (config/memory-policy.ts).
       memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) },
-      // Refused as not supported yet (config/unsupported.ts): linux.netDevices, idmapped mounts.
+      // Refused as not supported yet (config/unsupported.ts): idmapped mounts.
       mountExtensions: { idmap: { enabled: false } },
-      netDevices: { enabled: false },
+      // Moved, renamed and set up (config/net-devices.ts); one with addresses is refused.
+      netDevices: { enabled: true },
     },
     annotations,
   };

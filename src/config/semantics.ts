@@ -11,7 +11,9 @@ import { deviceRuleProblem } from '../cgroups/device-rules';
 import { ConfigError } from '../errors';
 import { appendIndex, appendKey } from './json-path';
 import { hostResctrlMount, intelRdtProblem } from '../resctrl/resctrl';
+import { native } from '../sys/native';
 import { checkMemoryPolicy, checkMemoryPolicyNodesOnHost, parseNodeList } from './memory-policy';
+import { checkNetDevices, checkNetDevicesOnHost } from './net-devices';
 import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS, S_IFMT } from './linux-names';
 import { findUnsupportedField, findUnsupportedProcessField } from './unsupported';
 import type { CapabilitySet, Namespace, Process, Spec } from './types';
@@ -412,6 +414,7 @@ const SPEC_RULES: readonly SpecRule[] = [
   checkMaskedAndReadonlyPaths,
   checkMemoryPolicy,
   checkIntelRdt,
+  checkNetDevices,
   checkHooks,
 ];
 
@@ -445,7 +448,7 @@ function possibleNumaNodes(): number[] {
 }
 
 /** Everything `create` needs to hold before anything is made: throws the first ConfigError
- * (document rules, then the host (rootfs on disk, NUMA nodes, resctrl), then what tsrun does not
+ * (document rules, then the host (rootfs on disk, NUMA nodes, resctrl, network interfaces), then what tsrun does not
  * implement yet). */
 export function checkSpec(spec: Spec, bundleDir: string): void {
   const error =
@@ -453,6 +456,7 @@ export function checkSpec(spec: Spec, bundleDir: string): void {
     checkRootfs(spec, bundleDir) ??
     (spec.linux?.memoryPolicy?.nodes ? checkMemoryPolicyNodesOnHost(spec, possibleNumaNodes()) : undefined) ??
     checkResctrlMounted(spec) ??
+    (spec.linux?.netDevices ? checkNetDevicesOnHost(spec, (name) => native().linkGlobalAddresses(name)) : undefined) ??
     findUnsupportedField(spec);
   if (error) throw error;
 }

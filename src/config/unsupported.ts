@@ -13,7 +13,6 @@ import { appendIndex } from './json-path';
 import type { Process, Spec } from './types';
 
 const PROCESS_FIELDS = ['scheduler', 'ioPriority', 'execCPUAffinity'] as const;
-const LINUX_FIELDS = ['netDevices'] as const;
 // Every linux.resources field is applied (cgroups/resources.ts): none is refused here.
 // linux.seccomp is compiled (seccomp/compile.ts); only its notify parts are refused here.
 const LINUX_LATE_FIELDS = ['personality'] as const;
@@ -87,9 +86,6 @@ export function findUnsupportedField(spec: Spec): ConfigError | undefined {
   if (mountError) return mountError;
   const linux = spec.linux;
   if (!linux) return undefined;
-  for (const field of LINUX_FIELDS) {
-    if (asksForSomething(linux[field])) return notSupported(`linux.${field}`);
-  }
   if (linux.seccomp) {
     const seccompError = findUnsupportedSeccomp(linux.seccomp);
     if (seccompError) return seccompError;

@@ -16,6 +16,7 @@ import { compileSeccomp } from '../seccomp/compile';
 import { joinResctrl } from '../resctrl/resctrl';
 import { loadSpec } from '../config/load';
 import { hostLsms, ignoredLsmLabels } from '../config/lsm-labels';
+import { moveNetDevices } from '../config/net-devices';
 import { stepTracer } from '../log/trace';
 import type { Spec } from '../config/types';
 import { lockContainer, type ContainerLock } from '../state/lock';
@@ -202,6 +203,16 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
       initForked: (pid) => mark(`init ${pid} forked into its pid namespace`),
       // The mounts are made, pivot_root is not: prestart, then createRuntime (runc's order).
       createRuntime: () => {
+        // The init is in its network namespace: the interfaces go there before any hook.
+        if (spec.linux?.netDevices) {
+          const netns = addon.openReadOnly(`/proc/${ladder.pid}/ns/net`);
+          try {
+            moveNetDevices(spec, netns, (name, fd, newName) => addon.moveLink(name, fd, newName));
+          } finally {
+            addon.close(netns);
+          }
+          mark('network devices moved');
+        }
         const state = hookStateDocument(hookContainer, 'creating', ladder.pid);
         runHooks(ctx.logger, 'prestart', spec.hooks?.prestart, state);
         runHooks(ctx.logger, 'createRuntime', spec.hooks?.createRuntime, state);

@@ -403,7 +403,6 @@ const REFUSALS: [string, Parameters<typeof variant>[0], string][] = [
     (s) => void s.mounts.push({ destination: '/d', source: '/s', type: 'bind', options: ['rbind', 'idmap'] }),
     'mounts[4].options[1]',
   ],
-  ['netDevices', (s) => void (s.linux.netDevices = { eth1: { name: 'eth0' } }), 'linux.netDevices'],
   [
     'seccomp listenerPath',
     (s) => void (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/notify.sock' }),
