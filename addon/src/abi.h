@@ -11,6 +11,9 @@
 //                      <--- NeedIdMaps(pid) unshare(CLONE_NEWUSER) [if new user ns]
 //   write uid_map/gid_map
 //   IdMapsDone -------------------------->  setresuid(0)/setresgid(0); unshare other namespaces
+//                 <--- NeedTimeOffsets(pid) [new time ns with linux.timeOffsets]
+//   write /proc/PID/timens_offsets
+//   TimeOffsetsDone --------------------->
 //                          <--- Pid(pid)    [pid/time ns] fork the init with CLONE_PARENT;
 //                                           the intermediate exits; join session keyring
 //                   <--- CreateRuntime      mounts, devices, symlinks done (before pivot)
@@ -36,20 +39,22 @@
 
 // X-macro tables: one list drives the enums and the `constants` export, so they cannot
 // drift apart inside the addon.
-#define TSRUN_SYNC_TYPES(X) \
-  X(Go, 1)                  \
-  X(NeedIdMaps, 2)          \
-  X(IdMapsDone, 3)          \
-  X(Pid, 4)                 \
-  X(CreateRuntime, 5)       \
-  X(Resume, 6)              \
-  X(Ready, 7)               \
-  X(Error, 8)               \
-  X(Detach, 9)              \
-  X(Detached, 10)           \
-  X(StartHooksDone, 11)     \
-  X(SeccompListener, 12)    \
-  X(SeccompListenerDone, 13)
+#define TSRUN_SYNC_TYPES(X)  \
+  X(Go, 1)                   \
+  X(NeedIdMaps, 2)           \
+  X(IdMapsDone, 3)           \
+  X(Pid, 4)                  \
+  X(CreateRuntime, 5)        \
+  X(Resume, 6)               \
+  X(Ready, 7)                \
+  X(Error, 8)                \
+  X(Detach, 9)               \
+  X(Detached, 10)            \
+  X(StartHooksDone, 11)      \
+  X(SeccompListener, 12)     \
+  X(SeccompListenerDone, 13) \
+  X(NeedTimeOffsets, 14)     \
+  X(TimeOffsetsDone, 15)
 
 #define TSRUN_CHILD_STEPS(X) \
   X(Setup, 1)                \
@@ -95,7 +100,8 @@
   X(IoPriority, 41)          \
   X(CpuAffinity, 42)         \
   X(MountFlags, 43)          \
-  X(CopyUp, 44)
+  X(CopyUp, 44)              \
+  X(MemoryPolicy, 45)
 
 namespace tsrun {
 

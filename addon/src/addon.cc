@@ -18,6 +18,7 @@ extern "C" {
 #include "abi.h"
 #include "files.h"
 #include "napi_args.h"
+#include "netlink.h"
 #include "plan_build.h"
 #include "plan_echo.h"
 #include "spawn.h"
@@ -126,7 +127,7 @@ Napi::Value SyncSend(const Napi::CallbackInfo& info) {
   int64_t type = 0, arg = 0;
   if (!arg_fd(info, 0, "syncSend", "syncFd", &sync_fd) ||
       !arg_int(info, 1, "syncSend", "type", static_cast<int64_t>(SyncType::Go),
-               static_cast<int64_t>(SyncType::SeccompListenerDone), &type) ||
+               static_cast<int64_t>(SyncType::TimeOffsetsDone), &type) ||
       !arg_int(info, 2, "syncSend", "arg", -(int64_t{1} << 53), (int64_t{1} << 53), &arg))
     return env.Undefined();
   int r = sync_send(sync_fd, static_cast<SyncType>(type), arg);
@@ -276,6 +277,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("releaseFifo", Napi::Function::New(env, ReleaseFifo, "releaseFifo"));
   exports.Set("awaitStartHooks", Napi::Function::New(env, AwaitStartHooks, "awaitStartHooks"));
   register_files(env, exports);
+  register_netlink(env, exports);
   register_terminal(env, exports);
   exports.Set("constants", Constants(env));
   return exports;

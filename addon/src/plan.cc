@@ -207,6 +207,11 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
        });
   if (!ok) return false;
 
+  // Optional: absent means no offsets to wait for.
+  Napi::Value tov;
+  if (!r.get(o, w, "hasTimeOffsets", &tov)) return false;
+  if (!tov.IsUndefined() && !r.field_bool(o, w, "hasTimeOffsets", &d->has_time_offsets)) return false;
+
   for (auto [key, has, out] : {std::make_tuple("hostname", &d->has_hostname, &d->hostname),
                                std::make_tuple("domainname", &d->has_domainname, &d->domainname)}) {
     Napi::Value v;
@@ -285,6 +290,27 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
     d->seccomp_filter.assign(bytes.Data(), bytes.Data() + n);
   }
   if (!read_process_attributes(r, o, w, d)) return false;
+
+  // Optional: absent or null keeps the inherited policy. Nodes become the child's mask.
+  Napi::Value mv;
+  if (!r.get(o, w, "memoryPolicy", &mv)) return false;
+  if (!mv.IsNull() && !mv.IsUndefined()) {
+    Napi::Object mo;
+    Napi::Value nv;
+    Napi::Array narr;
+    const std::string mw = w + ".memoryPolicy";
+    if (!r.object(mv, mw, &mo) || !r.field_num(mo, mw, "mode", 0, kI32Max, &d->memory_policy_mode) ||
+        !r.get(mo, mw, "nodes", &nv) || !r.array(nv, mw + ".nodes", kMaxNumaNodes, &narr))
+      return false;
+    d->has_memory_policy = true;
+    for (uint32_t i = 0; i < narr.Length(); i++) {
+      std::string nw = mw + ".nodes[" + std::to_string(i) + "]";
+      Napi::Value item;
+      int64_t node = 0;
+      if (!r.element(narr, nw, i, &item) || !r.integer(item, nw, 0, kMaxNumaNodes - 1, &node)) return false;
+      d->memory_policy_nodes[node / 64] |= uint64_t{1} << (node % 64);
+    }
+  }
 
   ok = r.field_bool(o, w, "noNewPrivileges", &d->no_new_privileges) && r.field_path(o, w, "cwd", &d->cwd) &&
        absolute(r, w + ".cwd", d->cwd) && r.field_str_array(o, w, "args", kMaxArgs, kMaxArgLen, false, &d->args) &&

@@ -15,6 +15,7 @@ constexpr size_t kMaxGroups = 65536;  // NGROUPS_MAX
 constexpr size_t kMaxCapBit = 63;
 constexpr size_t kMaxSeccompInsns = 4096;  // BPF_MAXINSNS
 constexpr size_t kMaxCpuMaskBytes = 1024;  // cpu_set_t for 8192 CPUs (CONFIG_NR_CPUS max)
+constexpr size_t kMaxNumaNodes = 1024;     // MAX_NUMNODES at its largest (NODES_SHIFT 10)
 
 struct NsJoin {
   int32_t type;  // CLONE_NEW* bit
@@ -119,6 +120,7 @@ struct ChildPlan {
   uint32_t n_joins;
   uint64_t new_namespaces;
   bool has_user_mappings;
+  bool has_time_offsets;  // the parent writes the new time namespace's offsets (NeedTimeOffsets)
   int32_t cgroup_fd;
   int32_t root_fd;  // >= 0: exec, the container's root to enter (join mode); -1: create
 
@@ -159,10 +161,13 @@ struct ChildPlan {
   uint32_t seccomp_flags;         // SECCOMP_FILTER_FLAG_*
   bool has_scheduler;
   SchedulerPlan scheduler;
-  int32_t io_priority;           // ioprio_set value; -1: leave as is
-  int64_t personality;           // personality(2) argument; -1: leave as is
-  CpuMaskPlan affinity_initial;  // exec: set on the cloning thread around clone3
-  CpuMaskPlan affinity_final;    // exec: set after the cgroup is joined
+  int32_t io_priority;                               // ioprio_set value; -1: leave as is
+  int64_t personality;                               // personality(2) argument; -1: leave as is
+  CpuMaskPlan affinity_initial;                      // exec: set on the cloning thread around clone3
+  CpuMaskPlan affinity_final;                        // exec: set after the cgroup is joined
+  bool has_memory_policy;                            // false: keep the inherited NUMA policy
+  int32_t memory_policy_mode;                        // MPOL_* with MPOL_F_* flags OR-ed in
+  uint64_t memory_policy_nodes[kMaxNumaNodes / 64];  // nodemask, bit N = node N
 
   const char* cwd;
   char* const* argv;  // NULL-terminated

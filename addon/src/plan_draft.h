@@ -54,6 +54,7 @@ struct Draft {
   std::vector<NsJoin> joins;
   uint64_t new_namespaces = 0;
   bool has_user_mappings = false;
+  bool has_time_offsets = false;
   int32_t cgroup_fd = -1;
   int32_t root_fd = -1;
   std::string rootfs;
@@ -83,6 +84,9 @@ struct Draft {
   int32_t io_priority = -1;
   int64_t personality = -1;
   std::vector<uint8_t> affinity_initial, affinity_final;  // empty: none
+  bool has_memory_policy = false;
+  int32_t memory_policy_mode = 0;
+  uint64_t memory_policy_nodes[kMaxNumaNodes / 64] = {};
   std::string cwd;
   std::vector<std::string> args, env, search_path;
   int32_t fifo_fd = -1, console_socket_fd = -1, preserve_fds = 0;

@@ -184,18 +184,20 @@ Napi::Value hook_set(Echo& e, const HookSetPlan& s) {
 
 Napi::Object plan_echo(Napi::Env env, const ChildPlan& p) {
   Echo e(env);
-  const auto& [joins, n_joins, new_namespaces, has_user_mappings, cgroup_fd, root_fd, rootfs, root_propagation,
-               rootfs_propagation, root_readonly, no_pivot, mounts, n_mounts, devices, n_devices, symlinks, n_symlinks,
-               masked_paths, n_masked_paths, readonly_paths, n_readonly_paths, sysctls, n_sysctls, hostname, domainname,
-               session_keyring, session_keyring_perm, rlimits, n_rlimits, uid, gid, additional_gids, n_additional_gids,
-               umask, has_capabilities, caps, no_new_privileges, seccomp_filter, seccomp_insns, seccomp_flags,
-               has_scheduler, scheduler, io_priority, personality, affinity_initial, affinity_final, cwd, argv, argc,
-               envp, search_path, n_search_path, fifo_fd, console_socket_fd, console_rows, console_cols, preserve_fds,
+  const auto& [joins, n_joins, new_namespaces, has_user_mappings, has_time_offsets, cgroup_fd, root_fd, rootfs,
+               root_propagation, rootfs_propagation, root_readonly, no_pivot, mounts, n_mounts, devices, n_devices,
+               symlinks, n_symlinks, masked_paths, n_masked_paths, readonly_paths, n_readonly_paths, sysctls, n_sysctls,
+               hostname, domainname, session_keyring, session_keyring_perm, rlimits, n_rlimits, uid, gid,
+               additional_gids, n_additional_gids, umask, has_capabilities, caps, no_new_privileges, seccomp_filter,
+               seccomp_insns, seccomp_flags, has_scheduler, scheduler, io_priority, personality, affinity_initial,
+               affinity_final, has_memory_policy, memory_policy_mode, memory_policy_nodes, cwd, argv, argc, envp,
+               search_path, n_search_path, fifo_fd, console_socket_fd, console_rows, console_cols, preserve_fds,
                inherit_fds, n_inherit_fds, create_container_hooks, start_container_hooks, start_report_fd] = p;
   Napi::Object o = e.object();
   o.Set("joins", e.objects(joins, n_joins, [&](const NsJoin& j) { return join(e, j); }));
   o.Set("newNamespaces", e.num(static_cast<double>(new_namespaces)));
   o.Set("hasUserMappings", e.flag(has_user_mappings));
+  o.Set("hasTimeOffsets", e.flag(has_time_offsets));
   o.Set("cgroupFd", e.num(cgroup_fd));
   o.Set("rootFd", e.num(root_fd));
   o.Set("rootfs", e.str(rootfs));
@@ -235,6 +237,17 @@ Napi::Object plan_echo(Napi::Env env, const ChildPlan& p) {
   o.Set("personality", e.num(static_cast<double>(personality)));
   o.Set("cpuAffinityInitial", cpu_mask(e, affinity_initial));
   o.Set("cpuAffinityFinal", cpu_mask(e, affinity_final));
+  if (!has_memory_policy) {
+    o.Set("memoryPolicy", e.null());
+  } else {
+    Napi::Object m = e.object();
+    m.Set("mode", e.num(memory_policy_mode));
+    Napi::Array nodes = Napi::Array::New(env);
+    for (uint32_t n = 0; n < kMaxNumaNodes; n++)
+      if (memory_policy_nodes[n / 64] & (uint64_t{1} << (n % 64))) nodes.Set(nodes.Length(), e.num(n));
+    m.Set("nodes", nodes);
+    o.Set("memoryPolicy", m);
+  }
   o.Set("cwd", e.str(cwd));
   o.Set("args", e.strs(argv, argc));
   o.Set("env", e.strs(envp));

@@ -42,6 +42,7 @@ ChildPlan* lay_out(const Draft& d, Layout& l) {
   c.n_joins = static_cast<uint32_t>(d.joins.size());
   c.new_namespaces = d.new_namespaces;
   c.has_user_mappings = d.has_user_mappings;
+  c.has_time_offsets = d.has_time_offsets;
   c.cgroup_fd = d.cgroup_fd;
   c.root_fd = d.root_fd;
   c.rootfs = l.str(d.rootfs);
@@ -131,6 +132,9 @@ ChildPlan* lay_out(const Draft& d, Layout& l) {
                         static_cast<uint32_t>(d.affinity_initial.size())};
   c.affinity_final = {d.affinity_final.empty() ? nullptr : l.copy(d.affinity_final),
                       static_cast<uint32_t>(d.affinity_final.size())};
+  c.has_memory_policy = d.has_memory_policy;
+  c.memory_policy_mode = d.memory_policy_mode;
+  for (size_t i = 0; i < kMaxNumaNodes / 64; i++) c.memory_policy_nodes[i] = d.memory_policy_nodes[i];
 
   c.cwd = l.str(d.cwd);
   c.argv = l.str_array(d.args);

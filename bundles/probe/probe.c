@@ -6,6 +6,10 @@
  *   probe sleep SECONDS     sleeps; on TERM/INT/HUP/QUIT/USR1/USR2 prints {"signal":N}, exits 128+N
  *   probe notify MESSAGE    sends MESSAGE as one datagram to the unix socket $NOTIFY_SOCKET (sd_notify)
  *                           {"ok":true} or {"ok":false,"errno":"ENOENT"} (exit 0 either way)
+ *   probe mempolicy         {"mode":N,"nodes":[N...]} from get_mempolicy (mode with its MPOL_F_* flags)
+ *                           or {"errno":"ENOSYS"}
+ *   probe clocks            {"monotonic":S,"boottime":S,"timensOffsets":TEXT|null}: whole seconds of
+ *                           both clocks and /proc/self/timens_offsets
  *   probe exit N            exits with status N
  *   probe sched             {"policy","flags","nice","priority","runtime","deadline","period","ioprio",
  *                            "cpus":"0-1" (sched_getaffinity),"personality"} as the kernel reports them
@@ -506,6 +510,38 @@ static void do_try_write(int n, char** paths) {
   fputs("}\n", stdout);
 }
 
+static void do_mempolicy(void) {
+  int mode = 0;
+  unsigned long mask[16] = {0}; /* 1024 nodes */
+  if (syscall(SYS_get_mempolicy, &mode, mask, 1024UL, NULL, 0UL) != 0) {
+    fputs("{\"errno\":", stdout), jstr(errname(errno)), puts("}");
+    return;
+  }
+  printf("{\"mode\":%d,\"nodes\":[", mode);
+  const char* sep = "";
+  for (unsigned n = 0; n < 1024; n++)
+    if (mask[n / 64] & (1UL << (n % 64))) printf("%s%u", sep, n), sep = ",";
+  puts("]}");
+}
+
+static void do_clocks(void) {
+  struct timespec mono, boot;
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  clock_gettime(CLOCK_BOOTTIME, &boot);
+  printf("{\"monotonic\":%lld,\"boottime\":%lld,\"timensOffsets\":", (long long)mono.tv_sec, (long long)boot.tv_sec);
+  char buf[256];
+  int fd = open("/proc/self/timens_offsets", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  if (fd >= 0) close(fd);
+  if (n < 0) {
+    fputs("null", stdout);
+  } else {
+    buf[n] = 0;
+    jstr(buf);
+  }
+  puts("}");
+}
+
 static void on_signal(int sig) {
   char buf[32];
   int n = snprintf(buf, sizeof buf, "{\"signal\":%d}\n", sig);
@@ -570,6 +606,10 @@ int main(int argc, char** argv) {
     do_sleep(argv[2]);
   else if (strcmp(cmd, "notify") == 0 && argc == 3)
     do_notify(argv[2]);
+  else if (strcmp(cmd, "mempolicy") == 0)
+    do_mempolicy();
+  else if (strcmp(cmd, "clocks") == 0)
+    do_clocks();
   else if (strcmp(cmd, "exit") == 0)
     return argc > 2 ? atoi(argv[2]) : 0;
   else if (strcmp(cmd, "sched") == 0)
@@ -577,7 +617,7 @@ int main(int argc, char** argv) {
   else {
     fprintf(stderr,
             "probe: usage: probe [sysctl KEY...|stat PATH...|write PATH TEXT|try-write PATH...|sleep SECONDS|notify "
-            "MESSAGE|exit N|sched]\n");
+            "MESSAGE|mempolicy|clocks|exit N|sched]\n");
     return 2;
   }
   return fflush(stdout) != 0;

@@ -6,8 +6,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupMode, type Hierarchy, readHostHierarchies } from '../cgroups/hierarchies';
 import { NAMESPACE_CLONE_FLAGS } from '../config/linux-names';
+import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../config/memory-policy';
 import { capabilityNumbers, supportedMountOptions } from '../plan/constants';
 import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
+import { hostResctrlMount } from '../resctrl/resctrl';
 import { seccompFeatures } from '../seccomp/features';
 
 /** Which cgroup drivers apply on a host with these hierarchies: v1 where it has v1
@@ -41,6 +43,7 @@ export function features(): Record<string, unknown> {
   const { seccomp, libseccompVersion } = seccompFeatures();
   const annotations: Record<string, string> = { 'org.opencontainers.runc.version': `tsrun-${TSRUN_VERSION}` };
   if (libseccompVersion) annotations['io.github.seccomp.libseccomp.version'] = libseccompVersion;
+  const rdt = hostResctrlMount() !== null;
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
@@ -56,13 +59,14 @@ export function features(): Record<string, unknown> {
       seccomp,
       apparmor: { enabled: false },
       selinux: { enabled: false },
-      // Refused as not supported yet (config/unsupported.ts): linux.intelRdt,
-      // linux.memoryPolicy (no mode or flag is recognized), linux.netDevices.
-      intelRdt: { enabled: false, schemata: false, monitoring: false },
-      memoryPolicy: { modes: [], flags: [] },
+      // Where resctrl is mounted (resctrl/resctrl.ts); elsewhere create refuses intelRdt.
+      intelRdt: { enabled: rdt, schemata: rdt, monitoring: rdt },
+      // Every mode and flag of the one table (config/memory-policy.ts).
+      memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) },
       // Idmapped bind mounts (plan/idmap.ts).
       mountExtensions: { idmap: { enabled: true } },
-      netDevices: { enabled: false },
+      // Moved, renamed and set up (config/net-devices.ts); one with addresses is refused.
+      netDevices: { enabled: true },
     },
     annotations,
   };

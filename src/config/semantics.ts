@@ -5,11 +5,15 @@
 // Where runc is the reference, the rule says so. Refusals of valid-but-unimplemented fields
 // live in unsupported.ts.
 
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deviceRuleProblem } from '../cgroups/device-rules';
 import { ConfigError } from '../errors';
 import { appendIndex, appendKey } from './json-path';
+import { hostResctrlMount, intelRdtProblem } from '../resctrl/resctrl';
+import { native } from '../sys/native';
+import { checkMemoryPolicy, checkMemoryPolicyNodesOnHost, parseNodeList } from './memory-policy';
+import { checkNetDevices, checkNetDevicesOnHost } from './net-devices';
 import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS, S_IFMT } from './linux-names';
 import { possibleCpuCount } from '../sys/cpus';
 import { IOPRIO_CLASSES, PERSONALITY_DOMAINS, parseCpuList, schedulerProblem } from './process-attributes';
@@ -345,13 +349,29 @@ const checkRestrictionsNeedMountNamespace: SpecRule = (spec) => {
   return undefined;
 };
 
-/** Offsets can only be written into a time namespace the runtime creates. */
+/** Offsets can only be written into a time namespace the runtime creates (runc refuses
+ * them without one, and with a joined one: its offsets are already fixed). */
 const checkTimeOffsetsNeedTimeNamespace: SpecRule = (spec) => {
   if (spec.linux?.timeOffsets === undefined) return undefined;
   const timens = namespaceOf(spec, 'time');
   return timens && timens.path === undefined
     ? undefined
     : new ConfigError('linux.timeOffsets', 'needs a new time namespace');
+};
+
+/** Each offset as the kernel reads it (a timespec): whole nanoseconds below one second,
+ * seconds a JSON number holds exactly (the kernel bounds them further: create says so). */
+const checkTimeOffsetValues: SpecRule = (spec) => {
+  for (const clock of ['monotonic', 'boottime'] as const) {
+    const offset = spec.linux?.timeOffsets?.[clock];
+    if (!offset) continue;
+    const at = `linux.timeOffsets.${clock}`;
+    if (offset.secs !== undefined && !Number.isSafeInteger(offset.secs))
+      return new ConfigError(`${at}.secs`, `must be an integer of at most 2^53 - 1 in size, got ${quote(offset.secs)}`);
+    if (offset.nanosecs !== undefined && offset.nanosecs >= 1_000_000_000)
+      return new ConfigError(`${at}.nanosecs`, `must be below 1000000000, got ${quote(offset.nanosecs)}`);
+  }
+  return undefined;
 };
 
 // ---- sysctl -----------------------------------------------------------------------------
@@ -465,6 +485,20 @@ const checkPersonality: SpecRule = (spec) => {
   return undefined;
 };
 
+/** linux.intelRdt: a closID that names one directory, schemata that are one line each. */
+const checkIntelRdt: SpecRule = (spec) => {
+  const rdt = spec.linux?.intelRdt;
+  const bad = rdt && intelRdtProblem(rdt);
+  return bad ? new ConfigError(`linux.intelRdt.${bad[0]}`, bad[1]) : undefined;
+};
+
+/** runtime-spec: with intelRdt set and no resctrl mounted where the runtime runs, the
+ * runtime MUST generate an error (runc says the same). */
+function checkResctrlMounted(spec: Spec): ConfigError | undefined {
+  if (spec.linux?.intelRdt === undefined || hostResctrlMount() !== null) return undefined;
+  return new ConfigError('linux.intelRdt', 'resctrl is not mounted on this host (no Intel RDT or AMD QoS)');
+}
+
 // ---- the whole spec ---------------------------------------------------------------------
 
 /** Rules that need nothing but the document, in reporting order. */
@@ -483,10 +517,14 @@ const SPEC_RULES: readonly SpecRule[] = [
   checkHostnameNeedsUts,
   checkRestrictionsNeedMountNamespace,
   checkTimeOffsetsNeedTimeNamespace,
+  checkTimeOffsetValues,
   checkSysctls,
   checkDevices,
   checkDeviceRules,
   checkMaskedAndReadonlyPaths,
+  checkMemoryPolicy,
+  checkIntelRdt,
+  checkNetDevices,
   checkHooks,
   checkPersonality,
 ];
@@ -511,10 +549,26 @@ export function checkRootfs(spec: Spec, bundleDir: string): ConfigError | undefi
   return undefined;
 }
 
+/** The host's possible NUMA nodes; a kernel without NUMA has node 0 only. */
+function possibleNumaNodes(): number[] {
+  try {
+    return parseNodeList(readFileSync('/sys/devices/system/node/possible', 'utf8')) ?? [0];
+  } catch {
+    return [0];
+  }
+}
+
 /** Everything `create` needs to hold before anything is made: throws the first ConfigError
- * (document rules, then the rootfs on disk, then what tsrun does not implement yet). */
+ * (document rules, then the host (rootfs on disk, NUMA nodes, resctrl, network interfaces), then what tsrun does not
+ * implement yet). */
 export function checkSpec(spec: Spec, bundleDir: string): void {
-  const error = findSpecErrors(spec)[0] ?? checkRootfs(spec, bundleDir) ?? findUnsupportedField(spec);
+  const error =
+    findSpecErrors(spec)[0] ??
+    checkRootfs(spec, bundleDir) ??
+    (spec.linux?.memoryPolicy?.nodes ? checkMemoryPolicyNodesOnHost(spec, possibleNumaNodes()) : undefined) ??
+    checkResctrlMounted(spec) ??
+    (spec.linux?.netDevices ? checkNetDevicesOnHost(spec, (name) => native().linkGlobalAddresses(name)) : undefined) ??
+    findUnsupportedField(spec);
   if (error) throw error;
 }
 

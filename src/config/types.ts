@@ -295,7 +295,7 @@ interface IntelRdt {
   enableMBM?: boolean;
 }
 
-interface MemoryPolicy {
+export interface MemoryPolicy {
   mode?: string;
   nodes?: string;
   flags?: string[];

@@ -14,7 +14,10 @@ import { describeChildError } from '../plan/describe';
 import { entersNamespace, planNamespaces } from '../plan/namespaces';
 import { compileSeccomp } from '../seccomp/compile';
 import { sendSeccompListener } from '../seccomp/listener';
+import { joinResctrl } from '../resctrl/resctrl';
 import { loadSpec } from '../config/load';
+import { hostLsms, ignoredLsmLabels } from '../config/lsm-labels';
+import { moveNetDevices } from '../config/net-devices';
 import { stepTracer } from '../log/trace';
 import type { Spec } from '../config/types';
 import { lockContainer, type ContainerLock } from '../state/lock';
@@ -50,7 +53,7 @@ import { execRecord } from './exec-defaults';
 import { inheritedFds, socketActivation } from './inherited-fds';
 import { readImagePasswd } from './image-passwd';
 import { addonTransport, InitLadder } from './init-ladder';
-import { writeIdMappings, writeOomScoreAdj } from './init-proc';
+import { writeIdMappings, writeOomScoreAdj, writeTimeOffsets } from './init-proc';
 import { hostNotifySocket, makeNotifyDir, notifyDir, withNotifySocket } from './notify-socket';
 import { cleanupRecord } from './recover';
 import { unmountUnder } from './shared-mounts';
@@ -87,6 +90,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
   const bundle = resolve(opts.bundle);
   const config = loadSpec(bundle);
   mark('config validated');
+  for (const line of ignoredLsmLabels(config, hostLsms())) ctx.logger[line.level](line.text);
   // With a host notify socket, the container gets its own (runc mutates its spec likewise);
   // exec's defaults stay config.json's (record.exec below).
   const notify = hostNotifySocket() ? notifyDir(ctx.store, opts.id) : null;
@@ -195,12 +199,24 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     mark(`child ${child.pid} spawned`);
     joinCgroups(hostCgroupFs, cgroups, child.pid, birthDir ? [birthDir] : []);
     mark('child placed in its cgroups');
+    const rdt = spec.linux?.intelRdt ? joinResctrl(spec.linux.intelRdt, opts.id, child.pid, undo) : undefined;
     ladder.release();
     ladder.followUntilReady({
       writeIdMaps: (pid) => writeIdMappings(pid, spec),
+      writeTimeOffsets: (pid) => writeTimeOffsets(pid, spec),
       initForked: (pid) => mark(`init ${pid} forked into its pid namespace`),
       // The mounts are made, pivot_root is not: prestart, then createRuntime (runc's order).
       createRuntime: () => {
+        // The init is in its network namespace: the interfaces go there before any hook.
+        if (spec.linux?.netDevices) {
+          const netns = addon.openReadOnly(`/proc/${ladder.pid}/ns/net`);
+          try {
+            moveNetDevices(spec, netns, (name, fd, newName) => addon.moveLink(name, fd, newName));
+          } finally {
+            addon.close(netns);
+          }
+          mark('network devices moved');
+        }
         const state = hookStateDocument(hookContainer, 'creating', ladder.pid);
         runHooks(ctx.logger, 'prestart', spec.hooks?.prestart, state);
         runHooks(ctx.logger, 'createRuntime', spec.hooks?.createRuntime, state);
@@ -235,6 +251,7 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
     if (hooks) record.hooks = hooks;
     record.exec = execRecord(config, opts.noNewKeyring);
     if (hasStartHooks) record.startContainerHooks = true;
+    if (rdt) record.intelRdt = rdt;
     if (opts.pidFile) {
       try {
         writeFileAtomic(resolve(opts.pidFile), String(pid));

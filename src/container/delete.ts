@@ -10,6 +10,7 @@ import { stepTracer } from '../log/trace';
 import { lockContainer } from '../state/lock';
 import type { ContainerRecord } from '../state/types';
 import { removeCgroupsPatiently } from './container-cgroups';
+import { removeRdt } from '../resctrl/resctrl';
 import { hookStateDocument, runHooks } from './hooks';
 import type { RuntimeContext } from './context';
 import { thawIfFrozen } from './pause';
@@ -81,6 +82,7 @@ function deleteLocked(ctx: RuntimeContext, id: string, force: boolean): void {
   mark('processes gone');
   removeCgroupsPatiently(ctx.logger, id, record.cgroup);
   mark('cgroups removed');
+  if (record.intelRdt) removeRdt(record.intelRdt);
   if (!record.hasMountNamespace) unmountUnder(record.rootfs);
   ctx.store.remove(id);
   mark('state removed');

@@ -1,5 +1,5 @@
 // What `create` keeps in state.json for a later `exec` (runc keeps the same in its state):
-// the process defaults, seccomp, the namespace types and --no-new-keyring, as config.json and
+// the process defaults, seccomp, the memory policy, the namespace types and --no-new-keyring, as config.json and
 // the flags said at create time. Reading it back names a container made before exec existed.
 import type { Spec } from '../config/types';
 import { TsrunError } from '../errors';
@@ -14,6 +14,7 @@ export function execRecord(spec: Spec, noNewKeyring: boolean): ExecRecord {
   };
   if (spec.linux?.seccomp) record.seccomp = structuredClone(spec.linux.seccomp);
   if (spec.linux?.personality) record.personality = structuredClone(spec.linux.personality);
+  if (spec.linux?.memoryPolicy) record.memoryPolicy = structuredClone(spec.linux.memoryPolicy);
   return record;
 }
 

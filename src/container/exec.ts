@@ -13,6 +13,7 @@ import { TsrunError } from '../errors';
 import { namespaceFlags } from '../plan/constants';
 import { describeChildError } from '../plan/describe';
 import { buildExecPlan } from '../plan/exec-plan';
+import { memoryPolicyPlan } from '../config/memory-policy';
 import { planPersonality } from '../plan/process-attributes';
 import { possibleCpuCount } from '../sys/cpus';
 import { compileSeccomp } from '../seccomp/compile';
@@ -149,6 +150,7 @@ function startLocked(ctx: RuntimeContext, opts: ExecOptions): Started {
       passwd,
       availableCaps: readBoundingCapabilities(),
       seccomp,
+      memoryPolicy: memoryPolicyPlan(execRecord.memoryPolicy),
       newKeyring: !execRecord.noNewKeyring,
       consoleSocketFd,
       ...activation,

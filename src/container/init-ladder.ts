@@ -81,6 +81,9 @@ export interface LadderHandlers {
   /** NeedIdMaps: the child (pid) made its user namespace; write its uid/gid maps. The
    * ladder answers IdMapsDone when this returns. */
   writeIdMaps?(pid: number): void;
+  /** NeedTimeOffsets: the child (pid) made its time namespace; write linux.timeOffsets.
+   * The ladder answers TimeOffsetsDone when this returns. */
+  writeTimeOffsets?(pid: number): void;
   /** Pid: the init was forked into its pid (or time) namespace; the ladder follows it
    * already. Told for information. */
   initForked?(pid: number): void;
@@ -90,7 +93,13 @@ export interface LadderHandlers {
 }
 
 /** The rungs the child may report between Go and Ready, in the only order it can. */
-const RUNGS: readonly SyncType[] = [SyncType.NeedIdMaps, SyncType.Pid, SyncType.CreateRuntime, SyncType.Ready];
+const RUNGS: readonly SyncType[] = [
+  SyncType.NeedIdMaps,
+  SyncType.NeedTimeOffsets,
+  SyncType.Pid,
+  SyncType.CreateRuntime,
+  SyncType.Ready,
+];
 
 type Phase = 'spawned' | 'released' | 'ready' | 'detached' | 'failed';
 
@@ -164,6 +173,10 @@ export class InitLadder {
           this.guard(() => handlers.writeIdMaps!(msg.arg));
           this.send(SyncType.IdMapsDone);
           break;
+        case SyncType.NeedTimeOffsets:
+          this.guard(() => handlers.writeTimeOffsets!(msg.arg));
+          this.send(SyncType.TimeOffsetsDone);
+          break;
         case SyncType.Pid:
           this.followInit(msg.arg);
           this.guard(() => handlers.initForked?.(msg.arg));
@@ -208,6 +221,7 @@ export class InitLadder {
 
   private handles(type: SyncType, handlers: LadderHandlers): boolean {
     if (type === SyncType.NeedIdMaps) return handlers.writeIdMaps !== undefined;
+    if (type === SyncType.NeedTimeOffsets) return handlers.writeTimeOffsets !== undefined;
     if (type === SyncType.CreateRuntime) return handlers.createRuntime !== undefined;
     return true;
   }

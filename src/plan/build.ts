@@ -1,5 +1,6 @@
 // spec + host facts -> InitPlan. Pure: every fact about the host (file kinds, cgroup
 // directories, available capabilities, opened fds) comes in through PlanContext.
+import { memoryPolicyPlan } from '../config/memory-policy';
 import type { Process, Spec } from '../config/types';
 import type { HookContainer } from '../container/hooks';
 import { MS_PRIVATE, MS_REC, MS_SLAVE, CLONE_NEWNET, CLONE_NEWUSER, propagationOptions } from './constants';
@@ -9,6 +10,7 @@ import { devSymlinks, planDevices } from './devices';
 import { planMounts, type CgroupMountSource } from './mounts';
 import { planIoPriority, planPersonality, planScheduler } from './process-attributes';
 import { entersNamespace, type NamespacePlan } from './namespaces';
+import { timeOffsetsText } from './time-offsets';
 import type { InitPlan } from './types';
 
 export interface PlanContext {
@@ -161,6 +163,7 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     joins: ctx.namespaces.joins.map((j, i) => ({ type: j.type, fd: ctx.joinFds[i] ?? -1, index: j.index })),
     newNamespaces: ctx.namespaces.newNamespaces,
     hasUserMappings: ctx.namespaces.hasUserMappings,
+    hasTimeOffsets: timeOffsetsText(linux.timeOffsets) !== null,
     cgroupFd: ctx.cgroupFd,
     rootFd: -1,
     rootfs: ctx.rootfs,
@@ -183,6 +186,7 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     // process.execCPUAffinity is for exec'd processes only (config.md).
     cpuAffinityInitial: null,
     cpuAffinityFinal: null,
+    memoryPolicy: memoryPolicyPlan(linux.memoryPolicy),
     fifoFd: ctx.fifoFd,
     consoleSocketFd: ctx.consoleSocketFd,
     ...consoleSize(proc),

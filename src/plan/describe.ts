@@ -133,6 +133,8 @@ export function describeChildError(msg: SyncMessage, spec: Spec): TsrunError {
         return `set process.ioPriority (${spec.process?.ioPriority?.class ?? '?'} priority ${spec.process?.ioPriority?.priority ?? 0}): ${why}`;
       case ChildStep.Scheduler:
         return `set process.scheduler (${spec.process?.scheduler?.policy ?? '?'}): ${why}`;
+      case ChildStep.MemoryPolicy:
+        return `set linux.memoryPolicy (set_mempolicy): ${why}`;
       case ChildStep.ForkInit:
         return `start container init in its pid namespace: ${why}`;
       default:

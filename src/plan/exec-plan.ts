@@ -22,6 +22,8 @@ export interface ExecPlanContext {
   availableCaps: bigint;
   /** The container's linux.seccomp, compiled again for this process; null for none. */
   seccomp: { filter: Uint8Array; flags: number } | null;
+  /** The container's linux.memoryPolicy in the plan's form (memoryPolicyPlan); null for none. */
+  memoryPolicy: InitPlan['memoryPolicy'];
   /** Join "_ses.<id>" as the container's init did (create without --no-new-keyring). */
   newKeyring: boolean;
   consoleSocketFd: number;
@@ -64,6 +66,7 @@ export function buildExecPlan(proc: Process, ctx: ExecPlanContext): PlanResult {
     personality: ctx.personality,
     cpuAffinityInitial: planCpuMask(proc.execCPUAffinity?.initial, ctx.cpuCount),
     cpuAffinityFinal: planCpuMask(proc.execCPUAffinity?.final, ctx.cpuCount),
+    memoryPolicy: ctx.memoryPolicy ?? null,
     fifoFd: -1,
     consoleSocketFd: ctx.consoleSocketFd,
     ...consoleSize(proc),

@@ -163,6 +163,10 @@ export interface InitPlan {
   newNamespaces: number;
   /** The parent must write uid/gid maps: the child asks for them after unshare(CLONE_NEWUSER). */
   hasUserMappings: boolean;
+  /** The parent must write linux.timeOffsets: the child asks (NeedTimeOffsets) after
+   * unshare(CLONE_NEWTIME), before it forks the init into the namespace (the offsets
+   * freeze once a process is in it). Absent means false. */
+  hasTimeOffsets?: boolean;
   /** Host fd of the container's cgroup directory (v2), for CLONE_INTO_CGROUP; -1 for none. */
   cgroupFd: number;
   /** `exec`: the runtime's fd on the running container's root (/proc/PID/root of its
@@ -216,6 +220,10 @@ export interface InitPlan {
    * noNewPrivileges is true, else before the credential switch (it needs CAP_SYS_ADMIN
    * then), as runc does. null or absent: no filter. */
   seccomp?: { filter: Uint8Array; flags: number } | null;
+  /** linux.memoryPolicy for set_mempolicy(2), made before the filter, for the init and
+   * for every exec'd process (runc's places): `mode` has its MPOL_F_* flags OR-ed in,
+   * `nodes` are node numbers below MAX_NUMA_NODES. null or absent: the inherited policy. */
+  memoryPolicy?: { mode: number; nodes: number[] } | null;
 
   /** process.scheduler, set before the credential switch (a real-time policy needs
    * CAP_SYS_NICE); null or absent: as inherited. */
@@ -276,6 +284,9 @@ export interface InitPlan {
  *                      <--- NeedIdMaps(pid) unshare(CLONE_NEWUSER) [if new user ns]
  *   write uid_map/gid_map
  *   IdMapsDone -------------------------->  setresuid(0)/setresgid(0); unshare other namespaces
+ *                 <--- NeedTimeOffsets(pid) [new time ns with linux.timeOffsets]
+ *   write /proc/PID/timens_offsets
+ *   TimeOffsetsDone --------------------->
  *                          <--- Pid(pid)    [pid/time ns] fork the init with CLONE_PARENT;
  *                                           the intermediate exits; join session keyring
  *                   <--- CreateRuntime      mounts, devices, symlinks done (before pivot)
@@ -316,6 +327,8 @@ export enum SyncType {
   SeccompListener = 12,
   /** The runtime holds the listener (and gave it to listenerPath): the child closes its copy. */
   SeccompListenerDone = 13,
+  NeedTimeOffsets = 14,
+  TimeOffsetsDone = 15,
 }
 
 /** Child steps, for errors: which part of the plan failed. Mirror of addon/src/abi.h. */
@@ -379,6 +392,8 @@ export enum ChildStep {
   MountFlags = 43,
   /** tmpcopyup: copying the image's directory into the new tmpfs */
   CopyUp = 44,
+  /** set_mempolicy for linux.memoryPolicy */
+  MemoryPolicy = 45,
 }
 
 export interface SyncMessage {

@@ -55,6 +55,7 @@ const isExecRecord: Check = (v) =>
   isObject(v) &&
   (v.process === null || isObject(v.process)) &&
   (v.seccomp === undefined || isObject(v.seccomp)) &&
+  (v.memoryPolicy === undefined || isObject(v.memoryPolicy)) &&
   isStringList(v.namespaces) &&
   isBoolean(v.noNewKeyring);
 
@@ -65,9 +66,15 @@ const optionalFields: Field<ContainerRecord>[] = [
   [
     'exec',
     isExecRecord,
-    'must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "namespaces": [TYPE], "noNewKeyring": BOOL}',
+    'must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "memoryPolicy"?: POLICY, "namespaces": [TYPE], "noNewKeyring": BOOL}',
   ],
   ['startContainerHooks', (v) => v === true, 'must be true when present'],
+  [
+    'intelRdt',
+    (v) =>
+      isObject(v) && isString(v.group) && isBoolean(v.removeGroup) && (v.monGroup === null || isString(v.monGroup)),
+    'must be {"group": DIR, "removeGroup": BOOL, "monGroup": DIR|null}',
+  ],
 ];
 
 const cleanupFields: Field<CleanupRecord>[] = [

@@ -1,8 +1,9 @@
 // What tsrun keeps about a container in ROOT/ID/state.json. Status is not stored: it is
 // derived from the live process each time it is asked for.
 import type { CgroupRecord } from '../cgroups/manager';
-import type { Personality, Process, Resources, Seccomp } from '../config/types';
+import type { MemoryPolicy, Personality, Process, Resources, Seccomp } from '../config/types';
 import type { RecordedHooks } from '../container/hooks';
+import type { RdtRecord } from '../resctrl/resctrl';
 
 export const STATE_VERSION = 1;
 
@@ -28,6 +29,9 @@ export interface ContainerRecord {
   /** false when the container shares the runtime's mount namespace: its mounts are then
    * the runtime's to remove at delete. */
   hasMountNamespace: boolean;
+  /** The resctrl groups create made or joined for linux.intelRdt: delete removes what it
+   * made. Absent without intelRdt. */
+  intelRdt?: RdtRecord;
   /** config.json had a process: without one, create works and start fails (config.md). */
   hasProcess: boolean;
   /** The part of linux.resources `update` can change, as last applied (create, then each
@@ -54,6 +58,8 @@ export interface ExecRecord {
   seccomp?: Seccomp;
   /** linux.personality as in config.json: an exec'd process gets it too (runc does). */
   personality?: Personality;
+  /** linux.memoryPolicy as in config.json: every exec'd process gets it too (runc does). */
+  memoryPolicy?: MemoryPolicy;
   /** The types in linux.namespaces, created or joined by path (`['pid', 'mount', ...]`). */
   namespaces: string[];
   /** create's --no-new-keyring. */

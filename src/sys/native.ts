@@ -51,6 +51,12 @@ export interface Native {
   awaitStartHooks(fifoFd: number, pidfd: number): SyncMessage | null;
   /** Open a namespace file O_RDONLY|O_CLOEXEC. */
   openReadOnly(filePath: string): number;
+  /** Permanent global addresses (any family) of the runtime's interface `name`; -1 when
+   * it has no such interface (rtnetlink RTM_GETADDR). */
+  linkGlobalAddresses(name: string): number;
+  /** One RTM_NEWLINK: the runtime's interface `name` into the network namespace `nsFd`,
+   * renamed `newName`, set up. Throws SyscallError. */
+  moveLink(name: string, nsFd: number, newName: string): void;
   /** A detached copy of a bind source (open_tree OPEN_TREE_CLONE, AT_RECURSIVE when
    * `recursive`), with MS_* `mountFlags` set and `clearFlags` cleared on it unless
    * mountFlags is -1; with `idmap`, mapped first through a new user namespace with those

@@ -66,14 +66,23 @@ export interface FakeChild {
 }
 
 /** The child as tsrun's is: the rungs it reports depend on its namespaces. */
-export function normalChild(opts: { userNamespace: boolean; pidNamespace: boolean; initPid?: number }): ChildScript {
-  const afterMaps = (c: FakeChild): void => {
+export function normalChild(opts: {
+  userNamespace: boolean;
+  pidNamespace: boolean;
+  initPid?: number;
+  /** A new time namespace with linux.timeOffsets: the child asks for them before the fork. */
+  timeOffsets?: boolean;
+}): ChildScript {
+  const afterOffsets = (c: FakeChild): void => {
     if (opts.pidNamespace) c.forkInit(opts.initPid ?? 200);
     c.say(SyncType.CreateRuntime);
   };
+  const afterMaps = (c: FakeChild): void =>
+    opts.timeOffsets ? c.say(SyncType.NeedTimeOffsets, c.pid) : afterOffsets(c);
   return {
     [SyncType.Go]: (c) => (opts.userNamespace ? c.say(SyncType.NeedIdMaps, c.pid) : afterMaps(c)),
     [SyncType.IdMapsDone]: (c) => afterMaps(c),
+    [SyncType.TimeOffsetsDone]: (c) => afterOffsets(c),
     [SyncType.Resume]: (c) => c.say(SyncType.Ready),
     [SyncType.Detach]: (c) => c.say(SyncType.Detached),
   };

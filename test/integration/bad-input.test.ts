@@ -117,6 +117,65 @@ const cases: { name: string; edit?: (s: Spec) => void; bundle?: (dir: string) =>
     pattern: /hostname/,
   },
   { name: 'cwd that is a file', edit: (s) => (s.process!.cwd = '/probe'), pattern: /cwd/ },
+  {
+    name: 'unknown linux.memoryPolicy.mode',
+    edit: (s) => void (s.linux!.memoryPolicy = { mode: 'MPOL_NOPE', nodes: '0' }),
+    pattern:
+      /^tsrun: config\.json: linux\.memoryPolicy\.mode: unknown mode "MPOL_NOPE", expected one of MPOL_DEFAULT, /,
+  },
+  {
+    name: 'unknown linux.memoryPolicy flag',
+    edit: (s) => void (s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0', flags: ['MPOL_F_NOPE'] }),
+    pattern: /^tsrun: config\.json: linux\.memoryPolicy\.flags\[0\]: unknown flag "MPOL_F_NOPE"/,
+  },
+  {
+    name: 'linux.memoryPolicy mode that needs nodes, without them',
+    edit: (s) => void (s.linux!.memoryPolicy = { mode: 'MPOL_BIND' }),
+    pattern: /^tsrun: config\.json: linux\.memoryPolicy\.nodes: MPOL_BIND needs at least one node$/,
+  },
+  {
+    name: 'linux.memoryPolicy mode that takes no nodes, with them',
+    edit: (s) => void (s.linux!.memoryPolicy = { mode: 'MPOL_LOCAL', nodes: '0' }),
+    pattern: /^tsrun: config\.json: linux\.memoryPolicy\.nodes: MPOL_LOCAL takes no nodes, got "0"$/,
+  },
+  {
+    name: "linux.memoryPolicy node beyond the host's possible nodes (this host has node 0 only)",
+    edit: (s) => void (s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0,63' }),
+    pattern:
+      /^tsrun: config\.json: linux\.memoryPolicy\.nodes: node 63 does not exist on this host \(possible nodes: 0\)$/,
+  },
+  {
+    // Valid to the document rules; the kernel refuses it (balancing is for MPOL_BIND), so the
+    // child fails after clone: the rollback of a started child.
+    name: 'linux.memoryPolicy the kernel refuses (set_mempolicy EINVAL in the child)',
+    edit: (s) =>
+      void (s.linux!.memoryPolicy = { mode: 'MPOL_INTERLEAVE', nodes: '0', flags: ['MPOL_F_NUMA_BALANCING'] }),
+    pattern: /^tsrun: set linux\.memoryPolicy \(set_mempolicy\): invalid argument$/i,
+  },
+  {
+    name: 'linux.timeOffsets nanoseconds of a second or more',
+    edit: (s) => {
+      s.linux!.namespaces!.push({ type: 'time' });
+      s.linux!.timeOffsets = { boottime: { secs: 1, nanosecs: 1_000_000_000 } };
+    },
+    pattern: /^tsrun: config\.json: linux\.timeOffsets\.boottime\.nanosecs: must be below 1000000000, got 1000000000$/,
+  },
+  {
+    // Valid to the document rules; the kernel refuses a clock moved below zero when the
+    // runtime writes the offsets: the rollback of a child waiting in its namespaces.
+    name: 'linux.timeOffsets the kernel refuses (a monotonic clock below zero)',
+    edit: (s) => {
+      s.linux!.namespaces!.push({ type: 'time' });
+      s.linux!.timeOffsets = { monotonic: { secs: -1_000_000_000_000 } };
+    },
+    pattern: /^tsrun: write linux\.timeOffsets for pid \d+: /,
+  },
+  {
+    // runtime-spec: no resctrl mounted where the runtime runs -> an error (this host has none).
+    name: 'linux.intelRdt without resctrl on the host',
+    edit: (s) => void (s.linux!.intelRdt = { l3CacheSchema: 'L3:0=f', enableMonitoring: true }),
+    pattern: /^tsrun: config\.json: linux\.intelRdt: resctrl is not mounted on this host \(no Intel RDT or AMD QoS\)$/,
+  },
 ];
 
 for (const c of cases) {

@@ -3,10 +3,12 @@
 // option is accepted by `create` (flags on tmpfs, bind and remount on binds, propagation on
 // binds, idmap on binds with mappings) and the ones mountinfo can show take effect; every
 // option of runtime-spec's table is listed; every listed
-// capability shows in CapBnd; every listed hook runs. Seccomp names: test/unit/features.test.ts.
+// capability shows in CapBnd; every listed hook runs; every listed memory policy mode and flag
+// is set. Seccomp names: test/unit/features.test.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t, { type Test } from 'tap';
+import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../../src/config/memory-policy';
 import type { Mount, Spec } from '../../src/config/types';
 import { loadValidators } from '../../src/config/validate';
 import { chownForUserns, harness, hostNamespace, inUserNamespace, type Probe } from '../helpers/harness';
@@ -212,23 +214,50 @@ t.test('every listed hook runs', async (t) => {
   t.equal(features.hooks.length, 6, 'all six of runtime-spec');
 });
 
-t.test('what tsrun refuses is said disabled', async (t) => {
-  const l = features.linux;
-  t.same(l.intelRdt, { enabled: false, schemata: false, monitoring: false });
-  t.same(l.memoryPolicy, { modes: [], flags: [] });
-  t.same(l.netDevices, { enabled: false });
-  t.same(l.mountExtensions, { idmap: { enabled: true } }, 'idmapped mounts: test/integration/mount-options.test.ts');
-  t.same(features.potentiallyUnsafeConfigAnnotations, [], 'tsrun reads no annotation');
-  const refused: [string, (s: Spec) => void][] = [
-    ['linux.intelRdt', (s) => (s.linux!.intelRdt = { closID: 'x' })],
-    ['linux.memoryPolicy', (s) => (s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' } as never)],
-    ['linux.netDevices', (s) => (s.linux!.netDevices = { eth9: {} } as never)],
-  ];
-  for (const [at, edit] of refused) {
-    const id = h.id('feat-off');
-    const bundle = h.bundle(id, edit, { rootfs: false });
-    fs.mkdirSync(path.join(bundle, 'rootfs'));
-    const r = h.cli(['create', '--bundle', bundle, id]);
-    t.equal(r.stderr, `tsrun: config.json: ${at}: not supported yet\n`, at);
+t.test('every listed memory policy mode and flag is set, as get_mempolicy reads it inside', async (t) => {
+  const { memoryPolicy } = features.linux;
+  t.same([...memoryPolicy.modes].sort(), Object.keys(MEMORY_POLICY_MODES).sort(), 'all seven of runtime-spec');
+  t.equal(memoryPolicy.flags.length, 3, 'all three of runtime-spec');
+  const readBack = (policy: { mode: string; nodes?: string; flags?: string[] }): unknown => {
+    const { result, probe } = h.probe((s) => void (s.linux!.memoryPolicy = policy), ['mempolicy']);
+    t.equal(result.code, 0, `${JSON.stringify(policy)}: ${result.stderr}`);
+    return probe;
+  };
+  for (const mode of memoryPolicy.modes as string[]) {
+    // This host has node 0 only; a mode that takes no nodes gets none.
+    const takesNodes = MEMORY_POLICY_MODES[mode]!.nodes !== 'forbidden';
+    const want = { mode: MEMORY_POLICY_MODES[mode]!.value, nodes: takesNodes ? [0] : [] };
+    t.same(readBack({ mode, ...(takesNodes ? { nodes: '0' } : {}) }), want, mode);
   }
+  for (const flag of memoryPolicy.flags as string[]) {
+    const want = { mode: MEMORY_POLICY_MODES.MPOL_BIND!.value | MEMORY_POLICY_FLAGS[flag]!, nodes: [0] };
+    t.same(readBack({ mode: 'MPOL_BIND', nodes: '0', flags: [flag] }), want, `MPOL_BIND with ${flag}`);
+  }
+});
+
+t.test('intelRdt is said enabled only where resctrl is mounted; elsewhere create refuses it', async (t) => {
+  const mounted = fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(' - resctrl ');
+  t.same(features.linux.intelRdt, { enabled: mounted, schemata: mounted, monitoring: mounted });
+  if (mounted) return;
+  const id = h.id('feat-rdt');
+  const bundle = h.bundle(id, (s) => void (s.linux!.intelRdt = { closID: 'x' }), { rootfs: false });
+  fs.mkdirSync(path.join(bundle, 'rootfs'));
+  const r = h.cli(['create', '--bundle', bundle, id]);
+  t.equal(
+    r.stderr,
+    'tsrun: config.json: linux.intelRdt: resctrl is not mounted on this host (no Intel RDT or AMD QoS)\n',
+  );
+});
+
+t.test('netDevices is said enabled: test/integration/net-devices.test.ts moves a veth end', async (t) => {
+  t.same(features.linux.netDevices, { enabled: true });
+});
+
+t.test('what tsrun cannot do is said, and nothing is refused as not supported', async (t) => {
+  t.same(
+    features.linux.mountExtensions,
+    { idmap: { enabled: true } },
+    'idmapped mounts: test/integration/mount-options.test.ts',
+  );
+  t.same(features.potentiallyUnsafeConfigAnnotations, [], 'tsrun reads no annotation');
 });

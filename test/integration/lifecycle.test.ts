@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
+import type { Spec } from '../../src/config/types';
 import { loadValidators } from '../../src/config/validate';
 import { catchesSignal, harness, isRunning, runWithConsole, waitFor } from '../helpers/harness';
 
@@ -407,6 +408,28 @@ t.test('--debug logs the create steps; --log with text format writes logrus line
   const log = path.join(h.root, '..', 'log.txt');
   t.equal(h.cli(['--log', log, 'kill', 'nope']).code, 1);
   t.match(fs.readFileSync(log, 'utf8'), /^time="[^"]+" level=error msg="container does not exist: nope"\n$/);
+});
+
+t.test('--debug says each LSM label is ignored, this host having no AppArmor or SELinux', async (t) => {
+  const labelled = (s: Spec) => {
+    s.process!.args = ['/probe', 'exit', '0'];
+    s.process!.apparmorProfile = 'docker-default';
+    s.process!.selinuxLabel = 'system_u:system_r:container_t:s0';
+    s.linux!.mountLabel = 'system_u:object_r:container_file_t:s0';
+  };
+  const id = h.id();
+  const r = h.cli(['--debug', 'run', '--bundle', h.bundle(id, labelled), id]);
+  t.equal(r.code, 0, r.stderr);
+  const ignored = r.stderr.split('\n').filter((line) => line.includes('ignored: this host has no'));
+  t.equal(ignored.length, 3, 'one line each');
+  t.match(
+    ignored[0],
+    /level=debug msg="process\.apparmorProfile \\"docker-default\\" ignored: this host has no AppArmor"/,
+  );
+  t.match(ignored[1], /level=debug msg="process\.selinuxLabel .* ignored: this host has no SELinux"/);
+  t.match(ignored[2], /level=debug msg="linux\.mountLabel .* ignored: this host has no SELinux"/);
+  const quiet = h.id();
+  t.equal(h.cli(['run', '--bundle', h.bundle(quiet, labelled), quiet]).stderr, '', 'nothing without --debug');
 });
 
 t.test('state and features documents validate against our schemas', async (t) => {

@@ -30,6 +30,7 @@ function setup(script: ChildScript, options: { timeoutMs?: number } = {}) {
   });
   const handlers: Required<LadderHandlers> = {
     writeIdMaps: (pid) => void ch.events.push(`runtime writes id maps of ${pid}`),
+    writeTimeOffsets: (pid) => void ch.events.push(`runtime writes time offsets of ${pid}`),
     initForked: (pid) => void ch.events.push(`runtime told init ${pid}`),
     createRuntime: () => void ch.events.push('runtime createRuntime'),
   };
@@ -121,6 +122,35 @@ t.test('with user and pid namespaces: the ladder follows the forked init and rea
   t.notOk(ch.process(200)?.reaped, 'the init is not');
 });
 
+t.test('with user and time namespaces and offsets: written for the pid asked, before the init is forked', async (t) => {
+  const { ch, ladder, handlers } = setup(
+    normalChild({ userNamespace: true, pidNamespace: true, initPid: 200, timeOffsets: true }),
+  );
+  climb(ladder, handlers);
+  t.same(ch.events.slice(0, 9), [
+    'parent Go',
+    'child NeedIdMaps 100',
+    'runtime writes id maps of 100',
+    'parent IdMapsDone',
+    'child NeedTimeOffsets 100',
+    'runtime writes time offsets of 100',
+    'parent TimeOffsetsDone',
+    'child Pid 200',
+    'child CreateRuntime',
+  ]);
+  t.equal(ladder.pid, 200);
+});
+
+t.test('NeedTimeOffsets without a handler (exec joins a time namespace, never sets one)', async (t) => {
+  const { ch, ladder, handlers } = setup(normalChild({ userNamespace: false, pidNamespace: false, timeOffsets: true }));
+  ladder.release();
+  t.throws(() => ladder.followUntilReady({ createRuntime: handlers.createRuntime }), {
+    code: 'ERR_TSRUN_CHILD',
+    message: 'sync: expected Pid, CreateRuntime or Ready, received NeedTimeOffsets',
+  });
+  t.notOk(ch.events.includes('parent TimeOffsetsDone'), 'not answered');
+});
+
 t.test('with a pid namespace only', async (t) => {
   const { ch, ladder, handlers } = setup(normalChild({ userNamespace: false, pidNamespace: true, initPid: 300 }));
   climb(ladder, handlers);
@@ -187,13 +217,13 @@ t.test('messages out of order name what was expected and what came', async (t) =
     {
       name: 'a number that is no message',
       script: { ...normal, [SyncType.Go]: (c) => c.say(99) },
-      error: 'sync: expected NeedIdMaps, Pid, CreateRuntime or Ready, received message 99',
+      error: 'sync: expected NeedIdMaps, NeedTimeOffsets, Pid, CreateRuntime or Ready, received message 99',
       sentLast: 'parent Go',
     },
     {
       name: 'a message the parent sends',
       script: { ...normal, [SyncType.Go]: (c) => c.say(SyncType.Resume) },
-      error: 'sync: expected NeedIdMaps, Pid, CreateRuntime or Ready, received Resume',
+      error: 'sync: expected NeedIdMaps, NeedTimeOffsets, Pid, CreateRuntime or Ready, received Resume',
       sentLast: 'parent Go',
     },
   ];
@@ -289,7 +319,7 @@ t.test('a silent child: the wait runs out, naming what was awaited', async (t) =
   ladder.release();
   const err = t.throws(() => ladder.followUntilReady(handlers), {
     code: 'ERR_TSRUN_CHILD',
-    message: 'sync: no message from the container init in 5 s (expected Pid, CreateRuntime or Ready)',
+    message: 'sync: no message from the container init in 5 s (expected NeedTimeOffsets, Pid, CreateRuntime or Ready)',
   }) as Error | undefined;
   t.match(err?.cause, { code: 'ERR_TSRUN_SYSCALL', errno: ETIMEDOUT }, "the addon's ETIMEDOUT is the cause");
   t.same(ch.recvTimeouts.at(-1), 5000, 'the wait asked of the addon');

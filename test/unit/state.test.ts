@@ -106,12 +106,23 @@ t.test('store: a state.json that is not a whole record is one error naming the f
     [JSON.stringify({ ...record('a'), version: 9 }), `${file}: written by an incompatible tsrun (version 9)`],
     [JSON.stringify({ ...record('a'), resources: [] }), `${file}: resources: must be an object`],
     [
+      JSON.stringify({ ...record('a'), intelRdt: { group: '/sys/fs/resctrl/a', removeGroup: 'yes', monGroup: null } }),
+      `${file}: intelRdt: must be {"group": DIR, "removeGroup": BOOL, "monGroup": DIR|null}`,
+    ],
+    [
       JSON.stringify({ ...record('a'), exec: { process: null, namespaces: 'pid', noNewKeyring: false } }),
-      `${file}: exec: must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "namespaces": [TYPE], "noNewKeyring": BOOL}`,
+      `${file}: exec: must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "memoryPolicy"?: POLICY, "namespaces": [TYPE], "noNewKeyring": BOOL}`,
+    ],
+    [
+      JSON.stringify({
+        ...record('a'),
+        exec: { process: null, memoryPolicy: 'MPOL_BIND', namespaces: [], noNewKeyring: false },
+      }),
+      `${file}: exec: must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "memoryPolicy"?: POLICY, "namespaces": [TYPE], "noNewKeyring": BOOL}`,
     ],
     [
       JSON.stringify({ ...record('a'), exec: { process: [], namespaces: [], noNewKeyring: false } }),
-      `${file}: exec: must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "namespaces": [TYPE], "noNewKeyring": BOOL}`,
+      `${file}: exec: must be {"process": PROCESS|null, "seccomp"?: SECCOMP, "memoryPolicy"?: POLICY, "namespaces": [TYPE], "noNewKeyring": BOOL}`,
     ],
     [
       JSON.stringify({ ...record('a'), startContainerHooks: 'yes' }),

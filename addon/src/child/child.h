@@ -45,11 +45,15 @@ void child_guard_parent(const Child& c, bool in_new_pid_ns);
 // nothing in the container may open /proc/PID/exe or mem of this copy of the runtime.
 void child_non_dumpable(const Child& c);
 void limits_apply(const Child& c);
+// linux.memoryPolicy with set_mempolicy (memory_policy.cc); no-op without one.
+void memory_policy_apply(const Child& c);
 // Joins the plan's namespaces, user first; reads that user namespace's setgroups file
 // right after joining it, while /proc is still the host's.
 void ns_join_all(Child& c);
 void ns_unshare_user(const Child& c);
 void ns_unshare_rest(const Child& c);
+// A new time namespace's clock offsets, written by the parent before any process is in it.
+void ns_await_time_offsets(const Child& c);
 // A new network namespace's loopback interface up, as runc does for one it creates.
 void ns_loopback_up(const Child& c);
 bool ns_needs_fork(const ChildPlan& p);

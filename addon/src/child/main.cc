@@ -73,9 +73,10 @@ void child_fork_if_needed(Child& c) {
   child_begin(c);
   ns_unshare_user(c);
   ns_unshare_rest(c);
+  ns_await_time_offsets(c);
   ns_loopback_up(c);
-  child_fork_if_needed(c);
-  session_start(c);  // the init, whichever process that is now
+  child_fork_if_needed(c);  // the init enters the time namespace: its offsets are fixed now
+  session_start(c);         // the init, whichever process that is now
   ns_read_setgroups(c);
   // In the container's namespaces, still root there, before the mounts (runc's place).
   keyring_join_session(c);
@@ -111,6 +112,8 @@ void child_fork_if_needed(Child& c) {
   exec_prepare(c, path);
   fds_prepare_exec(c);
   if (plan->umask >= 0) sys::umask(static_cast<unsigned>(plan->umask));
+  // Inherited by the process across execve; before the filter, which need not allow it.
+  memory_policy_apply(c);
   process_attrs_apply(c);
   uint64_t none = 0;
   sys::rt_sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -86,6 +86,16 @@ void ns_unshare_rest(const Child& c) {
   if (r < 0) fail(c, ChildStep::UnshareNamespaces, -1, r, "unshare");
 }
 
+// unshare(CLONE_NEWTIME) made a namespace for our children only: its offsets can be set
+// until the init is forked into it (then the kernel freezes them). The parent writes
+// them, as runc's does: /proc/PID of this non-dumpable process belongs to the host's
+// root, which a container root in a new user namespace is not.
+void ns_await_time_offsets(const Child& c) {
+  if (!c.plan->has_time_offsets) return;
+  child_send(c, SyncType::NeedTimeOffsets, sys::getpid());
+  child_await(c, SyncType::TimeOffsetsDone);
+}
+
 // A new network namespace starts with lo down. runc adds a "loopback" network for a netns
 // it creates and brings lo up, so a container with no other interface (podman --network
 // none) still reaches 127.0.0.1; a joined netns is left as it is.

@@ -184,6 +184,9 @@ inline long symlinkat(const char* target, int dirfd, const char* path) {
 // which equal the effective ones once the credentials are switched.
 inline long faccessat(int dirfd, const char* path, int mode) { return call(SYS_faccessat, dirfd, path, mode); }
 inline long umask(unsigned mask) { return call(SYS_umask, mask); }
+inline long set_mempolicy(int mode, const uint64_t* nodemask, unsigned long maxnode) {
+  return call(SYS_set_mempolicy, mode, nodemask, maxnode);
+}
 
 inline long mount(const char* src, const char* dst, const char* type, unsigned long flags, const void* data) {
   return call(SYS_mount, src, dst, type, flags, data);
