@@ -112,17 +112,7 @@ async function main(args: string[]): Promise<void> {
   // Output and logs are written synchronously (writeSync; stdout to a pipe, file or terminal
   // is synchronous on Linux): end now, not after the event loop's last turns.
   traced?.('done');
-  end(process.exitCode);
-}
-
-/** Ends the process. Bun's process.exit() winds its VM down first (about 3 ms of CPU per
- * command, measured with perf stat); process.reallyExit, which process.exit itself ends with
- * on Node and Bun, skips that and the 'exit' listeners, so it serves only when there are none
- * (Node's launcher writes its code cache from one; the terminal proxy restores the terminal). */
-function end(code: number | string | undefined): never {
-  const direct = (process as { reallyExit?: (code: number) => never }).reallyExit;
-  if (direct === undefined || process.listenerCount('exit') > 0) process.exit(code);
-  return direct.call(process, Number(code ?? 0));
+  process.exit();
 }
 
 void main(process.argv.slice(2));
