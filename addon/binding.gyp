@@ -7,6 +7,8 @@
         "src/files.cc",
         "src/idmap.cc",
         "src/netlink.cc",
+        "src/link_setup_in_netns.cc",
+        "src/rtnetlink.cc",
         "src/napi_args.cc",
         "src/plan.cc",
         "src/plan_echo.cc",

@@ -1,66 +1,34 @@
-// linux.netDevices through rtnetlink on the runtime's own socket (its network namespace is
-// the host's): the permanent global addresses of an interface (RTM_GETADDR dump), and one
-// RTM_NEWLINK that moves it into a namespace fd, renames it and sets it up (the kernel
-// moves, renames, then changes the flags). Parent side only.
+// linux.netDevices through rtnetlink. On the runtime's own socket (its network namespace
+// is the host's): an interface's index, its permanent global addresses (RTM_GETADDR dump),
+// and one RTM_NEWLINK that moves it into a namespace fd and renames it (the kernel takes
+// it down and drops its addresses on the way). Then, inside that namespace
+// (link_setup_in_netns.cc): the addresses again, and up. Parent side only.
 #include "netlink.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_addr.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <net/if.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <string>
+#include <vector>
 
+#include "link_setup_in_netns.h"
 #include "napi_args.h"
+#include "rtnetlink.h"
 
 namespace tsrun {
 namespace {
 
-// A netlink socket closed at scope end.
-struct NlSocket {
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  ~NlSocket() {
-    if (fd >= 0) close(fd);
-  }
-};
-
-void add_attr(nlmsghdr* h, size_t cap, uint16_t type, const void* data, size_t len) {
-  size_t at = NLMSG_ALIGN(h->nlmsg_len);
-  rtattr* a = reinterpret_cast<rtattr*>(reinterpret_cast<char*>(h) + at);
-  if (at + RTA_SPACE(len) > cap) return;  // callers size buffers for their attributes
-  a->rta_type = type;
-  a->rta_len = static_cast<uint16_t>(RTA_LENGTH(len));
-  memcpy(RTA_DATA(a), data, len);
-  h->nlmsg_len = static_cast<uint32_t>(at + RTA_SPACE(len));
+bool copy_attr(const rtattr* at, uint8_t* out, size_t len) {
+  if (RTA_PAYLOAD(at) != len) return false;
+  memcpy(out, RTA_DATA(at), len);
+  return true;
 }
 
-long send_request(int fd, nlmsghdr* h) {
-  sockaddr_nl kernel{};
-  kernel.nl_family = AF_NETLINK;
-  if (sendto(fd, h, h->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) return -errno;
-  return 0;
-}
-
-// The ack of a request: 0 or -errno.
-long read_ack(int fd) {
-  alignas(nlmsghdr) char buf[8192];
-  for (;;) {
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -errno;
-    for (nlmsghdr* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
-      if (h->nlmsg_type == NLMSG_ERROR) return static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
-    }
-  }
-}
-
-// Permanent addresses of global scope on interface `index`, any family: those the spec
-// wants carried into the container (and the kernel drops on a move).
-long count_global_addresses(int fd, int index) {
+// The permanent addresses of global scope on interface `index`, any family: those
+// runtime-spec wants kept (the kernel drops all on a move). 0 or -errno.
+long global_addresses(int fd, int index, std::vector<LinkAddress>* out) {
   struct {
     nlmsghdr h;
     ifaddrmsg a;
@@ -71,43 +39,92 @@ long count_global_addresses(int fd, int index) {
   req.a.ifa_family = AF_UNSPEC;
   long r = send_request(fd, &req.h);
   if (r < 0) return r;
-  long count = 0;
   alignas(nlmsghdr) char buf[16384];
   for (;;) {
     ssize_t n = recv(fd, buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return -errno;
     for (nlmsghdr* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
-      if (h->nlmsg_type == NLMSG_DONE) return count;
+      if (h->nlmsg_type == NLMSG_DONE) return 0;
       if (h->nlmsg_type == NLMSG_ERROR) return static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
       if (h->nlmsg_type != RTM_NEWADDR) continue;
       const ifaddrmsg* a = static_cast<const ifaddrmsg*>(NLMSG_DATA(h));
       if (static_cast<int>(a->ifa_index) != index || a->ifa_scope != RT_SCOPE_UNIVERSE) continue;
+      if (a->ifa_family != AF_INET && a->ifa_family != AF_INET6) continue;
+      size_t len = a->ifa_family == AF_INET ? 4 : 16;
+      LinkAddress addr;
+      addr.family = a->ifa_family;
+      addr.prefix_length = a->ifa_prefixlen;
       uint32_t flags = a->ifa_flags;
-      int len = static_cast<int>(IFA_PAYLOAD(h));
-      for (const rtattr* at = IFA_RTA(a); RTA_OK(at, len); at = RTA_NEXT(at, len))
-        if (at->rta_type == IFA_FLAGS) memcpy(&flags, RTA_DATA(at), sizeof flags);
-      if (flags & IFA_F_PERMANENT) count++;
+      int left = static_cast<int>(IFA_PAYLOAD(h));
+      for (const rtattr* at = IFA_RTA(a); RTA_OK(at, left); at = RTA_NEXT(at, left)) {
+        if (at->rta_type == IFA_FLAGS && RTA_PAYLOAD(at) == sizeof flags) memcpy(&flags, RTA_DATA(at), sizeof flags);
+        if (at->rta_type == IFA_LOCAL) addr.has_local = copy_attr(at, addr.local, len);
+        if (at->rta_type == IFA_ADDRESS) addr.has_address = copy_attr(at, addr.address, len);
+        if (at->rta_type == IFA_BROADCAST && len == 4) addr.has_broadcast = copy_attr(at, addr.broadcast, 4);
+      }
+      if ((flags & IFA_F_PERMANENT) && (addr.has_local || addr.has_address)) out->push_back(addr);
     }
   }
 }
 
-// linkGlobalAddresses(name): the count of permanent global addresses; -1 when there is no
-// such interface.
-Napi::Value LinkGlobalAddresses(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string name;
-  if (!arg_path(info, 0, "linkGlobalAddresses", "name", &name)) return env.Undefined();
-  unsigned index = if_nametoindex(name.c_str());
-  if (index == 0) return Napi::Number::New(env, -1);
-  NlSocket s;
-  if (s.fd < 0) return throw_syscall(env, "socket", errno, "rtnetlink");
-  long r = count_global_addresses(s.fd, static_cast<int>(index));
-  if (r < 0) return throw_syscall(env, "RTM_GETADDR", static_cast<int>(-r), name);
-  return Napi::Number::New(env, static_cast<double>(r));
+// "192.0.2.7/24": the interface's own end of the address, as `ip addr` shows it.
+std::string address_text(const LinkAddress& a) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  inet_ntop(a.family, a.has_local ? a.local : a.address, text, sizeof text);
+  return std::string(text) + "/" + std::to_string(a.prefix_length);
 }
 
-// moveLink(name, nsFd, newName): into the namespace, renamed, up.
+Napi::Buffer<uint8_t> bytes(Napi::Env env, const uint8_t* data, size_t len) {
+  return Napi::Buffer<uint8_t>::Copy(env, data, len);
+}
+
+bool read_bytes(Napi::Object o, const char* key, uint8_t* out, size_t len, bool* has) {
+  Napi::Value v = o.Get(key);
+  *has = false;
+  if (v.IsUndefined()) return true;
+  if (!v.IsBuffer() || v.As<Napi::Buffer<uint8_t>>().Length() != len) return false;
+  memcpy(out, v.As<Napi::Buffer<uint8_t>>().Data(), len);
+  *has = true;
+  return true;
+}
+
+// linkIndex(name): the runtime's interface's index, 0 when there is none.
+Napi::Value LinkIndex(const Napi::CallbackInfo& info) {
+  std::string name;
+  if (!arg_path(info, 0, "linkIndex", "name", &name)) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), if_nametoindex(name.c_str()));
+}
+
+// linkAddresses(name): [{family, prefixLength, text, local?, address?, broadcast?}].
+Napi::Value LinkAddresses(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name;
+  if (!arg_path(info, 0, "linkAddresses", "name", &name)) return env.Undefined();
+  unsigned index = if_nametoindex(name.c_str());
+  if (index == 0) return throw_syscall(env, "if_nametoindex", errno, name);
+  NlSocket s;
+  if (s.fd < 0) return throw_syscall(env, "socket", errno, "rtnetlink");
+  std::vector<LinkAddress> found;
+  long r = global_addresses(s.fd, static_cast<int>(index), &found);
+  if (r < 0) return throw_syscall(env, "RTM_GETADDR", static_cast<int>(-r), name);
+  Napi::Array out = Napi::Array::New(env, found.size());
+  for (size_t i = 0; i < found.size(); i++) {
+    const LinkAddress& a = found[i];
+    size_t len = a.family == AF_INET ? 4 : 16;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("family", a.family == AF_INET ? 4 : 6);
+    o.Set("prefixLength", a.prefix_length);
+    o.Set("text", address_text(a));
+    if (a.has_local) o.Set("local", bytes(env, a.local, len));
+    if (a.has_address) o.Set("address", bytes(env, a.address, len));
+    if (a.has_broadcast) o.Set("broadcast", bytes(env, a.broadcast, 4));
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
+// moveLink(name, nsFd, newName): into the namespace, renamed; its index before the move.
 Napi::Value MoveLink(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name, new_name;
@@ -128,24 +145,59 @@ Napi::Value MoveLink(const Napi::CallbackInfo& info) {
   req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
   req.i.ifi_family = AF_UNSPEC;
   req.i.ifi_index = static_cast<int>(index);
-  req.i.ifi_flags = IFF_UP;
-  req.i.ifi_change = IFF_UP;
   uint32_t fd = static_cast<uint32_t>(ns_fd);
   add_attr(&req.h, sizeof req, IFLA_NET_NS_FD, &fd, sizeof fd);
   add_attr(&req.h, sizeof req, IFLA_IFNAME, new_name.c_str(), new_name.size() + 1);
   NlSocket s;
   if (s.fd < 0) return throw_syscall(env, "socket", errno, "rtnetlink");
-  long r = send_request(s.fd, &req.h);
-  if (r == 0) r = read_ack(s.fd);
+  long r = request_with_ack(s.fd, &req.h);
   if (r < 0) return throw_syscall(env, "RTM_NEWLINK", static_cast<int>(-r), name);
-  return env.Undefined();
+  return Napi::Number::New(env, index);
+}
+
+// setUpMovedLink(nsFd, indexBefore, name, addresses): inside the namespace, the addresses
+// added and the link up. A failure names its step and what it acted on.
+Napi::Value SetUpMovedLink(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LinkSetup setup;
+  int64_t index = 0;
+  if (!arg_fd(info, 0, "setUpMovedLink", "nsFd", &setup.ns_fd) ||
+      !arg_int(info, 1, "setUpMovedLink", "indexBefore", 1, INT32_MAX, &index) ||
+      !arg_path(info, 2, "setUpMovedLink", "name", &setup.name))
+    return env.Undefined();
+  setup.index_before = static_cast<int>(index);
+  if (!info[3].IsArray()) return throw_type(env, "setUpMovedLink: addresses must be an array");
+  Napi::Array list = info[3].As<Napi::Array>();
+  std::vector<std::string> texts;
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value v = list.Get(i);
+    if (!v.IsObject()) return throw_type(env, "setUpMovedLink: each address must be an object");
+    Napi::Object o = v.As<Napi::Object>();
+    LinkAddress a;
+    int family = o.Get("family").ToNumber().Int32Value();
+    a.family = family == 4 ? AF_INET : AF_INET6;
+    a.prefix_length = static_cast<uint8_t>(o.Get("prefixLength").ToNumber().Uint32Value());
+    size_t len = family == 4 ? 4 : 16;
+    if ((family != 4 && family != 6) || !read_bytes(o, "local", a.local, len, &a.has_local) ||
+        !read_bytes(o, "address", a.address, len, &a.has_address) ||
+        !read_bytes(o, "broadcast", a.broadcast, 4, &a.has_broadcast))
+      return throw_type(env, "setUpMovedLink: an address is not one linkAddresses gave");
+    setup.addresses.push_back(a);
+    texts.push_back(address_text(a));
+  }
+  LinkSetupFailure f = set_up_link_in_netns(setup);
+  if (f.error == 0) return env.Undefined();
+  if (f.step == std::string("RTM_NEWADDR")) return throw_syscall(env, f.step, f.error, texts[f.address]);
+  return throw_syscall(env, f.step, f.error, setup.name);
 }
 
 }  // namespace
 
 void register_netlink(Napi::Env env, Napi::Object exports) {
-  exports.Set("linkGlobalAddresses", Napi::Function::New(env, LinkGlobalAddresses, "linkGlobalAddresses"));
+  exports.Set("linkIndex", Napi::Function::New(env, LinkIndex, "linkIndex"));
+  exports.Set("linkAddresses", Napi::Function::New(env, LinkAddresses, "linkAddresses"));
   exports.Set("moveLink", Napi::Function::New(env, MoveLink, "moveLink"));
+  exports.Set("setUpMovedLink", Napi::Function::New(env, SetUpMovedLink, "setUpMovedLink"));
 }
 
 }  // namespace tsrun

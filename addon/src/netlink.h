@@ -1,5 +1,5 @@
-// The runtime process's rtnetlink requests (netlink.cc), for linux.netDevices. Parent
-// side only: never run in the child.
+// The runtime process's rtnetlink requests (netlink.cc, link_setup_in_netns.cc), for
+// linux.netDevices. Parent side only: never run in the child.
 #pragma once
 
 #include <napi.h>

@@ -65,7 +65,7 @@ export function features(): Record<string, unknown> {
       memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) },
       // Idmapped bind mounts (plan/idmap.ts).
       mountExtensions: { idmap: { enabled: true } },
-      // Moved, renamed and set up (config/net-devices.ts); one with addresses is refused.
+      // Moved, renamed, permanent global addresses kept, set up (config/net-devices.ts).
       netDevices: { enabled: true },
     },
     annotations,

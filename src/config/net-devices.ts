@@ -1,8 +1,10 @@
 // linux.netDevices (runtime-spec 1.3): host interfaces moved into the container's network
-// namespace, renamed as asked. The document rules, the host's side (the interface exists,
-// it has no address the move would lose), and the move itself (one RTM_NEWLINK each).
+// namespace, renamed as asked, with its permanent global addresses (the kernel drops
+// addresses on a move; runtime-spec says keep them) and up. The document rules, the host's
+// side (the interface exists), and the move itself.
 import { ConfigError, TsrunError } from '../errors';
-import { nodeErrorText } from '../errno';
+import { errnoText, nodeErrorText } from '../errno';
+import type { LinkAddress } from '../sys/native';
 import { appendKey } from './json-path';
 import type { Spec } from './types';
 
@@ -41,37 +43,60 @@ export function checkNetDevices(spec: Spec): ConfigError | undefined {
   return undefined;
 }
 
-/** The host's side: each interface exists here, and has no permanent global address the
- * spec wants kept, which tsrun cannot re-add inside the container yet (the kernel drops
- * addresses on a move). `globalAddresses(name)`: their count, -1 for no such interface. */
-export function checkNetDevicesOnHost(spec: Spec, globalAddresses: (name: string) => number): ConfigError | undefined {
-  for (const [host] of netDeviceTargets(spec)) {
-    const count = globalAddresses(host);
-    const at = appendKey('linux.netDevices', host);
-    if (count < 0) return new ConfigError(at, 'no such network interface on the host');
-    if (count > 0)
-      return new ConfigError(at, `has ${count} permanent global IP address(es), which tsrun cannot carry over yet`);
-  }
+/** The host's side: each interface exists here. */
+export function checkNetDevicesOnHost(spec: Spec, exists: (name: string) => boolean): ConfigError | undefined {
+  for (const [host] of netDeviceTargets(spec))
+    if (!exists(host))
+      return new ConfigError(appendKey('linux.netDevices', host), 'no such network interface on the host');
   return undefined;
 }
 
-/** create's step once the init is in its network namespace (`nsFd`): each interface moved
- * there, renamed, up. runtime-spec: a failure leaves what moved to the kernel, which
- * hands it back (or, virtual, destroys it) with the namespace. */
-export function moveNetDevices(
-  spec: Spec,
-  nsFd: number,
-  moveLink: (name: string, nsFd: number, newName: string) => void,
-): void {
+/** The rtnetlink steps of one move (the addon's netlink.cc). */
+export interface LinkOps {
+  addresses(name: string): LinkAddress[];
+  /** Moved into `nsFd` and renamed; its index before. */
+  move(name: string, nsFd: number, newName: string): number;
+  /** Inside `nsFd`: the addresses back, then up. */
+  setUp(nsFd: number, indexBefore: number, name: string, addresses: LinkAddress[]): void;
+}
+
+/** create's step once the init is in its network namespace (`nsFd`): each interface's
+ * permanent global addresses read, the interface moved there and renamed, the addresses
+ * added again inside, then up (runc 1.3's order). Routes are not carried: runtime-spec
+ * leaves routing out, and the kernel makes the prefix routes of the addresses itself. A
+ * failure fails create, whose rollback kills the init: what moved stays with the kernel,
+ * which destroys a virtual device with the namespace (a physical one comes back to the
+ * host); runtime-spec forbids moving it out. */
+export function moveNetDevices(spec: Spec, nsFd: number, link: LinkOps): void {
   for (const [host, target] of netDeviceTargets(spec)) {
+    const at = appendKey('linux.netDevices', host);
+    const fail = (what: string, err: unknown) =>
+      new TsrunError('ERR_TSRUN_SYSCALL', `${at}: ${what}: ${nodeErrorText(err)}`, { cause: err });
+    let addresses: LinkAddress[];
+    let indexBefore: number;
     try {
-      moveLink(host, nsFd, target);
+      addresses = link.addresses(host);
     } catch (err) {
-      throw new TsrunError(
-        'ERR_TSRUN_SYSCALL',
-        `${appendKey('linux.netDevices', host)}: move into the container as ${target}: ${nodeErrorText(err)}`,
-        { cause: err },
-      );
+      throw fail('read its addresses', err);
+    }
+    try {
+      indexBefore = link.move(host, nsFd, target);
+    } catch (err) {
+      throw fail(`move into the container as ${target}`, err);
+    }
+    try {
+      link.setUp(nsFd, indexBefore, target, addresses);
+    } catch (err) {
+      const e = err as { op?: string; subject?: string; errno?: number };
+      if (e.op === 'RTM_NEWADDR' && e.errno !== undefined)
+        throw new TsrunError(
+          'ERR_TSRUN_SYSCALL',
+          `${at}: add address ${e.subject} in the container: ${errnoText(e.errno)}`,
+          {
+            cause: err,
+          },
+        );
+      throw fail(`set up as ${target} in the container`, err);
     }
   }
 }

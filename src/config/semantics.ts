@@ -567,7 +567,7 @@ export function checkSpec(spec: Spec, bundleDir: string): void {
     checkRootfs(spec, bundleDir) ??
     (spec.linux?.memoryPolicy?.nodes ? checkMemoryPolicyNodesOnHost(spec, possibleNumaNodes()) : undefined) ??
     checkResctrlMounted(spec) ??
-    (spec.linux?.netDevices ? checkNetDevicesOnHost(spec, (name) => native().linkGlobalAddresses(name)) : undefined) ??
+    (spec.linux?.netDevices ? checkNetDevicesOnHost(spec, (name) => native().linkIndex(name) > 0) : undefined) ??
     findUnsupportedField(spec);
   if (error) throw error;
 }

@@ -3,7 +3,7 @@
 // field would run the container with less than it asked for. A field counts only when it
 // asks for something: `{}` and `[]` are accepted. Every field of runtime-spec 1.3 for Linux
 // is implemented now, so the lists are empty; what a host cannot honour (intelRdt without
-// resctrl, a netDevice with addresses) is refused by its own rule in semantics.ts.
+// resctrl, a netDevice that is not there) is refused by its own rule in semantics.ts.
 // linux.mountLabel, process.selinuxLabel and process.apparmorProfile are accepted and
 // ignored, as runc does on a host without SELinux or AppArmor (create says so with --debug,
 // config/lsm-labels.ts).

@@ -211,7 +211,11 @@ export function createContainer(ctx: RuntimeContext, opts: CreateOptions): Creat
         if (spec.linux?.netDevices) {
           const netns = addon.openReadOnly(`/proc/${ladder.pid}/ns/net`);
           try {
-            moveNetDevices(spec, netns, (name, fd, newName) => addon.moveLink(name, fd, newName));
+            moveNetDevices(spec, netns, {
+              addresses: (name) => addon.linkAddresses(name),
+              move: (name, fd, newName) => addon.moveLink(name, fd, newName),
+              setUp: (fd, index, name, addresses) => addon.setUpMovedLink(fd, index, name, addresses),
+            });
           } finally {
             addon.close(netns);
           }

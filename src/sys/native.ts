@@ -51,12 +51,20 @@ export interface Native {
   awaitStartHooks(fifoFd: number, pidfd: number): SyncMessage | null;
   /** Open a namespace file O_RDONLY|O_CLOEXEC. */
   openReadOnly(filePath: string): number;
-  /** Permanent global addresses (any family) of the runtime's interface `name`; -1 when
-   * it has no such interface (rtnetlink RTM_GETADDR). */
-  linkGlobalAddresses(name: string): number;
+  /** The runtime's interface `name`'s index; 0 when it has no such interface. */
+  linkIndex(name: string): number;
+  /** The permanent global addresses (IPv4 and IPv6) of the runtime's interface `name`
+   * (rtnetlink RTM_GETADDR). Throws SyscallError. */
+  linkAddresses(name: string): LinkAddress[];
   /** One RTM_NEWLINK: the runtime's interface `name` into the network namespace `nsFd`,
-   * renamed `newName`, set up. Throws SyscallError. */
-  moveLink(name: string, nsFd: number, newName: string): void;
+   * renamed `newName` (the kernel takes it down). Its index before the move. Throws
+   * SyscallError. */
+  moveLink(name: string, nsFd: number, newName: string): number;
+  /** Inside `nsFd` (a runtime thread that joins it alone, then ends): the moved link
+   * (`name`, or for a "%d" template `indexBefore`) gets `addresses` back, then is set up.
+   * Throws SyscallError: op RTM_NEWADDR with the address's text, or setns, socket, find,
+   * RTM_NEWLINK with `name`. */
+  setUpMovedLink(nsFd: number, indexBefore: number, name: string, addresses: LinkAddress[]): void;
   /** A detached copy of a bind source (open_tree OPEN_TREE_CLONE, AT_RECURSIVE when
    * `recursive`), with MS_* `mountFlags` set and `clearFlags` cleared on it unless
    * mountFlags is -1; with `idmap`, mapped first through a new user namespace with those
@@ -102,6 +110,16 @@ export interface Native {
  * addon passes only the call, the errno and what it acted on: the message,
  * "<op> <subject>: <text>" ("open /x: no such file or directory"), is built here from the
  * one errno table, so runtime and addon errors read alike. */
+/** An interface address as RTM_GETADDR gives it (`text`: "192.0.2.7/24"). */
+export interface LinkAddress {
+  family: 4 | 6;
+  prefixLength: number;
+  text: string;
+  local?: Buffer;
+  address?: Buffer;
+  broadcast?: Buffer;
+}
+
 export class SyscallError extends Error {
   readonly code = 'ERR_TSRUN_SYSCALL';
   constructor(

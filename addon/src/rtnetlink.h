@@ -1,0 +1,37 @@
+// Small rtnetlink helpers shared by the runtime's netlink requests (netlink.cc on the
+// host's socket, link_setup_in_netns.cc on a socket opened inside the container's network
+// namespace). Parent side only: never run in the child.
+#pragma once
+
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tsrun {
+
+// A NETLINK_ROUTE socket of the calling thread's network namespace, closed at scope end.
+struct NlSocket {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  NlSocket() = default;
+  NlSocket(const NlSocket&) = delete;
+  NlSocket& operator=(const NlSocket&) = delete;
+  ~NlSocket() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+// Appends one attribute; false when `cap` (the request's size) has no room for it.
+bool add_attr(nlmsghdr* h, size_t cap, uint16_t type, const void* data, size_t len);
+// Sends a request to the kernel: 0 or -errno.
+long send_request(int fd, nlmsghdr* h);
+// The ack of a request: 0 or -errno.
+long read_ack(int fd);
+long request_with_ack(int fd, nlmsghdr* h);
+
+}  // namespace tsrun
