@@ -1,11 +1,12 @@
 // `features`: what this tsrun supports, in runc's `features` shape (runtime-spec
 // features.md). Only what is implemented is listed, and what is refused is said disabled
-// (test/integration/features.test.ts runs each claim); the cgroup entry says what it can
-// do on this host (cgroupFeatures), seccomp what the loaded libseccomp can (seccompFeatures).
-import { readFileSync } from 'node:fs';
+// (test/integration/features.test.ts runs each claim); what depends on the host is asked
+// of it: the cgroup entry (cgroupFeatures), the namespaces its kernel has (hostNamespaces),
+// seccomp what the loaded libseccomp and the kernel take (seccompFeatures), intelRdt.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupMode, type Hierarchy, readHostHierarchies } from '../cgroups/hierarchies';
-import { NAMESPACE_CLONE_FLAGS } from '../config/linux-names';
+import { NAMESPACE_PROC_FILES } from '../config/linux-names';
 import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../config/memory-policy';
 import { capabilityNumbers, supportedMountOptions } from '../plan/constants';
 import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
@@ -39,6 +40,15 @@ function hostCgroupFeatures(): Record<string, boolean> {
   return cgroupFeatures(hierarchies, controllers);
 }
 
+/** The namespace types this kernel has: those with a file in /proc/self/ns (time needs
+ * Linux 5.6, cgroup 4.6; one left out of the build has none). A clone asking for a
+ * missing one fails, so create could not make it. */
+export function hostNamespaces(has: (file: string) => boolean = (f) => existsSync(`/proc/self/ns/${f}`)): string[] {
+  return Object.keys(NAMESPACE_PROC_FILES)
+    .filter((type) => has(NAMESPACE_PROC_FILES[type]!))
+    .sort();
+}
+
 export function features(): Record<string, unknown> {
   const { seccomp, libseccompVersion } = seccompFeatures();
   const annotations: Record<string, string> = { 'org.opencontainers.runc.version': `tsrun-${TSRUN_VERSION}` };
@@ -53,7 +63,7 @@ export function features(): Record<string, unknown> {
     // tsrun reads no annotation of config.json: none can change what it does.
     potentiallyUnsafeConfigAnnotations: [],
     linux: {
-      namespaces: Object.keys(NAMESPACE_CLONE_FLAGS).sort(),
+      namespaces: hostNamespaces(),
       capabilities: Object.keys(capabilityNumbers),
       cgroup: hostCgroupFeatures(),
       seccomp,
