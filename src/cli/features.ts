@@ -13,6 +13,7 @@ import { OCI_VERSION, TSRUN_VERSION } from '../container/version';
 import { hostResctrlMount } from '../resctrl/resctrl';
 import { seccompFeatures } from '../seccomp/features';
 import { hostMemoryPolicyCheck, type ModeCheck } from '../sys/memory-policy-modes';
+import { kernelHasMountSetattr } from '../sys/mount-setattr';
 
 /** Which cgroup drivers apply on a host with these hierarchies: v1 where it has v1
  * controllers (hybrid too: tsrun drives those), v2 where cgroup2 alone holds them. No
@@ -65,6 +66,7 @@ export function features(): Record<string, unknown> {
   const annotations: Record<string, string> = { 'org.opencontainers.runc.version': `tsrun-${TSRUN_VERSION}` };
   if (libseccompVersion) annotations['io.github.seccomp.libseccomp.version'] = libseccompVersion;
   const rdt = hostResctrlMount() !== null;
+  const namespaces = hostNamespaces();
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
@@ -74,7 +76,7 @@ export function features(): Record<string, unknown> {
     // tsrun reads no annotation of config.json: none can change what it does.
     potentiallyUnsafeConfigAnnotations: [],
     linux: {
-      namespaces: hostNamespaces(),
+      namespaces,
       capabilities: Object.keys(capabilityNumbers),
       cgroup: hostCgroupFeatures(),
       seccomp,
@@ -84,10 +86,14 @@ export function features(): Record<string, unknown> {
       intelRdt: { enabled: rdt, schemata: rdt, monitoring: rdt },
       // Those of the one table (config/memory-policy.ts) this kernel knows.
       memoryPolicy: memoryPolicyFeatures(hostMemoryPolicyCheck()),
-      // Idmapped bind mounts (plan/idmap.ts).
-      mountExtensions: { idmap: { enabled: true } },
-      // Moved, renamed and set up (config/net-devices.ts); one with addresses is refused.
-      netDevices: { enabled: true },
+      // Idmapped bind mounts (plan/idmap.ts): mapped through a user namespace with
+      // mount_setattr.
+      mountExtensions: {
+        idmap: { enabled: namespaces.includes('user') && kernelHasMountSetattr() },
+      },
+      // Moved into the container's network namespace, renamed and set up
+      // (config/net-devices.ts): where the kernel has network namespaces.
+      netDevices: { enabled: namespaces.includes('network') },
     },
     annotations,
   };

@@ -12,6 +12,7 @@ import AjvDraft04 from 'ajv-draft-04';
 import { features, hostNamespaces, memoryPolicyFeatures } from '../../src/cli/features';
 import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../../src/config/memory-policy';
 import { hostMemoryPolicyCheck } from '../../src/sys/memory-policy-modes';
+import { kernelHasMountSetattr } from '../../src/sys/mount-setattr';
 import { NAMESPACE_CLONE_FLAGS, NAMESPACE_PROC_FILES } from '../../src/config/linux-names';
 import { loadValidators } from '../../src/config/validate';
 import type { Seccomp } from '../../src/config/types';
@@ -238,5 +239,13 @@ t.test('this host: the empty mbind tells a known mode from one past MPOL_MAX, an
     'NUMA_BALANCING only with BIND/PREFERRED_MANY',
   );
   t.same(doc.linux.memoryPolicy, memoryPolicyFeatures(accepts));
+  t.end();
+});
+
+t.test('this host: idmap where user namespaces and mount_setattr are, netDevices where network namespaces are', (t) => {
+  t.ok(kernelHasMountSetattr(), 'Linux 5.12 or later has mount_setattr (this host: 6.x)');
+  const namespaces: string[] = doc.linux.namespaces;
+  t.same(doc.linux.mountExtensions, { idmap: { enabled: namespaces.includes('user') && kernelHasMountSetattr() } });
+  t.same(doc.linux.netDevices, { enabled: namespaces.includes('network') });
   t.end();
 });
