@@ -91,8 +91,9 @@ export function features(): Record<string, unknown> {
       mountExtensions: {
         idmap: { enabled: namespaces.includes('user') && kernelHasMountSetattr() },
       },
-      // Moved into the container's network namespace, renamed and set up
-      // (config/net-devices.ts): where the kernel has network namespaces.
+      // Moved into the container's network namespace and renamed (config/net-devices.ts;
+      // one with a global address the move would lose is refused): where the kernel has
+      // network namespaces.
       netDevices: { enabled: namespaces.includes('network') },
     },
     annotations,
