@@ -78,6 +78,18 @@ export const NAMESPACE_CLONE_FLAGS: Readonly<Record<string, number>> = {
   time: 0x00000080,
 };
 
+/** OCI namespace type -> its file in /proc/PID/ns (there only where the kernel has it). */
+export const NAMESPACE_PROC_FILES: Readonly<Record<string, string>> = {
+  user: 'user',
+  mount: 'mnt',
+  uts: 'uts',
+  ipc: 'ipc',
+  network: 'net',
+  pid: 'pid',
+  cgroup: 'cgroup',
+  time: 'time',
+};
+
 /** File-type bits (S_IFMT) a linux.devices[].fileMode may carry, by OCI device type. */
 export const DEVICE_FILE_TYPE_BITS: Readonly<Record<string, number>> = {
   c: 0o020000, // S_IFCHR

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { joinCgroups, hostCgroupFs } from '../cgroups/manager';
 import { readHostHierarchies } from '../cgroups/hierarchies';
 import type { Process, Spec } from '../config/types';
+import { NAMESPACE_PROC_FILES } from '../config/linux-names';
 import { nodeErrorText } from '../errno';
 import { TsrunError } from '../errors';
 import { namespaceFlags } from '../plan/constants';
@@ -38,18 +39,6 @@ import { openInit } from './signal';
 import { containerStatus, type Status } from './status';
 import { checkTerminalOptions } from './terminal-options';
 import type { TerminalProxy } from './terminal-proxy';
-
-/** OCI namespace type -> its file in /proc/PID/ns. */
-const NS_FILES: Readonly<Record<string, string>> = {
-  user: 'user',
-  mount: 'mnt',
-  uts: 'uts',
-  ipc: 'ipc',
-  network: 'net',
-  pid: 'pid',
-  cgroup: 'cgroup',
-  time: 'time',
-};
 
 interface Started {
   pid: number;
@@ -219,7 +208,7 @@ function openContainerNamespaces(
 ): { type: number; fd: number }[] {
   const ordered = [...new Set(types)].sort((a, b) => Number(b === 'user') - Number(a === 'user'));
   return ordered.map((type) => {
-    const file = NS_FILES[type];
+    const file = NAMESPACE_PROC_FILES[type];
     const flag = namespaceFlags[type];
     if (!file || flag === undefined) throw new TsrunError('ERR_TSRUN_STATE', `unknown namespace type ${type} in state`);
     return { type: flag, fd: openOnInit(addon, `/proc/${pid}/ns/${file}`, `${type} namespace`, fds) };
@@ -239,7 +228,7 @@ function assertAlive(addon: Native, pidfd: number): void {
  * namespaces in the order of the plan's joins (a join failure names its file). */
 function describedSpec(proc: Process, types: string[], pid: number): Spec {
   const ordered = [...new Set(types)].sort((a, b) => Number(b === 'user') - Number(a === 'user'));
-  const namespaces = ordered.map((type) => ({ type, path: `/proc/${pid}/ns/${NS_FILES[type] ?? type}` }));
+  const namespaces = ordered.map((type) => ({ type, path: `/proc/${pid}/ns/${NAMESPACE_PROC_FILES[type] ?? type}` }));
   return { ociVersion: '', process: proc, linux: { namespaces } } as Spec;
 }
 

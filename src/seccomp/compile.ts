@@ -2,13 +2,15 @@
 // runtime process; the child only installs the bytes (DESIGN §2, ANCHORS B). Behaviour
 // follows runc's libcontainer/seccomp: syscall names libseccomp does not know are skipped,
 // a rule whose action equals the default action is skipped, ERRNO and TRACE default to
-// EPERM, args sharing an index become one rule per condition, TSYNC is a no-op; and, in
-// front of libseccomp's program, runc's ENOSYS stub for syscalls newer than the profile
+// EPERM, args sharing an index become one rule per condition, TSYNC is a no-op, a flag or
+// an action the running kernel lacks is refused (kernel.ts asks it); and, in front of
+// libseccomp's program, runc's ENOSYS stub for syscalls newer than the profile
 // (enosys-stub.ts).
 import { ConfigError } from '../errors';
 import type { Seccomp, SyscallArg } from '../config/types';
 import { errnoText } from '../errno';
 import { encodeBpf, enosysStub, enosysStubApplies, type Insn, syscallLimits } from './enosys-stub';
+import { hostSeccompKernel, type SeccompKernel } from './kernel';
 import {
   libseccomp,
   NR_SCMP_ERROR,
@@ -87,6 +89,17 @@ export const SECCOMP_FLAGS: Readonly<Record<string, number>> = {
  * listener fd from seccomp(2) (addon/src/child/seccomp.cc tests the same bit). */
 const SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
 
+/** Whether the running kernel takes the OCI flag `name` (one of SECCOMP_FLAGS). TSYNC
+ * always: it is dropped, never passed (runc lists and accepts it the same way).
+ * WAIT_KILLABLE_RECV is asked with NEW_LISTENER, without which no kernel takes it. */
+export function kernelTakesFlag(kernel: SeccompKernel, name: string): boolean {
+  const bit = SECCOMP_FLAGS[name];
+  if (bit === undefined) return false;
+  if (bit === 0) return true;
+  const companion = name === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV' ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+  return kernel.acceptsFlags(bit | companion);
+}
+
 const NOTIFY = 'SCMP_ACT_NOTIFY';
 
 /** BPF_MAXINSNS: the kernel refuses a longer classic filter. */
@@ -104,9 +117,10 @@ export interface CompiledSeccomp {
 const AT = 'linux.seccomp';
 
 /** The numeric action for an OCI action name, or a ConfigError at `at`. */
-export function seccompAction(name: string, errnoRet: number | undefined, at: string): number {
+export function seccompAction(name: string, errnoRet: number | undefined, at: string, kernel?: SeccompKernel): number {
   const base = SECCOMP_ACTIONS[name];
   if (base === undefined) throw new ConfigError(at, `unknown action ${JSON.stringify(name)}`);
+  if (kernel && !kernel.hasAction(base)) throw new ConfigError(at, `${name} is not supported by this kernel`);
   if (!ACTIONS_WITH_ERRNO.includes(name)) return base;
   const ret = errnoRet ?? 1; // EPERM
   return (base | (ret & 0xffff)) >>> 0;
@@ -144,11 +158,16 @@ function ruleConditions(conds: ScmpArgCmp[]): ScmpArgCmp[][] {
   return repeated ? conds.map((c) => [c]) : [conds];
 }
 
-function kernelFlags(names: readonly string[] | undefined): number {
+/** The bits of `names` for seccomp(2). Unknown names and those the kernel would refuse
+ * are refused here, naming the entry: runc refuses both at create, and a flag silently
+ * dropped would weaken what the profile asked for (LOG, SPEC_ALLOW) unseen. */
+function kernelFlags(names: readonly string[] | undefined, kernel: SeccompKernel): number {
   let flags = 0;
   (names ?? []).forEach((name, i) => {
     const bit = SECCOMP_FLAGS[name];
     if (bit === undefined) throw new ConfigError(`${AT}.flags[${i}]`, `unknown flag ${JSON.stringify(name)}`);
+    if (!kernelTakesFlag(kernel, name))
+      throw new ConfigError(`${AT}.flags[${i}]`, `${name} is not supported by this kernel`);
     flags |= bit;
   });
   return flags;
@@ -195,10 +214,16 @@ function check(r: number, at: string, what: string): void {
   if (r < 0) throw new ConfigError(at, `${what}: ${errnoText(-r)}`);
 }
 
-function addRules(lib: ReturnType<typeof libseccomp>, ctx: ScmpFilter, seccomp: Seccomp, defaultAction: number): void {
+function addRules(
+  lib: ReturnType<typeof libseccomp>,
+  ctx: ScmpFilter,
+  seccomp: Seccomp,
+  defaultAction: number,
+  kernel: SeccompKernel,
+): void {
   (seccomp.syscalls ?? []).forEach((call, i) => {
     const at = `${AT}.syscalls[${i}]`;
-    const action = seccompAction(call.action, call.errnoRet, `${at}.action`);
+    const action = seccompAction(call.action, call.errnoRet, `${at}.action`, kernel);
     const conds = (call.args ?? []).map((a, j) => condition(a, `${at}.args[${j}]`));
     if (!Array.isArray(call.names) || call.names.length === 0)
       throw new ConfigError(`${at}.names`, 'must not be empty');
@@ -240,12 +265,13 @@ export interface SeccompParts {
   flags: number;
 }
 
-/** `seccomp` (config.json's linux.seccomp) through libseccomp, and its ENOSYS stub.
- * Throws ConfigError naming the JSON path of the first problem. */
-export function compileSeccompParts(seccomp: Seccomp): SeccompParts {
+/** `seccomp` (config.json's linux.seccomp) through libseccomp, and its ENOSYS stub, for
+ * `kernel` (this host's unless a test says otherwise). Throws ConfigError naming the JSON
+ * path of the first problem. */
+export function compileSeccompParts(seccomp: Seccomp, kernel: SeccompKernel = hostSeccompKernel()): SeccompParts {
   checkSeccompNotify(seccomp);
-  const defaultAction = seccompAction(seccomp.defaultAction, seccomp.defaultErrnoRet, `${AT}.defaultAction`);
-  const flags = kernelFlags(seccomp.flags) | (seccompNotifies(seccomp) ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+  const defaultAction = seccompAction(seccomp.defaultAction, seccomp.defaultErrnoRet, `${AT}.defaultAction`, kernel);
+  const flags = kernelFlags(seccomp.flags, kernel) | (seccompNotifies(seccomp) ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
   const archTokens = (seccomp.architectures ?? []).map((name, i) => {
     const token = SECCOMP_ARCHES[name];
     if (token === undefined)
@@ -274,7 +300,7 @@ export function compileSeccompParts(seccomp: Seccomp): SeccompParts {
         throw new ConfigError(`${AT}.architectures[${i}]`, `${name} is not supported by the installed libseccomp`);
       check(r, `${AT}.architectures[${i}]`, `add architecture ${name}`);
     });
-    addRules(lib, ctx, seccomp, defaultAction);
+    addRules(lib, ctx, seccomp, defaultAction, kernel);
     const bpf = lib.exportBpf(ctx);
     if (typeof bpf === 'number') throw new ConfigError(AT, `export the filter: ${errnoText(-bpf)}`);
     if (bpf.length === 0 || bpf.length % BPF_INSN_SIZE !== 0)
@@ -287,8 +313,8 @@ export function compileSeccompParts(seccomp: Seccomp): SeccompParts {
 
 /** Compiles `seccomp` (config.json's linux.seccomp) to BPF: the stub, then libseccomp's
  * program. Throws ConfigError naming the JSON path of the first problem. */
-export function compileSeccomp(seccomp: Seccomp): CompiledSeccomp {
-  const { program, stub, flags } = compileSeccompParts(seccomp);
+export function compileSeccomp(seccomp: Seccomp, kernel?: SeccompKernel): CompiledSeccomp {
+  const { program, stub, flags } = compileSeccompParts(seccomp, kernel);
   // libseccomp's jumps are relative: its program moves behind the stub unchanged.
   const filter = stub.length === 0 ? program : Buffer.concat([encodeBpf(stub), program]);
   const insns = filter.length / BPF_INSN_SIZE;

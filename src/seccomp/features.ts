@@ -1,8 +1,11 @@
-// What `features` says of seccomp: the names compile.ts accepts, and of the architectures
-// only those the loaded libseccomp knows (2.5 lacks a few that 2.6 adds: compile.ts
-// refuses them there), with that library's version. No libseccomp: seccomp is disabled,
-// as in a runc built without it, since every profile would be refused.
-import { SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FLAGS, SECCOMP_OPERATORS } from './compile';
+// What `features` says of seccomp: what compile.ts accepts here. Of the architectures
+// only those the loaded libseccomp knows (2.5 lacks a few that 2.6 adds), of the actions
+// and flags only those the running kernel has (kernel.ts asks it; compile.ts refuses the
+// others), with the library's version. knownFlags is every flag tsrun can name, as runc's.
+// No libseccomp: seccomp is disabled, as in a runc built without it, since every profile
+// would be refused.
+import { kernelTakesFlag, SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FLAGS, SECCOMP_OPERATORS } from './compile';
+import { hostSeccompKernel, type SeccompKernel } from './kernel';
 import { type Libseccomp, libseccomp } from './libseccomp';
 
 const SCMP_ACT_ALLOW = SECCOMP_ACTIONS.SCMP_ACT_ALLOW as number;
@@ -28,21 +31,26 @@ function knownArches(lib: Libseccomp): string[] {
   });
 }
 
-export function seccompFeatures(load: () => Libseccomp = libseccomp): SeccompFeatures {
+export function seccompFeatures(
+  load: () => Libseccomp = libseccomp,
+  kernel: () => SeccompKernel = hostSeccompKernel,
+): SeccompFeatures {
   let lib: Libseccomp;
   try {
     lib = load();
   } catch {
     return { seccomp: { enabled: false } };
   }
+  const host = kernel();
+  const flags = Object.keys(SECCOMP_FLAGS);
   return {
     seccomp: {
       enabled: true,
-      actions: Object.keys(SECCOMP_ACTIONS),
+      actions: Object.keys(SECCOMP_ACTIONS).filter((name) => host.hasAction(SECCOMP_ACTIONS[name]!)),
       operators: Object.keys(SECCOMP_OPERATORS),
       archs: knownArches(lib),
-      knownFlags: Object.keys(SECCOMP_FLAGS),
-      supportedFlags: Object.keys(SECCOMP_FLAGS),
+      knownFlags: flags,
+      supportedFlags: flags.filter((name) => kernelTakesFlag(host, name)),
     },
     libseccompVersion: lib.version(),
   };
