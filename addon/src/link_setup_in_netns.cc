@@ -56,8 +56,8 @@ long get_link(int fd, int index, const std::string& name, int* found_index, std:
       int len = static_cast<int>(IFLA_PAYLOAD(h));
       for (const rtattr* at = IFLA_RTA(i); RTA_OK(at, len); at = RTA_NEXT(at, len))
         if (at->rta_type == IFLA_IFNAME)
-          found_name->assign(static_cast<const char*>(RTA_DATA(at)), strnlen(static_cast<const char*>(RTA_DATA(at)),
-                                                                             RTA_PAYLOAD(at)));
+          found_name->assign(static_cast<const char*>(RTA_DATA(at)),
+                             strnlen(static_cast<const char*>(RTA_DATA(at)), RTA_PAYLOAD(at)));
       return 0;
     }
   }

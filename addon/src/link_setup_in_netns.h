@@ -16,16 +16,16 @@ namespace tsrun {
 struct LinkAddress {
   uint8_t family = 0;  // AF_INET or AF_INET6
   uint8_t prefix_length = 0;
-  uint8_t local[16] = {};  // IFA_LOCAL (IPv4; a point-to-point IPv6 address's own end)
-  uint8_t address[16] = {};  // IFA_ADDRESS (the peer on a point-to-point link)
+  uint8_t local[16] = {};     // IFA_LOCAL (IPv4; a point-to-point IPv6 address's own end)
+  uint8_t address[16] = {};   // IFA_ADDRESS (the peer on a point-to-point link)
   uint8_t broadcast[4] = {};  // IFA_BROADCAST (IPv4 only)
   bool has_local = false, has_address = false, has_broadcast = false;
 };
 
 struct LinkSetup {
-  int ns_fd = -1;  // the container's network namespace
+  int ns_fd = -1;        // the container's network namespace
   int index_before = 0;  // the interface's index on the host: kept by a move unless taken
-  std::string name;  // its name in the container, maybe a "%d" template
+  std::string name;      // its name in the container, maybe a "%d" template
   std::vector<LinkAddress> addresses;
 };
 

@@ -224,10 +224,7 @@ const checkMountOptions: SpecRule = (spec) => {
     // tsrun does not know is a mistake (a typo of an option), never dropped without a word.
     const unknownAt = isBind ? options.findIndex((o) => !KNOWN_MOUNT_OPTIONS.has(o) && !o.includes('=')) : -1;
     if (unknownAt >= 0)
-      return new ConfigError(
-        appendIndex(`${here}.options`, unknownAt),
-        `unknown option ${quote(options[unknownAt])}`,
-      );
+      return new ConfigError(appendIndex(`${here}.options`, unknownAt), `unknown option ${quote(options[unknownAt])}`);
     const copyUpAt = options.indexOf(COPY_UP_OPTION);
     if (copyUpAt >= 0 && (mount.type !== 'tmpfs' || isBind))
       return new ConfigError(appendIndex(`${here}.options`, copyUpAt), 'tmpcopyup needs a tmpfs mount');

@@ -375,7 +375,13 @@ t.test('a word a bind mount cannot take is refused naming it; KEY=VALUE data is 
   // runtime-tools' mounts test gives its binds "mode=755" and "size=1k": runc passes them to
   // mount(2), which ignores data on a bind.
   const { result } = h.probe(
-    (s) => void s.mounts!.push({ type: 'bind', source: '/tmp', destination: '/m', options: ['rbind', 'mode=755', 'size=1k'] }),
+    (s) =>
+      void s.mounts!.push({
+        type: 'bind',
+        source: '/tmp',
+        destination: '/m',
+        options: ['rbind', 'mode=755', 'size=1k'],
+      }),
     ['stat', '/m'],
   );
   t.equal(result.code, 0, `data on a bind is accepted: ${result.stderr}`);
