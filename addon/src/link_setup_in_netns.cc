@@ -43,24 +43,17 @@ long get_link(int fd, int index, const std::string& name, int* found_index, std:
   if (index == 0 && !add_attr(&req.h, sizeof req, IFLA_IFNAME, name.c_str(), name.size() + 1)) return -ENAMETOOLONG;
   long r = send_request(fd, &req.h);
   if (r < 0) return r;
-  alignas(nlmsghdr) char buf[16384];
-  for (;;) {
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -errno;
-    for (nlmsghdr* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
-      if (h->nlmsg_type == NLMSG_ERROR) return static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
-      if (h->nlmsg_type != RTM_NEWLINK) continue;
-      const ifinfomsg* i = static_cast<const ifinfomsg*>(NLMSG_DATA(h));
-      *found_index = i->ifi_index;
-      int len = static_cast<int>(IFLA_PAYLOAD(h));
-      for (const rtattr* at = IFLA_RTA(i); RTA_OK(at, len); at = RTA_NEXT(at, len))
-        if (at->rta_type == IFLA_IFNAME)
-          found_name->assign(static_cast<const char*>(RTA_DATA(at)),
-                             strnlen(static_cast<const char*>(RTA_DATA(at)), RTA_PAYLOAD(at)));
-      return 0;
-    }
-  }
+  return each_reply(fd, [&](const nlmsghdr* h) -> long {
+    if (h->nlmsg_type != RTM_NEWLINK) return 1;
+    const ifinfomsg* i = static_cast<const ifinfomsg*>(NLMSG_DATA(h));
+    *found_index = i->ifi_index;
+    int len = static_cast<int>(IFLA_PAYLOAD(h));
+    for (const rtattr* at = IFLA_RTA(i); RTA_OK(at, len); at = RTA_NEXT(at, len))
+      if (at->rta_type == IFLA_IFNAME)
+        found_name->assign(static_cast<const char*>(RTA_DATA(at)),
+                           strnlen(static_cast<const char*>(RTA_DATA(at)), RTA_PAYLOAD(at)));
+    return 0;
+  });
 }
 
 long add_address(int fd, int index, const LinkAddress& a) {

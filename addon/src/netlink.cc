@@ -39,33 +39,26 @@ long global_addresses(int fd, int index, std::vector<LinkAddress>* out) {
   req.a.ifa_family = AF_UNSPEC;
   long r = send_request(fd, &req.h);
   if (r < 0) return r;
-  alignas(nlmsghdr) char buf[16384];
-  for (;;) {
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -errno;
-    for (nlmsghdr* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
-      if (h->nlmsg_type == NLMSG_DONE) return 0;
-      if (h->nlmsg_type == NLMSG_ERROR) return static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
-      if (h->nlmsg_type != RTM_NEWADDR) continue;
-      const ifaddrmsg* a = static_cast<const ifaddrmsg*>(NLMSG_DATA(h));
-      if (static_cast<int>(a->ifa_index) != index || a->ifa_scope != RT_SCOPE_UNIVERSE) continue;
-      if (a->ifa_family != AF_INET && a->ifa_family != AF_INET6) continue;
-      size_t len = a->ifa_family == AF_INET ? 4 : 16;
-      LinkAddress addr;
-      addr.family = a->ifa_family;
-      addr.prefix_length = a->ifa_prefixlen;
-      uint32_t flags = a->ifa_flags;
-      int left = static_cast<int>(IFA_PAYLOAD(h));
-      for (const rtattr* at = IFA_RTA(a); RTA_OK(at, left); at = RTA_NEXT(at, left)) {
-        if (at->rta_type == IFA_FLAGS && RTA_PAYLOAD(at) == sizeof flags) memcpy(&flags, RTA_DATA(at), sizeof flags);
-        if (at->rta_type == IFA_LOCAL) addr.has_local = copy_attr(at, addr.local, len);
-        if (at->rta_type == IFA_ADDRESS) addr.has_address = copy_attr(at, addr.address, len);
-        if (at->rta_type == IFA_BROADCAST && len == 4) addr.has_broadcast = copy_attr(at, addr.broadcast, 4);
-      }
-      if ((flags & IFA_F_PERMANENT) && (addr.has_local || addr.has_address)) out->push_back(addr);
+  return each_reply(fd, [&](const nlmsghdr* h) -> long {
+    if (h->nlmsg_type != RTM_NEWADDR) return 1;
+    const ifaddrmsg* a = static_cast<const ifaddrmsg*>(NLMSG_DATA(h));
+    if (static_cast<int>(a->ifa_index) != index || a->ifa_scope != RT_SCOPE_UNIVERSE) return 1;
+    if (a->ifa_family != AF_INET && a->ifa_family != AF_INET6) return 1;
+    size_t len = a->ifa_family == AF_INET ? 4 : 16;
+    LinkAddress addr;
+    addr.family = a->ifa_family;
+    addr.prefix_length = a->ifa_prefixlen;
+    uint32_t flags = a->ifa_flags;
+    int left = static_cast<int>(IFA_PAYLOAD(h));
+    for (const rtattr* at = IFA_RTA(a); RTA_OK(at, left); at = RTA_NEXT(at, left)) {
+      if (at->rta_type == IFA_FLAGS && RTA_PAYLOAD(at) == sizeof flags) memcpy(&flags, RTA_DATA(at), sizeof flags);
+      if (at->rta_type == IFA_LOCAL) addr.has_local = copy_attr(at, addr.local, len);
+      if (at->rta_type == IFA_ADDRESS) addr.has_address = copy_attr(at, addr.address, len);
+      if (at->rta_type == IFA_BROADCAST && len == 4) addr.has_broadcast = copy_attr(at, addr.broadcast, 4);
     }
-  }
+    if ((flags & IFA_F_PERMANENT) && (addr.has_local || addr.has_address)) out->push_back(addr);
+    return 1;
+  });
 }
 
 // "192.0.2.7/24": the interface's own end of the address, as `ip addr` shows it.

@@ -23,15 +23,7 @@ long send_request(int fd, nlmsghdr* h) {
 }
 
 long read_ack(int fd) {
-  alignas(nlmsghdr) char buf[8192];
-  for (;;) {
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -errno;
-    for (nlmsghdr* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
-      if (h->nlmsg_type == NLMSG_ERROR) return static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
-    }
-  }
+  return each_reply(fd, [](const nlmsghdr*) { return 1L; });
 }
 
 long request_with_ack(int fd, nlmsghdr* h) {

@@ -30,6 +30,25 @@ struct NlSocket {
 bool add_attr(nlmsghdr* h, size_t cap, uint16_t type, const void* data, size_t len);
 // Sends a request to the kernel: 0 or -errno.
 long send_request(int fd, nlmsghdr* h);
+// Reads the kernel's replies to a request, handing each message but NLMSG_DONE and
+// NLMSG_ERROR to `on`, which returns 1 to read on, else its result (0 or -errno).
+// NLMSG_DONE ends with 0; NLMSG_ERROR with its error (0: an ack).
+template <typename OnMessage>
+long each_reply(int fd, OnMessage on) {
+  alignas(nlmsghdr) char buf[16384];
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -errno;
+    for (nlmsghdr* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_type == NLMSG_DONE) return 0;
+      if (h->nlmsg_type == NLMSG_ERROR) return static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
+      long r = on(h);
+      if (r != 1) return r;
+    }
+  }
+}
+
 // The ack of a request: 0 or -errno.
 long read_ack(int fd);
 long request_with_ack(int fd, nlmsghdr* h);
