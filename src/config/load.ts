@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors';
 import { nodeErrorText } from '../errno';
 import { findJsonSyntaxError } from './json-syntax';
-import { checkSpec, mountDestination } from './semantics';
+import { mountDestination } from './mount-rules';
+import { checkSpec } from './semantics';
 import type { Spec } from './types';
 import { validateConfigSchema } from './validate';
 

@@ -1,6 +1,7 @@
 // Cross-field and value rules that a JSON Schema cannot say clearly. One small function per
 // rule; each returns the first ConfigError it finds or undefined. checkSpec throws the first
-// error of all rules, in the order of SPEC_RULES (roughly the order of config.md).
+// error of all rules, in the order of SPEC_RULES (roughly the order of config.md). The
+// process's rules are in process-rules.ts, the mounts' in mount-rules.ts.
 //
 // Where runc is the reference, the rule says so. Refusals of valid-but-unimplemented fields
 // live in unsupported.ts.
@@ -9,34 +10,18 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deviceRuleProblem } from '../cgroups/device-rules';
 import { ConfigError } from '../errors';
-import { appendIndex, appendKey } from './json-path';
 import { hostResctrlMount, intelRdtProblem } from '../resctrl/resctrl';
 import { native } from '../sys/native';
+import { appendIndex, appendKey } from './json-path';
+import { DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, S_IFMT } from './linux-names';
 import { checkMemoryPolicy, checkMemoryPolicyNodesOnHost, parseNodeList } from './memory-policy';
+import { checkIdmappedMounts, checkMountDestinations, checkMountOptions } from './mount-rules';
 import { checkNetDevices, checkNetDevicesOnHost } from './net-devices';
-import { CAPABILITIES, DEVICE_FILE_TYPE_BITS, NAMESPACE_CLONE_FLAGS, RLIMITS, S_IFMT } from './linux-names';
-import { possibleCpuCount } from '../sys/cpus';
-import { IOPRIO_CLASSES, PERSONALITY_DOMAINS, parseCpuList, schedulerProblem } from './process-attributes';
-import { COPY_UP_OPTION, IDMAP_OPTIONS, supportedMountOptions } from '../plan/constants';
-import { isIdmapped } from '../plan/idmap';
+import { PERSONALITY_DOMAINS } from './process-attributes';
+import { checkProcessRules, firstProcessError } from './process-rules';
+import { mustBeAbsolute, namespaceOf, quote, type SpecRule } from './rule-kit';
+import type { Process, Spec } from './types';
 import { findUnsupportedField, findUnsupportedProcessField } from './unsupported';
-import type { CapabilitySet, Namespace, Process, Spec } from './types';
-
-type SpecRule = (spec: Spec) => ConfigError | undefined;
-type ProcessRule = (process: Process, at: string) => ConfigError | undefined;
-
-function quote(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
-}
-
-function mustBeAbsolute(at: string, value: string): ConfigError | undefined {
-  return value.startsWith('/') ? undefined : new ConfigError(at, `must be an absolute path, got ${quote(value)}`);
-}
-
-/** The namespaces entry of `type`, new (no path) or joined (path), if any. */
-function namespaceOf(spec: Spec, type: string): Namespace | undefined {
-  return spec.linux?.namespaces?.find((ns) => ns.type === type);
-}
 
 // ---- top level ----------------------------------------------------------------------
 
@@ -71,192 +56,6 @@ const checkHooks: SpecRule = (spec) => {
       if (hook.timeout !== undefined && !(hook.timeout > 0))
         return new ConfigError(`${here}.timeout`, `must be greater than zero, got ${quote(hook.timeout)}`);
     }
-  }
-  return undefined;
-};
-
-// ---- process (shared with exec --process) -------------------------------------------
-
-/** runtime-spec: "at least one entry is REQUIRED" on Linux; runc: "args must not be empty". */
-const checkArgs: ProcessRule = (process, at) =>
-  process.args && process.args.length > 0 ? undefined : new ConfigError(`${at}.args`, 'must not be empty');
-
-const checkCwd: ProcessRule = (process, at) => mustBeAbsolute(`${at}.cwd`, process.cwd);
-
-/** What is wrong with one `NAME=value` entry, in runc's words (libcontainer/env.go); the
- * child hands entries to execve as C strings, so a NUL would cut one short silently. */
-export function envEntryProblem(entry: string): string | undefined {
-  const eq = entry.indexOf('=');
-  if (eq === -1) return "invalid environment variable: missing '='";
-  if (eq === 0) return 'invalid environment variable: name cannot be empty';
-  if (entry.includes('\0'))
-    return `invalid environment variable ${quote(entry.slice(0, eq))}: contains nul byte (\\x00)`;
-  return undefined;
-}
-
-const checkEnv: ProcessRule = (process, at) => {
-  const env = process.env ?? [];
-  for (let i = 0; i < env.length; i++) {
-    const problem = envEntryProblem(env[i]!);
-    if (problem) return new ConfigError(appendIndex(`${at}.env`, i), problem);
-  }
-  return undefined;
-};
-
-const checkCapabilityNames: ProcessRule = (process, at) => {
-  const caps = process.capabilities;
-  if (!caps) return undefined;
-  for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as CapabilitySet[]) {
-    const names = caps[set] ?? [];
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      if (!CAPABILITIES.includes(name)) {
-        return new ConfigError(appendIndex(`${at}.capabilities.${set}`, i), `unknown capability ${quote(name)}`);
-      }
-    }
-  }
-  return undefined;
-};
-
-const checkRlimits: ProcessRule = (process, at) => {
-  const rlimits = process.rlimits ?? [];
-  const seen = new Set<string>();
-  for (let i = 0; i < rlimits.length; i++) {
-    const { type, soft, hard } = rlimits[i]!;
-    const here = appendIndex(`${at}.rlimits`, i);
-    if (!Object.hasOwn(RLIMITS, type)) return new ConfigError(`${here}.type`, `unknown rlimit type ${quote(type)}`);
-    if (seen.has(type)) return new ConfigError(`${here}.type`, `duplicate rlimit type ${quote(type)}`);
-    seen.add(type);
-    // setrlimit(2) fails with EINVAL when soft > hard: say it before anything is created.
-    if (soft > hard) return new ConfigError(`${here}.soft`, `soft limit ${soft} is above hard limit ${hard}`);
-  }
-  return undefined;
-};
-
-/** process.scheduler: what sched_setattr(2) would refuse (process-attributes.ts). */
-const checkScheduler: ProcessRule = (process, at) => {
-  if (!process.scheduler) return undefined;
-  const bad = schedulerProblem(process.scheduler);
-  return bad ? new ConfigError(`${at}.scheduler.${bad.field}`, bad.problem) : undefined;
-};
-
-/** process.ioPriority: a known class, a level 0 (highest) to 7 (lowest). */
-const checkIoPriority: ProcessRule = (process, at) => {
-  const io = process.ioPriority;
-  if (!io) return undefined;
-  if (!Object.hasOwn(IOPRIO_CLASSES, io.class))
-    return new ConfigError(`${at}.ioPriority.class`, `unknown class ${quote(io.class)}`);
-  const level = io.priority ?? 0;
-  if (level < 0 || level > 7) return new ConfigError(`${at}.ioPriority.priority`, `must be 0 to 7, got ${level}`);
-  return undefined;
-};
-
-/** process.execCPUAffinity: CPU lists of the host's possible CPUs. */
-const checkExecCpuAffinity: ProcessRule = (process, at) => {
-  const affinity = process.execCPUAffinity;
-  if (!affinity) return undefined;
-  for (const field of ['initial', 'final'] as const) {
-    const text = affinity[field];
-    if (text === undefined) continue;
-    const parsed = parseCpuList(text, possibleCpuCount());
-    if ('problem' in parsed) return new ConfigError(`${at}.execCPUAffinity.${field}`, parsed.problem);
-  }
-  return undefined;
-};
-
-const PROCESS_RULES: readonly ProcessRule[] = [
-  checkArgs,
-  checkCwd,
-  checkEnv,
-  checkCapabilityNames,
-  checkRlimits,
-  checkScheduler,
-  checkIoPriority,
-  checkExecCpuAffinity,
-];
-
-function firstProcessError(process: Process, at: string): ConfigError | undefined {
-  for (const rule of PROCESS_RULES) {
-    const error = rule(process, at);
-    if (error) return error;
-  }
-  return undefined;
-}
-
-const checkProcessRules: SpecRule = (spec) => (spec.process ? firstProcessError(spec.process, 'process') : undefined);
-
-// ---- mounts ---------------------------------------------------------------------------
-
-/** A mount destination names a path: a relative one is accepted (config.md, Linux: "MAY be
- * a relative path, in which case it MUST be interpreted as relative to "/"", deprecated),
- * and made absolute when the config is loaded (mountDestination); an empty one is not. */
-const checkMountDestinations: SpecRule = (spec) => {
-  const mounts = spec.mounts ?? [];
-  for (let i = 0; i < mounts.length; i++) {
-    if (mounts[i]!.destination === '')
-      return new ConfigError(`${appendIndex('mounts', i)}.destination`, 'must not be empty');
-  }
-  return undefined;
-};
-
-/** The destination as an absolute path: a relative one (deprecated) is relative to "/". */
-export function mountDestination(destination: string): string {
-  return destination.startsWith('/') ? destination : `/${destination}`;
-}
-
-const KNOWN_MOUNT_OPTIONS = new Set(supportedMountOptions());
-
-/** Cheap sanity: a bind mount names its source and has only options tsrun knows; options
- * are not empty strings; tmpcopyup is asked of a tmpfs. */
-const checkMountOptions: SpecRule = (spec) => {
-  const mounts = spec.mounts ?? [];
-  for (let i = 0; i < mounts.length; i++) {
-    const mount = mounts[i]!;
-    const here = appendIndex('mounts', i);
-    const options = mount.options ?? [];
-    const emptyAt = options.indexOf('');
-    if (emptyAt >= 0) return new ConfigError(appendIndex(`${here}.options`, emptyAt), 'must not be empty');
-    const isBind = mount.type === 'bind' || options.includes('bind') || options.includes('rbind');
-    if (isBind && !mount.source) return new ConfigError(`${here}.source`, 'is required for a bind mount');
-    // A bind mount takes no filesystem data. runc passes what it does not know to mount(2),
-    // which ignores it on a bind, and runtime-tools' mounts test gives binds "mode=755" and
-    // "size=1k": a KEY=VALUE is data, accepted and without effect, as there. A bare word
-    // tsrun does not know is a mistake (a typo of an option), never dropped without a word.
-    const unknownAt = isBind ? options.findIndex((o) => !KNOWN_MOUNT_OPTIONS.has(o) && !o.includes('=')) : -1;
-    if (unknownAt >= 0)
-      return new ConfigError(appendIndex(`${here}.options`, unknownAt), `unknown option ${quote(options[unknownAt])}`);
-    const copyUpAt = options.indexOf(COPY_UP_OPTION);
-    if (copyUpAt >= 0 && (mount.type !== 'tmpfs' || isBind))
-      return new ConfigError(appendIndex(`${here}.options`, copyUpAt), 'tmpcopyup needs a tmpfs mount');
-  }
-  return undefined;
-};
-
-/** Idmapped mounts (runtime-spec 1.2): a bind mount only; uidMappings and gidMappings
- * together ("MUST be specified along with"); without mappings of its own, the container's
- * new user namespace lends its mappings, and with neither it is an error (config.md). */
-const checkIdmappedMounts: SpecRule = (spec) => {
-  const mounts = spec.mounts ?? [];
-  const userns = namespaceOf(spec, 'user');
-  const containerMaps = userns !== undefined && userns.path === undefined && (spec.linux?.uidMappings ?? []).length > 0;
-  for (let i = 0; i < mounts.length; i++) {
-    const mount = mounts[i]!;
-    if (!isIdmapped(mount)) continue;
-    const here = appendIndex('mounts', i);
-    const options = mount.options ?? [];
-    const optionAt = options.findIndex((o) => IDMAP_OPTIONS.includes(o));
-    const at = optionAt >= 0 ? appendIndex(`${here}.options`, optionAt) : `${here}.uidMappings`;
-    const isBind = mount.type === 'bind' || options.includes('bind') || options.includes('rbind');
-    if (!isBind) return new ConfigError(at, 'an idmapped mount must be a bind mount');
-    const uid = (mount.uidMappings ?? []).length > 0;
-    const gid = (mount.gidMappings ?? []).length > 0;
-    if (uid !== gid)
-      return new ConfigError(
-        `${here}.${uid ? 'gidMappings' : 'uidMappings'}`,
-        'uidMappings and gidMappings go together',
-      );
-    if (!uid && !containerMaps)
-      return new ConfigError(at, 'needs mounts uidMappings/gidMappings, or a new user namespace with mappings');
   }
   return undefined;
 };

@@ -15,7 +15,8 @@
 import { readFileSync } from 'node:fs';
 import { parseConfigJson } from '../config/load';
 import { CAPABILITIES } from '../config/linux-names';
-import { checkProcess, envEntryProblem } from '../config/semantics';
+import { envEntryProblem } from '../config/process-rules';
+import { checkProcess } from '../config/semantics';
 import type { Process } from '../config/types';
 import { validateProcessSchema } from '../config/validate';
 import { nodeErrorText } from '../errno';
