@@ -492,15 +492,18 @@ t.test('the masked and read-only paths podman asks for', async (t) => {
   }
 });
 
-t.test('--memory 512k and --pids-limit 1', async (t) => {
-  const small = pm.run(['run', '--rm', ...C, '--memory', '512k', image, 'echo', 'ran']);
+t.test('--memory 1m and --pids-limit 1', async (t) => {
+  const small = pm.run(['run', '--rm', ...C, '--memory', '1m', image, 'echo', 'ran']);
   // runc moves its init (runc:[2:INIT], a few MB of Go) into the cgroup before it sets the
-  // limit, which the kernel then refuses; tsrun's child is small when it joins.
+  // limit, which the kernel then refuses; tsrun's child is small when it joins. Small, not
+  // nothing: forking the init in the cgroup charges it the page tables of the runtime's
+  // address space (v1 counts kernel memory), about 420 KB with Bun, so 512k, which this test
+  // asked before, failed about one run in three under podman.
   const todo = isRunc
-    ? "runc sets memory.limit_in_bytes after its init joined the cgroup: 'unable to set memory limit to 524288'"
+    ? "runc sets memory.limit_in_bytes after its init joined the cgroup: 'unable to set memory limit to 1048576'"
     : false;
-  t.equal(small.code, 0, `--memory 512k: runs (${small.stderr.trim()})`, { todo });
-  t.equal(small.stdout, 'ran\n', '--memory 512k: output', { todo });
+  t.equal(small.code, 0, `--memory 1m: runs (${small.stderr.trim()})`, { todo });
+  t.equal(small.stdout, 'ran\n', '--memory 1m: output', { todo });
   const one = pm.run([
     'run',
     '--rm',
