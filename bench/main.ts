@@ -28,7 +28,13 @@ function readIf(file: string): string | null {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
 }
 
-/** The summary of a results directory: about.md (how and where it ran), then the table. */
+/** DIR's about.md (how and where it ran), then `body`. */
+function withAbout(dir: string, body: string): string {
+  const about = readIf(path.join(dir, 'about.md'));
+  return `${about ? `${about.trim()}\n\n` : ''}${body}`;
+}
+
+/** The summary of a results directory: about.md, then the table. */
 function summary(dir: string): string {
   const failures = parseFailures(readIf(path.join(dir, 'failures.tsv')) ?? '');
   const rows = METRICS.flatMap((m) => {
@@ -37,8 +43,7 @@ function summary(dir: string): string {
     const results: HyperfineResult[] = json ? JSON.parse(json).results : tsv ? rssResults(tsv) : [];
     return metricRows(m, results, failures);
   });
-  const about = readIf(path.join(dir, 'about.md'));
-  return `${about ? `${about.trim()}\n\n` : ''}${renderTable(rows)}\n`;
+  return withAbout(dir, `${renderTable(rows)}\n`);
 }
 
 /** bench/profile.sh's order: a container's life. */
@@ -47,10 +52,13 @@ const PROFILED = ['run', 'create', 'state', 'start', 'kill', 'delete'];
 /** DIR/ENGINE/COMMAND.N.log (--debug stderr and "wall N"), DIR/ENGINE/cpu/COMMAND/*.cpuprofile. */
 function profileSummary(dir: string): string {
   const commands: CommandProfile[] = [];
+  const engines = fs
+    .readdirSync(dir)
+    .filter((e) => fs.statSync(path.join(dir, e)).isDirectory())
+    .sort();
   for (const command of PROFILED) {
-    for (const engine of fs.readdirSync(dir).sort()) {
+    for (const engine of engines) {
       const at = path.join(dir, engine);
-      if (!fs.statSync(at).isDirectory()) continue;
       const logs = fs.readdirSync(at).filter((f) => f.startsWith(`${command}.`) && f.endsWith('.log'));
       if (logs.length === 0) continue;
       const runs = logs.map((f) => parseRunLog(fs.readFileSync(path.join(at, f), 'utf8')));
@@ -66,8 +74,7 @@ function profileSummary(dir: string): string {
       });
     }
   }
-  const about = readIf(path.join(dir, 'about.md'));
-  return `${about ? `${about.trim()}\n\n` : ''}${renderProfile(commands)}`;
+  return withAbout(dir, renderProfile(commands));
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -29,6 +29,8 @@ day=$(date -u +%F)
 raw=$OUT/profile-$day
 CG=tsrun-test-profile-$$
 BENCH=(node "$repo/build/bench/bench.cjs")
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 declare -A BIN=([node]=$TSRUN_NODE)
 engines=(node)
@@ -44,18 +46,13 @@ cleanup() {
     for e in "${engines[@]}"; do
         for id in $(ls "$work/root-$e" 2>/dev/null); do "${BIN[$e]}" --root "$work/root-$e" delete -f "$id" >/dev/null 2>&1; done
     done
-    for h in /sys/fs/cgroup/*/; do
-        [ -d "$h$CG" ] && find "$h$CG" -depth -type d -exec rmdir {} + 2>/dev/null
-    done
+    remove_bench_cgroups
     rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 cp -a "$repo/build/rootfs" "$work/rootfs"
-bundle() { # DIR ARGS-JSON
-    "${BENCH[@]}" bundle "$repo/bundles/probe/config.json" "$work/b/$1" --rootfs "$work/rootfs" --cgroup "/$CG/$1" --args "$2"
-}
 
 # One command of a run: its stderr (the step lines) and "wall MS" into LOG.
 timed() { # LOG COMMAND...
@@ -91,8 +88,8 @@ profiled() { # ENGINE COMMAND ARGS...
 
 for e in "${engines[@]}"; do
     mkdir -p "$work/root-$e" "$raw/$e"
-    bundle "run-$e" '["/bin/true"]'
-    bundle "life-$e" '["/probe","sleep","10"]'
+    bundle "run-$e" "run-$e" '["/bin/true"]'
+    bundle "life-$e" "life-$e" '["/probe","sleep","10"]'
     echo "profile: $e, $RUNS lives with --debug" >&2
     life "$e" "$raw/$e" 0 # a warm-up (page cache, code cache), not counted
     rm -f "$raw/$e"/*.0.log

@@ -54,6 +54,8 @@ day=$(date -u +%F)
 raw=$OUT/$day
 CG=tsrun-test-bench-$$
 BENCH=(node "$repo/build/bench/bench.cjs")
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 for tool in hyperfine /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool not installed (scripts/install-deps.sh)" >&2; exit 1; }
@@ -89,9 +91,7 @@ cleanup() {
         done
         wait
     done
-    for h in /sys/fs/cgroup/*/; do
-        [ -d "$h$CG" ] && find "$h$CG" -depth -type d -exec rmdir {} + 2>/dev/null
-    done
+    remove_bench_cgroups
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -105,10 +105,6 @@ fi
 
 cp -a "$repo/build/rootfs" "$work/rootfs"
 mkdir -p "$work/bind-source"
-bundle() { # DIR CGROUP ARGS-JSON [bench.cjs bundle options]
-    "${BENCH[@]}" bundle "$repo/bundles/probe/config.json" "$work/b/$1" --rootfs "$work/rootfs" \
-        --cgroup "/$CG/$2" --args "$3" "${@:4}"
-}
 
 [ -x "$TSRUN_BUN" ] || echo "bench: no $TSRUN_BUN (make builds it where npm ci installed Bun): the Bun rows are skipped" >&2
 for rt in "tsrun (node)" "tsrun (bun)" runc crun; do

@@ -208,9 +208,7 @@ bool read_draft(Reader& r, const Napi::Object& o, Draft* d) {
   if (!ok) return false;
 
   // Optional: absent means no offsets to wait for.
-  Napi::Value tov;
-  if (!r.get(o, w, "hasTimeOffsets", &tov)) return false;
-  if (!tov.IsUndefined() && !r.field_bool(o, w, "hasTimeOffsets", &d->has_time_offsets)) return false;
+  if (!r.opt_bool(o, w, "hasTimeOffsets", &d->has_time_offsets)) return false;
 
   for (auto [key, has, out] : {std::make_tuple("hostname", &d->has_hostname, &d->hostname),
                                std::make_tuple("domainname", &d->has_domainname, &d->domainname)}) {

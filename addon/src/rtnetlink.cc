@@ -22,13 +22,10 @@ long send_request(int fd, nlmsghdr* h) {
   return 0;
 }
 
-long read_ack(int fd) {
-  return each_reply(fd, [](const nlmsghdr*) { return 1L; });
-}
-
 long request_with_ack(int fd, nlmsghdr* h) {
   long r = send_request(fd, h);
-  return r < 0 ? r : read_ack(fd);
+  // The ack is an NLMSG_ERROR (0: done); nothing else is expected before it.
+  return r < 0 ? r : each_reply(fd, [](const nlmsghdr*) { return 1L; });
 }
 
 }  // namespace tsrun

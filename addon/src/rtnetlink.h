@@ -49,8 +49,7 @@ long each_reply(int fd, OnMessage on) {
   }
 }
 
-// The ack of a request: 0 or -errno.
-long read_ack(int fd);
+// Sends a request and reads its ack: 0 or -errno.
 long request_with_ack(int fd, nlmsghdr* h);
 
 }  // namespace tsrun

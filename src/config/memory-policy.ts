@@ -4,6 +4,8 @@
 import { ConfigError } from '../errors';
 import { appendIndex } from './json-path';
 import type { MemoryPolicy, Spec } from './types';
+import { quote } from './rule-kit';
+import { parseCpuList } from './process-attributes';
 
 type NodeRule = 'required' | 'forbidden' | 'optional';
 
@@ -29,23 +31,11 @@ export const MEMORY_POLICY_FLAGS: Readonly<Record<string, number>> = {
 /** MAX_NUMNODES with the largest CONFIG_NODES_SHIFT (10): the child's fixed nodemask (kMaxNumaNodes in addon/src/plan.h). */
 const MAX_NUMA_NODES = 1024;
 
-/** "0-3,7" -> [0, 1, 2, 3, 7]; "" -> []; undefined when it is not such a list. */
+/** "0-3,7" -> [0, 1, 2, 3, 7]; "" -> []; undefined when it is not such a list (the CPU
+ * list syntax, nodes below MAX_NUMA_NODES). */
 export function parseNodeList(text: string): number[] | undefined {
-  const nodes = new Set<number>();
-  if (text.trim() === '') return [];
-  for (const part of text.split(',')) {
-    const match = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(part);
-    if (!match) return undefined;
-    const first = Number(match[1]);
-    const last = match[2] === undefined ? first : Number(match[2]);
-    if (last < first || last >= MAX_NUMA_NODES) return undefined;
-    for (let n = first; n <= last; n++) nodes.add(n);
-  }
-  return [...nodes].sort((a, b) => a - b);
-}
-
-function quote(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
+  const parsed = parseCpuList(text, MAX_NUMA_NODES);
+  return 'problem' in parsed ? undefined : parsed.cpus;
 }
 
 /** Mode, flags and nodes as the document says them; the host is not asked. */

@@ -3,6 +3,7 @@
 import { ConfigError } from '../errors';
 import { COPY_UP_OPTION, IDMAP_OPTIONS, supportedMountOptions } from '../plan/constants';
 import { isIdmapped } from '../plan/idmap';
+import { isBind } from '../plan/mounts';
 import { appendIndex } from './json-path';
 import { namespaceOf, quote, type SpecRule } from './rule-kit';
 
@@ -35,17 +36,17 @@ export const checkMountOptions: SpecRule = (spec) => {
     const options = mount.options ?? [];
     const emptyAt = options.indexOf('');
     if (emptyAt >= 0) return new ConfigError(appendIndex(`${here}.options`, emptyAt), 'must not be empty');
-    const isBind = mount.type === 'bind' || options.includes('bind') || options.includes('rbind');
-    if (isBind && !mount.source) return new ConfigError(`${here}.source`, 'is required for a bind mount');
+    const bind = isBind(mount);
+    if (bind && !mount.source) return new ConfigError(`${here}.source`, 'is required for a bind mount');
     // A bind mount takes no filesystem data. runc passes what it does not know to mount(2),
     // which ignores it on a bind, and runtime-tools' mounts test gives binds "mode=755" and
     // "size=1k": a KEY=VALUE is data, accepted and without effect, as there. A bare word
     // tsrun does not know is a mistake (a typo of an option), never dropped without a word.
-    const unknownAt = isBind ? options.findIndex((o) => !KNOWN_MOUNT_OPTIONS.has(o) && !o.includes('=')) : -1;
+    const unknownAt = bind ? options.findIndex((o) => !KNOWN_MOUNT_OPTIONS.has(o) && !o.includes('=')) : -1;
     if (unknownAt >= 0)
       return new ConfigError(appendIndex(`${here}.options`, unknownAt), `unknown option ${quote(options[unknownAt])}`);
     const copyUpAt = options.indexOf(COPY_UP_OPTION);
-    if (copyUpAt >= 0 && (mount.type !== 'tmpfs' || isBind))
+    if (copyUpAt >= 0 && (mount.type !== 'tmpfs' || bind))
       return new ConfigError(appendIndex(`${here}.options`, copyUpAt), 'tmpcopyup needs a tmpfs mount');
   }
   return undefined;
@@ -65,8 +66,7 @@ export const checkIdmappedMounts: SpecRule = (spec) => {
     const options = mount.options ?? [];
     const optionAt = options.findIndex((o) => IDMAP_OPTIONS.includes(o));
     const at = optionAt >= 0 ? appendIndex(`${here}.options`, optionAt) : `${here}.uidMappings`;
-    const isBind = mount.type === 'bind' || options.includes('bind') || options.includes('rbind');
-    if (!isBind) return new ConfigError(at, 'an idmapped mount must be a bind mount');
+    if (!isBind(mount)) return new ConfigError(at, 'an idmapped mount must be a bind mount');
     const uid = (mount.uidMappings ?? []).length > 0;
     const gid = (mount.gidMappings ?? []).length > 0;
     if (uid !== gid)

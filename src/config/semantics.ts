@@ -3,8 +3,9 @@
 // error of all rules, in the order of SPEC_RULES (roughly the order of config.md). The
 // process's rules are in process-rules.ts, the mounts' in mount-rules.ts.
 //
-// Where runc is the reference, the rule says so. Refusals of valid-but-unimplemented fields
-// live in unsupported.ts.
+// Where runc is the reference, the rule says so. Every Linux field of runtime-spec 1.3 is
+// implemented; what a host cannot honour (intelRdt without resctrl, a seccomp flag the
+// kernel lacks) is refused by its own rule.
 
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -21,7 +22,6 @@ import { PERSONALITY_DOMAINS } from './process-attributes';
 import { checkProcessRules, firstProcessError } from './process-rules';
 import { mustBeAbsolute, namespaceOf, quote, type SpecRule } from './rule-kit';
 import type { Process, Spec } from './types';
-import { findUnsupportedField, findUnsupportedProcessField } from './unsupported';
 
 // ---- top level ----------------------------------------------------------------------
 
@@ -357,21 +357,19 @@ function possibleNumaNodes(): number[] {
 }
 
 /** Everything `create` needs to hold before anything is made: throws the first ConfigError
- * (document rules, then the host (rootfs on disk, NUMA nodes, resctrl, network interfaces), then what tsrun does not
- * implement yet). */
+ * (document rules, then the host: rootfs on disk, NUMA nodes, resctrl, network interfaces). */
 export function checkSpec(spec: Spec, bundleDir: string): void {
   const error =
     findSpecErrors(spec)[0] ??
     checkRootfs(spec, bundleDir) ??
     (spec.linux?.memoryPolicy?.nodes ? checkMemoryPolicyNodesOnHost(spec, possibleNumaNodes()) : undefined) ??
     checkResctrlMounted(spec) ??
-    (spec.linux?.netDevices ? checkNetDevicesOnHost(spec, (name) => native().linkIndex(name) > 0) : undefined) ??
-    findUnsupportedField(spec);
+    (spec.linux?.netDevices ? checkNetDevicesOnHost(spec, (name) => native().linkIndex(name) > 0) : undefined);
   if (error) throw error;
 }
 
 /** The same for an exec process object (`exec --process`); paths start with `process`. */
 export function checkProcess(process: Process): void {
-  const error = firstProcessError(process, 'process') ?? findUnsupportedProcessField(process, 'process');
+  const error = firstProcessError(process, 'process');
   if (error) throw error;
 }

@@ -5,6 +5,7 @@
 import { ConfigError, TsrunError } from '../errors';
 import { appendKey, pointerToJsonPath, valueAtPointer } from './json-path';
 import type { Process, Resources, Spec } from './types';
+import { quote } from './rule-kit';
 
 /** The part of an ajv ErrorObject we read (generated with messages: false). */
 export interface SchemaError {
@@ -35,10 +36,6 @@ let cachedValidators: Validators | undefined;
 export function loadValidators(): Validators {
   cachedValidators ??= require('../../dist/validators.cjs') as Validators;
   return cachedValidators;
-}
-
-function quote(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
 }
 
 /** Plain-language problem for one schema error; `value` is the offending value, if any. */

@@ -144,7 +144,7 @@ function startLocked(ctx: RuntimeContext, opts: ExecOptions): Started {
       consoleSocketFd,
       ...activation,
       inheritFds,
-      personality: planPersonality({ linux: { personality: execRecord.personality } }),
+      personality: planPersonality(execRecord.personality),
       cpuCount: possibleCpuCount(),
     });
     for (const w of warnings) ctx.logger.warn(w);

@@ -182,7 +182,7 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): PlanResult {
     sessionKeyring: ctx.newKeyring ? `_ses.${ctx.containerId}` : null,
     sessionKeyringPerm: keyringPerm(userns),
     ...processPart.plan,
-    personality: planPersonality(spec),
+    personality: planPersonality(spec.linux?.personality),
     // process.execCPUAffinity is for exec'd processes only (config.md).
     cpuAffinityInitial: null,
     cpuAffinityFinal: null,

@@ -84,7 +84,8 @@ export interface MountContext {
   sysfsNeedsBind: boolean;
 }
 
-function isBind(m: Mount): boolean {
+/** A bind mount: type "bind", or a bind/rbind option (runc reads either). */
+export function isBind(m: Mount): boolean {
   return m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
 }
 

@@ -9,7 +9,7 @@ import {
   parseCpuList,
   schedFlagBits,
 } from '../config/process-attributes';
-import type { Process, Spec } from '../config/types';
+import type { Personality, Process } from '../config/types';
 import type { SchedulerStep } from './types';
 
 export function planScheduler(proc: Process): SchedulerStep | null {
@@ -34,8 +34,8 @@ export function planIoPriority(proc: Process): number {
 }
 
 /** personality(2)'s argument, or -1 to leave it as inherited. */
-export function planPersonality(spec: Pick<Spec, 'linux'>): number {
-  const domain = spec.linux?.personality?.domain;
+export function planPersonality(personality: Personality | undefined): number {
+  const domain = personality?.domain;
   return domain === undefined ? -1 : (PERSONALITY_DOMAINS[domain] ?? -1);
 }
 

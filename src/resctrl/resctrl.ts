@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Spec } from '../config/types';
 import { nodeErrorText } from '../errno';
 import { TsrunError } from '../errors';
+import { parseMountinfo } from '../sys/proc';
 
 type IntelRdt = NonNullable<NonNullable<Spec['linux']>['intelRdt']>;
 
@@ -33,11 +34,7 @@ export interface RdtRecord {
 
 /** Mount point of the first resctrl filesystem in a mountinfo text, or null. */
 export function findResctrlMount(mountinfo: string): string | null {
-  for (const line of mountinfo.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (right?.split(' ')[0] === 'resctrl') return unescapeMountPath(left!.split(' ')[4] ?? '');
-  }
-  return null;
+  return parseMountinfo(mountinfo).find((m) => m.fstype === 'resctrl')?.mountPoint ?? null;
 }
 
 /** The runtime's resctrl mount (its mount namespace is the one the spec means), or null. */
@@ -47,10 +44,6 @@ export function hostResctrlMount(): string | null {
   } catch {
     return null;
   }
-}
-
-function unescapeMountPath(path: string): string {
-  return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
 
 /** The schemata lines in the order the spec asks them written. */

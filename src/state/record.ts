@@ -56,6 +56,7 @@ const isExecRecord: Check = (v) =>
   (v.process === null || isObject(v.process)) &&
   (v.seccomp === undefined || isObject(v.seccomp)) &&
   (v.memoryPolicy === undefined || isObject(v.memoryPolicy)) &&
+  (v.personality === undefined || isObject(v.personality)) &&
   isStringList(v.namespaces) &&
   isBoolean(v.noNewKeyring);
 

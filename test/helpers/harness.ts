@@ -152,6 +152,24 @@ export class Harness {
     this.extraCgroups.push(rel);
   }
 
+  /** A refused command's rollback: container `id` left no state directory, no cgroup, and
+   * the harness no mount or process. */
+  expectNothingLeft(t: Test, id: string): void {
+    t.notOk(this.stateDirExists(id), 'no state directory');
+    t.same(this.cgroupsLeft(id), [], 'no cgroup');
+    t.same(this.mountsLeft(), [], 'no mount');
+    t.same(this.processesLeft(), [], 'no process');
+  }
+
+  /** Bad input: exit status 1, one line matching `pattern`, and nothing left behind. */
+  expectRefused(t: Test, id: string, r: { code: number; stderr: string }, pattern: RegExp): void {
+    t.equal(r.code, 1, 'exit status 1');
+    const lines = r.stderr.trim().split('\n');
+    t.equal(lines.length, 1, `one line: ${r.stderr}`);
+    t.match(lines[0], pattern);
+    this.expectNothingLeft(t, id);
+  }
+
   /** The container state directories left in --root. */
   stateDirsLeft(): string[] {
     return fs.existsSync(this.root) ? fs.readdirSync(this.root).sort() : [];

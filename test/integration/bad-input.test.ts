@@ -8,17 +8,6 @@ import { harness } from '../helpers/harness';
 
 const h = harness(t);
 
-function expectClean(t: any, id: string, r: { code: number; stderr: string }, pattern: RegExp): void {
-  t.equal(r.code, 1, 'exit status 1');
-  const lines = r.stderr.trim().split('\n');
-  t.equal(lines.length, 1, `one line: ${r.stderr}`);
-  t.match(lines[0], pattern);
-  t.notOk(h.stateDirExists(id), 'no state directory');
-  t.same(h.cgroupsLeft(id), [], 'no cgroup');
-  t.same(h.mountsLeft(), [], 'no mount');
-  t.same(h.processesLeft(), [], 'no process');
-}
-
 const cases: { name: string; edit?: (s: Spec) => void; bundle?: (dir: string) => void; pattern: RegExp }[] = [
   {
     name: 'unknown device type in linux.resources.devices',
@@ -183,13 +172,13 @@ for (const c of cases) {
     const id = h.id('bad');
     const dir = h.bundle(id, c.edit);
     c.bundle?.(dir);
-    expectClean(t, id, h.cli(['create', '--bundle', dir, id]), c.pattern);
+    h.expectRefused(t, id, h.cli(['create', '--bundle', dir, id]), c.pattern);
   });
 }
 
 t.test('create: a pid file that cannot be written (the last step) rolls back the ready child', async (t) => {
   const id = h.id('bad');
-  expectClean(
+  h.expectRefused(
     t,
     id,
     h.cli(['create', '--pid-file', '/nonexistent/dir/pid', '--bundle', h.bundle(id), id]),
@@ -207,12 +196,12 @@ t.test('create: uid mappings the kernel refuses roll back the child in its user 
     ];
     s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 10 }];
   });
-  expectClean(t, id, h.cli(['create', '--bundle', dir, id]), /write uid\/gid mappings .*: invalid argument/);
+  h.expectRefused(t, id, h.cli(['create', '--bundle', dir, id]), /write uid\/gid mappings .*: invalid argument/);
 });
 
 t.test('create: missing bundle', async (t) => {
   const id = h.id('bad');
-  expectClean(t, id, h.cli(['create', '--bundle', '/nonexistent/bundle', id]), /\/nonexistent\/bundle/);
+  h.expectRefused(t, id, h.cli(['create', '--bundle', '/nonexistent/bundle', id]), /\/nonexistent\/bundle/);
 });
 
 t.test('duplicate container ID: refused, the first container unharmed', async (t) => {

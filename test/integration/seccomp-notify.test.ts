@@ -122,14 +122,7 @@ t.test('the agent gone: notified syscalls get ENOSYS, and an exec without it fai
 
 /** create refused with one line naming `field`, and nothing left. */
 function refused(t: any, id: string, bundle: string, field: RegExp): void {
-  const r = h.cli(['create', '--bundle', bundle, id]);
-  t.equal(r.code, 1);
-  const lines = r.stderr.trim().split('\n');
-  t.equal(lines.length, 1, `one line: ${r.stderr}`);
-  t.match(lines[0], field);
-  t.notOk(h.stateDirExists(id), 'no state directory');
-  t.same(h.cgroupsLeft(id), [], 'no cgroup');
-  t.same(h.processesLeft(), [], 'no process');
+  h.expectRefused(t, id, h.cli(['create', '--bundle', bundle, id]), field);
 }
 
 t.test('no agent at listenerPath: create fails naming it, and the container is gone', async (t) => {

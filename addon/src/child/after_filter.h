@@ -18,5 +18,8 @@
 //   ppoll (the timeout), waitid, pidfd_send_signal (only past a timeout); and by the hook
 //   process before its execve: dup3, close_range, execve (write, exit_group on failure).
 //   A container without startContainer hooks makes none of these.
+// With a notify filter (SCMP_ACT_NOTIFY), where the filter goes in on either list: write
+//   (SeccompListener, the listener's fd number), read (SeccompListenerDone), close (the
+//   listener, once the runtime took it with pidfd_getfd); no syscall beyond those above.
 // Nothing here may be added without adding it to both lists.
 #pragma once

@@ -9,12 +9,9 @@
 namespace tsrun {
 namespace {
 
-constexpr uint64_t kClonePidfd = 0x00001000ULL;        // linux/sched.h
-constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;  // linux/sched.h
-
 long clone_now(const ChildPlan* plan, int parent_end, int child_end, int parent_pid, int* pidfd) {
   sys::CloneArgs args{};
-  args.flags = kClonePidfd | (plan->cgroup_fd >= 0 ? kCloneIntoCgroup : 0);
+  args.flags = sys::kClonePidfd | (plan->cgroup_fd >= 0 ? sys::kCloneIntoCgroup : 0);
   args.pidfd = reinterpret_cast<uint64_t>(pidfd);
   args.exit_signal = SIGCHLD;
   args.cgroup = plan->cgroup_fd >= 0 ? static_cast<uint64_t>(plan->cgroup_fd) : 0;

@@ -51,7 +51,7 @@ long copy_file(int from, int to, const char* name, const struct stat& st) {
   r = sys::fchownat(dst.get(), "", now.st_uid, now.st_gid, AT_EMPTY_PATH);
   if (r < 0) return r;
   // After the chown, which drops set-id bits.
-  return sys::fchmodat(to, name, now.st_mode & 07777);
+  return sys::fchmod(dst.get(), now.st_mode & 07777);
 }
 
 // The link itself, its target as text. Not inlined: its buffer stays off the frames of

@@ -21,8 +21,7 @@
 namespace tsrun {
 namespace {
 
-constexpr unsigned long kClonePidfd = 0x00001000UL;  // linux/sched.h
-constexpr int kPidfdWait = 3;                        // P_PIDFD
+constexpr int kPidfdWait = 3;  // P_PIDFD
 
 // The hook process: its stdio, nothing else of the init's fds, then execve. `rootfs_fd`
 // >= 0 for createContainer: the init's mask is still full then, and the hook runs in the
@@ -82,11 +81,11 @@ long state_pipe(const HookSetPlan& set) {
 
 long fork_hook(const Child& c, const HookPlan& h, int state_fd, int rootfs_fd, int* pidfd) {
   sys::CloneArgs args{};
-  args.flags = kClonePidfd;
+  args.flags = sys::kClonePidfd;
   args.pidfd = reinterpret_cast<uint64_t>(pidfd);
   args.exit_signal = SIGCHLD;
   long pid = sys::clone3(&args);
-  if (pid == -ENOSYS) pid = sys::clone_pidfd(kClonePidfd | SIGCHLD, pidfd);
+  if (pid == -ENOSYS) pid = sys::clone_pidfd(sys::kClonePidfd | SIGCHLD, pidfd);
   if (pid == 0) hook_exec(c, h, state_fd, rootfs_fd);
   return pid;
 }

@@ -14,8 +14,12 @@
 
 namespace tsrun::sys {
 
-// clone3's argument (linux/sched.h, v2 with the cgroup field); declared here to avoid
-// mixing the kernel header with glibc's <sched.h>.
+// clone3's flags this code uses and its argument (linux/sched.h, v2 with the cgroup field);
+// declared here to avoid mixing the kernel header with glibc's <sched.h>.
+inline constexpr uint64_t kClonePidfd = 0x00001000ULL;
+inline constexpr uint64_t kCloneNewuser = 0x10000000ULL;
+inline constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;
+
 struct CloneArgs {
   uint64_t flags;
   uint64_t pidfd;
@@ -174,6 +178,7 @@ inline long fchownat(int dirfd, const char* path, uint32_t uid, uint32_t gid, in
   return call(SYS_fchownat, dirfd, path, uid, gid, flags);
 }
 inline long fchmodat(int dirfd, const char* path, unsigned mode) { return call(SYS_fchmodat, dirfd, path, mode); }
+inline long fchmod(int fd, unsigned mode) { return call(SYS_fchmod, fd, mode); }
 inline long getdents64(int fd, void* buf, size_t n) { return call(SYS_getdents64, fd, buf, n); }
 inline long sendfile(int out_fd, int in_fd, size_t n) { return call(SYS_sendfile, out_fd, in_fd, nullptr, n); }
 inline long unlinkat(int dirfd, const char* path, int flags) { return call(SYS_unlinkat, dirfd, path, flags); }

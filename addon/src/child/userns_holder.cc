@@ -10,16 +10,9 @@
 #include "sys.h"
 
 namespace tsrun {
-namespace {
-
-constexpr uint64_t kClonePidfd = 0x00001000ULL;    // linux/sched.h
-constexpr uint64_t kCloneNewuser = 0x10000000ULL;  // linux/sched.h
-
-}  // namespace
-
 long spawn_userns_holder(int wait_fd, int write_end, int* pidfd) {
   sys::CloneArgs args{};
-  args.flags = kClonePidfd | kCloneNewuser;
+  args.flags = sys::kClonePidfd | sys::kCloneNewuser;
   args.pidfd = reinterpret_cast<uint64_t>(pidfd);
   args.exit_signal = SIGCHLD;
   long pid = sys::clone3(&args);
